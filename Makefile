@@ -1,0 +1,62 @@
+# callgate: the front door. `make demo` and `make test` work from a fresh clone.
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+BUILD   := build
+
+C_SOURCES := $(wildcard c_src/*.c)
+C_HEADERS := $(wildcard c_src/include/callgate/*.h c_src/include/callgate/private/*.h c_src/gen/*.h)
+CWARN     := -std=c99 -Wall -Wextra -Wdouble-promotion -Wshadow -Wstrict-prototypes -Werror
+CINC      := -Ic_src/include -Ic_src/gen
+
+.PHONY: setup demo test test-python test-c tables bench cross fuzz clean
+
+# The virtual environment with the project installed in editable mode; the cffi extension
+# is rebuilt in place whenever the C core or its binding changes.
+$(STAMP): pyproject.toml setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+host/callgate/_dsp.stamp: $(STAMP) $(C_SOURCES) $(C_HEADERS) cffi_build/build_dsp.py $(wildcard cffi_build/cdef/*.h)
+	$(BIN)/python setup.py -q build_ext --inplace 2>&1 | grep -v -e '^running' -e 'SetuptoolsDeprecationWarning' || true
+	touch $@
+
+setup: host/callgate/_dsp.stamp
+
+demo: setup
+	$(BIN)/python -m callgate.demo
+
+test: setup test-c
+	$(BIN)/python c_src/gen/make_tables.py --check
+	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+# The C core alone: strict warnings, as the board compiler will see it.
+test-c:
+	@mkdir -p $(BUILD)/c
+	@for f in $(C_SOURCES); do gcc $(CWARN) -O2 $(CINC) -c $$f -o $(BUILD)/c/$$(basename $$f .c).o || exit 1; done
+	@echo "c_src: $(words $(C_SOURCES)) files compile cleanly with $(CWARN)"
+
+tables:
+	$(PYTHON) c_src/gen/make_tables.py
+
+# Cortex-M4F build: code and data size per module (Debian's gcc-arm-none-eabi).
+cross:
+	@tools/need-deb gcc-arm-none-eabi:arm-none-eabi-gcc
+	@tools/cross-size.sh
+
+bench: setup
+	@tools/need-deb libspandsp-dev:/usr/include/spandsp.h gcc-arm-none-eabi:arm-none-eabi-gcc
+	$(BIN)/python bench/run.py
+
+# libFuzzer targets under ASan/UBSan; FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tools/need-deb clang:clang libclang-rt-14-dev
+	@tools/fuzz.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) host/callgate/_dsp*.so host/callgate/_dsp.c host/callgate/_dsp.stamp

@@ -1,0 +1,48 @@
+"""The `callgate` command: a table of command groups, each in its own module.
+
+Every group module has `add_parser(subparsers)`, which registers its sub-commands and sets
+`func` on each; `func(args)` returns the process exit code. A user error raises UsageError
+(or one of the errors listed in USER_ERRORS) and is printed as one line, never a traceback.
+"""
+
+import argparse
+import sys
+
+from . import dsp as dsp_commands
+
+# name -> module; add a group by adding a line.
+GROUPS = {
+    "dsp": dsp_commands,
+}
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for, printed without a traceback."""
+
+
+USER_ERRORS = (UsageError, OSError, ValueError, TypeError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="callgate", description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    sub = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
+    for module in GROUPS.values():
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except USER_ERRORS as exc:
+        print(f"callgate: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

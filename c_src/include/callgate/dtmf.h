@@ -1,0 +1,63 @@
+/*
+ * DTMF reception (ITU-T Q.24).
+ *
+ * What does it do?
+ *   Finds the 16 DTMF digits (0-9 * # A-D) in a stream of 16-bit linear samples at 8 kHz and
+ *   reports each one with its first and last sample, its level and its twist.
+ *
+ * How does it work?
+ *   The stream is cut into half-blocks of 51 samples (6.375 ms). For each half-block the
+ *   detector correlates the samples with a cosine and a sine at each of the 8 DTMF frequencies
+ *   (16 multiply-adds per sample from one const table: no recursion, so the compiler can
+ *   vectorise it) and sums the energy. Every half-block it judges the 102-sample window made of
+ *   the last two halves:
+ *     - the strongest row and the strongest column tone are each >= min_level_dbm0,
+ *     - twist (column level minus row level) is within -max_normal_twist_db..+max_reverse_twist_db,
+ *     - each tone stands clear of the others in its group and the two carry most of the energy
+ *       of the window (speech and music rarely do),
+ *     - each tone is present in both halves at a similar level, and the phase it turned through
+ *       from one half to the next matches its nominal frequency to within max_freq_error_pct.
+ *       That last check is what gives a sharp frequency tolerance (Q.24: accept +-1.5 %,
+ *       reject beyond +-3.5 %) and it also refuses a window that a tone only partly fills.
+ *   A digit begins after 4 consecutive windows agree (about 32 ms of tone; a 40 ms tone always
+ *   makes it, a 23 ms tone never does) and ends after 3 windows without it, so 40 ms pauses
+ *   separate repeated digits and a dropout shorter than about 10 ms does not split one.
+ *
+ * The state is about 200 bytes per channel; the correlation table (3.3 KiB) is const.
+ */
+#ifndef CALLGATE_DTMF_H
+#define CALLGATE_DTMF_H
+
+#include "callgate/common.h"
+
+typedef struct cg_dtmf_rx_s cg_dtmf_rx_t; /* the struct: callgate/private/dtmf.h */
+
+typedef struct {
+    cg_law_t law;               /* which law's dBm0 the levels use */
+    float min_level_dbm0;       /* weakest tone accepted, per tone; default -36 dBm0 */
+    float max_normal_twist_db;  /* column tone weaker than row tone by up to this; default 8 */
+    float max_reverse_twist_db; /* column tone stronger than row tone by up to this; default 4 */
+    float max_freq_error_pct;   /* per tone; default 2.5 (Q.24: accept 1.5, reject 3.5) */
+    int report_begin;           /* non-zero: also emit CG_EVENT_DTMF_BEGIN as a digit starts */
+} cg_dtmf_rx_cfg_t;
+
+/* The most events one cg_dtmf_rx_process() call of n samples can write. */
+#define CG_DTMF_RX_MAX_EVENTS(n) ((size_t) (n) / 51u + 2u)
+
+void cg_dtmf_rx_cfg_default(cg_dtmf_rx_cfg_t *cfg);
+
+/* Start a stream. cfg may be NULL for the defaults. CG_E_RANGE names a bad cfg field's value. */
+int cg_dtmf_rx_init(cg_dtmf_rx_t *s, const cg_dtmf_rx_cfg_t *cfg);
+
+/*
+ * Feed n samples (any n, including 0). Writes the events completed in them (a CG_EVENT_DTMF
+ * when a digit ends; with report_begin, a CG_EVENT_DTMF_BEGIN when it starts) to ev and
+ * returns how many; CG_E_SPACE, before consuming anything, if max_ev < CG_DTMF_RX_MAX_EVENTS(n).
+ */
+int cg_dtmf_rx_process(cg_dtmf_rx_t *s, const int16_t *amp, size_t n, cg_event_t *ev,
+                       size_t max_ev);
+
+/* End of stream: report the digit still sounding, if any (0 or 1 event; max_ev >= 1). */
+int cg_dtmf_rx_flush(cg_dtmf_rx_t *s, cg_event_t *ev, size_t max_ev);
+
+#endif

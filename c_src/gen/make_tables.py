@@ -156,7 +156,148 @@ def g711_tables() -> str:
     return _header("CALLGATE_GEN_G711_TABLES_H", body)
 
 
-GENERATORS = {"g711_tables.h": g711_tables}
+
+# --- DTMF receiver --------------------------------------------------------------------
+
+DTMF_ROWS_HZ = (697.0, 770.0, 852.0, 941.0)
+DTMF_COLS_HZ = (1209.0, 1336.0, 1477.0, 1633.0)
+DTMF_HALF = 51  # samples per half-block; the detector judges windows of two halves
+
+
+def dtmf_tables() -> str:
+    freqs = DTMF_ROWS_HZ + DTMF_COLS_HZ
+    w = [2.0 * math.pi * f / 8000.0 for f in freqs]
+    rows = []
+    for m in range(DTMF_HALF):
+        rows.append("    {" + ", ".join([f32(math.cos(wk * m)) for wk in w]
+                                        + [f32(math.sin(wk * m)) for wk in w]) + "},")
+    basis = (
+        "/* basis[m][k]: cos(w_k m) for k < 8, sin(w_(k-8) m) for k >= 8; w_k = 2 pi f_k / 8000,\n"
+        " * f_k = the 4 row then the 4 column frequencies. */\n"
+        f"static const float cg_dtmf_basis[{DTMF_HALF}][16] = {{\n" + "\n".join(rows) + "\n};\n"
+    )
+    # From one half-block to the next a tone at exactly f_k turns by w_k * 51: this is
+    # e^(-j w_k 51), which takes that turn back out.
+    rot = (
+        "\n/* e^(-j w_k 51) as {cos, sin} pairs: undoes a nominal tone's turn over a half-block. */\n"
+        "static const float cg_dtmf_unturn[8][2] = {\n"
+        + "\n".join(f"    {{{f32(math.cos(wk * DTMF_HALF))}, {f32(-math.sin(wk * DTMF_HALF))}}},"
+                     for wk in w)
+        + "\n};\n"
+    )
+    # A tone a e^(j w_j m) (m = 0..101 from the window's start) adds a * leak[j][k] to the
+    # window's correlation at frequency k: leak[j][k] = sum_m e^(j (w_j - w_k) m).
+    n = 2 * DTMF_HALF
+    leak_rows = []
+    for j in range(8):
+        cells = []
+        for k in range(8):
+            d = w[j] - w[k]
+            acc = sum(complex(math.cos(d * m), math.sin(d * m)) for m in range(n))
+            cells.append(f"{{{f32(acc.real)}, {f32(acc.imag)}}}")
+        leak_rows.append("    {" + ", ".join(cells) + "},")
+    leak = (
+        "\n/* leak[j][k] = sum over the 102-sample window of e^(j (w_j - w_k) m), {re, im}: what a\n"
+        " * tone at f_j contributes to the correlation at f_k, per unit of its complex amplitude. */\n"
+        "static const float cg_dtmf_leak[8][8][2] = {\n" + "\n".join(leak_rows) + "\n};\n"
+    )
+    consts = (f"#define CG_DTMF_HALF {DTMF_HALF}\n\n"
+              "static const float cg_dtmf_freqs_hz[8] = {"
+              + ", ".join(f32(f) for f in freqs) + "};\n\n")
+    return _header("CALLGATE_GEN_DTMF_TABLES_H", consts + basis + rot + leak)
+
+GENERATORS = {"g711_tables.h": g711_tables, "dtmf_tables.h": dtmf_tables}
+
+
+# --- Caller ID (FSK, dual-tone alert, DTMF caller ID transmit) ---------------------------
+
+CID_SINE_SIZE = 256  # oscillator table: sin over one turn, plus a guard entry
+CID_FSK_WINDOW = 7  # correlator length in samples (one bit is 8000 / 1200 = 6.67)
+CID_STANDARDS = (("Bell 202", 1200.0, 2200.0), ("ITU-T V.23", 1300.0, 2100.0))
+CID_ALERT_HZ = (2130.0, 2750.0)
+CID_ALERT_BLOCK = 80  # samples per alert Goertzel block (10 ms)
+
+
+def cid_rx_tables() -> str:
+    body = (f"#define CG_CID_FSK_WINDOW {CID_FSK_WINDOW}\n"
+            f"#define CG_CID_ALERT_BLOCK {CID_ALERT_BLOCK}\n")
+    # Correlator basis per standard: cos and sin of the mark, then of the space frequency,
+    # at lags 0..W-1 (lag 0 is the newest sample).
+    rows = []
+    for label, mark, space in CID_STANDARDS:
+        rows.append(f"    {{ /* {label}: mark {mark:g} Hz, space {space:g} Hz */")
+        for f in (mark, space):
+            w = 2.0 * math.pi * f / 8000.0
+            for fn in (math.cos, math.sin):
+                rows.append("        {" + ", ".join(f32(fn(w * k)) for k in range(CID_FSK_WINDOW))
+                            + "},")
+        rows.append("    },")
+    body += ("\n/* cg_cid_fsk_basis[standard][0..3][lag]: cos mark, sin mark, cos space, sin space;\n"
+             " * lag 0 is the newest sample. */\n"
+             f"static const float cg_cid_fsk_basis[{len(CID_STANDARDS)}][4][{CID_FSK_WINDOW}] = {{\n"
+             + "\n".join(rows) + "\n};\n")
+    body += ("\n/* Goertzel coefficients 2 cos(2 pi f / 8000) for the alert tones 2130 and 2750 Hz. */\n"
+             "static const float cg_cid_alert_coef[2] = {"
+             + ", ".join(f32(2.0 * math.cos(2.0 * math.pi * f / 8000.0)) for f in CID_ALERT_HZ)
+             + "};\n")
+    return _header("CALLGATE_GEN_CID_RX_TABLES_H", body)
+
+
+def cid_tx_tables() -> str:
+    half = CID_SINE_SIZE // 2
+    sine = [0.0 if i % half == 0 else math.sin(2.0 * math.pi * i / CID_SINE_SIZE)
+            for i in range(CID_SINE_SIZE + 1)]
+    body = f"#define CG_CID_SINE_BITS {CID_SINE_SIZE.bit_length() - 1}\n\n"
+    body += "/* sin(2 pi i / 256), i = 0..256 (the last entry is a guard for interpolation). */\n"
+    body += _c_array("float", "cg_cid_sine", [f32(v) for v in sine], 8)
+    body += ("\n/* {mark, space} in Hz: Bell 202, ITU-T V.23. */\n"
+             "static const float cg_cid_fsk_hz[2][2] = {"
+             + ", ".join("{" + f32(m) + ", " + f32(sp) + "}" for _, m, sp in CID_STANDARDS)
+             + "};\n")
+    body += ("static const float cg_cid_alert_hz[2] = {"
+             + ", ".join(f32(f) for f in CID_ALERT_HZ) + "};\n")
+    body += ("\n/* DTMF frequencies for caller ID transmit: rows, then columns. */\n"
+             "static const float cg_cid_dtmf_hz[8] = {"
+             + ", ".join(f32(f) for f in (697.0, 770.0, 852.0, 941.0, 1209.0, 1336.0, 1477.0, 1633.0))
+             + "};\n")
+    return _header("CALLGATE_GEN_CID_TX_TABLES_H", body)
+
+
+GENERATORS["cid_rx_tables.h"] = cid_rx_tables
+GENERATORS["cid_tx_tables.h"] = cid_tx_tables
+
+
+# --- Tone and DTMF generation (c_src/tone.c, c_src/dtmf_tx.c) ----------------------------
+
+TONE_SINE_BITS = 9  # 512 steps per turn: linear interpolation error below -100 dB
+TONE_RAMP = 16  # on/off ramp length in samples (2 ms), centred on a cadence boundary
+
+
+def tone_tables() -> str:
+    n = 1 << TONE_SINE_BITS
+    quarter = n // 4
+    sine = []
+    for i in range(n + 1):
+        # Exact zeros and ones where the sine has them, so the table is odd-symmetric.
+        if i % (n // 2) == 0:
+            sine.append(0.0)
+        elif i % quarter == 0:
+            sine.append(1.0 if (i // quarter) % 4 == 1 else -1.0)
+        else:
+            sine.append(math.sin(2.0 * math.pi * i / n))
+    # Raised cosine sin^2(pi/2 e/R), e = 0..R: the envelope at ramp step e. Entries e and R - e
+    # add up to 1, so a ramp centred on a boundary puts the half-amplitude point on it.
+    ramp = [math.sin(0.5 * math.pi * e / TONE_RAMP) ** 2 for e in range(TONE_RAMP + 1)]
+    body = (f"#define CG_TONE_SINE_BITS {TONE_SINE_BITS}\n"
+            f"#define CG_TONE_RAMP {TONE_RAMP} /* samples */\n\n"
+            f"/* sin(2 pi i / {n}), i = 0..{n} (the last entry is a guard for interpolation). */\n"
+            + _c_array("float", "cg_tone_sine", [f32(v) for v in sine], 8)
+            + f"\n/* Ramp envelope sin^2(pi e / {2 * TONE_RAMP}), e = 0..{TONE_RAMP}. */\n"
+            + _c_array("float", "cg_tone_ramp", [f32(v) for v in ramp], 6))
+    return _header("CALLGATE_GEN_TONE_TABLES_H", body)
+
+
+GENERATORS["tone_tables.h"] = tone_tables
 
 
 def main(argv) -> int:

@@ -11,19 +11,23 @@
  *   (16 multiply-adds per sample from one const table: no recursion, so the compiler can
  *   vectorise it) and sums the energy. Every half-block it judges the 102-sample window made of
  *   the last two halves:
- *     - the strongest row and the strongest column tone are each >= min_level_dbm0,
- *     - twist (column level minus row level) is within -max_normal_twist_db..+max_reverse_twist_db,
- *     - each tone stands clear of the others in its group and the two carry most of the energy
- *       of the window (speech and music rarely do),
- *     - each tone is present in both halves at a similar level, and the phase it turned through
- *       from one half to the next matches its nominal frequency to within max_freq_error_pct.
- *       That last check is what gives a sharp frequency tolerance (Q.24: accept +-1.5 %,
- *       reject beyond +-3.5 %) and it also refuses a window that a tone only partly fills.
- *   A digit begins after 4 consecutive windows agree (about 32 ms of tone; a 40 ms tone always
- *   makes it, a 23 ms tone never does) and ends after 3 windows without it, so 40 ms pauses
- *   separate repeated digits and a dropout shorter than about 10 ms does not split one.
+ *     - both halves carry similar energy (a window a tone only partly fills is refused);
+ *     - the strongest row and column correlations are solved jointly for the two tones'
+ *       complex amplitudes, each freed of the other's spectral leakage, so levels and twist are
+ *       measured to a few tenths of a dB even 8 dB apart;
+ *     - the two tones carry at least 70 % of the window's power, and beat what is left at every
+ *       other DTMF frequency by 10 dB (speech and music rarely do either);
+ *     - from the previous window to this one, each tone turned through the phase its nominal
+ *       frequency gives, to within max_freq_error_pct: this sharp frequency gate is what
+ *       accepts +-1.5 % and refuses +-2.5 % and beyond (Q.24: refuse beyond +-3.5 %);
+ *     - each tone is at least min_level_dbm0 and the twist (column minus row) lies within
+ *       -max_normal_twist_db .. +max_reverse_twist_db.
+ *   A digit begins after 4 consecutive windows agree (a 40 ms tone always makes it, 25 ms
+ *   never does) and ends after 3 windows without it: pauses of 20 ms and more separate repeated
+ *   digits; a dropout of 10 ms or more splits a digit in two.
  *
- * The state is about 200 bytes per channel; the correlation table (3.3 KiB) is const.
+ * Measured figures (tests/dsp/test_dtmf_rx.py and bench/RESULTS.md) are in the README.
+ * The state is 400 bytes per channel; the const tables are 3.8 KiB.
  */
 #ifndef CALLGATE_DTMF_H
 #define CALLGATE_DTMF_H
@@ -34,10 +38,10 @@ typedef struct cg_dtmf_rx_s cg_dtmf_rx_t; /* the struct: callgate/private/dtmf.h
 
 typedef struct {
     cg_law_t law;               /* which law's dBm0 the levels use */
-    float min_level_dbm0;       /* weakest tone accepted, per tone; default -36 dBm0 */
-    float max_normal_twist_db;  /* column tone weaker than row tone by up to this; default 8 */
-    float max_reverse_twist_db; /* column tone stronger than row tone by up to this; default 4 */
-    float max_freq_error_pct;   /* per tone; default 2.5 (Q.24: accept 1.5, reject 3.5) */
+    float min_level_dbm0;       /* weakest tone accepted, per tone; default -38 dBm0 */
+    float max_normal_twist_db;  /* column tone weaker than row tone by up to this; default 10 */
+    float max_reverse_twist_db; /* column tone stronger than row tone by up to this; default 6 */
+    float max_freq_error_pct;   /* per tone; default 2.5 (Q.24: accept 1.5, refuse beyond 3.5) */
     int report_begin;           /* non-zero: also emit CG_EVENT_DTMF_BEGIN as a digit starts */
 } cg_dtmf_rx_cfg_t;
 

@@ -1,11 +1,12 @@
 """The callgate DSP core (c_src/) from Python: numpy arrays in and out, no copies."""
 
 from ._buffers import DspError
+from .dtmf import DtmfDetector, DtmfEvent, detect_dtmf
 from .g711 import alaw_decode, alaw_encode, alaw_to_ulaw, ulaw_decode, ulaw_encode, ulaw_to_alaw
 
 SAMPLE_RATE = 8000
 
 __all__ = [
-    "SAMPLE_RATE", "DspError",
+    "SAMPLE_RATE", "DspError", "DtmfDetector", "DtmfEvent", "detect_dtmf",
     "alaw_encode", "alaw_decode", "ulaw_encode", "ulaw_decode", "alaw_to_ulaw", "ulaw_to_alaw",
 ]

@@ -240,7 +240,31 @@ def cid_rx_tables() -> str:
              "static const float cg_cid_alert_coef[2] = {"
              + ", ".join(f32(2.0 * math.cos(2.0 * math.pi * f / 8000.0)) for f in CID_ALERT_HZ)
              + "};\n")
+    # Pre-filter: a 2nd-order Butterworth high-pass at 900 Hz and low-pass at 2500 Hz (bilinear,
+    # RBJ cookbook form), so noise outside the FSK band does not reach the correlators.
+    sections = [_rbj_biquad("highpass", CID_PREFILTER_HZ[0]), _rbj_biquad("lowpass", CID_PREFILTER_HZ[1])]
+    body += ("\n/* FSK pre-filter biquads {b0, b1, b2, a1, a2} (a0 = 1): high-pass "
+             f"{CID_PREFILTER_HZ[0]:g} Hz, low-pass {CID_PREFILTER_HZ[1]:g} Hz. */\n"
+             "static const float cg_cid_prefilter[2][5] = {\n"
+             + "\n".join("    {" + ", ".join(f32(c) for c in sec) + "}," for sec in sections)
+             + "\n};\n")
     return _header("CALLGATE_GEN_CID_RX_TABLES_H", body)
+
+
+CID_PREFILTER_HZ = (700.0, 2900.0)
+
+
+def _rbj_biquad(kind: str, f0: float, q: float = 1.0 / math.sqrt(2.0)):
+    """Normalised (b0, b1, b2, a1, a2) of an RBJ-cookbook 2nd-order filter at 8 kHz."""
+    w0 = 2.0 * math.pi * f0 / 8000.0
+    alpha = math.sin(w0) / (2.0 * q)
+    c = math.cos(w0)
+    if kind == "lowpass":
+        b = ((1.0 - c) / 2.0, 1.0 - c, (1.0 - c) / 2.0)
+    else:
+        b = ((1.0 + c) / 2.0, -(1.0 + c), (1.0 + c) / 2.0)
+    a0, a1, a2 = 1.0 + alpha, -2.0 * c, 1.0 - alpha
+    return (b[0] / a0, b[1] / a0, b[2] / a0, a1 / a0, a2 / a0)
 
 
 def cid_tx_tables() -> str:

@@ -57,7 +57,10 @@ float cg_power_to_dbm0(float power, cg_law_t law);
 #define CG_EVENT_KINDS(X)                                                    \
     X(CG_EVENT_NONE, 0, "none")                                              \
     X(CG_EVENT_DTMF_BEGIN, 1, "dtmf-begin")                                  \
-    X(CG_EVENT_DTMF, 2, "dtmf")
+    X(CG_EVENT_DTMF, 2, "dtmf")                                              \
+    X(CG_EVENT_CID_ALERT, 40, "cid-alert")                                   \
+    X(CG_EVENT_CID_MESSAGE, 41, "cid-message")                               \
+    X(CG_EVENT_CID_ERROR, 42, "cid-error")
 
 typedef enum {
 #define CG_X_ENUM(name, value, text) name = value,

@@ -1,5 +1,6 @@
 """`callgate dsp ...`: the DSP core on WAV files, for users who do not write code."""
 
+import argparse
 import json
 
 
@@ -23,3 +24,334 @@ def emit(args, records, text_lines) -> None:
 
 # name -> (function, argument adder, one-line help); filled below by each command.
 COMMANDS = {}
+
+
+# --- gen-dtmf, tone, convert: make tones and DTMF, convert WAV files ------------------------
+# Levels are in dBm0 per tone, referred to the output's law: A-law for --encoding alaw,
+# mu-law for ulaw and pcm16.
+
+_ENCODINGS = ("pcm16", "alaw", "ulaw")
+
+
+def _law_of(encoding: str) -> str:
+    return "alaw" if encoding == "alaw" else "ulaw"
+
+
+def _add_output_options(p, json_too: bool = True) -> None:
+    p.add_argument("--encoding", choices=_ENCODINGS, default="pcm16",
+                   help="sample encoding of OUT.wav (default pcm16)")
+    if json_too:
+        # Also accepted after the command; SUPPRESS keeps `callgate --json dsp ...` working.
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                       help="print machine-readable JSON")
+
+
+def _args_gen_dtmf(p) -> None:
+    p.add_argument("digits", metavar="DIGITS", help="digits to dial: 0-9 * # A-D")
+    p.add_argument("output", metavar="OUT.wav")
+    p.add_argument("--level", type=float, default=-10.0, metavar="DBM0",
+                   help="low-group tone level in dBm0 (default -10)")
+    p.add_argument("--twist", type=float, default=0.0, metavar="DB",
+                   help="high-group level minus low-group level in dB (default 0)")
+    p.add_argument("--on-ms", type=int, default=50, metavar="MS",
+                   help="tone per digit (default 50)")
+    p.add_argument("--off-ms", type=int, default=55, metavar="MS",
+                   help="silence after each digit (default 55)")
+    _add_output_options(p)
+
+
+def cmd_gen_dtmf(args) -> int:
+    from callgate.dsp.tones import SAMPLE_RATE, generate_dtmf
+    from callgate.dsp.wav import write_wav
+
+    law = _law_of(args.encoding)
+    samples = generate_dtmf(args.digits, level_dbm0=args.level, twist_db=args.twist,
+                            on_ms=args.on_ms, off_ms=args.off_ms, law=law)
+    write_wav(args.output, samples, SAMPLE_RATE, args.encoding)
+    record = {"command": "gen-dtmf", "output": args.output, "digits": args.digits,
+              "encoding": args.encoding, "law": law, "sample_rate": SAMPLE_RATE,
+              "samples": len(samples), "seconds": len(samples) / SAMPLE_RATE,
+              "level_dbm0": args.level, "twist_db": args.twist, "on_ms": args.on_ms,
+              "off_ms": args.off_ms}
+    emit(args, record, [
+        f"{args.output}: {len(args.digits)} DTMF digit(s), {record['seconds']:.3f} s, "
+        f"{args.encoding} at {SAMPLE_RATE} Hz; {args.level:g} dBm0 ({law}) low group, "
+        f"twist {args.twist:+g} dB, {args.on_ms}/{args.off_ms} ms"])
+    return 0
+
+
+def _args_tone(p) -> None:
+    p.add_argument("plan", metavar="PLAN", help="tone plan: CN, US, EU (ITU)")
+    p.add_argument("name", metavar="NAME",
+                   help="tone: dial, busy, ringback, congestion, call-waiting, sit, cng, ced")
+    p.add_argument("output", metavar="OUT.wav")
+    p.add_argument("--seconds", type=float, required=True, metavar="N", help="length of OUT.wav")
+    p.add_argument("--level", type=float, default=None, metavar="DBM0",
+                   help="level per frequency in dBm0 (default: the plan's)")
+    _add_output_options(p)
+
+
+def cmd_tone(args) -> int:
+    from callgate.dsp.tones import SAMPLE_RATE, find_plan, find_tone, generate_tone
+    from callgate.dsp.wav import write_wav
+
+    plan = find_plan(args.plan).name  # ValueError lists the valid plans
+    tone = find_tone(plan, args.name)  # ... or the plan's tones
+    law = _law_of(args.encoding)
+    samples = generate_tone(args.plan, args.name, args.seconds, law=law, level_dbm0=args.level)
+    write_wav(args.output, samples, SAMPLE_RATE, args.encoding)
+    level = tone.level_dbm0 if args.level is None else args.level
+    record = {"command": "tone", "output": args.output, "plan": plan, "tone": tone.name,
+              "description": tone.describe(), "frequencies_hz": list(tone.frequencies_hz),
+              "segments": tone.as_dict()["segments"], "repeat": tone.repeat,
+              "level_dbm0": level, "law": law, "encoding": args.encoding,
+              "sample_rate": SAMPLE_RATE, "samples": len(samples),
+              "seconds": len(samples) / SAMPLE_RATE}
+    emit(args, record, [
+        f"{args.output}: {plan} {tone.name} ({tone.describe()}) at {level:g} dBm0 ({law}), "
+        f"{record['seconds']:.3f} s, {args.encoding} at {SAMPLE_RATE} Hz"])
+    return 0
+
+
+def _args_convert(p) -> None:
+    p.add_argument("input", metavar="IN.wav")
+    p.add_argument("output", metavar="OUT.wav")
+    p.add_argument("--to", choices=_ENCODINGS, required=True, help="encoding of OUT.wav")
+    p.add_argument("--resample", action="store_true",
+                   help="convert another sample rate to 8000 Hz and mix channels down to mono")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="print machine-readable JSON")
+
+
+def cmd_convert(args) -> int:
+    from callgate.dsp.g711 import alaw_to_ulaw, ulaw_to_alaw
+    from callgate.dsp.tones import SAMPLE_RATE
+    from callgate.dsp.wav import read_wav, resample, write_wav
+
+    wav = read_wav(args.input)
+    resampled = False
+    if wav.sample_rate != SAMPLE_RATE or wav.channels != 1:
+        shape = "mono" if wav.channels == 1 else f"{wav.channels} channels"
+        if not args.resample:
+            raise ValueError(f"{args.input} is {wav.sample_rate} Hz {shape}; callgate works at "
+                             f"{SAMPLE_RATE} Hz mono: add --resample to convert the rate and "
+                             f"mix the channels down")
+        samples, resampled = resample(wav.samples, wav.sample_rate, SAMPLE_RATE), True
+        how = "resampled" if wav.sample_rate != SAMPLE_RATE else "mixed down"
+    else:
+        samples = wav.samples
+        how = "copied" if wav.encoding == args.to else "converted"
+    if not resampled and wav.codes is not None and args.to != "pcm16":
+        # G.711 to G.711: the codes themselves, by G.711's tables when the law changes.
+        if wav.encoding == args.to:
+            samples = wav.codes
+        else:
+            samples = (alaw_to_ulaw if wav.encoding == "alaw" else ulaw_to_alaw)(wav.codes)
+            how = "transcoded by the G.711 tables"
+    write_wav(args.output, samples, SAMPLE_RATE, args.to)
+    record = {"command": "convert", "input": args.input, "output": args.output,
+              "from": {"encoding": wav.encoding, "sample_rate": wav.sample_rate,
+                       "channels": wav.channels, "frames": wav.frames},
+              "to": {"encoding": args.to, "sample_rate": SAMPLE_RATE, "channels": 1,
+                     "frames": len(samples)},
+              "resampled": resampled, "how": how}
+    emit(args, record, [
+        f"{args.output}: {args.to} at {SAMPLE_RATE} Hz mono, {len(samples) / SAMPLE_RATE:.3f} s "
+        f"({how} from {wav.encoding} at {wav.sample_rate} Hz, {wav.channels} channel(s))"])
+    return 0
+
+
+COMMANDS["gen-dtmf"] = (cmd_gen_dtmf, _args_gen_dtmf, "write DTMF digits to a WAV file")
+COMMANDS["tone"] = (cmd_tone, _args_tone, "write a call-progress tone of a tone plan to a WAV file")
+COMMANDS["convert"] = (cmd_convert, _args_convert,
+                       "convert a WAV file to 8 kHz mono pcm16, A-law or mu-law")
+
+
+# --- cid, gen-cid: caller ID (FSK Bell 202 / V.23 and DTMF) ---------------------------------
+
+_CID_STANDARDS = ("bell202", "v23", "auto")
+
+
+def _args_cid(p) -> None:
+    p.add_argument("input", metavar="FILE.wav", help="8 kHz mono WAV (pcm16, A-law or mu-law)")
+    p.add_argument("--standard", choices=_CID_STANDARDS, default="auto",
+                   help="FSK standard (default auto: listen for both)")
+    p.add_argument("--no-dtmf", action="store_true", help="do not look for DTMF caller ID")
+    p.add_argument("--min-level", type=float, default=-52.0, metavar="DBM0",
+                   help="weakest FSK carrier accepted (default -52)")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="print machine-readable JSON")
+
+
+def _cid_line(record: dict) -> str:
+    at = f"{record['start_s']:8.3f}-{record['end_s']:.3f} s"
+    if record["event"] == "alert":
+        return f"{at}  dual-tone alert at {record.get('level_dbm0', 0):g} dBm0"
+    what = record.get("standard", "dtmf") + " " + record["type"]
+    if record["event"] == "error":
+        detail = f"  bytes {record['bytes']}" if "bytes" in record else ""
+        return f"{at}  {what}: {record['status']}{detail}"
+    fields = []
+    for key in ("date", "number", "name", "number_absence", "name_absence", "mwi"):
+        if key in record:
+            value = record[key]
+            if key == "mwi":
+                value = "on" if value else "off"
+            fields.append(f"{key.replace('_', ' ')}={value}")
+    level = f" at {record['level_dbm0']:g} dBm0" if "level_dbm0" in record else ""
+    return f"{at}  {what}{level}: " + ", ".join(fields)
+
+
+def _fsk_standard_of(samples, record) -> str:
+    """Which FSK standard's tones carry a message: spectrum power near 1200 + 2200 Hz (Bell
+    202) against 1300 + 2100 Hz (V.23) over the message's samples."""
+    import numpy as np
+
+    span = samples[int(record["start_s"] * 8000):int(record["end_s"] * 8000)].astype(float)
+    if len(span) < 64:
+        return ""
+    spectrum = np.abs(np.fft.rfft(span * np.hanning(len(span)))) ** 2
+    freqs = np.fft.rfftfreq(len(span), 1 / 8000)
+
+    def near(hz):
+        return spectrum[np.abs(freqs - hz) <= 40].sum()
+
+    return "bell202" if near(1200) + near(2200) >= near(1300) + near(2100) else "v23"
+
+
+def cmd_cid(args) -> int:
+    from callgate.dsp.callerid import decode_audio
+    from callgate.dsp.wav import read_wav
+
+    wav = read_wav(args.input)
+    if wav.sample_rate != 8000 or wav.channels != 1:
+        raise ValueError(f"{args.input} is {wav.sample_rate} Hz, {wav.channels} channel(s): "
+                         f"convert it first (callgate dsp convert --resample)")
+    standards = ("bell202", "v23") if args.standard == "auto" else (args.standard,)
+    records = []
+    for i, standard in enumerate(standards):
+        # DTMF caller ID and alerts do not depend on the FSK standard: take them once.
+        for event in decode_audio(wav.samples, standard, dtmf=not args.no_dtmf and i == 0,
+                                  min_level_dbm0=args.min_level):
+            if event.kind == "alert" and i > 0:
+                continue
+            if event.message is not None and event.message.type == "dtmf" and i > 0:
+                continue
+            record = event.to_dict()
+            if event.message is not None and event.message.type != "dtmf":
+                record["standard"] = standard
+            records.append(record)
+    records.sort(key=lambda r: (r["start_s"], r.get("standard", "")))
+    # With both standards, the same message can decode in each (their tones are close): keep
+    # a good one over an error, then the louder one, whose correlators matched its tones.
+    def rank(r):
+        return (r["event"] == "message", r.get("standard") == _fsk_standard_of(wav.samples, r))
+
+    unique = []
+    for r in records:
+        twin = next((u for u in unique if abs(u["start_s"] - r["start_s"]) < 0.05
+                     and u["event"] != "alert" and r["event"] != "alert"), None)
+        if twin is None:
+            unique.append(r)
+        elif rank(r) > rank(twin):
+            unique[unique.index(twin)] = r
+    lines = [_cid_line(r) for r in unique] or [f"{args.input}: no caller ID found"]
+    emit(args, {"command": "cid", "input": args.input, "events": unique}, lines)
+    return 0 if any(r["event"] == "message" for r in unique) else 1
+
+
+def _args_gen_cid(p) -> None:
+    p.add_argument("output", metavar="OUT.wav")
+    p.add_argument("--format", choices=("sdmf", "mdmf", "mwi", "dtmf"), default="mdmf")
+    p.add_argument("--standard", choices=_CID_STANDARDS[:2], default="bell202")
+    p.add_argument("--number", default="", help="calling number (digits)")
+    p.add_argument("--name", default="", help="calling name (MDMF)")
+    p.add_argument("--absence", choices=("private", "unavailable"), default=None,
+                   help="send a reason for absence instead of a number (and name)")
+    p.add_argument("--date", default=None, metavar="MMDDhhmm", help="date and time")
+    p.add_argument("--mwi", choices=("on", "off"), default="on", help="for --format mwi")
+    p.add_argument("--level", type=float, default=-13.5, metavar="DBM0")
+    p.add_argument("--alert", action="store_true", help="send a dual-tone alert first")
+    _add_output_options(p)
+
+
+def cmd_gen_cid(args) -> int:
+    from callgate.dsp.callerid import CallerId, encode, encode_dtmf, generate
+    from callgate.dsp.wav import write_wav
+
+    date = None
+    if args.date is not None:
+        if len(args.date) != 8 or not args.date.isdigit():
+            raise ValueError(f"--date must be MMDDhhmm, not {args.date!r}")
+        date = tuple(int(args.date[i:i + 2]) for i in range(0, 8, 2))
+    if args.format == "mwi":
+        message = CallerId("sdmf-mwi", mwi=args.mwi == "on")
+    else:
+        message = CallerId(args.format, number="" if args.absence else args.number,
+                           number_absence=args.absence,
+                           name="" if args.absence or args.format != "mdmf" else args.name,
+                           name_absence=args.absence if args.format == "mdmf" else None,
+                           date=date if args.format != "dtmf" else None)
+    payload = encode_dtmf(message) if args.format == "dtmf" else encode(message).hex()
+    samples = generate(message, args.standard, level_dbm0=args.level,
+                       law=_law_of(args.encoding), alert_ms=100 if args.alert else 0)
+    write_wav(args.output, samples, 8000, args.encoding)
+    record = {"command": "gen-cid", "output": args.output, "message": message.to_dict(),
+              "payload": payload, "standard": args.standard, "samples": len(samples),
+              "seconds": len(samples) / 8000}
+    emit(args, record, [f"{args.output}: {args.format} caller ID ({payload}), "
+                        f"{record['seconds']:.3f} s, {args.encoding}"])
+    return 0
+
+
+COMMANDS["cid"] = (cmd_cid, _args_cid, "find caller ID (FSK Bell 202 / V.23, DTMF) in a WAV file")
+COMMANDS["gen-cid"] = (cmd_gen_cid, _args_gen_cid, "write a caller ID sequence to a WAV file")
+
+
+# --- dtmf: find DTMF digits in a WAV file ---------------------------------------------------
+
+def read_line_audio(path, resample_ok: bool = False):
+    """A WAV file as 8 kHz mono int16 (and its law for levels): the shape every detector
+    takes. Another rate or several channels is an error unless resample_ok."""
+    from callgate.dsp.wav import read_wav, resample
+
+    wav = read_wav(path)
+    law = "alaw" if wav.encoding == "alaw" else "ulaw"
+    if wav.sample_rate == 8000 and wav.channels == 1:
+        return wav.samples, law
+    shape = "mono" if wav.channels == 1 else f"{wav.channels} channels"
+    if not resample_ok:
+        raise ValueError(f"{path} is {wav.sample_rate} Hz {shape}; callgate works at 8000 Hz "
+                         f"mono: add --resample to convert the rate and mix the channels down")
+    return resample(wav.samples, wav.sample_rate, 8000), law
+
+
+def _args_dtmf(p) -> None:
+    p.add_argument("input", metavar="FILE.wav", help="WAV file (pcm16, A-law or mu-law)")
+    p.add_argument("--resample", action="store_true",
+                   help="accept another sample rate or several channels (converted first)")
+    p.add_argument("--min-level", type=float, default=-38.0, metavar="DBM0",
+                   help="weakest tone accepted, per tone (default -38)")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="print machine-readable JSON")
+
+
+def cmd_dtmf(args) -> int:
+    from callgate.dsp.dtmf import detect_dtmf
+
+    samples, law = read_line_audio(args.input, args.resample)
+    events = detect_dtmf(samples, law=law, min_level_dbm0=args.min_level)
+    records = [{"digit": e.digit, "start_s": round(e.start_s, 4), "end_s": round(e.end_s, 4),
+                "start": e.start, "end": e.end, "duration_ms": round(e.duration_ms, 1),
+                "level_dbm0": e.level_dbm0, "twist_db": e.twist_db} for e in events]
+    lines = [f"{r['digit']}  {r['start_s']:9.3f} s - {r['end_s']:9.3f} s  "
+             f"{r['duration_ms']:6.1f} ms  {r['level_dbm0']:6.1f} dBm0  twist {r['twist_db']:+.1f} dB"
+             for r in records]
+    digits = "".join(r["digit"] for r in records)
+    lines.append(f"{len(records)} digit(s): {digits}" if records else "no DTMF digits found")
+    emit(args, {"command": "dtmf", "input": args.input, "law": law, "digits": digits,
+                "events": records}, lines)
+    return 0
+
+
+COMMANDS["dtmf"] = (cmd_dtmf, _args_dtmf, "find DTMF digits in a WAV file, with times and levels")

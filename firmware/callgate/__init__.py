@@ -1,0 +1,7 @@
+# callgate board firmware: the control plane (call state, link, storage).
+# The audio plane is the C DSP core; this package never touches samples.
+#
+# Runs on MicroPython (frozen into the board image, or from source on the virtual board's
+# Unix port). callgate.link is also imported by the host tools on CPython: see docs/link.md.
+
+VERSION = "0.1.0"

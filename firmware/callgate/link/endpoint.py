@@ -1,0 +1,179 @@
+# The board's end of the link, as plain logic: bytes in, frames out. No I/O and no asyncio,
+# so the same tests drive it on CPython and on MicroPython; firmware/callgate/linktask.py
+# moves its bytes to and from the data UART.
+#
+# At-most-once: a host that got no reply in time sends the same request again, with the
+# same id. The endpoint keeps the replies to the last CACHE_SIZE requests, keyed by
+# (id, CRC of the request), and answers a repeat from that cache without running the
+# handler again. Keying on the CRC too means a host that restarted and reuses an id for a
+# different request is not answered with a stale reply. HELLO empties the cache.
+#
+# Events: each gets the next 16-bit number and its frame is kept in a ring of RING_SIZE.
+# A host that sees a gap in the numbers asks for them with EVENTS; the endpoint sends the
+# frames again, byte for byte, and says how many were already gone.
+
+try:
+    from micropython import const
+except ImportError:  # CPython: the host tools load this same file
+
+    def const(x):
+        return x
+
+
+from . import frame, messages
+from .crc import crc16
+from .errors import DecodeError, EncodeError, FrameTooLong, RemoteError
+from .messages import ERR, EVT, REQ, RSP
+
+CACHE_SIZE = const(8)
+RING_SIZE = const(64)
+
+
+class Endpoint:
+    """Answers requests with handlers and numbers events.
+
+    info: a dict sent in the HELLO reply (fw, board, boot). Register handlers with
+    handle(op, fn): fn(value) returns the reply value, or raises RemoteError to refuse.
+    """
+
+    def __init__(self, info, cache_size=CACHE_SIZE, ring_size=RING_SIZE):
+        self.info = info
+        self.reader = frame.Reader()
+        self._handlers = {}
+        self._cache = []  # [(id, crc, reply frame)], oldest first
+        self._cache_size = cache_size
+        self._ring = [None] * ring_size  # reply frames of events, indexed by count % size
+        self._events = 0  # events numbered so far; the next number is _events & 0xFFFF
+        self.requests = 0
+        self.repeats = 0  # requests answered from the cache
+        self.ignored = 0  # frames that are not requests
+        self.handle(messages.OP_PING, self._ping)
+        self.handle(messages.OP_EVENTS, None)  # answered in receive(): it sends frames too
+
+    def handle(self, op, fn):
+        self._handlers[op] = fn
+
+    def next_event(self):
+        return self._events & 0xFFFF
+
+    def stats(self):
+        return {
+            "rx_frames": self.reader.frames,
+            "rx_errors": self.reader.errors,
+            "requests": self.requests,
+            "repeats": self.repeats,
+            "events": self._events,
+        }
+
+    def event(self, kind, value):
+        """Number an event and return its frame (kept in the ring for EVENTS)."""
+        body = messages.pack(EVT, self._events & 0xFFFF, kind, value)
+        f = frame.encode(body)
+        self._ring[self._events % len(self._ring)] = f
+        self._events += 1
+        return f
+
+    def receive(self, data):
+        """Feed bytes from the host; return the frames to send back, in order."""
+        out = []
+        for body in self.reader.feed(data):
+            self._request(body, out)
+        return out
+
+    def _request(self, body, out):
+        try:
+            kind, rid, op, value = messages.unpack(body)
+        except DecodeError:
+            if len(body) >= messages.HEADER_LEN and body[0] == REQ:
+                rid = (body[1] << 8) | body[2]
+                out.append(_error(rid, body[3], messages.ERR_BAD_REQUEST, "payload"))
+            else:
+                self.ignored += 1
+            return
+        if kind != REQ:
+            self.ignored += 1
+            return
+        self.requests += 1
+        crc = crc16(body)
+        for c in self._cache:
+            if c[0] == rid and c[1] == crc:
+                self.repeats += 1
+                out.append(c[2])
+                return
+        if op == messages.OP_EVENTS:
+            self._resend(rid, value, out)
+            return
+        if op == messages.OP_HELLO:
+            self._cache = []
+            reply = self._hello(rid, value)
+        else:
+            reply = self._run(rid, op, value)
+        if len(self._cache) >= self._cache_size:
+            self._cache.pop(0)
+        self._cache.append((rid, crc, reply))
+        out.append(reply)
+
+    def _run(self, rid, op, value):
+        fn = self._handlers.get(op)
+        if fn is None:
+            return _error(rid, op, messages.ERR_UNKNOWN_OP, "op %d" % op)
+        try:
+            result = fn(value)
+        except RemoteError as e:
+            return _error(rid, op, e.code, e.message, e.detail)
+        except Exception as e:  # a handler's bug is the host's error reply, not a crash
+            return _error(rid, op, messages.ERR_INTERNAL, "%s: %s" % (type(e).__name__, e))
+        return _reply(rid, op, result)
+
+    def _hello(self, rid, value):
+        proto = value.get("proto") if isinstance(value, dict) else None
+        if proto != messages.PROTO:
+            return _error(
+                rid,
+                messages.OP_HELLO,
+                messages.ERR_VERSION,
+                "board speaks protocol %d" % messages.PROTO,
+                {"proto": messages.PROTO},
+            )
+        r = {}
+        for k in self.info:
+            r[k] = self.info[k]
+        r["proto"] = messages.PROTO
+        r["max"] = frame.MAX_FRAME
+        r["next_ev"] = self.next_event()
+        return _reply(rid, messages.OP_HELLO, r)
+
+    def _ping(self, value):
+        return {"echo": value, "next_ev": self.next_event()}
+
+    def _resend(self, rid, value, out):
+        after = value.get("after") if isinstance(value, dict) else None
+        held = min(self._events, len(self._ring))
+        if after is None:
+            wanted = held
+        elif not isinstance(after, int) or after < 0 or after > 0xFFFF:
+            out.append(_error(rid, messages.OP_EVENTS, messages.ERR_BAD_REQUEST, "after"))
+            return
+        else:
+            # how many events were numbered after `after` (16-bit arithmetic)
+            wanted = (self._events - 1 - after) & 0xFFFF
+            if wanted >= 0x8000:  # `after` is not behind us: nothing is missing
+                wanted = 0
+        sent = min(wanted, held)
+        for c in range(self._events - sent, self._events):
+            out.append(self._ring[c % len(self._ring)])
+        r = {"next_ev": self.next_event(), "sent": sent, "lost": wanted - sent}
+        out.append(_reply(rid, messages.OP_EVENTS, r))
+
+
+def _reply(rid, op, value):
+    try:
+        return frame.encode(messages.pack(RSP, rid, op, value))
+    except FrameTooLong as e:
+        return _error(rid, op, messages.ERR_TOO_LARGE, str(e))
+    except EncodeError as e:  # a handler returned a value the codec cannot carry
+        return _error(rid, op, messages.ERR_INTERNAL, str(e))
+
+
+def _error(rid, op, code, msg, detail=None):
+    return frame.encode(messages.pack(ERR, rid, op, {"code": code, "msg": msg, "detail": detail}))

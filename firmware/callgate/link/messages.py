@@ -1,0 +1,110 @@
+# Messages: a 4-byte header, then at most one payload value (codec.py).
+#
+#   kind  u8    REQ, RSP, ERR or EVT
+#   seq   u16   big-endian. REQ: the request id, chosen by the host; RSP and ERR repeat it.
+#               EVT: the event number, counting up from 0 at boot and wrapping at 65536.
+#   op    u8    REQ, RSP, ERR: the request op (OP_*). EVT: the event kind (EV_*).
+#   payload     zero bytes (None) or one codec value: a map for everything defined here.
+#
+# The header layout never changes. What a version changes (ops, payload fields) is agreed
+# by the HELLO request, which every protocol version answers the same way: a host speaking
+# another version gets ERR_VERSION with the board's version in the detail.
+#
+# Requests (REQ payload -> RSP payload):
+#   HELLO   {"proto": 1}        -> {"proto", "max", "fw", "board", "boot", "next_ev"}
+#   PING    any value           -> {"echo": value, "next_ev"}
+#   STATUS  None                -> {"fw", "board", "boot", "uptime_ms", "ports", "next_ev", "link"}
+#   EVENTS  {"after": n | None} -> the board first sends again, as EVT frames, each event it
+#                                  still holds after number n, then {"next_ev", "sent", "lost"}
+#   REPL    None                -> {} then the application stops and the board's REPL runs
+# Events (EVT payload):
+#   BOOT    {"fw", "boot"}                      the firmware started (event 0)
+#   PORT    {"port", "state", "was"}            a port changed state
+#   RING    {"port", "on"}                      ringing voltage on an FXO port started/stopped
+#   HOOK    {"port", "off"}                     a phone on an FXS port went off/on hook
+# Errors (ERR payload {"code", "msg", "detail"}): ERR_* below.
+
+try:
+    from micropython import const
+except ImportError:  # CPython: the host tools load this same file
+
+    def const(x):
+        return x
+
+
+from . import codec
+from .errors import DecodeError
+
+PROTO = const(1)
+HEADER_LEN = const(4)
+
+REQ = const(1)
+RSP = const(2)
+ERR = const(3)
+EVT = const(4)
+
+OP_HELLO = const(0)
+OP_PING = const(1)
+OP_STATUS = const(2)
+OP_EVENTS = const(3)
+OP_REPL = const(4)
+
+EV_BOOT = const(1)
+EV_PORT = const(16)
+EV_RING = const(17)
+EV_HOOK = const(18)
+
+ERR_BAD_REQUEST = const(1)
+ERR_UNKNOWN_OP = const(2)
+ERR_VERSION = const(3)
+ERR_TOO_LARGE = const(4)
+ERR_INTERNAL = const(5)
+
+KIND_NAMES = {REQ: "req", RSP: "rsp", ERR: "err", EVT: "evt"}
+OP_NAMES = {
+    OP_HELLO: "hello",
+    OP_PING: "ping",
+    OP_STATUS: "status",
+    OP_EVENTS: "events",
+    OP_REPL: "repl",
+}
+EVENT_NAMES = {EV_BOOT: "boot", EV_PORT: "port", EV_RING: "ring", EV_HOOK: "hook"}
+ERROR_NAMES = {
+    ERR_BAD_REQUEST: "bad request",
+    ERR_UNKNOWN_OP: "unknown op",
+    ERR_VERSION: "protocol version",
+    ERR_TOO_LARGE: "too large",
+    ERR_INTERNAL: "internal error",
+}
+
+
+def pack(kind, seq, op, value=None):
+    """Return the body of one message (frame.encode() puts it on the wire)."""
+    out = bytearray(HEADER_LEN)
+    out[0] = kind
+    out[1] = (seq >> 8) & 0xFF
+    out[2] = seq & 0xFF
+    out[3] = op
+    if value is not None:
+        out.extend(codec.dumps(value))
+    return bytes(out)
+
+
+def unpack(body):
+    """Return (kind, seq, op, value) of a body; raise DecodeError if it is not a message."""
+    if len(body) < HEADER_LEN:
+        raise DecodeError("%d-byte message, header is %d" % (len(body), HEADER_LEN))
+    kind = body[0]
+    if kind not in KIND_NAMES:
+        raise DecodeError("unknown message kind %d" % kind)
+    seq = (body[1] << 8) | body[2]
+    value = None
+    if len(body) > HEADER_LEN:
+        value = codec.loads(body[HEADER_LEN:])
+    return kind, seq, body[3], value
+
+
+def seq_after(a, b):
+    """True if 16-bit number a comes after b (serial number arithmetic, RFC 1982)."""
+    d = (a - b) & 0xFFFF
+    return 0 < d < 0x8000

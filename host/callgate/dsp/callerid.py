@@ -1,0 +1,336 @@
+"""Caller ID (FSK Bell 202 / V.23 and DTMF) with the C core (c_src/cid_*.c; figures in cid.h).
+
+Three layers, as in C:
+
+- messages: ``encode``/``decode`` (SDMF, MDMF, message waiting, with checksum) and
+  ``encode_dtmf``/``decode_dtmf`` (DTMF caller ID strings), on ``CallerId`` values;
+- ``generate``: the audio of a whole caller ID sequence (alert, seizure, marks, data; or DTMF);
+- ``CallerIdReceiver``: streaming reception within a window opened by a start condition.
+
+>>> cid = CallerId("mdmf", number="5551234", name="ALICE", date=(12, 25, 9, 30))
+>>> audio = generate(cid, "bell202")
+>>> [e.message.number for e in decode_audio(audio) if e.ok]
+['5551234']
+"""
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from callgate._dsp import ffi, lib
+
+from ._buffers import as_input, check
+from .events import KIND_NAMES, SAMPLE_RATE
+
+_LAWS = {"ulaw": lib.CG_LAW_ULAW, "alaw": lib.CG_LAW_ALAW}
+STANDARDS = {"bell202": lib.CG_CID_BELL202, "v23": lib.CG_CID_V23}
+TYPES = {"sdmf": lib.CG_CID_TYPE_SDMF, "sdmf-mwi": lib.CG_CID_TYPE_SDMF_MWI,
+         "mdmf": lib.CG_CID_TYPE_MDMF, "mdmf-mwi": lib.CG_CID_TYPE_MDMF_MWI,
+         "dtmf": lib.CG_CID_TYPE_DTMF}
+TYPE_NAMES = {v: k for k, v in TYPES.items()}
+ABSENCE = {"unavailable": b"O", "private": b"P"}
+ABSENCE_NAMES = {v: k for k, v in ABSENCE.items()}
+START_CONDITIONS = {"ring-end": lib.CG_CID_ARM_RING_END, "reversal": lib.CG_CID_ARM_REVERSAL,
+                    "alert": lib.CG_CID_ARM_ALERT}
+LINE_EVENTS = {"ring-start": lib.CG_CID_LINE_RING_START, "ring-end": lib.CG_CID_LINE_RING_END,
+               "reversal": lib.CG_CID_LINE_REVERSAL}
+
+
+def _statuses() -> dict:
+    names = {}
+    for value in range(32):
+        name = ffi.string(lib.cg_cid_status_name(value)).decode()
+        if name != "unknown":
+            names[value] = name
+    return names
+
+
+STATUS_NAMES = _statuses()  # 0 -> "ok", 1 -> "bad-checksum", ...
+
+
+def _choice(table: dict, value, what: str):
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        raise ValueError(f"{what} must be one of {sorted(table)}, not {value!r}") from None
+
+
+@dataclass(frozen=True)
+class CallerId:
+    """One caller ID message. ``status`` is "ok" for a good one; a bad one has no fields."""
+
+    type: str = "mdmf"  # sdmf, mdmf, sdmf-mwi, mdmf-mwi, dtmf
+    number: str = ""
+    name: str = ""
+    number_absence: str | None = None  # "private" or "unavailable"
+    name_absence: str | None = None
+    date: tuple | None = None  # (month, day, hour, minute)
+    mwi: bool | None = None  # message waiting on / off
+    status: str = "ok"
+    unknown_params: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict:
+        d = {"type": self.type, "status": self.status}
+        for key in ("number", "name", "number_absence", "name_absence", "mwi"):
+            value = getattr(self, key)
+            if value not in ("", None):
+                d[key] = value
+        if self.date is not None:
+            d["date"] = "%02d-%02d %02d:%02d" % self.date
+        return d
+
+
+def _to_c(cid: CallerId):
+    if not isinstance(cid, CallerId):
+        raise TypeError(f"expected a CallerId, not {type(cid).__name__}")
+    m = ffi.new("cg_cid_msg_t *")
+    lib.cg_cid_msg_clear(m)
+    m.type = _choice(TYPES, cid.type, "type")
+    for attr, limit in (("number", lib.CG_CID_MAX_NUMBER), ("name", lib.CG_CID_MAX_NAME)):
+        value = getattr(cid, attr)
+        if not isinstance(value, str):
+            raise TypeError(f"{attr} must be a str")
+        raw = value.encode("ascii", errors="strict") if value.isascii() else None
+        if raw is None or len(raw) > limit:
+            raise ValueError(f"{attr} must be at most {limit} ASCII characters: {value!r}")
+        setattr(m, attr, raw)
+    for attr in ("number_absence", "name_absence"):
+        value = getattr(cid, attr)
+        if value is not None:
+            setattr(m, attr, _choice(ABSENCE, value, attr))
+    if cid.date is not None:
+        if len(cid.date) != 4 or not all(isinstance(v, int) for v in cid.date):
+            raise ValueError(f"date must be (month, day, hour, minute), not {cid.date!r}")
+        m.month, m.day, m.hour, m.minute = cid.date
+    if cid.mwi is not None:
+        m.mwi = 1 if cid.mwi else 0
+    return m
+
+
+def _from_c(m) -> CallerId:
+    date = None if m.month < 0 else (m.month, m.day, m.hour, m.minute)
+    return CallerId(
+        type=TYPE_NAMES.get(m.type, f"0x{m.type:02x}"),
+        number=ffi.string(m.number).decode("ascii"),
+        name=ffi.string(m.name).decode("ascii"),
+        number_absence=ABSENCE_NAMES.get(m.number_absence),
+        name_absence=ABSENCE_NAMES.get(m.name_absence),
+        date=date,
+        mwi=None if m.mwi < 0 else bool(m.mwi),
+        status=STATUS_NAMES.get(m.status, f"status-{m.status}"),
+        unknown_params=int(m.unknown_params),
+    )
+
+
+def encode(cid: CallerId) -> bytes:
+    """The on-hook data message bytes (type, length, payload, checksum) for an FSK type."""
+    m = _to_c(cid)
+    if cid.type == "dtmf":
+        raise ValueError("a DTMF caller ID is a digit string: use encode_dtmf")
+    buf = ffi.new("uint8_t[]", lib.CG_CID_MAX_BYTES)
+    n = check(lib.cg_cid_encode(m, buf, lib.CG_CID_MAX_BYTES), f"encode {cid.type}")
+    return bytes(ffi.buffer(buf, n))
+
+
+def decode(data: bytes) -> CallerId:
+    """Decode message bytes; the result's status says whether (and why not) it is good."""
+    data = bytes(data)
+    m = ffi.new("cg_cid_msg_t *")
+    lib.cg_cid_decode(data, len(data), m)
+    return _from_c(m)
+
+
+def encode_dtmf(cid: CallerId) -> str:
+    """The DTMF caller ID digits: A<number>C, B00C (unavailable) or B10C (private)."""
+    buf = ffi.new("char[]", lib.CG_CID_MAX_DTMF + 1)
+    n = check(lib.cg_cid_encode_dtmf(_to_c(replace(cid, type="dtmf")), buf,
+                                     lib.CG_CID_MAX_DTMF + 1), "encode_dtmf")
+    return ffi.string(buf, n).decode("ascii")
+
+
+def decode_dtmf(digits: str) -> CallerId:
+    if not isinstance(digits, str) or not digits.isascii():
+        raise ValueError(f"digits must be an ASCII str, not {digits!r}")
+    raw = digits.encode("ascii")
+    m = ffi.new("cg_cid_msg_t *")
+    lib.cg_cid_decode_dtmf(raw, len(raw), m)
+    return _from_c(m)
+
+
+def generate(cid, standard="bell202", *, law="ulaw", level_dbm0=-13.5, twist_db=0.0,
+             freq_offset_pct=0.0, baud_offset_pct=0.0, seizure_bits=300, mark_bits=180,
+             trailing_mark_bits=10, alert_ms=0, alert_gap_ms=100, alert_level_dbm0=-16.0,
+             dtmf_on_ms=70, dtmf_off_ms=70, dtmf_level_dbm0=-10.0) -> np.ndarray:
+    """The int16 audio of one caller ID sequence.
+
+    ``cid`` is a CallerId (its type picks FSK or DTMF) or raw message bytes (sent as they are,
+    for testing receivers with bad messages). ``twist_db`` is the space level minus the mark
+    level; the offsets shift both tone frequencies, or the bit rate, by a percentage.
+    """
+    cfg = ffi.new("cg_cid_tx_cfg_t *")
+    check(lib.cg_cid_tx_cfg_default(cfg, _choice(STANDARDS, standard, "standard")), "generate")
+    cfg.law = _choice(_LAWS, law, "law")
+    cfg.level_dbm0 = level_dbm0
+    cfg.space_twist_db = twist_db
+    cfg.mark_hz *= 1.0 + freq_offset_pct / 100.0
+    cfg.space_hz *= 1.0 + freq_offset_pct / 100.0
+    cfg.baud *= 1.0 + baud_offset_pct / 100.0
+    for name, value in (("seizure_bits", seizure_bits), ("mark_bits", mark_bits),
+                        ("trailing_mark_bits", trailing_mark_bits), ("alert_ms", alert_ms),
+                        ("alert_gap_ms", alert_gap_ms), ("dtmf_on_ms", dtmf_on_ms),
+                        ("dtmf_off_ms", dtmf_off_ms)):
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative int, not {value!r}")
+        setattr(cfg, name, value)
+    cfg.alert_level_dbm0 = alert_level_dbm0
+    cfg.dtmf_level_dbm0 = dtmf_level_dbm0
+    tx = ffi.new("cg_cid_tx_t *")
+    check(lib.cg_cid_tx_init(tx, cfg), "generate: a parameter is out of range")
+    if isinstance(cid, (bytes, bytearray)):
+        check(lib.cg_cid_tx_fsk(tx, bytes(cid), len(cid)), "generate")
+    elif isinstance(cid, CallerId) and cid.type == "dtmf":
+        digits = encode_dtmf(cid).encode("ascii")
+        check(lib.cg_cid_tx_dtmf(tx, digits, len(digits)), "generate")
+    elif isinstance(cid, str):
+        raw = cid.encode("ascii")
+        check(lib.cg_cid_tx_dtmf(tx, raw, len(raw)), f"generate: DTMF digits {cid!r}")
+    else:
+        data = encode(cid)
+        check(lib.cg_cid_tx_fsk(tx, data, len(data)), "generate")
+    chunks = []
+    block = ffi.new("int16_t[]", 4096)
+    while True:
+        n = lib.cg_cid_tx_generate(tx, block, 4096)
+        if n == 0:
+            break
+        chunks.append(np.frombuffer(ffi.buffer(block, 2 * n), dtype=np.int16).copy())
+    return np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+
+
+@dataclass(frozen=True)
+class CidEvent:
+    """What the receiver reports: an alert, a message, or an error with its reason."""
+
+    kind: str  # "alert", "message", "error"
+    start: int
+    end: int
+    level_dbm0: float
+    message: CallerId | None = None
+    raw: bytes = field(default=b"", repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "message"
+
+    @property
+    def start_s(self) -> float:
+        return self.start / SAMPLE_RATE
+
+    @property
+    def end_s(self) -> float:
+        return self.end / SAMPLE_RATE
+
+    def to_dict(self) -> dict:
+        d = {"event": self.kind, "start_s": round(self.start_s, 4),
+             "end_s": round(self.end_s, 4)}
+        if self.level_dbm0 > -199:
+            d["level_dbm0"] = round(self.level_dbm0, 1)
+        if self.message is not None:
+            d.update(self.message.to_dict())
+        if self.raw:
+            d["bytes"] = self.raw.hex()
+        return d
+
+
+class CallerIdReceiver:
+    """Streaming caller ID receiver.
+
+    ``start`` names the start conditions that open the receive window ("ring-end",
+    "reversal", "alert"); empty means always listening. Report line events with ``line()``
+    between blocks; feed int16 blocks of any length.
+    """
+
+    def __init__(self, standard="bell202", *, start=(), law="ulaw", min_level_dbm0=-52.0,
+                 min_mark_bits=20, window_ms=5000, dtmf=True, alert_min_level_dbm0=-40.0):
+        cfg = ffi.new("cg_cid_rx_cfg_t *")
+        lib.cg_cid_rx_cfg_default(cfg)
+        cfg.standard = _choice(STANDARDS, standard, "standard")
+        cfg.law = _choice(_LAWS, law, "law")
+        if isinstance(start, str):
+            start = (start,)
+        arm = 0
+        for condition in start:
+            arm |= _choice(START_CONDITIONS, condition, "start condition")
+        cfg.arm = arm
+        for name, value in (("min_level_dbm0", min_level_dbm0),
+                            ("alert_min_level_dbm0", alert_min_level_dbm0)):
+            if not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a number")
+            setattr(cfg, name, value)
+        for name, value in (("min_mark_bits", min_mark_bits), ("window_ms", window_ms)):
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative int, not {value!r}")
+            setattr(cfg, name, value)
+        cfg.dtmf = 1 if dtmf else 0
+        self._state = ffi.new("cg_cid_rx_t *")
+        check(lib.cg_cid_rx_init(self._state, cfg), "CallerIdReceiver: a parameter is out of range")
+        self._events = ffi.new("cg_event_t[]", lib.CG_CID_RX_BLOCK // 400 + 4)
+        self._msg = ffi.new("cg_cid_msg_t *")
+        self._raw = ffi.new("uint8_t[]", lib.CG_CID_MAX_BYTES)
+
+    def line(self, event: str) -> None:
+        """The line card saw "ring-start", "ring-end" or "reversal" (at the current position)."""
+        check(lib.cg_cid_rx_line(self._state, _choice(LINE_EVENTS, event, "line event")), "line")
+
+    def feed(self, samples) -> list:
+        array, _ = as_input(samples, np.int16, "samples")
+        out = []
+        block = lib.CG_CID_RX_BLOCK
+        for i in range(0, len(array), block):
+            part = array[i:i + block]
+            ptr = ffi.from_buffer("int16_t[]", part)
+            count = check(lib.cg_cid_rx_process(self._state, ptr, len(part), self._events,
+                                                len(self._events)), "feed")
+            out.extend(self._convert(self._events[k]) for k in range(count))
+        return out
+
+    def flush(self) -> list:
+        count = check(lib.cg_cid_rx_flush(self._state, self._events, len(self._events)), "flush")
+        return [self._convert(self._events[k]) for k in range(count)]
+
+    def _convert(self, ev) -> CidEvent:
+        kind = KIND_NAMES.get(ev.kind, "unknown").removeprefix("cid-")
+        if kind == "alert":
+            return CidEvent("alert", int(ev.start_sample), int(ev.end_sample),
+                            float(ev.level_dbm0))
+        lib.cg_cid_rx_message(self._state, self._msg)
+        message = _from_c(self._msg)
+        raw = b""
+        if message.type != "dtmf":
+            n = lib.cg_cid_rx_raw(self._state, self._raw, lib.CG_CID_MAX_BYTES)
+            raw = bytes(ffi.buffer(self._raw, n))
+        return CidEvent(kind, int(ev.start_sample), int(ev.end_sample), float(ev.level_dbm0),
+                        message, raw)
+
+
+def decode_audio(samples, standard="bell202", *, line_events=(), **options) -> list:
+    """All caller ID events in a whole signal. ``line_events`` is [(sample, "ring-end"), ...],
+    applied at those positions (give ``start=`` in options to make them matter)."""
+    rx = CallerIdReceiver(standard, **options)
+    array, _ = as_input(samples, np.int16, "samples")
+    events, pos = [], 0
+    for at, what in sorted(line_events, key=lambda e: e[0]):
+        at = min(max(int(at), pos), len(array))
+        events += rx.feed(array[pos:at])
+        rx.line(what)
+        pos = at
+    events += rx.feed(array[pos:])
+    return events + rx.flush()
+
+
+__all__ = ["CallerId", "CidEvent", "CallerIdReceiver", "encode", "decode", "encode_dtmf",
+           "decode_dtmf", "generate", "decode_audio", "STANDARDS", "START_CONDITIONS"]

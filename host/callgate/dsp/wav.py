@@ -1,0 +1,299 @@
+"""WAV files in the encodings a telephone line uses: 16-bit PCM, G.711 A-law and mu-law.
+
+Reads format tags 1 (PCM, 16 bits), 6 (A-law, 8 bits) and 7 (mu-law, 8 bits), plain or
+inside WAVE_FORMAT_EXTENSIBLE (0xFFFE) with the matching subformat GUID. Python's `wave`
+module reads only PCM, hence this parser. G.711 samples are decoded with the C core, and
+the raw codes stay available (`WavData.codes`).
+
+What a reader meets in the wild, and what happens:
+  - unknown chunks (LIST, cue , fact, bext...) are skipped, odd-sized chunks with their pad
+    byte, and a missing pad byte at the very end of the file is tolerated;
+  - the RIFF size is only used to find the end of the chunk list: a size of 0..3 or one
+    beyond the end of the file (streaming writers) means "up to the end of the file", and
+    bytes after the RIFF size (ID3 tags and such) are ignored;
+  - the byte rate field is redundant and ignored; the block align must match;
+  - a data chunk that claims more bytes than the file holds is a truncated file: WavError,
+    unless read_wav(..., allow_truncated=True), which keeps the whole frames present;
+  - anything else wrong (not RIFF/WAVE, no fmt or data chunk, two of either, an unsupported
+    format, absurd channel counts or rates, a partial frame) is a WavError (a ValueError)
+    whose message starts with the file name. The reader never raises anything else for bad
+    content; I/O errors stay OSError.
+
+Writing (write_wav) produces the plain formats (or WAVE_FORMAT_EXTENSIBLE on request), with
+a fact chunk for G.711, through a temporary file renamed over the target, so an existing file
+is replaced whole or not at all.
+"""
+
+import math
+import os
+import secrets
+import stat
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from .g711 import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
+
+ENCODINGS = ("pcm16", "alaw", "ulaw")
+_TAG_OF = {"pcm16": 1, "alaw": 6, "ulaw": 7}
+_ENCODING_OF = {v: k for k, v in _TAG_OF.items()}
+_BITS_OF = {"pcm16": 16, "alaw": 8, "ulaw": 8}
+_EXTENSIBLE = 0xFFFE
+# KSDATAFORMAT_SUBTYPE_* GUIDs are {tag}-0000-0010-8000-00AA00389B71: bytes after the tag.
+_GUID_TAIL = bytes.fromhex("0000" "0000" "1000" "800000aa00389b71")
+_OTHER_TAGS = {0x0002: "MS ADPCM", 0x0003: "IEEE float", 0x0011: "IMA ADPCM",
+               0x0031: "GSM 6.10", 0x0040: "G.721 ADPCM", 0x0055: "MPEG layer 3",
+               0x0064: "G.726 ADPCM", 0x0065: "G.722 ADPCM"}
+MIN_RATE, MAX_RATE = 1000, 768000
+MAX_CHANNELS = 64
+MAX_FILE_BYTES = 1 << 31
+
+
+class WavError(ValueError):
+    """A file that is not a WAV file callgate can read; the message names the file."""
+
+
+@dataclass
+class WavData:
+    """A WAV file's audio. samples: int16, shape (frames,) if mono, else (frames, channels);
+    codes: the G.711 codes (uint8, same shape) for alaw/ulaw files, else None."""
+
+    sample_rate: int
+    channels: int
+    encoding: str
+    samples: np.ndarray
+    codes: np.ndarray = None
+    path: str = ""
+    truncated: bool = False  # only with allow_truncated: the data chunk ran past the end
+
+    @property
+    def frames(self) -> int:
+        return len(self.samples)
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def _u16(buf, pos):
+    return struct.unpack_from("<H", buf, pos)[0]
+
+
+def _u32(buf, pos):
+    return struct.unpack_from("<I", buf, pos)[0]
+
+
+def _parse_fmt(body: bytes, fail):
+    if len(body) < 16:
+        fail(f"fmt chunk is {len(body)} bytes, fewer than the 16 every WAV format has")
+    tag, channels, rate, _byte_rate, align, bits = struct.unpack_from("<HHIIHH", body)
+    if tag == _EXTENSIBLE:
+        if len(body) < 40:
+            fail(f"WAVE_FORMAT_EXTENSIBLE fmt chunk is {len(body)} bytes, fewer than 40")
+        cb_size, valid_bits = _u16(body, 16), _u16(body, 18)
+        guid = body[24:40]
+        if cb_size < 22:
+            fail(f"WAVE_FORMAT_EXTENSIBLE with an extension of {cb_size} bytes, fewer than 22")
+        if guid[2:] != _GUID_TAIL:
+            fail(f"unsupported WAVE_FORMAT_EXTENSIBLE subformat GUID {guid.hex()}")
+        tag = _u16(guid, 0)
+        if tag in _ENCODING_OF and not 0 <= valid_bits <= bits:
+            fail(f"{valid_bits} valid bits in a {bits}-bit container")
+    if tag not in _ENCODING_OF:
+        name = _OTHER_TAGS.get(tag, "unknown")
+        fail(f"unsupported format tag 0x{tag:04X} ({name}); callgate reads 16-bit PCM (1), "
+             f"A-law (6) and mu-law (7)")
+    encoding = _ENCODING_OF[tag]
+    if bits != _BITS_OF[encoding]:
+        fail(f"{encoding} with {bits} bits per sample is not supported "
+             f"(callgate reads {_BITS_OF[encoding]})")
+    if not 1 <= channels <= MAX_CHANNELS:
+        fail(f"{channels} channels (1 to {MAX_CHANNELS} supported)")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        fail(f"sample rate {rate} Hz is outside {MIN_RATE}..{MAX_RATE} Hz")
+    if align != channels * bits // 8:
+        fail(f"block align {align} does not match {channels} channel(s) of {bits} bits")
+    return encoding, channels, rate, align
+
+
+def parse_wav(buf: bytes, name: str = "<bytes>", allow_truncated: bool = False) -> WavData:
+    """A WavData from the bytes of a WAV file (see the module's notes); WavError if bad."""
+
+    def fail(problem):
+        raise WavError(f"{name}: {problem}")
+
+    buf = memoryview(buf).cast("B")
+    if len(buf) < 12:
+        fail(f"too short to be a WAV file ({len(buf)} bytes)")
+    magic, riff_size, form = bytes(buf[0:4]), _u32(buf, 4), bytes(buf[8:12])
+    if magic in (b"RIFX", b"RF64", b"BW64"):
+        fail(f"{magic.decode()} files are not supported (only little-endian RIFF WAVE)")
+    if magic != b"RIFF" or form != b"WAVE":
+        fail(f"not a RIFF/WAVE file (starts with {bytes(buf[0:12])!r})")
+    end = len(buf) if riff_size < 4 else min(len(buf), 8 + riff_size)
+
+    fmt = data = None
+    truncated = False
+    pos = 12
+    while pos + 8 <= end:
+        chunk_id, size = bytes(buf[pos:pos + 4]), _u32(buf, pos + 4)
+        body = pos + 8
+        available = len(buf) - body
+        label = chunk_id.decode("latin-1")
+        if size > available:
+            if chunk_id == b"data" and allow_truncated:
+                size, truncated = available, True
+            elif chunk_id == b"data":
+                fail(f"data chunk claims {size} bytes but only {available} follow: "
+                     f"the file is truncated")
+            elif fmt is not None and data is not None:
+                break  # junk after the audio: ignore it
+            else:
+                fail(f"chunk {label!r} at offset {pos} claims {size} bytes but only "
+                     f"{available} follow (truncated or not a WAV file)")
+        if chunk_id == b"fmt ":
+            if fmt is not None:
+                fail("two fmt chunks")
+            fmt = _parse_fmt(bytes(buf[body:body + size]), fail)
+        elif chunk_id == b"data":
+            if data is not None:
+                fail("two data chunks")
+            data = (body, size)
+        pos = body + size + (size & 1)
+
+    if fmt is None:
+        fail("no fmt chunk (not a WAV file, or truncated before it)")
+    if data is None:
+        fail("no data chunk (truncated before the audio?)")
+    encoding, channels, rate, align = fmt
+    offset, size = data
+    if size % align:
+        if not truncated:
+            fail(f"data chunk of {size} bytes is not a whole number of {align}-byte frames")
+        size -= size % align
+    raw = bytes(buf[offset:offset + size])
+    codes = None
+    if encoding == "pcm16":
+        samples = np.frombuffer(raw, dtype="<i2").astype(np.int16)
+    else:
+        codes = np.frombuffer(raw, dtype=np.uint8).copy()
+        samples = (alaw_decode if encoding == "alaw" else ulaw_decode)(codes)
+    if channels > 1:
+        samples = samples.reshape(-1, channels)
+        codes = None if codes is None else codes.reshape(-1, channels)
+    return WavData(rate, channels, encoding, samples, codes, name, truncated)
+
+
+def read_wav(path, allow_truncated: bool = False) -> WavData:
+    """Read a WAV file (see the module's notes). WavError for bad content, OSError for I/O."""
+    name = os.fspath(path)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise WavError(f"{name}: {size} bytes is too large (limit {MAX_FILE_BYTES})")
+        buf = f.read()
+    return parse_wav(buf, str(name), allow_truncated)
+
+
+def encode_wav(samples, sample_rate: int = 8000, encoding: str = "pcm16",
+               extensible: bool = False) -> bytes:
+    """The bytes of a WAV file. samples: int16 linear, or uint8 G.711 codes for alaw/ulaw
+    (written as they are); shape (frames,) for mono or (frames, channels)."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, not {encoding!r}")
+    if (isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer))
+            or not MIN_RATE <= sample_rate <= MAX_RATE):
+        raise ValueError(f"sample_rate must be a whole number of Hz in {MIN_RATE}..{MAX_RATE}, "
+                         f"not {sample_rate!r}")
+    if not isinstance(samples, np.ndarray):
+        raise ValueError(f"samples must be a numpy array, not {type(samples).__name__}")
+    if samples.ndim not in (1, 2):
+        raise ValueError(f"samples must be 1-D (mono) or 2-D (frames, channels), "
+                         f"not {samples.ndim}-D")
+    channels = 1 if samples.ndim == 1 else samples.shape[1]
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise ValueError(f"samples has {channels} channels (1 to {MAX_CHANNELS} supported)")
+    flat = np.ascontiguousarray(samples).reshape(-1)
+    if samples.dtype == np.int16:
+        if encoding == "pcm16":
+            payload = flat.astype("<i2").tobytes()
+        else:
+            payload = (alaw_encode if encoding == "alaw" else ulaw_encode)(flat).tobytes()
+    elif samples.dtype == np.uint8 and encoding != "pcm16":
+        payload = flat.tobytes()
+    else:
+        raise ValueError(f"samples must be int16 (or uint8 G.711 codes for alaw/ulaw), "
+                         f"not {samples.dtype} for {encoding}")
+    bits = _BITS_OF[encoding]
+    align = channels * bits // 8
+    tag = _TAG_OF[encoding]
+    head = struct.pack("<HIIHH", channels, sample_rate, sample_rate * align, align, bits)
+    if extensible:
+        fmt = struct.pack("<H", _EXTENSIBLE) + head + struct.pack(
+            "<HHI", 22, bits, 0) + struct.pack("<H", tag) + _GUID_TAIL
+    elif encoding == "pcm16":
+        fmt = struct.pack("<H", tag) + head
+    else:
+        fmt = struct.pack("<H", tag) + head + struct.pack("<H", 0)
+    chunks = [(b"fmt ", fmt)]
+    if encoding != "pcm16":
+        chunks.append((b"fact", struct.pack("<I", len(payload) // align)))
+    chunks.append((b"data", payload))
+    body = b"".join(cid + struct.pack("<I", len(c)) + c + (b"\0" if len(c) & 1 else b"")
+                    for cid, c in chunks)
+    if len(body) + 4 > 0xFFFFFFFF:
+        raise ValueError(f"{len(payload)} bytes of audio do not fit in a WAV file (4 GiB)")
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body
+
+
+def write_wav(path, samples, sample_rate: int = 8000, encoding: str = "pcm16",
+              extensible: bool = False) -> None:
+    """Write a WAV file atomically (see encode_wav for the arguments): the data goes to a
+    temporary file in the same directory, which then replaces path in one rename."""
+    atomic_write(path, encode_wav(samples, sample_rate, encoding, extensible))
+
+
+def atomic_write(path, payload: bytes) -> None:
+    """Replace path with payload whole or not at all. A new file gets the usual permissions
+    (0666 less the umask); an existing one keeps its own."""
+    path = os.fspath(path)
+    directory, base = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        except FileNotFoundError:
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def resample(samples, from_rate: int, to_rate: int = 8000) -> np.ndarray:
+    """Mix channels down to mono (their mean) and change the sample rate with a polyphase
+    filter (scipy.signal.resample_poly); int16 in, int16 out (rounded, clipped)."""
+    from scipy.signal import resample_poly
+
+    for name, rate in (("from_rate", from_rate), ("to_rate", to_rate)):
+        if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate <= 0:
+            raise ValueError(f"{name} must be a positive whole number of Hz, not {rate!r}")
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim == 2:
+        x = x.mean(axis=1)
+    elif x.ndim != 1:
+        raise ValueError(f"samples must be 1-D or 2-D (frames, channels), not {x.ndim}-D")
+    g = math.gcd(int(from_rate), int(to_rate))
+    up, down = int(to_rate) // g, int(from_rate) // g
+    if up != down and len(x):
+        x = resample_poly(x, up, down)
+    return np.clip(np.round(x), -32768, 32767).astype(np.int16)

@@ -49,12 +49,12 @@ cross:
 	@tools/cross-size.sh
 
 bench: setup
-	@tools/need-deb libspandsp-dev:/usr/include/spandsp.h gcc-arm-none-eabi:arm-none-eabi-gcc
+	@tools/need-deb libspandsp-dev gcc:gcc
 	$(BIN)/python bench/run.py
 
 # libFuzzer targets under ASan/UBSan; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz: setup
 	@tools/need-deb clang:clang libclang-rt-14-dev
 	@tools/fuzz.sh $(FUZZ_SECONDS)
 

@@ -8,7 +8,8 @@ finding, and so is a WavData that breaks these checks (raised as AssertionError)
   - what reads strictly reads the same with allow_truncated=True;
   - writing it back with encode_wav and reading that gives the same audio;
   - a 16-bit PCM file that Python's own `wave` module also reads gives the same frames.
-Half of the inputs are raw bytes; the other half build a valid file with encode_wav from
+Half of the inputs are raw bytes (seeded from tests/fuzz/seeds/fuzz_wav/: a zero byte, then a
+small WAV file written by encode_wav); the other half build a valid file with encode_wav from
 the input (encoding, channels, rate, samples) and then damage it in a way the input picks:
 extra chunks before or after the audio must not change the audio, trailing junk is ignored,
 cutting the file short is a WavError or, with allow_truncated, a prefix of the frames.

@@ -58,6 +58,20 @@ float cg_power_to_dbm0(float power, cg_law_t law);
     X(CG_EVENT_NONE, 0, "none")                                              \
     X(CG_EVENT_DTMF_BEGIN, 1, "dtmf-begin")                                  \
     X(CG_EVENT_DTMF, 2, "dtmf")                                              \
+    X(CG_EVENT_CPA_TONE, 20, "cpa-tone")                                     \
+    X(CG_EVENT_CPA_TONE_END, 21, "cpa-tone-end")                             \
+    X(CG_EVENT_CPA_VOICE, 22, "cpa-voice")                                   \
+    X(CG_EVENT_CPA_SILENCE, 23, "cpa-silence")                               \
+    X(CG_EVENT_CPA_BEEP, 24, "cpa-beep")                                     \
+    X(CG_EVENT_CPA_NO_DIAL_TONE, 25, "cpa-no-dial-tone")                     \
+    X(CG_EVENT_CPA_BUSY, 26, "cpa-busy")                                     \
+    X(CG_EVENT_CPA_CONGESTION, 27, "cpa-congestion")                         \
+    X(CG_EVENT_CPA_NO_ANSWER, 28, "cpa-no-answer")                           \
+    X(CG_EVENT_CPA_SIT, 29, "cpa-sit")                                       \
+    X(CG_EVENT_CPA_FAX, 30, "cpa-fax")                                       \
+    X(CG_EVENT_CPA_HUMAN, 31, "cpa-human")                                   \
+    X(CG_EVENT_CPA_MACHINE, 32, "cpa-machine")                               \
+    X(CG_EVENT_DISCONNECT, 33, "disconnect")                                 \
     X(CG_EVENT_CID_ALERT, 40, "cid-alert")                                   \
     X(CG_EVENT_CID_MESSAGE, 41, "cid-message")                               \
     X(CG_EVENT_CID_ERROR, 42, "cid-error")

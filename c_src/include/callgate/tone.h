@@ -26,12 +26,12 @@
  *           cng           1100               500 on / 3000 off       -10
  *           ced           2100               3000, once              -10
  *
- *   Frequencies and cadences are the ITU-T E.180 national data (docs: REFERENCE.md "Tone
- *   plans"); SIT's 1000 ms pause before it repeats is ITU-T Q.35's figure. The US levels are
- *   the North American "precise tone plan" ones. The CN, EU, SIT and fax levels are our
- *   choice, within the range administrations use; they are not a conformance claim. Names
- *   are matched without regard to case; "ITU" is another name for "EU" and "reorder" for
- *   "congestion".
+ *   Frequencies and cadences are the ITU-T E.180 national data as REFERENCE.md ("Tone plans")
+ *   summarises them; SIT's 1000 ms pause before it repeats is our reading of ITU-T Q.35, not
+ *   checked against the text. The US levels are those commonly published for the North
+ *   American "precise tone plan". The CN, EU, SIT and fax levels are our choice, in the range
+ *   administrations use: none of the levels is a conformance claim. Names are matched
+ *   without regard to case; "ITU" is another name for "EU" and "reorder" for "congestion".
  *
  * How does it work?
  *   Each of the two frequency slots is a 32-bit phase accumulator reading a const 512-step

@@ -6,13 +6,20 @@ Every group module has `add_parser(subparsers)`, which registers its sub-command
 """
 
 import argparse
+import os
 import sys
 
 from . import dsp as dsp_commands
+from . import monitor as monitor_commands
+from . import sim as sim_commands
+from . import status as status_commands
 
 # name -> module; add a group by adding a line.
 GROUPS = {
     "dsp": dsp_commands,
+    "sim": sim_commands,
+    "status": status_commands,
+    "monitor": monitor_commands,
 }
 
 
@@ -26,6 +33,11 @@ USER_ERRORS = (UsageError, OSError, ValueError, TypeError)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="callgate", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument(
+        "--port",
+        default=os.environ.get("CALLGATE_PORT"),
+        help="the board's link: a serial port, the virtual board's pty, socket:// or rfc2217:// (default $CALLGATE_PORT)",
+    )
     sub = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
     for module in GROUPS.values():
         module.add_parser(sub)

@@ -64,6 +64,8 @@ def cmd_gen_dtmf(args) -> int:
     from callgate.dsp.tones import SAMPLE_RATE, generate_dtmf
     from callgate.dsp.wav import write_wav
 
+    if not args.digits:
+        raise ValueError("DIGITS is empty: give at least one digit (0-9 * # A-D)")
     law = _law_of(args.encoding)
     samples = generate_dtmf(args.digits, level_dbm0=args.level, twist_db=args.twist,
                             on_ms=args.on_ms, off_ms=args.off_ms, law=law)
@@ -355,3 +357,51 @@ def cmd_dtmf(args) -> int:
 
 
 COMMANDS["dtmf"] = (cmd_dtmf, _args_dtmf, "find DTMF digits in a WAV file, with times and levels")
+
+
+# --- cpa: outbound call-progress analysis of a recorded line -----------------------------------
+
+def _args_cpa(p) -> None:
+    p.add_argument("input", metavar="FILE.wav", help="the line from dialling (or off-hook) on")
+    p.add_argument("--plan", default="CN", help="tone plan: CN, US, EU (ITU); default CN")
+    p.add_argument("--resample", action="store_true",
+                   help="accept another sample rate or several channels (converted first)")
+    p.add_argument("--wait-dial-tone", type=int, default=0, metavar="MS",
+                   help="the file starts off-hook: dial tone must come within MS (default: the "
+                        "file starts after dialling)")
+    p.add_argument("--no-answer", type=int, default=30000, metavar="MS",
+                   help="ringback timeout (default 30000)")
+    p.add_argument("--tones", action="store_true", help="also list the tones, voice and beeps heard")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="print machine-readable JSON")
+
+
+def cmd_cpa(args) -> int:
+    from callgate.dsp.cpa import ToneDetector, analyze_call
+    from callgate.dsp.tones import find_plan
+
+    plan = find_plan(args.plan).name  # ValueError lists the valid plans
+    samples, law = read_line_audio(args.input, args.resample)
+    result = analyze_call(samples, plan, law=law, no_dial_tone_ms=args.wait_dial_tone,
+                          no_answer_ms=args.no_answer)
+    record = {"command": "cpa", "input": args.input, "plan": plan, "law": law,
+              **result.to_dict()}
+    what = result.result + (f" ({result.tone})" if result.tone and result.tone != result.result
+                            else "")
+    if result.result in ("human", "machine"):
+        what += f", greeting {result.greeting_ms} ms"
+    lines = [f"{args.input}: {what}, decided at {result.end / 8000:.2f} s "
+             f"({result.decide_s:.2f} s after the analysis began)"]
+    if args.tones:
+        events = [e.to_dict() for e in ToneDetector(plan, law=law).feed(samples)
+                  if e.kind != "silence"]
+        record["events"] = events
+        lines += [f"  {e['start_s']:8.2f}-{e['end_s']:.2f} s  {e['kind']} "
+                  f"{e.get('tone', '') or e.get('frequency_hz', '')}".rstrip() for e in events]
+    emit(args, record, lines)
+    return 0
+
+
+COMMANDS["cpa"] = (cmd_cpa, _args_cpa,
+                   "call-progress analysis of a recorded outbound call: busy, no answer, "
+                   "person, machine, ...")

@@ -17,6 +17,7 @@ the samples do not depend on how a stream is cut into calls.
 import math
 import numbers
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -27,7 +28,9 @@ from ._buffers import as_output, check
 SAMPLE_RATE = 8000
 LAWS = {"ulaw": lib.CG_LAW_ULAW, "alaw": lib.CG_LAW_ALAW}
 DTMF_DIGITS = "0123456789*#ABCD"
-MIN_LEVEL_DBM0 = -80.0  # per tone (c_src/include/callgate/tone.h)
+# Per tone; CG_TONE_MIN/MAX_LEVEL_DBM0 in c_src/include/callgate/tone.h (float macros do not
+# reach Python through cffi). The C core checks them again.
+MIN_LEVEL_DBM0 = -80.0
 MAX_LEVEL_DBM0 = 3.0
 MAX_SECONDS = 3600.0
 _MIN_SEGMENT_MS = lib.CG_TONE_MIN_SEGMENT_MS
@@ -127,7 +130,7 @@ class Tone:
 class TonePlan:
     name: str
     description: str
-    tones: dict  # tone name -> Tone, in the plan's order
+    tones: MappingProxyType  # tone name -> Tone, in the plan's order (read-only)
 
 
 def _tone_from_c(desc) -> Tone:
@@ -146,7 +149,8 @@ def _load_plans() -> dict:
             tone = _tone_from_c(lib.cg_tone_plan_tone(plan, j))
             tones[tone.name] = tone
         name = ffi.string(plan.name).decode()
-        plans[name] = TonePlan(name, ffi.string(plan.description).decode(), tones)
+        plans[name] = TonePlan(name, ffi.string(plan.description).decode(),
+                               MappingProxyType(tones))
     return plans
 
 

@@ -24,6 +24,7 @@ a fact chunk for G.711, through a temporary file renamed over the target, so an 
 is replaced whole or not at all.
 """
 
+import errno
 import math
 import os
 import secrets
@@ -259,6 +260,8 @@ def atomic_write(path, payload: bytes) -> None:
     (0666 less the umask); an existing one keeps its own."""
     path = os.fspath(path)
     directory, base = os.path.split(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, "no such directory for the output", directory)
     tmp = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:

@@ -1,0 +1,119 @@
+# The single door to hardware. Nothing else in the firmware imports machine, opens a
+# socket or reads a pin: the application asks this module for
+#
+#   board_def()   the board definition (board.json in the flash root: ports, cards, pins)
+#   boot_escape() True if the app must not start (a board is never bricked by its app)
+#   connect()     a connected Board: .uart (StreamReader/Writer of the data UART, the host
+#                 link), await .line() (the next line-card report, a dict), .tell(msg),
+#                 .close()
+#
+# Two implementations of Board. On the MicroPython Unix port it is the virtual board: the
+# data UART and the line cards are two UNIX sockets served by the board model
+# (host/callgate/sim), found in the folder named by $CALLGATE_SIM; line-card reports and
+# commands are JSON lines there (docs/virtual-board.md). On the ESP32-S3 the UART is
+# machine.UART and the line cards are the C user module (docs/hardware.md), not written yet.
+
+import json
+import os
+import sys
+
+VIRTUAL = sys.platform in ("linux", "darwin")  # the Unix port
+BOARD_FILE = "board.json"
+SAFE_FILE = "safe"  # in the flash root: stay in the REPL (delete it to run the app again)
+
+_board = None
+
+
+def board_def():
+    global _board
+    if _board is None:
+        with open(BOARD_FILE) as f:
+            _board = json.load(f)
+    return _board
+
+
+def boot_escape():
+    """True if the application must not start: the safe-mode file exists, or (hardware) the
+    board's escape key is held at boot."""
+    try:
+        os.stat(SAFE_FILE)
+        return True
+    except OSError:
+        pass
+    if VIRTUAL:
+        return bool(os.getenv("CALLGATE_SAFE"))
+    esc = board_def().get("boot_escape")
+    if esc:
+        from machine import Pin
+
+        return Pin(_pin(esc["pin"]), Pin.IN, Pin.PULL_UP).value() == esc.get("held", 0)
+    return False
+
+
+def _pin(name):
+    """GPIO number of a pin named by job in the board's pins.csv (frozen as pins.csv)."""
+    with open("pins.csv") as f:
+        for line in f:
+            job, _, gpio = line.strip().partition(",")
+            if job == name:
+                return int(gpio[4:])
+    raise ValueError("no pin " + name)
+
+
+async def connect():
+    if VIRTUAL:
+        b = _VirtualBoard()
+        await b.connect()
+        return b
+    raise NotImplementedError("line cards on hardware: see docs/hardware.md")
+
+
+def _unix_connect(path):
+    import socket
+    import struct
+
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # MicroPython's connect() takes a raw sockaddr: sockaddr_un is the family then the path.
+    s.connect(struct.pack("H", socket.AF_UNIX) + path.encode() + b"\x00")
+    s.setblocking(False)
+    return s
+
+
+class _VirtualBoard:
+    def __init__(self):
+        self.dir = os.getenv("CALLGATE_SIM")
+        if not self.dir:
+            raise OSError("not started by `callgate sim`: $CALLGATE_SIM is not set")
+        self.uart = None
+        self._model = None
+
+    async def connect(self):
+        import asyncio
+
+        u = _unix_connect(self.dir + "/uart0.sock")
+        self.uart = (asyncio.StreamReader(u), asyncio.StreamWriter(u, {}))
+        m = _unix_connect(self.dir + "/model.sock")
+        self._model = (asyncio.StreamReader(m), asyncio.StreamWriter(m, {}))
+
+    async def line(self):
+        """The next line-card report from the board model, e.g. {"what": "ring", ...}."""
+        while True:
+            raw = await self._model[0].readline()
+            if not raw:
+                raise OSError("board model closed")
+            try:
+                msg = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(msg, dict):
+                return msg
+
+    async def tell(self, msg):
+        w = self._model[1]
+        w.write(json.dumps(msg).encode() + b"\n")
+        await w.drain()
+
+    def close(self):
+        for pair in (self.uart, self._model):
+            if pair:
+                pair[1].close()

@@ -1,0 +1,101 @@
+# Port states: the control plane's view of each line, built from what the line cards report.
+#
+# The line cards (on the virtual board, the board model) report conditions: ringing voltage
+# on an FXO port, loop current (hook) on an FXS port. Ports turns them into states and into
+# the events the host sees. Pure logic: the caller passes the time, so the shared tests run
+# it on CPython and MicroPython alike.
+#
+#   FXO  idle -> ringing   on the first ring burst
+#        ringing -> idle   RING_GAP_MS after the last burst ended (the far end gave up)
+#   FXS  idle <-> offhook  with the phone's hook switch
+
+try:
+    from micropython import const
+except ImportError:  # CPython: the shared tests
+
+    def const(x):
+        return x
+
+
+try:
+    from time import ticks_diff
+except ImportError:  # CPython: plain milliseconds
+
+    def ticks_diff(a, b):
+        return a - b
+
+
+from .link import messages
+
+IDLE = "idle"
+RINGING = "ringing"
+OFFHOOK = "offhook"
+
+# Longest silence inside a ring cadence is 4 s (e.g. 2 s on, 4 s off); a little more than that
+# without a burst means the caller hung up.
+RING_GAP_MS = const(6000)
+
+
+class Port:
+    def __init__(self, n, kind, name):
+        self.n = n
+        self.kind = kind
+        self.name = name
+        self.state = IDLE
+        self.ring_on = False
+        self.ring_off_ms = 0
+
+    def status(self):
+        return {"n": self.n, "kind": self.kind, "name": self.name, "state": self.state}
+
+
+class Ports:
+    """All ports of a board, from its board.json "ports" list."""
+
+    def __init__(self, defs):
+        self.ports = [Port(d["n"], d["kind"], d.get("name", "")) for d in defs]
+        self.ignored = 0  # line reports for a port that does not exist or cannot do that
+
+    def status(self):
+        return [p.status() for p in self.ports]
+
+    def line(self, report, now_ms):
+        """Take one line-card report; return the events it causes, as (kind, value) pairs.
+
+        report: {"what": "ring", "port": n, "on": bool} (FXO) or
+                {"what": "hook", "port": n, "off": bool} (FXS).
+        """
+        n = report.get("port")
+        what = report.get("what")
+        p = self.ports[n] if isinstance(n, int) and 0 <= n < len(self.ports) else None
+        out = []
+        if p is not None and what == "ring" and p.kind == "fxo":
+            on = bool(report.get("on"))
+            if on != p.ring_on:
+                p.ring_on = on
+                if not on:
+                    p.ring_off_ms = now_ms
+                out.append((messages.EV_RING, {"port": n, "on": on}))
+                if on and p.state == IDLE:
+                    self._move(p, RINGING, out)
+        elif p is not None and what == "hook" and p.kind == "fxs":
+            off = bool(report.get("off"))
+            new = OFFHOOK if off else IDLE
+            if new != p.state:
+                out.append((messages.EV_HOOK, {"port": n, "off": off}))
+                self._move(p, new, out)
+        else:
+            self.ignored += 1
+        return out
+
+    def tick(self, now_ms):
+        """Time-driven changes (ringing that stopped); returns events like line()."""
+        out = []
+        for p in self.ports:
+            if p.state == RINGING and not p.ring_on and ticks_diff(now_ms, p.ring_off_ms) >= RING_GAP_MS:
+                self._move(p, IDLE, out)
+        return out
+
+    def _move(self, p, state, out):
+        out.append((messages.EV_PORT, {"port": p.n, "state": state, "was": p.state}))
+        p.state = state

@@ -1,0 +1,45 @@
+"""What the commands that talk to a board share: opening the link from --port."""
+
+import contextlib
+
+from ..link import LinkError
+from ..link.client import Client
+
+
+class LinkFailed(OSError):
+    """The link to the board failed (printed as one line by the command table)."""
+
+
+def need_port(args) -> str:
+    if not getattr(args, "port", None):
+        raise LinkFailed("no board: give --port PORT (or set CALLGATE_PORT); `callgate sim` starts a virtual one")
+    return args.port
+
+
+@contextlib.contextmanager
+def board_link(args, on_event=None):
+    """A connected link.client.Client for --port; link errors become one-line errors.
+
+    on_event, if given, is subscribed before the handshake, so no event is missed.
+    """
+    try:
+        client = Client(need_port(args), timeout=args.timeout)
+    except LinkError as e:
+        raise LinkFailed(f"{args.port}: {e}") from e
+    try:
+        if on_event is not None:
+            client.subscribe(on_event)
+        client.hello()
+    except LinkError as e:
+        client.close()
+        raise LinkFailed(f"{args.port}: {e}") from e
+    try:
+        yield client
+    except LinkError as e:
+        raise LinkFailed(f"{args.port}: {e}") from e
+    finally:
+        client.close()
+
+
+def add_link_arguments(p) -> None:
+    p.add_argument("--timeout", type=float, default=0.5, metavar="S", help="seconds per try of a request (default 0.5)")

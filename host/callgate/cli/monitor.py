@@ -1,0 +1,47 @@
+"""`callgate --port P monitor`: the board's events as they happen, one line each."""
+
+import argparse
+import json
+import queue
+import time
+
+from ._board import add_link_arguments, board_link
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("monitor", help="print a board's events, one line each", description=__doc__)
+    add_link_arguments(p)
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="one JSON object per line")
+    p.add_argument("--count", type=int, metavar="N", help="stop after N events")
+    p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
+    p.set_defaults(func=run)
+
+
+def format_event(ev) -> str:
+    t = time.strftime("%H:%M:%S", time.localtime(ev.received)) + f".{int(ev.received * 1000) % 1000:03d}"
+    n = "-" if ev.number is None else f"#{ev.number}"
+    fields = " ".join(f"{k}={v}" for k, v in (ev.value or {}).items()) if isinstance(ev.value, dict) else repr(ev.value)
+    return f"{t} {n:>6} {ev.name:<5} {fields}"
+
+
+def run(args) -> int:
+    deadline = None if args.seconds is None else time.monotonic() + args.seconds
+    events = queue.SimpleQueue()
+    seen = 0
+    with board_link(args, on_event=events.put) as c:
+        if not args.json:
+            print(f"monitoring {c.info['board']} (firmware {c.info['fw']}); Ctrl-C to stop", flush=True)
+        while args.count is None or seen < args.count:
+            wait = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
+            if wait <= 0:
+                break
+            try:
+                ev = events.get(timeout=wait)
+            except queue.Empty:
+                continue
+            seen += 1
+            if args.json:
+                print(json.dumps({"t": round(ev.received, 3), **ev.as_dict()}), flush=True)
+            else:
+                print(format_event(ev), flush=True)
+    return 0

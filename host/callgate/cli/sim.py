@@ -1,0 +1,98 @@
+"""`callgate sim`: run a virtual board (the real firmware on MicroPython, a board model).
+
+Prints the two serial ports it made, then takes line commands on standard input until
+`quit`, Ctrl-C, SIGTERM or --seconds; without standard input it just runs. Everything it
+started stops with it.
+"""
+
+import argparse
+import json
+import signal
+import sys
+import threading
+
+from ..sim.board import VirtualBoard
+from ..sim.lines import LineError
+
+HELP = "commands: ring PORT [on|off] | hook PORT [off|on] | ports | quit"
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("sim", help="run a virtual board and print its serial ports", description=__doc__)
+    p.add_argument("--board", default="virtual-4", help="board definition in boards/ (default virtual-4)")
+    p.add_argument("--flash", metavar="DIR", help="keep the board's flash in DIR (default: a temporary folder)")
+    p.add_argument("--noise", type=float, default=0.0, metavar="P", help="chance of a bit flip per byte on the data UART")
+    p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the ports as one JSON line")
+    p.set_defaults(func=run)
+
+
+def command(vb: VirtualBoard, line: str) -> str | None:
+    """Run one line command on the board model; returns what to print (None: quit)."""
+    words = line.split()
+    if not words:
+        return ""
+    verb, rest = words[0], words[1:]
+    try:
+        if verb == "quit":
+            return None
+        if verb == "ports":
+            return "\n".join(f"{p['n']} {p['kind']} {p['name']}" for p in vb.board_def["ports"])
+        if verb in ("ring", "hook") and rest:
+            port = int(rest[0])
+            arg = rest[1] if len(rest) > 1 else ("on" if verb == "ring" else "off")
+            if verb == "ring":
+                vb.model.lines.ring(port, arg == "on")
+            else:
+                vb.model.lines.hook(port, arg == "off")
+            return f"ok: {verb} {port} {arg}"
+    except (ValueError, LineError) as e:
+        return f"error: {e}"
+    return HELP
+
+
+def run(args) -> int:
+    stop = threading.Event()
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    vb = VirtualBoard(args.board, flash=args.flash, noise=args.noise)
+    try:
+        vb.start()
+        fw = vb.model.firmware or {}
+        if args.json:
+            print(json.dumps({"board": args.board, "data": vb.data_port, "repl": vb.repl_port, "flash": str(vb.flash)}), flush=True)
+        else:
+            state = "safe mode (app not started)" if vb.safe_mode() else f"firmware {fw.get('fw')}"
+            print(f"callgate sim: {args.board} running, {state}", flush=True)
+            print(f"  data  {vb.data_port:<12}  callgate --port {vb.data_port} status", flush=True)
+            print(f"  repl  {vb.repl_port:<12}  mpremote connect {vb.repl_port}", flush=True)
+            print(HELP, flush=True)
+        if args.seconds is not None:
+            threading.Timer(args.seconds, stop.set).start()
+            threading.Thread(target=_read_commands, args=(vb, stop), daemon=True).start()
+            stop.wait()
+        else:
+            _read_commands(vb, stop)
+            while not stop.wait(1.0):  # no more input: run until a signal
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        vb.close()
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def _read_commands(vb: VirtualBoard, stop: threading.Event) -> None:
+    for line in sys.stdin:
+        out = command(vb, line)
+        if out is None:
+            stop.set()
+            return
+        if out:
+            print(out, flush=True)
+    if sys.stdin.isatty():
+        stop.set()  # Ctrl-D at a terminal means quit

@@ -1,0 +1,318 @@
+"""The host's end of the link: requests with deadlines and retries, events to subscribers.
+
+    with Client("/dev/ttyUSB0") as c:      # or the virtual board's pty, socket://, rfc2217://
+        info = c.hello()                    # the version handshake (done by connect())
+        print(c.status()["ports"])
+        c.subscribe(print)                  # Event(number, kind, name, value) for each event
+
+Layers, from the bottom: pyserial's serial_for_url() moves bytes; frame.Reader cuts them
+into frames; a reader thread hands replies to the request waiting for that id and events to
+a dispatcher thread, which calls the subscribers. A slow subscriber therefore never delays a
+reply. Requests carry a 16-bit id; a request not answered by its deadline is sent again,
+byte for byte, so the board's reply cache answers it without running it twice (docs/link.md).
+
+The client tracks event numbers: a gap makes it ask the board for the missing events
+(EVENTS); those the board no longer holds are reported to subscribers as one Event with
+kind "lost". An event numbered 0 of kind "boot" means the board restarted.
+"""
+
+import itertools
+import queue
+import random
+import threading
+import time
+
+import serial
+
+from . import frame, messages
+from .errors import DecodeError, LinkError, RemoteError
+
+DEFAULT_BAUD = 921600
+
+
+class LinkTimeout(LinkError, TimeoutError):
+    """No reply before the deadline, after every retry."""
+
+
+class LinkClosed(LinkError):
+    """The client was closed, or the serial port failed, while a request waited."""
+
+
+class VersionMismatch(LinkError):
+    """The board speaks another protocol version."""
+
+
+class Event:
+    """One event from the board: number (16-bit), kind (EV_* or "lost"), name, value."""
+
+    __slots__ = ("number", "kind", "name", "value", "received")
+
+    def __init__(self, number, kind, value):
+        self.number = number
+        self.kind = kind
+        self.name = messages.EVENT_NAMES.get(kind, str(kind)) if isinstance(kind, int) else kind
+        self.value = value
+        self.received = time.time()
+
+    def as_dict(self) -> dict:
+        return {"n": self.number, "event": self.name, **(self.value if isinstance(self.value, dict) else {"value": self.value})}
+
+    def __repr__(self) -> str:
+        return f"Event({self.number}, {self.name!r}, {self.value!r})"
+
+
+class _Pending:
+    __slots__ = ("done", "reply")
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.reply = None
+
+
+class Client:
+    def __init__(self, port: str, baudrate: int = DEFAULT_BAUD, timeout: float = 0.5, retries: int = 3):
+        self.timeout = timeout
+        self.retries = retries
+        self.info = None
+        self.stats = {"sent": 0, "retries": 0, "replies": 0, "events": 0, "recovered": 0, "lost": 0, "late": 0}
+        self._ser = serial.serial_for_url(port, do_not_open=True, baudrate=baudrate, timeout=0.05)
+        for line in ("dtr", "rts"):  # some adapters reset the board on DTR/RTS; a pty has none
+            try:
+                setattr(self._ser, line, False)
+            except (OSError, ValueError, serial.SerialException):
+                pass
+        self._ser.open()
+        self._ids = itertools.count(random.getrandbits(16))
+        self._pending = {}
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._subscribers = []
+        self._events = queue.SimpleQueue()
+        self._last_event = None  # number of the last event delivered
+        self._boot = None  # the board's boot id, from HELLO or STATUS
+        self._closed = threading.Event()
+        self._error = None
+        self._reader = threading.Thread(target=self._read_loop, name="link-reader", daemon=True)
+        self._dispatcher = threading.Thread(target=self._dispatch_loop, name="link-events", daemon=True)
+        self._reader.start()
+        self._dispatcher.start()
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def request(self, op: int, value=None, timeout: float | None = None, retries: int | None = None):
+        """Send a request; return the reply's value, or raise RemoteError / LinkTimeout."""
+        timeout = self.timeout if timeout is None else timeout
+        retries = self.retries if retries is None else retries
+        rid = next(self._ids) & 0xFFFF
+        wire = frame.encode(messages.pack(messages.REQ, rid, op, value))
+        slot = _Pending()
+        with self._lock:
+            self._pending[rid] = slot
+        try:
+            for attempt in range(retries + 1):
+                if attempt:
+                    self.stats["retries"] += 1
+                self._write(wire)
+                if slot.done.wait(timeout):
+                    break
+                if self._closed.is_set():
+                    raise LinkClosed(str(self._error or "client closed"))
+            else:
+                name = messages.OP_NAMES.get(op, op)
+                raise LinkTimeout(f"no reply to {name} in {retries + 1} tries of {timeout:g} s")
+        finally:
+            with self._lock:
+                self._pending.pop(rid, None)
+        if slot.reply is None:
+            raise LinkClosed(str(self._error or "client closed"))
+        kind, _, _, reply = slot.reply
+        if kind == messages.ERR:
+            reply = reply if isinstance(reply, dict) else {}
+            code = reply.get("code", 0)
+            msg = reply.get("msg") or messages.ERROR_NAMES.get(code, "error")
+            raise RemoteError(code, msg, reply.get("detail"))
+        return reply
+
+    def hello(self) -> dict:
+        try:
+            info = self.request(messages.OP_HELLO, {"proto": messages.PROTO})
+        except RemoteError as e:
+            if e.code == messages.ERR_VERSION:
+                theirs = (e.detail or {}).get("proto")
+                raise VersionMismatch(f"board speaks protocol {theirs}, this host {messages.PROTO}") from None
+            raise
+        self.info = info
+        self._resync(info)
+        return info
+
+    def ping(self, value=None):
+        return self.request(messages.OP_PING, value)
+
+    def status(self) -> dict:
+        st = self.request(messages.OP_STATUS)
+        self._resync(st)
+        return st
+
+    def repl(self) -> dict:
+        """Ask the board to stop its application and run its REPL (the link goes quiet)."""
+        return self.request(messages.OP_REPL)
+
+    # -- events ------------------------------------------------------------------------------
+
+    def subscribe(self, fn):
+        """Call fn(event) for every event, on the dispatcher thread; returns an unsubscriber."""
+        self._subscribers.append(fn)
+        return lambda: self._subscribers.remove(fn)
+
+    def events(self, timeout: float | None = None):
+        """Iterate over events as they come; stop after `timeout` s of silence (None: never)."""
+        q = queue.SimpleQueue()
+        unsubscribe = self.subscribe(q.put)
+        try:
+            while True:
+                try:
+                    yield q.get(timeout=timeout)
+                except queue.Empty:
+                    return
+        finally:
+            unsubscribe()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._events.put(None)
+        self._reader.join(timeout=2)
+        self._dispatcher.join(timeout=2)
+        self._ser.close()
+        with self._lock:
+            for slot in self._pending.values():
+                slot.done.set()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _write(self, wire: bytes) -> None:
+        with self._write_lock:
+            try:
+                self._ser.write(wire)
+                self._ser.flush()
+            except (OSError, serial.SerialException) as e:
+                raise LinkClosed(f"serial port: {e}") from e
+        self.stats["sent"] += 1
+
+    def _read_loop(self) -> None:
+        reader = frame.Reader()
+        while not self._closed.is_set():
+            try:
+                data = self._ser.read(max(1, self._ser.in_waiting))
+            except (OSError, serial.SerialException, TypeError, AttributeError) as e:
+                self._fail(e)
+                return
+            for body in reader.feed(data):
+                try:
+                    msg = messages.unpack(body)
+                except DecodeError:
+                    continue
+                kind, seq = msg[0], msg[1]
+                if kind == messages.EVT:
+                    self._events.put(msg)
+                elif kind in (messages.RSP, messages.ERR):
+                    with self._lock:
+                        slot = self._pending.get(seq)
+                    if slot is None or slot.done.is_set():
+                        self.stats["late"] += 1  # a reply to a retry already answered
+                    else:
+                        slot.reply = msg
+                        self.stats["replies"] += 1
+                        slot.done.set()
+
+    def _fail(self, exc) -> None:
+        if not self._closed.is_set():
+            self._error = exc
+            self._closed.set()
+            self._events.put(None)
+        with self._lock:
+            for slot in self._pending.values():
+                slot.done.set()
+
+    def _dispatch_loop(self) -> None:
+        while True:
+            msg = self._events.get()
+            if msg is None:
+                return
+            _, number, kind, value = msg
+            if kind == messages.EV_BOOT and number == 0:
+                self._last_event = None  # the board restarted: numbering starts again
+                self._boot = value.get("boot") if isinstance(value, dict) else None
+            elif self._last_event is not None:
+                if not messages.seq_after(number, self._last_event):
+                    continue  # seen already (a resent event)
+                if (number - self._last_event - 1) & 0xFFFF:
+                    self._recover(self._last_event, number)
+                    if not messages.seq_after(number, self._last_event):
+                        continue  # recovered, including this one
+            self._deliver(Event(number, kind, value))
+
+    def _recover(self, after: int, seen: int) -> None:
+        """Ask for the events after `after` (a gap before `seen`); they come ahead of the rest."""
+        try:
+            r = self.request(messages.OP_EVENTS, {"after": after})
+        except LinkError:
+            self._lost((seen - after - 1) & 0xFFFF)
+            return
+        pending = []
+        while True:  # the resent events came in before the reply
+            try:
+                msg = self._events.get_nowait()
+            except queue.Empty:
+                break
+            if msg is None:
+                self._events.put(None)
+                break
+            pending.append(msg)
+        if r.get("lost"):
+            self._lost(r["lost"])
+            self._last_event = (r["next_ev"] - r["sent"] - 1) & 0xFFFF  # before the oldest held
+        for _, number, kind, value in sorted(pending, key=lambda m: (m[1] - after) & 0xFFFF):
+            if messages.seq_after(number, self._last_event):
+                self.stats["recovered"] += 1
+                self._deliver(Event(number, kind, value))
+
+    def _lost(self, count: int) -> None:
+        self.stats["lost"] += count
+        self._deliver(Event(None, "lost", {"count": count}))
+
+    def _deliver(self, ev: Event) -> None:
+        if ev.number is not None:
+            self._last_event = ev.number
+        self.stats["events"] += 1
+        for fn in list(self._subscribers):
+            try:
+                fn(ev)
+            except Exception:  # a subscriber's bug must not stop the others
+                pass
+
+    def _resync(self, info) -> None:
+        """From a HELLO or STATUS reply: know where the event numbers are (new board or boot)."""
+        if not isinstance(info, dict) or "next_ev" not in info:
+            return
+        if self._last_event is None or info.get("boot") != self._boot:
+            self._boot = info.get("boot")
+            self._last_event = (info["next_ev"] - 1) & 0xFFFF
+
+
+def connect(port: str, **kw) -> Client:
+    """Open port and shake hands; the caller closes the client."""
+    c = Client(port, **kw)
+    try:
+        c.hello()
+    except BaseException:
+        c.close()
+        raise
+    return c

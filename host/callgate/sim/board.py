@@ -1,0 +1,201 @@
+"""The virtual board: the firmware on the MicroPython Unix port, with its board model.
+
+    with VirtualBoard("virtual-4") as vb:
+        vb.data_port      # the data UART: callgate --port ... status / monitor
+        vb.repl_port      # the REPL: mpremote connect ...
+        vb.model.lines.ring(0)
+
+What runs:
+  - a flash folder (a fresh temporary one, or `flash=` to keep it): main.py and board.json
+    are copied in, as provisioning would put them on a board;
+  - the board model (model.py), serving the firmware's hal on two UNIX sockets and bridging
+    the data UART to the data pty;
+  - `micropython -i main.py` in the flash folder, with MICROPYPATH=firmware/ (the sources the
+    board would have frozen) and $CALLGATE_SIM naming the socket folder. Its terminal is the
+    slave of a pty with ISIG on, so a 0x03 from mpremote interrupts it as on hardware and
+    main.py's end leaves it in the REPL. A bridge thread copies that pty to the REPL pty that
+    tools open (nobody can open the firmware's own terminal a second time). When the process
+    exits (a soft reset from the REPL) it is started again, after "MPY: soft reboot".
+
+close() (or leaving the with block, or the interpreter exiting) stops everything it started.
+"""
+
+import atexit
+import json
+import os
+import pathlib
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import termios
+import threading
+import time
+import fcntl
+
+from . import runtime
+from .model import BoardModel
+from .ptys import Pty
+
+
+class FirmwareError(RuntimeError):
+    """The firmware did not start, or stopped."""
+
+
+class VirtualBoard:
+    def __init__(self, board: str = "virtual-4", flash=None, noise: float = 0.0, seed=None):
+        self.board_name = board
+        self.board_path = runtime.board_dir(board)
+        self.board_def = json.loads((self.board_path / "board.json").read_text())
+        self._tmp = tempfile.mkdtemp(prefix="callgate-sim-")
+        self.sock_dir = self._tmp
+        self.flash = pathlib.Path(flash) if flash else pathlib.Path(self._tmp) / "flash"
+        self.noise = noise
+        self.seed = seed
+        self.data = None
+        self.repl = None
+        self.model = None
+        self.proc = None
+        self.restarts = 0
+        self._term = None  # the firmware's own terminal
+        self._console = bytearray()  # the last bytes the firmware printed
+        self._stop = threading.Event()
+        self._bridge = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def data_port(self) -> str:
+        return self.data.path
+
+    @property
+    def repl_port(self) -> str:
+        return self.repl.path
+
+    def console(self) -> str:
+        with self._lock:
+            return self._console.decode(errors="replace")
+
+    def start(self, timeout: float = 10.0) -> "VirtualBoard":
+        atexit.register(self.close)
+        try:
+            self.flash.mkdir(parents=True, exist_ok=True)
+            shutil.copy(runtime.FIRMWARE / "main.py", self.flash / "main.py")
+            shutil.copy(self.board_path / "board.json", self.flash / "board.json")
+            self.data = Pty()
+            self.repl = Pty()
+            self._term = Pty(isig=True)
+            self.model = BoardModel(self.board_def, self.sock_dir, self.data.master, self.noise, self.seed)
+            self.model.start()
+            self._spawn()
+            self._bridge = threading.Thread(target=self._run_bridge, name="repl-bridge", daemon=True)
+            self._bridge.start()
+            if not self.safe_mode() and not self.model.wait_firmware(timeout):
+                raise FirmwareError(f"firmware did not start in {timeout:g} s:\n{self.console()}")
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def safe_mode(self) -> bool:
+        return (self.flash / "safe").exists()
+
+    def _spawn(self) -> None:
+        env = dict(os.environ)
+        env["MICROPYPATH"] = f"{runtime.FIRMWARE}:.frozen"
+        env["CALLGATE_SIM"] = self.sock_dir
+        slave = self._term.slave
+        self.proc = subprocess.Popen(
+            [runtime.micropython(), "-i", "main.py"],
+            cwd=self.flash,
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+            preexec_fn=_take_terminal,
+        )
+
+    def _run_bridge(self) -> None:
+        """Copy the firmware's terminal to the REPL pty and back; restart after an exit."""
+        term, repl = self._term.master, self.repl.master
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([term, repl], [], [], 0.2)
+            except (OSError, ValueError):
+                return
+            if term in ready:
+                data = _read(term)
+                if data:
+                    self._keep(data)
+                    _write(repl, data)
+            if repl in ready:
+                data = _read(repl)
+                if data:
+                    _write(term, data)
+            if self.proc is not None and self.proc.poll() is not None and not self._stop.is_set():
+                time.sleep(0.05)
+                data = _read(term)  # whatever it printed last
+                if data:
+                    self._keep(data)
+                    _write(repl, data)
+                _write(repl, b"MPY: soft reboot\r\n")
+                self.restarts += 1
+                self._spawn()
+
+    def _keep(self, data: bytes) -> None:
+        with self._lock:
+            self._console.extend(data)
+            del self._console[:-8192]
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)  # its own session: only what we started
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=3)
+        if self._bridge is not None:
+            self._bridge.join(timeout=2)
+        if self.model is not None:
+            self.model.stop()
+        for p in (self.data, self.repl, self._term):
+            if p is not None:
+                p.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+        atexit.unregister(self.close)
+
+    def __enter__(self) -> "VirtualBoard":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _take_terminal() -> None:
+    # In the child, after setsid(): make stdin (the pty slave) the controlling terminal, so
+    # ISIG turns 0x03 into SIGINT for the firmware, as a board's USB REPL does.
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 4096)
+    except (BlockingIOError, OSError):
+        return b""
+
+
+def _write(fd: int, data: bytes) -> None:
+    try:
+        os.write(fd, data)
+    except (BlockingIOError, OSError):
+        pass  # nobody is reading that port: dropped, like a USB CDC with no host

@@ -1,0 +1,212 @@
+"""The board model: the hardware around the firmware, in CPython.
+
+The firmware's hal (firmware/callgate/hal.py) connects to two UNIX sockets in `sock_dir`:
+
+    uart0.sock  the data UART, raw bytes. The model copies them to and from the master side of
+                the data pty, the serial port host tools open. Like a UART with nobody
+                listening, bytes for a host that is not there are dropped. With `noise` > 0 each
+                byte is hit by a bit flip with that probability, both ways (a noisy line).
+    model.sock  the line cards, JSON lines. The model sends Lines reports ({"what": "ring",
+                ...}); the firmware sends {"t": "hello", "fw", "boot"} when it starts, then
+                commands (passed to Lines.command).
+
+One thread runs both, with a selector; stop() ends it. The line simulation is lines.py.
+"""
+
+import json
+import os
+import queue
+import random
+import selectors
+import socket
+import threading
+
+from .lines import Lines
+
+
+class BoardModel:
+    def __init__(self, board_def: dict, sock_dir: str, uart_master_fd: int, noise: float = 0.0, seed=None):
+        self.board_def = board_def
+        self.sock_dir = sock_dir
+        self.lines = Lines(board_def["ports"])
+        self.lines.subscribe(self._outbox_put)
+        self.noise = noise
+        self.firmware = None  # the firmware's hello, while it is connected
+        self.firmware_ready = threading.Event()
+        self.stats = {"to_host": 0, "to_board": 0, "dropped": 0, "flipped": 0, "firmware_starts": 0}
+        self._rng = random.Random(seed)
+        self._master = uart_master_fd
+        self._outbox = queue.SimpleQueue()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self._sel = selectors.DefaultSelector()
+        self._listeners = {}
+        self._uart = None
+        self._model = None
+        self._model_buf = b""
+        self._stop = threading.Event()
+        self._thread = None
+
+    # -- control, from any thread ------------------------------------------------------------
+
+    def start(self) -> None:
+        for name in ("uart0", "model"):
+            path = os.path.join(self.sock_dir, name + ".sock")
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(path)
+            s.listen(1)
+            s.setblocking(False)
+            self._listeners[s] = name
+            self._sel.register(s, selectors.EVENT_READ, self._accept)
+        self._sel.register(self._master, selectors.EVENT_READ, self._from_host)
+        self._sel.register(self._wake_r, selectors.EVENT_READ, self._send_reports)
+        self._thread = threading.Thread(target=self._run, name="board-model", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        for s in list(self._listeners) + [self._uart, self._model]:
+            if s is not None:
+                s.close()
+        for fd in (self._wake_r, self._wake_w):
+            os.close(fd)
+        self._sel.close()
+
+    def wait_firmware(self, timeout: float) -> bool:
+        return self.firmware_ready.wait(timeout)
+
+    # -- the thread ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for key, _ in self._sel.select(timeout=0.5):
+                try:
+                    self._sel.get_key(key.fileobj)  # not dropped by an earlier callback
+                except (KeyError, ValueError):
+                    continue
+                key.data(key.fileobj)
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"!")
+        except OSError:
+            pass
+
+    def _accept(self, listener) -> None:
+        conn, _ = listener.accept()
+        conn.setblocking(True)
+        conn.settimeout(2.0)
+        if self._listeners[listener] == "uart0":
+            self._drop(self._uart)
+            self._uart = conn
+            self._sel.register(conn, selectors.EVENT_READ, self._from_board)
+        else:
+            self._drop(self._model)
+            self._model = conn
+            self._model_buf = b""
+            self._sel.register(conn, selectors.EVENT_READ, self._from_firmware)
+            for report in self.lines.snapshot():
+                self._send_json(report)
+
+    def _drop(self, conn) -> None:
+        if conn is None:
+            return
+        self._sel.unregister(conn)
+        conn.close()
+        if conn is self._uart:
+            self._uart = None
+        if conn is self._model:
+            self._model = None
+            self.firmware = None
+            self.firmware_ready.clear()
+
+    def _garble(self, data: bytes) -> bytes:
+        if not self.noise:
+            return data
+        out = bytearray(data)
+        for i in range(len(out)):
+            if self._rng.random() < self.noise:
+                out[i] ^= 1 << self._rng.randrange(8)
+                self.stats["flipped"] += 1
+        return bytes(out)
+
+    def _from_board(self, conn) -> None:
+        try:
+            data = conn.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(conn)
+            return
+        data = self._garble(data)
+        try:
+            n = os.write(self._master, data)
+        except (BlockingIOError, OSError):
+            n = 0
+        self.stats["to_host"] += n
+        self.stats["dropped"] += len(data) - n
+
+    def _from_host(self, fd) -> None:
+        try:
+            data = os.read(fd, 4096)
+        except (BlockingIOError, OSError):
+            return
+        if not data:
+            return
+        if self._uart is None:
+            self.stats["dropped"] += len(data)
+            return
+        try:
+            self._uart.sendall(self._garble(data))
+            self.stats["to_board"] += len(data)
+        except OSError:
+            self._drop(self._uart)
+
+    def _from_firmware(self, conn) -> None:
+        try:
+            data = conn.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(conn)
+            return
+        self._model_buf += data
+        *lines, self._model_buf = self._model_buf.split(b"\n")
+        for line in lines:
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(msg, dict) and msg.get("t") == "hello":
+                self.firmware = msg
+                self.stats["firmware_starts"] += 1
+                self.firmware_ready.set()
+            elif isinstance(msg, dict):
+                self.lines.command(msg)
+
+    def _outbox_put(self, report: dict) -> None:
+        self._outbox.put(report)
+        self._wake()
+
+    def _send_reports(self, fd) -> None:
+        try:
+            os.read(fd, 4096)
+        except BlockingIOError:
+            pass
+        while True:
+            try:
+                report = self._outbox.get_nowait()
+            except queue.Empty:
+                return
+            self._send_json(report)
+
+    def _send_json(self, msg: dict) -> None:
+        if self._model is None:
+            return  # no firmware: the snapshot at its next connection carries the state
+        try:
+            self._model.sendall(json.dumps(msg).encode() + b"\n")
+        except OSError:
+            self._drop(self._model)

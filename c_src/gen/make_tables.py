@@ -162,19 +162,27 @@ def g711_tables() -> str:
 DTMF_ROWS_HZ = (697.0, 770.0, 852.0, 941.0)
 DTMF_COLS_HZ = (1209.0, 1336.0, 1477.0, 1633.0)
 DTMF_HALF = 51  # samples per half-block; the detector judges windows of two halves
+DTMF_PAD = 56  # a half-block rounded up to whole 8-lane vectors
 
 
 def dtmf_tables() -> str:
     freqs = DTMF_ROWS_HZ + DTMF_COLS_HZ
     w = [2.0 * math.pi * f / 8000.0 for f in freqs]
+    # Q10 int16, transposed and padded with zeros to whole 8-lane vectors: the receiver sums
+    # int16 samples x basis in int32, which cannot overflow (51 * 2^15 * 2^10 < 2^31) and maps
+    # onto pmaddwd on x86 and SMLAD on the Cortex-M4.
     rows = []
-    for m in range(DTMF_HALF):
-        rows.append("    {" + ", ".join([f32(math.cos(wk * m)) for wk in w]
-                                        + [f32(math.sin(wk * m)) for wk in w]) + "},")
+    for k in range(16):
+        wk = w[k % 8]
+        values = [round(1024 * (math.cos(wk * m) if k < 8 else math.sin(wk * m)))
+                  for m in range(DTMF_HALF)] + [0] * (DTMF_PAD - DTMF_HALF)
+        rows.append("    {" + ", ".join(str(v) for v in values) + "},")
     basis = (
-        "/* basis[m][k]: cos(w_k m) for k < 8, sin(w_(k-8) m) for k >= 8; w_k = 2 pi f_k / 8000,\n"
-        " * f_k = the 4 row then the 4 column frequencies. */\n"
-        f"static const float cg_dtmf_basis[{DTMF_HALF}][16] = {{\n" + "\n".join(rows) + "\n};\n"
+        "/* basis[k][m] = round(1024 cos(w_k m)) for k < 8, round(1024 sin(w_(k-8) m)) for\n"
+        " * k >= 8, m < 51 (zero beyond); w_k = 2 pi f_k / 8000, f_k = the 4 row then the 4\n"
+        " * column frequencies. */\n"
+        f"static const int16_t cg_dtmf_basis_q10[16][{DTMF_PAD}] = {{\n" + "\n".join(rows)
+        + "\n};\n"
     )
     # From one half-block to the next a tone at exactly f_k turns by w_k * 51: this is
     # e^(-j w_k 51), which takes that turn back out.
@@ -201,7 +209,7 @@ def dtmf_tables() -> str:
         " * tone at f_j contributes to the correlation at f_k, per unit of its complex amplitude. */\n"
         "static const float cg_dtmf_leak[8][8][2] = {\n" + "\n".join(leak_rows) + "\n};\n"
     )
-    consts = (f"#define CG_DTMF_HALF {DTMF_HALF}\n\n"
+    consts = (f"#define CG_DTMF_HALF {DTMF_HALF}\n#define CG_DTMF_PAD {DTMF_PAD}\n\n"
               "static const float cg_dtmf_freqs_hz[8] = {"
               + ", ".join(f32(f) for f in freqs) + "};\n\n")
     return _header("CALLGATE_GEN_DTMF_TABLES_H", consts + basis + rot + leak)

@@ -13,10 +13,8 @@ struct cg_dtmf_rx_s {
     int32_t law;
     int32_t report_begin;
 
-    /* The half-block being accumulated: correlations (cos 0..7, sin 8..15) and energy, split
-     * between samples at even and at odd positions (see cg_dtmf_rx_process). */
-    float acc[2][16];
-    float energy[2];
+    /* The half-block being collected; 56 = 51 rounded up to whole vectors, kept zero beyond 51. */
+    int16_t block[56];
     uint32_t fill;          /* samples in it so far */
     uint64_t half_start;    /* stream position of its first sample */
 

@@ -16,7 +16,7 @@
 /* The weaker of two frequencies within 10 dB of the stronger. */
 #define MAX_TWIST 10.0f
 /* A beep: the sine predictor leaves less than this share of the power. */
-#define MAX_BEEP_RESIDUAL 0.1f
+#define MAX_BEEP_RESIDUAL 0.03f
 #define MIN_SILENCE_EVENT MS(100)
 #define MIN_CONTINUOUS MS(500)
 #define CONTINUOUS_MARGIN MS(50)
@@ -153,8 +153,8 @@ int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, const cg_cpa_
     }
     for (uint32_t k = 0; k < s->n_freqs; k++) {
         const float c = 2.0f * cosf(6.2831853f * (float) freqs[k] / (float) CG_SAMPLE_RATE);
-        s->coeff[k] = c;
-        s->coeff[CG_CPA_MAX_FREQS + k] = c;
+        s->coeff[2 * k] = c;
+        s->coeff[2 * k + 1] = c;
     }
     /* A continuous tone must outlast every cadenced on-segment of its signature. */
     for (uint32_t t = 0; t < plan->n_tones; t++) {
@@ -332,7 +332,7 @@ static int judge(cg_cpa_tone_t *s, uint32_t w, cg_event_t *ev)
     float p[CG_CPA_MAX_FREQS];
     const float norm = 2.0f / ((float) WINDOW * (float) WINDOW);
     for (uint32_t k = 0; k < s->n_freqs; k++) {
-        const uint32_t l = w * CG_CPA_MAX_FREQS + k;
+        const uint32_t l = 2 * k + w;
         const float a = s->g1[l], b = s->g2[l];
         p[k] = (a * a + b * b - s->coeff[l] * a * b) * norm;
     }
@@ -364,8 +364,14 @@ static int judge(cg_cpa_tone_t *s, uint32_t w, cg_event_t *ev)
             const float cw = r1 / r0;
             const float residual = (2.0f * r0 + 2.0f * r2 - 4.0f * r1 * r1 / r0) / (2.0f * r0);
             if (residual < MAX_BEEP_RESIDUAL && cw >= s->beep_cos_lo && cw <= s->beep_cos_hi) {
-                cls = CG_CPA_BEEP;
-                s->beep_hz = (uint16_t) (acosf(cw) * ((float) CG_SAMPLE_RATE / 6.2831853f) + 0.5f);
+                /* A beep holds its frequency: within 2 % of the first window of its run. */
+                const float hz = acosf(cw) * ((float) CG_SAMPLE_RATE / 6.2831853f);
+                const int going = s->act.cls == CG_CPA_BEEP || s->act.pending == CG_CPA_BEEP;
+                if (!going || fabsf(hz - (float) s->beep_hz) <= 0.02f * (float) s->beep_hz) {
+                    cls = CG_CPA_BEEP;
+                    if (!going)
+                        s->beep_hz = (uint16_t) (hz + 0.5f);
+                }
             }
         }
     }
@@ -451,32 +457,36 @@ int cg_cpa_tone_process(cg_cpa_tone_t *s, const int16_t *amp, size_t n, cg_event
         size_t take = TICK - s->fill;
         if (take > n - i)
             take = n - i;
-        float g1[LANES], g2[LANES], e = 0.0f, r0 = s->r[0], r1 = s->r[1], r2 = s->r[2];
+        /* Every sum goes on from the state, so block sizes cannot change the rounding. */
+        float g1[LANES], g2[LANES], e0 = s->e[0], e1 = s->e[1];
+        float r0 = s->r[0], r1 = s->r[1], r2 = s->r[2];
         float x1 = s->x1, x2 = s->x2;
-        for (int l = 0; l < LANES; l++) {
+        const uint32_t lanes = 2 * s->n_freqs;
+        for (uint32_t l = 0; l < lanes; l++) {
             g1[l] = s->g1[l];
             g2[l] = s->g2[l];
         }
         for (size_t j = 0; j < take; j++) {
             const float x = (float) amp[i + j];
-            for (int l = 0; l < LANES; l++) {
+            for (uint32_t l = 0; l < lanes; l++) {
                 const float v = x + s->coeff[l] * g1[l] - g2[l];
                 g2[l] = g1[l];
                 g1[l] = v;
             }
-            e += x * x;
+            e0 += x * x;
+            e1 += x * x;
             r0 += x * x;
             r1 += x * x1;
             r2 += x * x2;
             x2 = x1;
             x1 = x;
         }
-        for (int l = 0; l < LANES; l++) {
+        for (uint32_t l = 0; l < lanes; l++) {
             s->g1[l] = g1[l];
             s->g2[l] = g2[l];
         }
-        s->e[0] += e;
-        s->e[1] += e;
+        s->e[0] = e0;
+        s->e[1] = e1;
         s->r[0] = r0;
         s->r[1] = r1;
         s->r[2] = r2;
@@ -492,9 +502,9 @@ int cg_cpa_tone_process(cg_cpa_tone_t *s, const int16_t *amp, size_t n, cg_event
         s->now = s->tick * TICK;
         if (s->tick >= 1)
             events += judge(s, w, &ev[events]);
-        for (int k = 0; k < CG_CPA_MAX_FREQS; k++) {
-            s->g1[w * CG_CPA_MAX_FREQS + (uint32_t) k] = 0.0f;
-            s->g2[w * CG_CPA_MAX_FREQS + (uint32_t) k] = 0.0f;
+        for (uint32_t k = 0; k < s->n_freqs; k++) {
+            s->g1[2 * k + w] = 0.0f;
+            s->g2[2 * k + w] = 0.0f;
         }
         s->e[w] = 0.0f;
         for (int k = 0; k < 3; k++) {

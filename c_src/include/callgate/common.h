@@ -74,7 +74,11 @@ float cg_power_to_dbm0(float power, cg_law_t law);
     X(CG_EVENT_DISCONNECT, 33, "disconnect")                                 \
     X(CG_EVENT_CID_ALERT, 40, "cid-alert")                                   \
     X(CG_EVENT_CID_MESSAGE, 41, "cid-message")                               \
-    X(CG_EVENT_CID_ERROR, 42, "cid-error")
+    X(CG_EVENT_CID_ERROR, 42, "cid-error")                                   \
+    X(CG_EVENT_MEDIA_PROMPT_DONE, 60, "prompt-done")                         \
+    X(CG_EVENT_MEDIA_TONE_DONE, 61, "tone-done")                             \
+    X(CG_EVENT_MEDIA_DTMF_SENT, 62, "dtmf-sent")                             \
+    X(CG_EVENT_MEDIA_RECORD_FULL, 63, "record-full")
 
 typedef enum {
 #define CG_X_ENUM(name, value, text) name = value,

@@ -30,7 +30,8 @@
  *       signatures present the strongest wins;
  *     - otherwise a window whose power is >= voice_level_dbm0 is voice, or a beep if it is one
  *       steady frequency in beep_min_hz..beep_max_hz (a 2nd-order linear predictor with the
- *       sine's constraint leaves < 10 % of the power: x[n] + x[n-2] = 2 cos(w) x[n-1]);
+ *       sine's constraint leaves < 3 % of the power: x[n] + x[n-2] = 2 cos(w) x[n-1]) that
+ *       stays within 2 % of the frequency its run began with;
  *       else it is silence.
  *   A window is timed at its centre, which is where a tone edge is when the window is half
  *   full of it; a class must hold for 2 windows to start a run (a single odd window is

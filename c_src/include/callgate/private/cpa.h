@@ -38,7 +38,7 @@ struct cg_cpa_tone_s {
     int32_t law;
     /* The frequency bank and the signatures. */
     uint32_t n_freqs, n_sigs, n_tones;
-    /* Goertzel filters, two per frequency, started one tick apart: lane w * MAX_FREQS + k. */
+    /* Goertzel filters, two per frequency k, started one tick apart: lane 2 k + w. */
     float coeff[2 * CG_CPA_MAX_FREQS];            /* 2 cos(w); 0 in unused lanes */
     float g1[2 * CG_CPA_MAX_FREQS], g2[2 * CG_CPA_MAX_FREQS];
     uint8_t sig_freq[CG_CPA_MAX_SIGS][2];         /* frequency indices; [1] = 0xFF: single */

@@ -1,0 +1,183 @@
+/*
+ * The media engine: every port's audio, one G.711 frame at a time.
+ *
+ * What does it do?
+ *   It owns the audio plane of up to CG_MEDIA_MAX_PORTS telephone ports. Each call of
+ *   cg_media_process() takes one frame received from every port's line (rx[p]: what the far
+ *   party says) and writes the frame to send to every port's line (tx[p]), and reports what
+ *   it heard and what finished as events tagged with the port:
+ *     - DTMF digits on rx (CG_EVENT_DTMF_BEGIN when a digit is recognised, CG_EVENT_DTMF when
+ *       it ends), always listening;
+ *     - caller ID on rx (CG_EVENT_CID_ALERT / _MESSAGE / _ERROR) while a receiver is armed
+ *       on the port with cg_media_cid_arm();
+ *     - CG_EVENT_MEDIA_PROMPT_DONE, _TONE_DONE, _DTMF_SENT when a prompt, a tone that does not
+ *       repeat, or the queued DTMF digits have played out; CG_EVENT_MEDIA_RECORD_FULL when a
+ *       recording fills its buffer.
+ *   The control plane (the firmware) drives it with plain commands between frames: play a
+ *   prompt, play a tone, send DTMF, bridge two ports, record a port, arm caller ID.
+ *
+ *   What goes out on tx[p], highest priority first:
+ *       prompt  >  tone  >  DTMF digits  >  bridged audio from the peer port  >  silence
+ *   A source that is masked by a higher one waits: it does not run on unheard. Sources hand
+ *   over within a frame, to the sample: a prompt that ends 37 samples into a frame is
+ *   followed in the same frame, from sample 37, by the next source that has something. G.711
+ *   silence is 0xFF (mu-law) or 0xD5 (A-law). Bridged audio is the peer's rx frame, copied
+ *   code for code when both ports use the same law and transcoded by G.711's tables
+ *   (cg_alaw_to_ulaw, cg_ulaw_to_alaw) when they differ.
+ *
+ *   A recording of port p is both directions of p's line mixed: rx[p] + tx[p] (the far party
+ *   and whatever the port sends it: the bridged party, prompts, tones), added in linear with
+ *   saturation and encoded in p's law into a caller-owned buffer. When the buffer is full the
+ *   recording stops, with an event.
+ *
+ * How does it work?
+ *   Per frame and port, in port order: rx[p] is decoded to linear into one scratch buffer of
+ *   the engine, the DTMF receiver (callgate/dtmf.h) and the armed caller ID receiver
+ *   (callgate/cid.h) read it; a digit recognised while a barge-in prompt plays stops the
+ *   prompt at the start of this frame (so by at most one frame after the digit's
+ *   recognition). Then tx[p] is composed from the sources above: prompt codes are copied;
+ *   tones (callgate/tone.h) and DTMF (callgate/dtmf_tx.h) are rendered in linear and encoded;
+ *   bridged audio never leaves the G.711 domain. With a recording, tx[p] is decoded again and
+ *   mixed with rx[p]. Nothing is allocated; everything is in cg_media_t or in buffers the
+ *   caller owns and keeps alive (prompt codes, recording buffers, caller ID receivers).
+ *
+ * Frames and time:
+ *   A frame is any number of samples from 0 to CG_MEDIA_MAX_FRAME (40 ms); 10-20 ms (80-160
+ *   samples) frames are usual. Event positions are in samples since cg_media_init(), the
+ *   same clock for every port, and do not depend on the frame size (except a barge-in cut,
+ *   which is at a frame start). Events come out in port order, and in time order per port.
+ *   rx and tx buffers must not overlap; rx[p] may be NULL (the line sends silence) and so may
+ *   tx[p] (the port's output is computed and dropped); rx itself may be NULL (every line
+ *   silent) and so may tx (every output dropped).
+ *
+ * Figures (tests/dsp/test_media.py prints the sizes; bench/bench_media.c the speed):
+ *   RAM: cg_media_t is about 7.3 KiB for CG_MEDIA_MAX_PORTS = 8 on Cortex-M4F: about 670
+ *   bytes per port, most of it the DTMF receiver (callgate/dtmf.h), then the DTMF generator
+ *   (116), the tone generator (52), prompt, bridge and recorder state; and 2 KiB of scratch
+ *   (two linear frames, one code frame, detector events). A caller ID receiver (about
+ *   1.3 KiB) is the caller's, needed only on ports where caller ID is expected (while
+ *   ringing). Code: about 3 KiB (-O2, Thumb-2). test_media.py prints the host's sizes.
+ *   Cost per port per frame: the DTMF receiver (16 multiply-adds per sample) and one G.711
+ *   decode per sample, always; plus an encode per sample for a tone or DTMF, a copy or a
+ *   table transcode for a bridge, and a decode + mix + encode per sample when recording.
+ *   On the bench host (x86-64, gcc -O3, 20 ms frames; bench_media throughput): 0.4 to 0.6 us
+ *   per port and frame listening or playing a prompt, 0.8 to 1.5 us playing a tone, about
+ *   1 us bridged, transcoded and recording: 13 000 to 50 000 ports in real time per core.
+ *   Not yet measured on the board's Cortex-M4F.
+ */
+#ifndef CALLGATE_MEDIA_H
+#define CALLGATE_MEDIA_H
+
+#include "callgate/cid.h"
+#include "callgate/common.h"
+#include "callgate/dtmf.h"
+#include "callgate/tone.h"
+
+#define CG_MEDIA_MAX_PORTS 8    /* ports per engine, at most */
+#define CG_MEDIA_MAX_FRAME 320  /* samples per cg_media_process() call, at most (40 ms) */
+#define CG_MEDIA_NO_PEER (-1)   /* cg_media_peer() of a port that is not bridged */
+
+/* How a prompt ended: the value of its CG_EVENT_MEDIA_PROMPT_DONE event. */
+#define CG_MEDIA_END_COMPLETE 0 /* played to its last code */
+#define CG_MEDIA_END_BARGE_IN 1 /* cut by a DTMF digit heard on the port */
+
+/* An engine event: the detector's or the source's event, and the port it concerns. */
+typedef struct {
+    int32_t port;
+    uint32_t reserved_; /* 0; keeps the layout the same on every target */
+    cg_event_t ev;      /* positions in samples since cg_media_init() */
+} cg_media_event_t;
+
+/* The most events one cg_media_process() call can write, for any frame of up to
+ * CG_MEDIA_MAX_FRAME samples on every port: DTMF receiver, caller ID receiver, and one each
+ * for prompt, tone, DTMF sent and recording. */
+#define CG_MEDIA_MAX_EVENTS                                                                \
+    ((size_t) CG_MEDIA_MAX_PORTS *                                                         \
+     (CG_DTMF_RX_MAX_EVENTS(CG_MEDIA_MAX_FRAME) + CG_CID_RX_MAX_EVENTS(CG_MEDIA_MAX_FRAME) + 4u))
+
+typedef struct cg_media_s cg_media_t; /* the struct: callgate/private/media.h */
+
+/* Start an engine of n_ports ports (1..CG_MEDIA_MAX_PORTS), every port idle in law, and the
+ * engine clock at 0. */
+int cg_media_init(cg_media_t *m, size_t n_ports, cg_law_t law);
+
+/* Reset one port for a new call in law: stops its prompt, tone, DTMF, recording (the
+ * recorded bytes are kept in the caller's buffer), bridge and caller ID; restarts its DTMF
+ * receiver. */
+int cg_media_port_init(cg_media_t *m, size_t port, cg_law_t law);
+
+/*
+ * One frame for every port. rx[p] holds n codes received on port p (in p's law), tx[p]
+ * receives n codes to send. Writes the events of this frame to ev and returns how many;
+ * CG_E_RANGE if n > CG_MEDIA_MAX_FRAME and CG_E_SPACE if max_ev < CG_MEDIA_MAX_EVENTS, both
+ * before anything is processed.
+ */
+int cg_media_process(cg_media_t *m, const uint8_t *const rx[], uint8_t *const tx[], size_t n,
+                     cg_media_event_t *ev, size_t max_ev);
+
+/* The engine clock: samples processed since cg_media_init(). */
+uint64_t cg_media_now(const cg_media_t *m);
+
+/* --- Commands. Each checks its arguments: CG_E_RANGE for a port >= n_ports or a bad value,
+ * CG_E_NULL for a missing pointer. They take effect from the next frame. ----------------- */
+
+/* Play n G.711 codes (in the port's law) from codes, which must stay alive and unchanged
+ * until the prompt's CG_EVENT_MEDIA_PROMPT_DONE event or cg_media_stop(). Replaces a prompt
+ * that is playing (without an event for it). barge_in non-zero: the first DTMF digit heard on
+ * the port stops it. n >= 1. */
+int cg_media_play(cg_media_t *m, size_t port, const uint8_t *codes, size_t n, int barge_in);
+
+/* Stop the prompt, if any, without an event. Returns the codes played of it. */
+int cg_media_stop(cg_media_t *m, size_t port);
+
+/* Play tone tone_index of built-in plan plan_index (cg_tone_plan_at, cg_tone_plan_tone) at its
+ * level, replacing a tone that is playing. CG_E_UNKNOWN if there is no such plan or tone. */
+int cg_media_tone(cg_media_t *m, size_t port, size_t plan_index, size_t tone_index);
+
+/* Play a caller's tone (checked by cg_tone_check); tone->segments must outlive it. */
+int cg_media_tone_desc(cg_media_t *m, size_t port, const cg_tone_desc_t *tone);
+
+/* Stop the tone, if any, without an event. */
+int cg_media_tone_stop(cg_media_t *m, size_t port);
+
+/* Queue n DTMF digits to send at -10 dBm0, 50 ms on, 55 ms off (as cg_dtmf_tx_put: all or
+ * nothing, CG_E_UNKNOWN for a non-digit, CG_E_SPACE if the queue is full). Returns n. */
+int cg_media_dtmf(cg_media_t *m, size_t port, const char *digits, size_t n);
+
+/* Connect ports a and b both ways (a != b). A port already bridged is first unbridged (its
+ * former peer then hears silence). */
+int cg_media_bridge(cg_media_t *m, size_t a, size_t b);
+
+/* Disconnect port and its peer (nothing to do if it is not bridged). */
+int cg_media_unbridge(cg_media_t *m, size_t port);
+
+/* The port's peer, or CG_MEDIA_NO_PEER (also for a bad port). */
+int cg_media_peer(const cg_media_t *m, size_t port);
+
+/* Record the port (rx + tx mixed, in its law) into buf, at most cap bytes (cap >= 1); buf must
+ * stay alive until the recording stops. Replaces a recording in progress (without an
+ * event). */
+int cg_media_record(cg_media_t *m, size_t port, uint8_t *buf, size_t cap);
+
+/* Stop the recording: returns the bytes written (also after it stopped itself because it
+ * was full), or 0 if the port never recorded since its init. */
+int cg_media_record_stop(cg_media_t *m, size_t port);
+
+/* Bytes recorded so far on the port's current or last recording. */
+size_t cg_media_record_bytes(const cg_media_t *m, size_t port);
+
+/* Arm caller ID on the port with a receiver the caller owns (it must stay alive until disarmed
+ * or the port is reset), started with cfg (NULL: cg_cid_rx_cfg_default with the port's law).
+ * Events from it carry the port. */
+int cg_media_cid_arm(cg_media_t *m, size_t port, cg_cid_rx_t *rx, const cg_cid_rx_cfg_t *cfg);
+
+/* Detach the port's caller ID receiver (no event). */
+int cg_media_cid_disarm(cg_media_t *m, size_t port);
+
+/* Pass a line event (cg_cid_line_t) to the port's armed receiver; CG_E_RANGE if not armed. */
+int cg_media_cid_line(cg_media_t *m, size_t port, int line_event);
+
+/* The message of the port's latest caller ID message or error event (cg_cid_rx_message). */
+int cg_media_cid_message(const cg_media_t *m, size_t port, cg_cid_msg_t *msg);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * libFuzzer target for the media engine (c_src/media.c, API in callgate/media.h);
+ * tools/fuzz.sh builds and runs it.
+ *
+ * Input layout:
+ *   byte 0   number of ports (mod CG_MEDIA_MAX_PORTS, + 1)
+ *   byte 1   law of each port (bit p set: A-law)
+ *   rest     a program of operations, each an opcode byte and its argument bytes (see run()):
+ *            process a frame (length, which rx/tx are NULL, rx codes from the input or from a
+ *            DTMF "caller" keying digits on the line), and every command with arguments that
+ *            may be out of range (ports past n_ports, unknown plans, bad digits, bad tones).
+ *
+ * Prompts and recording buffers are allocated at their exact size, so ASan catches any read
+ * past a prompt or write past a recording's capacity; tx frames have guard bytes.
+ *
+ * Checks (abort on the first failure):
+ *   - every command returns CG_OK / a count, or the documented error for a bad argument
+ *     (a port >= n_ports is CG_E_RANGE, whatever the command);
+ *   - process returns 0..CG_MEDIA_MAX_EVENTS events; each has a port < n_ports, a known kind,
+ *     start <= end <= the engine clock; prompt-done ends where its codes ran out or at a
+ *     frame start (barge-in); record-full's value is the buffer's capacity;
+ *   - no byte of tx is written past n, and a port with nothing to send sends its silence code;
+ *   - a recording never reports more bytes than its capacity.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callgate/dtmf_tx.h"
+#include "callgate/g711.h"
+#include "callgate/media.h"
+#include "callgate/private/cid.h"
+#include "callgate/private/dtmf_tx.h"
+#include "callgate/private/media.h"
+
+#define CHECK(cond, ...)                                                                  \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            fprintf(stderr, "fuzz_media: %s:%d: check failed: %s\n  ", __FILE__, __LINE__,  \
+                    #cond);                                                               \
+            fprintf(stderr, __VA_ARGS__);                                                 \
+            fputc('\n', stderr);                                                          \
+            abort();                                                                      \
+        }                                                                                 \
+    } while (0)
+
+#define GUARD 16
+#define MAX_ALLOCS 64
+#define MAX_OPS 400
+
+static cg_media_t engine;
+static cg_cid_rx_t cid_pool[CG_MEDIA_MAX_PORTS];
+static cg_dtmf_tx_t caller[CG_MEDIA_MAX_PORTS]; /* keys digits on each port's line */
+static uint8_t rx_buf[CG_MEDIA_MAX_PORTS][CG_MEDIA_MAX_FRAME];
+static uint8_t tx_buf[CG_MEDIA_MAX_PORTS][CG_MEDIA_MAX_FRAME + GUARD];
+static int16_t lin[CG_MEDIA_MAX_FRAME];
+static cg_media_event_t ev[CG_MEDIA_MAX_EVENTS + 4];
+static void *allocs[MAX_ALLOCS];
+static size_t n_allocs;
+static size_t rec_cap[CG_MEDIA_MAX_PORTS];
+
+typedef struct {
+    const uint8_t *d;
+    size_t n, i;
+} reader_t;
+
+static uint8_t byte(reader_t *r) { return r->i < r->n ? r->d[r->i++] : 0; }
+
+static void *keep(size_t size)
+{
+    if (n_allocs == MAX_ALLOCS)
+        return NULL;
+    void *p = malloc(size);
+    allocs[n_allocs++] = p;
+    return p;
+}
+
+static int known_kind(int32_t k)
+{
+    return k == CG_EVENT_DTMF_BEGIN || k == CG_EVENT_DTMF || k == CG_EVENT_CID_ALERT ||
+           k == CG_EVENT_CID_MESSAGE || k == CG_EVENT_CID_ERROR ||
+           k == CG_EVENT_MEDIA_PROMPT_DONE || k == CG_EVENT_MEDIA_TONE_DONE ||
+           k == CG_EVENT_MEDIA_DTMF_SENT || k == CG_EVENT_MEDIA_RECORD_FULL;
+}
+
+/* A command's result for a port that may be out of range. */
+static void expect(int r, size_t port, size_t n_ports, const char *what)
+{
+    if (port >= n_ports)
+        CHECK(r == CG_E_RANGE, "%s on port %zu of %zu returned %d", what, port, n_ports, r);
+    else
+        CHECK(r >= 0 || r == CG_E_RANGE || r == CG_E_UNKNOWN || r == CG_E_SPACE ||
+                  r == CG_E_NULL,
+              "%s on port %zu returned %d", what, port, r);
+}
+
+static void process(reader_t *r, size_t n_ports)
+{
+    const size_t n = (size_t) byte(r) * 2u % (CG_MEDIA_MAX_FRAME + 1u);
+    const uint8_t null_rx = byte(r), null_tx = byte(r), source = byte(r);
+    const uint8_t *rx[CG_MEDIA_MAX_PORTS];
+    uint8_t *tx[CG_MEDIA_MAX_PORTS];
+    int idle[CG_MEDIA_MAX_PORTS];
+    for (size_t p = 0; p < n_ports; p++) {
+        const cg_media_port_t *s = &engine.port[p];
+        const int32_t law = s->law;
+        idle[p] = s->prompt == NULL && !s->tone_on && !s->dtmf_on && s->peer == CG_MEDIA_NO_PEER;
+        if (source & (1u << p)) { /* the caller's keypad */
+            memset(lin, 0, n * sizeof lin[0]);
+            cg_dtmf_tx_process(&caller[p], lin, n);
+            if (law == CG_LAW_ALAW)
+                cg_alaw_encode(rx_buf[p], lin, n);
+            else
+                cg_ulaw_encode(rx_buf[p], lin, n);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                rx_buf[p][i] = byte(r);
+        }
+        rx[p] = (null_rx & (1u << p)) ? NULL : rx_buf[p];
+        tx[p] = (null_tx & (1u << p)) ? NULL : tx_buf[p];
+        memset(tx_buf[p], 0xA5, sizeof tx_buf[p]);
+    }
+    const uint64_t before = cg_media_now(&engine);
+    const int count = cg_media_process(&engine, rx, tx, n, ev, CG_MEDIA_MAX_EVENTS);
+    CHECK(count >= 0 && (size_t) count <= CG_MEDIA_MAX_EVENTS, "process returned %d", count);
+    const uint64_t now = cg_media_now(&engine);
+    CHECK(now == before + n, "clock %llu after %llu + %zu", (unsigned long long) now,
+          (unsigned long long) before, n);
+    for (size_t p = 0; p < n_ports; p++) {
+        for (size_t i = n; i < sizeof tx_buf[p]; i++)
+            CHECK(tx_buf[p][i] == 0xA5, "port %zu: tx byte %zu written (frame %zu)", p, i, n);
+        const uint8_t quiet = engine.port[p].law == CG_LAW_ALAW ? 0xD5 : 0xFF;
+        if (idle[p] && tx[p] != NULL)
+            for (size_t i = 0; i < n; i++)
+                CHECK(tx_buf[p][i] == quiet, "idle port %zu sent 0x%02x", p, tx_buf[p][i]);
+    }
+    for (int i = 0; i < count; i++) {
+        const cg_media_event_t *e = &ev[i];
+        CHECK(e->port >= 0 && (size_t) e->port < n_ports, "event port %d", (int) e->port);
+        CHECK(known_kind(e->ev.kind), "event kind %d", (int) e->ev.kind);
+        CHECK(e->ev.start_sample <= e->ev.end_sample && e->ev.end_sample <= now,
+              "event %d spans %llu..%llu at %llu", (int) e->ev.kind,
+              (unsigned long long) e->ev.start_sample, (unsigned long long) e->ev.end_sample,
+              (unsigned long long) now);
+        if (e->ev.kind == CG_EVENT_MEDIA_RECORD_FULL)
+            CHECK((size_t) e->ev.value == rec_cap[e->port], "record-full at %d of %zu",
+                  (int) e->ev.value, rec_cap[e->port]);
+        if (e->ev.kind == CG_EVENT_MEDIA_PROMPT_DONE && e->ev.value == CG_MEDIA_END_BARGE_IN)
+            CHECK(e->ev.end_sample == before, "barge-in at %llu, frame start %llu",
+                  (unsigned long long) e->ev.end_sample, (unsigned long long) before);
+    }
+    for (size_t p = 0; p < n_ports; p++)
+        CHECK(cg_media_record_bytes(&engine, p) <= rec_cap[p], "port %zu recorded %zu of %zu",
+              p, cg_media_record_bytes(&engine, p), rec_cap[p]);
+}
+
+static void run(reader_t *r, size_t n_ports)
+{
+    for (int ops = 0; ops < MAX_OPS && r->i < r->n; ops++) {
+        const uint8_t op = byte(r);
+        const size_t port = byte(r) % (CG_MEDIA_MAX_PORTS + 2u);
+        switch (op % 16) {
+        case 0:
+        case 1:
+        case 2:
+            process(r, n_ports);
+            break;
+        case 3: {
+            const size_t n = (size_t) byte(r) * 9u;
+            uint8_t *codes = n ? keep(n) : NULL;
+            if (n && codes == NULL)
+                break;
+            for (size_t i = 0; i < n; i++)
+                codes[i] = (uint8_t) (i * 37u);
+            const int res = cg_media_play(&engine, port, codes, n, byte(r) & 1);
+            if (n == 0 && port < n_ports)
+                CHECK(res == CG_E_NULL, "empty prompt returned %d", res);
+            else
+                expect(res, port, n_ports, "play");
+            break;
+        }
+        case 4:
+            expect(cg_media_stop(&engine, port), port, n_ports, "stop");
+            break;
+        case 5: {
+            const size_t plan = byte(r) % 4u, tone = byte(r) % 12u;
+            expect(cg_media_tone(&engine, port, plan, tone), port, n_ports, "tone");
+            break;
+        }
+        case 6: {
+            /* Fresh segments each time: a playing tone's segments must not change. */
+            const uint8_t k = byte(r) % 4u + 1u;
+            cg_tone_segment_t *segs = keep(k * sizeof *segs);
+            if (segs == NULL)
+                break;
+            for (uint8_t i = 0; i < k; i++) {
+                segs[i].freq1_hz = (uint16_t) (byte(r) * 17u);
+                segs[i].freq2_hz = (uint16_t) (byte(r) & 1 ? 0 : byte(r) * 15u);
+                segs[i].duration_ms = (uint16_t) (byte(r) % 64u);
+            }
+            cg_tone_desc_t d = {NULL, segs, k, (uint8_t) (byte(r) & 1),
+                                -40.0f + (float) (byte(r) % 48u)};
+            const int res = cg_media_tone_desc(&engine, port, &d);
+            expect(res, port, n_ports, "tone_desc");
+            if (port < n_ports)
+                CHECK(res == cg_tone_check(&d), "tone_desc %d, tone_check %d", res,
+                      cg_tone_check(&d));
+            break;
+        }
+        case 7:
+            expect(cg_media_tone_stop(&engine, port), port, n_ports, "tone_stop");
+            break;
+        case 8: {
+            char digits[8];
+            const size_t n = byte(r) % 8u;
+            for (size_t i = 0; i < n; i++)
+                digits[i] = (char) byte(r);
+            expect(cg_media_dtmf(&engine, port, digits, n), port, n_ports, "dtmf");
+            break;
+        }
+        case 9: {
+            const size_t b = byte(r) % (CG_MEDIA_MAX_PORTS + 1u);
+            const int res = cg_media_bridge(&engine, port, b);
+            if (port < n_ports && b < n_ports && port != b) {
+                CHECK(res == CG_OK, "bridge %zu %zu returned %d", port, b, res);
+                CHECK(cg_media_peer(&engine, port) == (int) b &&
+                          cg_media_peer(&engine, b) == (int) port,
+                      "bridge %zu %zu not linked", port, b);
+            } else {
+                CHECK(res == CG_E_RANGE, "bridge %zu %zu returned %d", port, b, res);
+            }
+            break;
+        }
+        case 10:
+            expect(cg_media_unbridge(&engine, port), port, n_ports, "unbridge");
+            CHECK(cg_media_peer(&engine, port) == CG_MEDIA_NO_PEER, "still bridged");
+            break;
+        case 11: {
+            const size_t cap = (size_t) byte(r) * 13u + 1u;
+            uint8_t *buf = keep(cap);
+            if (buf == NULL)
+                break;
+            const int res = cg_media_record(&engine, port, buf, cap);
+            expect(res, port, n_ports, "record");
+            if (res == CG_OK)
+                rec_cap[port] = cap;
+            break;
+        }
+        case 12: {
+            const int res = cg_media_record_stop(&engine, port);
+            expect(res, port, n_ports, "record_stop");
+            if (port < n_ports)
+                CHECK((size_t) res <= rec_cap[port], "record_stop %d of %zu", res, rec_cap[port]);
+            break;
+        }
+        case 13: {
+            const int res = cg_media_port_init(&engine, port, (cg_law_t) (byte(r) & 1));
+            expect(res, port, n_ports, "port_init");
+            if (res == CG_OK)
+                rec_cap[port] = 0;
+            break;
+        }
+        case 14: {
+            const uint8_t what = byte(r);
+            if (what < 64 && port < CG_MEDIA_MAX_PORTS) {
+                expect(cg_media_cid_arm(&engine, port, &cid_pool[port], NULL), port, n_ports,
+                       "cid_arm");
+            } else if (what < 128) {
+                const int res = cg_media_cid_line(&engine, port, what % 4);
+                expect(res, port, n_ports, "cid_line");
+            } else if (what < 160) {
+                expect(cg_media_cid_disarm(&engine, port), port, n_ports, "cid_disarm");
+            } else {
+                cg_cid_msg_t msg;
+                expect(cg_media_cid_message(&engine, port, &msg), port, n_ports, "cid_message");
+            }
+            break;
+        }
+        case 15: { /* the far party keys digits on the port's line */
+            if (port >= CG_MEDIA_MAX_PORTS)
+                break;
+            static const char keys[] = "0123456789*#ABCD";
+            char digits[4];
+            for (size_t i = 0; i < 4; i++)
+                digits[i] = keys[byte(r) % 16u];
+            cg_dtmf_tx_put(&caller[port], digits, 4);
+            break;
+        }
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2)
+        return 0;
+    const size_t n_ports = data[0] % CG_MEDIA_MAX_PORTS + 1u;
+    CHECK(cg_media_init(&engine, n_ports, (cg_law_t) (data[1] & 1)) == CG_OK, "init");
+    CHECK(cg_media_init(&engine, 0, CG_LAW_ULAW) == CG_E_RANGE, "init 0 ports");
+    CHECK(cg_media_init(&engine, n_ports, CG_LAW_ULAW) == CG_OK, "init");
+    for (size_t p = 0; p < n_ports; p++)
+        CHECK(cg_media_port_init(&engine, p, (cg_law_t) ((data[1] >> p) & 1)) == CG_OK, "law");
+    for (size_t p = 0; p < CG_MEDIA_MAX_PORTS; p++) {
+        cg_dtmf_tx_init(&caller[p], NULL);
+        rec_cap[p] = 0;
+    }
+    CHECK(cg_media_process(&engine, NULL, NULL, CG_MEDIA_MAX_FRAME + 1, ev,
+                           CG_MEDIA_MAX_EVENTS) == CG_E_RANGE, "oversized frame");
+    CHECK(cg_media_process(&engine, NULL, NULL, 1, ev, CG_MEDIA_MAX_EVENTS - 1) == CG_E_SPACE,
+          "small event buffer");
+    reader_t r = {data + 2, size - 2, 0};
+    n_allocs = 0;
+    run(&r, n_ports);
+    for (size_t i = 0; i < n_allocs; i++)
+        free(allocs[i]);
+    return 0;
+}

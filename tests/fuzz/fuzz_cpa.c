@@ -28,21 +28,11 @@
 #include "callgate/cpa.h"
 #include "callgate/private/cpa.h"
 #include "callgate/private/tone.h"
+#include "fuzz_input.h"
 
 #define MAX_SAMPLES 96000 /* 12 s */
 #define MAX_EV 8192
 #define HEADER 5
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "fuzz_cpa: %s:%d: check failed: %s\n  ", __FILE__, __LINE__,   \
-                    #cond);                                                               \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            abort();                                                                      \
-        }                                                                                 \
-    } while (0)
 
 static int16_t samples[MAX_SAMPLES];
 static cg_event_t log_a[MAX_EV], log_b[MAX_EV];
@@ -56,7 +46,7 @@ static size_t synthesise(const uint8_t *d, size_t size, const cg_tone_plan_t *pl
     for (size_t r = 0; r + 4 <= size && n < MAX_SAMPLES; r += 4) {
         const uint32_t which = d[r];
         size_t len = ((size_t) d[r + 1] | ((size_t) d[r + 2] << 8)) % 1200u * 80u; /* <= 12 s */
-        const float level = -60.0f + 60.0f * (float) d[r + 3] / 255.0f;
+        const float level = fuzz_scale(d[r + 3], -60.0f, 0.0f);
         if (len > MAX_SAMPLES - n)
             len = MAX_SAMPLES - n;
         if (which < plan->n_tones) {
@@ -174,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.law = (flags & 4) ? CG_LAW_ALAW : CG_LAW_ULAW;
     cfg.tolerance_pct = (uint16_t) (data[1] % 51);
     cfg.tolerance_ms = data[2];
-    cfg.min_level_dbm0 = -70.0f + 70.0f * (float) data[3] / 255.0f;
+    cfg.min_level_dbm0 = fuzz_scale(data[3], -70.0f, 0.0f);
     const cg_tone_plan_t *plan;
     CHECK(cg_tone_plan_find(cfg.plan_name, &plan) >= 0, "plan");
 
@@ -182,10 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (flags & 8) {
         n = synthesise(data + HEADER, size - HEADER, plan, cfg.law);
     } else {
-        n = (size - HEADER) / 2;
-        if (n > MAX_SAMPLES)
-            n = MAX_SAMPLES;
-        memcpy(samples, data + HEADER, n * sizeof(int16_t));
+        n = fuzz_samples(samples, MAX_SAMPLES, data + HEADER, size - HEADER);
     }
 
     const size_t na = run_detector(&cfg, samples, n, data[4], 0, (flags >> 5) & 1, log_a);

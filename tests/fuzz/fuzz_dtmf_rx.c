@@ -31,6 +31,7 @@
 
 #include "callgate/dtmf.h"
 #include "callgate/private/dtmf.h"
+#include "fuzz_input.h"
 
 #define MAX_SAMPLES 48000 /* 6 s */
 #define MAX_EV CG_DTMF_RX_MAX_EVENTS(MAX_SAMPLES)
@@ -38,17 +39,6 @@
 #define RECORD 6
 /* Reported edges are estimates: a sent digit matches a report within a half-block of it. */
 #define SLACK 51
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "fuzz_dtmf_rx: %s:%d: check failed: %s\n  ", __FILE__,       \
-                    __LINE__, #cond);                                                     \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            abort();                                                                      \
-        }                                                                                 \
-    } while (0)
 
 static const char ALL_DIGITS[] = "0123456789*#ABCD";
 static const char KEYPAD[16] = {'1', '2', '3', 'A', '4', '5', '6', 'B',
@@ -72,7 +62,6 @@ typedef struct {
 
 static log_t log_blocks, log_whole;
 
-static float scale(uint8_t b, float lo, float hi) { return lo + (hi - lo) * (float) b / 255.0f; }
 
 /* Tones from 6-byte records; returns the number of samples written. */
 static size_t synthesise(const uint8_t *d, size_t size, cg_law_t law)
@@ -82,9 +71,9 @@ static size_t synthesise(const uint8_t *d, size_t size, cg_law_t law)
     n_sent = 0;
     for (size_t r = 0; r + RECORD <= size; r += RECORD) {
         const int key = d[r] & 15;
-        const float level = scale(d[r + 1], -50.0f, 0.0f);
-        const float twist = scale(d[r + 2], -12.0f, 8.0f);
-        const float offset = scale(d[r + 3], -0.05f, 0.05f);
+        const float level = fuzz_scale(d[r + 1], -50.0f, 0.0f);
+        const float twist = fuzz_scale(d[r + 2], -12.0f, 8.0f);
+        const float offset = fuzz_scale(d[r + 3], -0.05f, 0.05f);
         const size_t on = (size_t) d[r + 4] * 8u / 2u;  /* 0..127 ms */
         const size_t off = (size_t) d[r + 5] * 8u / 2u; /* 0..127 ms */
         const float a_row = cg_dbm0_to_peak(level, law);
@@ -221,10 +210,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cg_dtmf_rx_cfg_default(&cfg);
     cfg.law = (flags & 1) ? CG_LAW_ALAW : CG_LAW_ULAW;
     cfg.report_begin = (flags >> 1) & 1;
-    cfg.min_level_dbm0 = scale(data[1], -70.0f, 3.0f);
-    cfg.max_normal_twist_db = scale(data[2], 0.0f, 20.0f);
-    cfg.max_reverse_twist_db = scale(data[3], 0.0f, 20.0f);
-    cfg.max_freq_error_pct = scale(data[4], 0.01f, 6.0f);
+    cfg.min_level_dbm0 = fuzz_scale(data[1], -70.0f, 3.0f);
+    cfg.max_normal_twist_db = fuzz_scale(data[2], 0.0f, 20.0f);
+    cfg.max_reverse_twist_db = fuzz_scale(data[3], 0.0f, 20.0f);
+    cfg.max_freq_error_pct = fuzz_scale(data[4], 0.01f, 6.0f);
 
     if (flags & 16) {
         cg_dtmf_rx_t s;
@@ -242,10 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (flags & 4) {
         n = synthesise(body, body_size, cfg.law);
     } else {
-        n = body_size / 2;
-        if (n > MAX_SAMPLES)
-            n = MAX_SAMPLES;
-        memcpy(samples, body, n * sizeof(int16_t));
+        n = fuzz_samples(samples, MAX_SAMPLES, body, body_size);
     }
 
     run(&cfg, samples, n, data[5], 0, (flags >> 3) & 1, &log_blocks);

@@ -20,19 +20,9 @@
 #include <string.h>
 
 #include "callgate/g711.h"
+#include "fuzz_input.h"
 
 #define MAX_N 4096
-
-#define CHECK(cond, ...)                                                                \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            fprintf(stderr, "fuzz_g711: %s:%d: check failed: %s\n  ", __FILE__, __LINE__, \
-                    #cond);                                                             \
-            fprintf(stderr, __VA_ARGS__);                                               \
-            fputc('\n', stderr);                                                        \
-            abort();                                                                    \
-        }                                                                               \
-    } while (0)
 
 /* --- G.191's g711 algorithms, transcribed from their description (REFERENCE.md) --------- */
 
@@ -214,8 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > MAX_N)
         size = MAX_N;
     const size_t nc = size;
-    const size_t ns = size / 2;
-    memcpy(x, data, ns * sizeof(int16_t));
+    const size_t ns = fuzz_samples(x, MAX_N / 2, data, size);
     const size_t split_c = nc ? data[0] % (nc + 1) : 0;
     const size_t split_s = nc ? data[0] % (ns + 1) : 0;
 

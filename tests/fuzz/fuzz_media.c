@@ -32,17 +32,7 @@
 #include "callgate/private/cid.h"
 #include "callgate/private/dtmf_tx.h"
 #include "callgate/private/media.h"
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "fuzz_media: %s:%d: check failed: %s\n  ", __FILE__, __LINE__,  \
-                    #cond);                                                               \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            abort();                                                                      \
-        }                                                                                 \
-    } while (0)
+#include "fuzz_input.h"
 
 #define GUARD 16
 #define MAX_ALLOCS 64
@@ -58,13 +48,6 @@ static cg_media_event_t ev[CG_MEDIA_MAX_EVENTS + 4];
 static void *allocs[MAX_ALLOCS];
 static size_t n_allocs;
 static size_t rec_cap[CG_MEDIA_MAX_PORTS];
-
-typedef struct {
-    const uint8_t *d;
-    size_t n, i;
-} reader_t;
-
-static uint8_t byte(reader_t *r) { return r->i < r->n ? r->d[r->i++] : 0; }
 
 static void *keep(size_t size)
 {
@@ -94,10 +77,10 @@ static void expect(int r, size_t port, size_t n_ports, const char *what)
               "%s on port %zu returned %d", what, port, r);
 }
 
-static void process(reader_t *r, size_t n_ports)
+static void process(fuzz_reader_t *r, size_t n_ports)
 {
-    const size_t n = (size_t) byte(r) * 2u % (CG_MEDIA_MAX_FRAME + 1u);
-    const uint8_t null_rx = byte(r), null_tx = byte(r), source = byte(r);
+    const size_t n = (size_t) fuzz_byte(r) * 2u % (CG_MEDIA_MAX_FRAME + 1u);
+    const uint8_t null_rx = fuzz_byte(r), null_tx = fuzz_byte(r), source = fuzz_byte(r);
     const uint8_t *rx[CG_MEDIA_MAX_PORTS];
     uint8_t *tx[CG_MEDIA_MAX_PORTS];
     int idle[CG_MEDIA_MAX_PORTS];
@@ -114,7 +97,7 @@ static void process(reader_t *r, size_t n_ports)
                 cg_ulaw_encode(rx_buf[p], lin, n);
         } else {
             for (size_t i = 0; i < n; i++)
-                rx_buf[p][i] = byte(r);
+                rx_buf[p][i] = fuzz_byte(r);
         }
         rx[p] = (null_rx & (1u << p)) ? NULL : rx_buf[p];
         tx[p] = (null_tx & (1u << p)) ? NULL : tx_buf[p];
@@ -154,11 +137,11 @@ static void process(reader_t *r, size_t n_ports)
               p, cg_media_record_bytes(&engine, p), rec_cap[p]);
 }
 
-static void run(reader_t *r, size_t n_ports)
+static void run(fuzz_reader_t *r, size_t n_ports)
 {
     for (int ops = 0; ops < MAX_OPS && r->i < r->n; ops++) {
-        const uint8_t op = byte(r);
-        const size_t port = byte(r) % (CG_MEDIA_MAX_PORTS + 2u);
+        const uint8_t op = fuzz_byte(r);
+        const size_t port = fuzz_byte(r) % (CG_MEDIA_MAX_PORTS + 2u);
         switch (op % 16) {
         case 0:
         case 1:
@@ -166,13 +149,13 @@ static void run(reader_t *r, size_t n_ports)
             process(r, n_ports);
             break;
         case 3: {
-            const size_t n = (size_t) byte(r) * 9u;
+            const size_t n = (size_t) fuzz_byte(r) * 9u;
             uint8_t *codes = n ? keep(n) : NULL;
             if (n && codes == NULL)
                 break;
             for (size_t i = 0; i < n; i++)
                 codes[i] = (uint8_t) (i * 37u);
-            const int res = cg_media_play(&engine, port, codes, n, byte(r) & 1);
+            const int res = cg_media_play(&engine, port, codes, n, fuzz_byte(r) & 1);
             if (n == 0 && port < n_ports)
                 CHECK(res == CG_E_NULL, "empty prompt returned %d", res);
             else
@@ -183,23 +166,23 @@ static void run(reader_t *r, size_t n_ports)
             expect(cg_media_stop(&engine, port), port, n_ports, "stop");
             break;
         case 5: {
-            const size_t plan = byte(r) % 4u, tone = byte(r) % 12u;
+            const size_t plan = fuzz_byte(r) % 4u, tone = fuzz_byte(r) % 12u;
             expect(cg_media_tone(&engine, port, plan, tone), port, n_ports, "tone");
             break;
         }
         case 6: {
             /* Fresh segments each time: a playing tone's segments must not change. */
-            const uint8_t k = byte(r) % 4u + 1u;
+            const uint8_t k = fuzz_byte(r) % 4u + 1u;
             cg_tone_segment_t *segs = keep(k * sizeof *segs);
             if (segs == NULL)
                 break;
             for (uint8_t i = 0; i < k; i++) {
-                segs[i].freq1_hz = (uint16_t) (byte(r) * 17u);
-                segs[i].freq2_hz = (uint16_t) (byte(r) & 1 ? 0 : byte(r) * 15u);
-                segs[i].duration_ms = (uint16_t) (byte(r) % 64u);
+                segs[i].freq1_hz = (uint16_t) (fuzz_byte(r) * 17u);
+                segs[i].freq2_hz = (uint16_t) (fuzz_byte(r) & 1 ? 0 : fuzz_byte(r) * 15u);
+                segs[i].duration_ms = (uint16_t) (fuzz_byte(r) % 64u);
             }
-            cg_tone_desc_t d = {NULL, segs, k, (uint8_t) (byte(r) & 1),
-                                -40.0f + (float) (byte(r) % 48u)};
+            cg_tone_desc_t d = {NULL, segs, k, (uint8_t) (fuzz_byte(r) & 1),
+                                -40.0f + (float) (fuzz_byte(r) % 48u)};
             const int res = cg_media_tone_desc(&engine, port, &d);
             expect(res, port, n_ports, "tone_desc");
             if (port < n_ports)
@@ -212,14 +195,14 @@ static void run(reader_t *r, size_t n_ports)
             break;
         case 8: {
             char digits[8];
-            const size_t n = byte(r) % 8u;
+            const size_t n = fuzz_byte(r) % 8u;
             for (size_t i = 0; i < n; i++)
-                digits[i] = (char) byte(r);
+                digits[i] = (char) fuzz_byte(r);
             expect(cg_media_dtmf(&engine, port, digits, n), port, n_ports, "dtmf");
             break;
         }
         case 9: {
-            const size_t b = byte(r) % (CG_MEDIA_MAX_PORTS + 1u);
+            const size_t b = fuzz_byte(r) % (CG_MEDIA_MAX_PORTS + 1u);
             const int res = cg_media_bridge(&engine, port, b);
             if (port < n_ports && b < n_ports && port != b) {
                 CHECK(res == CG_OK, "bridge %zu %zu returned %d", port, b, res);
@@ -236,7 +219,7 @@ static void run(reader_t *r, size_t n_ports)
             CHECK(cg_media_peer(&engine, port) == CG_MEDIA_NO_PEER, "still bridged");
             break;
         case 11: {
-            const size_t cap = (size_t) byte(r) * 13u + 1u;
+            const size_t cap = (size_t) fuzz_byte(r) * 13u + 1u;
             uint8_t *buf = keep(cap);
             if (buf == NULL)
                 break;
@@ -254,14 +237,14 @@ static void run(reader_t *r, size_t n_ports)
             break;
         }
         case 13: {
-            const int res = cg_media_port_init(&engine, port, (cg_law_t) (byte(r) & 1));
+            const int res = cg_media_port_init(&engine, port, (cg_law_t) (fuzz_byte(r) & 1));
             expect(res, port, n_ports, "port_init");
             if (res == CG_OK)
                 rec_cap[port] = 0;
             break;
         }
         case 14: {
-            const uint8_t what = byte(r);
+            const uint8_t what = fuzz_byte(r);
             if (what < 64 && port < CG_MEDIA_MAX_PORTS) {
                 expect(cg_media_cid_arm(&engine, port, &cid_pool[port], NULL), port, n_ports,
                        "cid_arm");
@@ -282,7 +265,7 @@ static void run(reader_t *r, size_t n_ports)
             static const char keys[] = "0123456789*#ABCD";
             char digits[4];
             for (size_t i = 0; i < 4; i++)
-                digits[i] = keys[byte(r) % 16u];
+                digits[i] = keys[fuzz_byte(r) % 16u];
             cg_dtmf_tx_put(&caller[port], digits, 4);
             break;
         }
@@ -308,7 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            CG_MEDIA_MAX_EVENTS) == CG_E_RANGE, "oversized frame");
     CHECK(cg_media_process(&engine, NULL, NULL, 1, ev, CG_MEDIA_MAX_EVENTS - 1) == CG_E_SPACE,
           "small event buffer");
-    reader_t r = {data + 2, size - 2, 0};
+    fuzz_reader_t r = {data + 2, size - 2, 0};
     n_allocs = 0;
     run(&r, n_ports);
     for (size_t i = 0; i < n_allocs; i++)

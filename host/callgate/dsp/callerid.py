@@ -19,10 +19,10 @@ import numpy as np
 
 from callgate._dsp import ffi, lib
 
+from ._args import choice, law_value
 from ._buffers import as_input, check
-from .events import KIND_NAMES, SAMPLE_RATE
+from .events import KIND_NAMES, SampleSpan, names_from_c
 
-_LAWS = {"ulaw": lib.CG_LAW_ULAW, "alaw": lib.CG_LAW_ALAW}
 STANDARDS = {"bell202": lib.CG_CID_BELL202, "v23": lib.CG_CID_V23}
 TYPES = {"sdmf": lib.CG_CID_TYPE_SDMF, "sdmf-mwi": lib.CG_CID_TYPE_SDMF_MWI,
          "mdmf": lib.CG_CID_TYPE_MDMF, "mdmf-mwi": lib.CG_CID_TYPE_MDMF_MWI,
@@ -36,23 +36,15 @@ LINE_EVENTS = {"ring-start": lib.CG_CID_LINE_RING_START, "ring-end": lib.CG_CID_
                "reversal": lib.CG_CID_LINE_REVERSAL}
 
 
-def _statuses() -> dict:
-    names = {}
-    for value in range(32):
-        name = ffi.string(lib.cg_cid_status_name(value)).decode()
-        if name != "unknown":
-            names[value] = name
-    return names
+STATUS_NAMES = names_from_c(lib.cg_cid_status_name, 32)  # 0 -> "ok", 1 -> "bad-checksum", ...
 
 
-STATUS_NAMES = _statuses()  # 0 -> "ok", 1 -> "bad-checksum", ...
-
-
-def _choice(table: dict, value, what: str):
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        raise ValueError(f"{what} must be one of {sorted(table)}, not {value!r}") from None
+def _counts(cfg, **counts) -> None:
+    """Set cfg.NAME = value for each, after checking it is a non-negative int (not a bool)."""
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative int, not {value!r}")
+        setattr(cfg, name, value)
 
 
 @dataclass(frozen=True)
@@ -89,7 +81,7 @@ def _to_c(cid: CallerId):
         raise TypeError(f"expected a CallerId, not {type(cid).__name__}")
     m = ffi.new("cg_cid_msg_t *")
     lib.cg_cid_msg_clear(m)
-    m.type = _choice(TYPES, cid.type, "type")
+    m.type = choice(TYPES, cid.type, "type")
     for attr, limit in (("number", lib.CG_CID_MAX_NUMBER), ("name", lib.CG_CID_MAX_NAME)):
         value = getattr(cid, attr)
         if not isinstance(value, str):
@@ -101,7 +93,7 @@ def _to_c(cid: CallerId):
     for attr in ("number_absence", "name_absence"):
         value = getattr(cid, attr)
         if value is not None:
-            setattr(m, attr, _choice(ABSENCE, value, attr))
+            setattr(m, attr, choice(ABSENCE, value, attr))
     if cid.date is not None:
         if len(cid.date) != 4 or not all(isinstance(v, int) for v in cid.date):
             raise ValueError(f"date must be (month, day, hour, minute), not {cid.date!r}")
@@ -172,20 +164,16 @@ def generate(cid, standard="bell202", *, law="ulaw", level_dbm0=-13.5, twist_db=
     level; the offsets shift both tone frequencies, or the bit rate, by a percentage.
     """
     cfg = ffi.new("cg_cid_tx_cfg_t *")
-    check(lib.cg_cid_tx_cfg_default(cfg, _choice(STANDARDS, standard, "standard")), "generate")
-    cfg.law = _choice(_LAWS, law, "law")
+    check(lib.cg_cid_tx_cfg_default(cfg, choice(STANDARDS, standard, "standard")), "generate")
+    cfg.law = law_value(law)
     cfg.level_dbm0 = level_dbm0
     cfg.space_twist_db = twist_db
     cfg.mark_hz *= 1.0 + freq_offset_pct / 100.0
     cfg.space_hz *= 1.0 + freq_offset_pct / 100.0
     cfg.baud *= 1.0 + baud_offset_pct / 100.0
-    for name, value in (("seizure_bits", seizure_bits), ("mark_bits", mark_bits),
-                        ("trailing_mark_bits", trailing_mark_bits), ("alert_ms", alert_ms),
-                        ("alert_gap_ms", alert_gap_ms), ("dtmf_on_ms", dtmf_on_ms),
-                        ("dtmf_off_ms", dtmf_off_ms)):
-        if not isinstance(value, int) or value < 0:
-            raise ValueError(f"{name} must be a non-negative int, not {value!r}")
-        setattr(cfg, name, value)
+    _counts(cfg, seizure_bits=seizure_bits, mark_bits=mark_bits,
+            trailing_mark_bits=trailing_mark_bits, alert_ms=alert_ms, alert_gap_ms=alert_gap_ms,
+            dtmf_on_ms=dtmf_on_ms, dtmf_off_ms=dtmf_off_ms)
     cfg.alert_level_dbm0 = alert_level_dbm0
     cfg.dtmf_level_dbm0 = dtmf_level_dbm0
     tx = ffi.new("cg_cid_tx_t *")
@@ -212,7 +200,7 @@ def generate(cid, standard="bell202", *, law="ulaw", level_dbm0=-13.5, twist_db=
 
 
 @dataclass(frozen=True)
-class CidEvent:
+class CidEvent(SampleSpan):
     """What the receiver reports: an alert, a message, or an error with its reason."""
 
     kind: str  # "alert", "message", "error"
@@ -226,14 +214,6 @@ class CidEvent:
     def ok(self) -> bool:
         return self.kind == "message"
 
-    @property
-    def start_s(self) -> float:
-        return self.start / SAMPLE_RATE
-
-    @property
-    def end_s(self) -> float:
-        return self.end / SAMPLE_RATE
-
     def to_dict(self) -> dict:
         d = {"event": self.kind, "start_s": round(self.start_s, 4),
              "end_s": round(self.end_s, 4)}
@@ -246,6 +226,24 @@ class CidEvent:
         return d
 
 
+def rx_cfg(standard, law, start, min_mark_bits, window_ms, dtmf):
+    """A checked receiver configuration (the C defaults for the rest): CallerIdReceiver's, and
+    the media engine's per-port one. ``start``: a start condition or several."""
+    cfg = ffi.new("cg_cid_rx_cfg_t *")
+    lib.cg_cid_rx_cfg_default(cfg)
+    cfg.standard = choice(STANDARDS, standard, "standard")
+    cfg.law = law_value(law)
+    if isinstance(start, str):
+        start = (start,)
+    arm = 0
+    for condition in start:
+        arm |= choice(START_CONDITIONS, condition, "start condition")
+    cfg.arm = arm
+    _counts(cfg, min_mark_bits=min_mark_bits, window_ms=window_ms)
+    cfg.dtmf = 1 if dtmf else 0
+    return cfg
+
+
 class CallerIdReceiver:
     """Streaming caller ID receiver.
 
@@ -256,26 +254,12 @@ class CallerIdReceiver:
 
     def __init__(self, standard="bell202", *, start=(), law="ulaw", min_level_dbm0=-52.0,
                  min_mark_bits=20, window_ms=5000, dtmf=True, alert_min_level_dbm0=-40.0):
-        cfg = ffi.new("cg_cid_rx_cfg_t *")
-        lib.cg_cid_rx_cfg_default(cfg)
-        cfg.standard = _choice(STANDARDS, standard, "standard")
-        cfg.law = _choice(_LAWS, law, "law")
-        if isinstance(start, str):
-            start = (start,)
-        arm = 0
-        for condition in start:
-            arm |= _choice(START_CONDITIONS, condition, "start condition")
-        cfg.arm = arm
+        cfg = rx_cfg(standard, law, start, min_mark_bits, window_ms, dtmf)
         for name, value in (("min_level_dbm0", min_level_dbm0),
                             ("alert_min_level_dbm0", alert_min_level_dbm0)):
             if not isinstance(value, (int, float)):
                 raise TypeError(f"{name} must be a number")
             setattr(cfg, name, value)
-        for name, value in (("min_mark_bits", min_mark_bits), ("window_ms", window_ms)):
-            if not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative int, not {value!r}")
-            setattr(cfg, name, value)
-        cfg.dtmf = 1 if dtmf else 0
         self._state = ffi.new("cg_cid_rx_t *")
         check(lib.cg_cid_rx_init(self._state, cfg), "CallerIdReceiver: a parameter is out of range")
         self._events = ffi.new("cg_event_t[]", lib.CG_CID_RX_BLOCK // 400 + 4)
@@ -284,7 +268,7 @@ class CallerIdReceiver:
 
     def line(self, event: str) -> None:
         """The line card saw "ring-start", "ring-end" or "reversal" (at the current position)."""
-        check(lib.cg_cid_rx_line(self._state, _choice(LINE_EVENTS, event, "line event")), "line")
+        check(lib.cg_cid_rx_line(self._state, choice(LINE_EVENTS, event, "line event")), "line")
 
     def feed(self, samples) -> list:
         array, _ = as_input(samples, np.int16, "samples")

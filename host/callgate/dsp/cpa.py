@@ -16,13 +16,15 @@ import numpy as np
 
 from callgate._dsp import ffi, lib
 
+from ._args import choice, law_value
 from ._buffers import DspError, as_input, check
-from .events import KIND_NAMES, SAMPLE_RATE
-from .tones import _law, find_plan
+from .events import KIND_NAMES, SampleSpan, names_from_c
+from .tones import find_plan
 
 TICK = lib.CG_CPA_TICK
 RESULTS = ("no-dial-tone", "busy", "congestion", "no-answer", "sit", "fax", "human", "machine")
-METHODS = {ffi.string(lib.cg_disc_method_name(1 << i)).decode(): 1 << i for i in range(4)}
+_METHOD_NAMES = names_from_c(lib.cg_disc_method_name, 16)  # 1 -> "loop-drop", 2, 4, 8
+METHODS = {name: bit for bit, name in _METHOD_NAMES.items()}
 _SIGNALS = {"loop-drop": lib.CG_LINE_LOOP_DROP, "loop-on": lib.CG_LINE_LOOP_ON,
             "reversal": lib.CG_LINE_REVERSAL}
 
@@ -37,7 +39,7 @@ def _c_plan(plan: str):
 def _tone_cfg(cfg, c_plan, law, min_level_dbm0, voice_level_dbm0, tolerance_pct, tolerance_ms,
               beeps=True):
     cfg.plan = c_plan
-    cfg.law = _law(law)
+    cfg.law = law_value(law)
     cfg.min_level_dbm0 = min_level_dbm0
     cfg.voice_level_dbm0 = voice_level_dbm0
     cfg.tolerance_pct = tolerance_pct
@@ -47,7 +49,7 @@ def _tone_cfg(cfg, c_plan, law, min_level_dbm0, voice_level_dbm0, tolerance_pct,
 
 
 @dataclass(frozen=True)
-class ToneEvent:
+class ToneEvent(SampleSpan):
     """What the tone detector heard: kind is "tone", "tone-end", "voice", "silence" or "beep";
     tone is the plan tone's name (tone events), frequency_hz the beep's."""
 
@@ -57,14 +59,6 @@ class ToneEvent:
     tone: str = ""
     level_dbm0: float = 0.0
     frequency_hz: int = 0
-
-    @property
-    def start_s(self) -> float:
-        return self.start / SAMPLE_RATE
-
-    @property
-    def end_s(self) -> float:
-        return self.end / SAMPLE_RATE
 
     def to_dict(self) -> dict:
         d = {"kind": self.kind, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
@@ -109,7 +103,7 @@ class ToneDetector:
 
 
 @dataclass(frozen=True)
-class CpaResult:
+class CpaResult(SampleSpan):
     """The one result of an outbound attempt (RESULTS), where the analysis began and where it
     decided (samples), and the time it took. tone: the plan tone behind a tone result;
     greeting_ms: the greeting's length for human/machine."""
@@ -124,7 +118,7 @@ class CpaResult:
 
     def to_dict(self) -> dict:
         d = {"result": self.result, "decide_s": round(self.decide_s, 3),
-             "start_s": round(self.start / SAMPLE_RATE, 3), "end_s": round(self.end / SAMPLE_RATE, 3),
+             "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
              "start": self.start, "end": self.end}
         if self.tone:
             d["tone"] = self.tone
@@ -198,15 +192,11 @@ def analyze_call(samples, plan="CN", **options) -> CpaResult:
 
 
 @dataclass(frozen=True)
-class DisconnectEvent:
+class DisconnectEvent(SampleSpan):
     method: str  # "loop-drop", "reversal", "tone", "silence"
     start: int   # where the condition began
     end: int     # where it fired
     tone: str = ""
-
-    @property
-    def end_s(self) -> float:
-        return self.end / SAMPLE_RATE
 
 
 class DisconnectSupervisor:
@@ -234,10 +224,9 @@ class DisconnectSupervisor:
 
     def line(self, signal: str, at_sample: int):
         """A line-card signal ("loop-drop", "loop-on", "reversal") at at_sample."""
-        if signal not in _SIGNALS:
-            raise ValueError(f"signal must be one of {', '.join(_SIGNALS)}, not {signal!r}")
-        return self._take(check(lib.cg_disc_line(self._state, _SIGNALS[signal], at_sample,
-                                                 self._event, 1), "line"))
+        code = choice(_SIGNALS, signal, "signal")
+        return self._take(check(lib.cg_disc_line(self._state, code, at_sample, self._event, 1),
+                                "line"))
 
     def feed(self, samples):
         array, ptr = as_input(samples, np.int16, "samples")
@@ -248,7 +237,7 @@ class DisconnectSupervisor:
         if not count:
             return None
         ev = self._event[0]
-        method = ffi.string(lib.cg_disc_method_name(ev.value)).decode()
+        method = _METHOD_NAMES.get(ev.value, "unknown")
         tone = self._names[int(ev.detail)] if method == "tone" else ""
         self.fired = DisconnectEvent(method, int(ev.start_sample), int(ev.end_sample), tone)
         return self.fired

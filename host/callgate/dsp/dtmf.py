@@ -6,21 +6,13 @@ import numpy as np
 
 from callgate._dsp import ffi, lib
 
+from ._args import law_value, number
 from ._buffers import DspError, as_input, check
-from .events import SAMPLE_RATE, KIND_VALUES
-
-_LAWS = {"ulaw": lib.CG_LAW_ULAW, "alaw": lib.CG_LAW_ALAW}
-
-
-def law_value(law: str) -> int:
-    try:
-        return _LAWS[law]
-    except KeyError:
-        raise ValueError(f"law must be one of {sorted(_LAWS)}, not {law!r}") from None
+from .events import KIND_VALUES, SampleSpan
 
 
 @dataclass(frozen=True)
-class DtmfEvent:
+class DtmfEvent(SampleSpan):
     """A digit heard: positions in samples from the start of the stream."""
 
     digit: str
@@ -29,18 +21,6 @@ class DtmfEvent:
     level_dbm0: float  # mean of the two tones
     twist_db: float  # high-group tone minus low-group tone
     final: bool = True  # False for a digit-begin report (end not known yet)
-
-    @property
-    def start_s(self) -> float:
-        return self.start / SAMPLE_RATE
-
-    @property
-    def end_s(self) -> float:
-        return self.end / SAMPLE_RATE
-
-    @property
-    def duration_ms(self) -> float:
-        return (self.end - self.start) * 1000.0 / SAMPLE_RATE
 
 
 class DtmfDetector:
@@ -61,9 +41,7 @@ class DtmfDetector:
             ("max_reverse_twist_db", max_reverse_twist_db, 0.0, 20.0),
             ("max_freq_error_pct", max_freq_error_pct, 0.01, 6.0),
         ):
-            if not isinstance(value, (int, float)) or not low <= value <= high:
-                raise ValueError(f"{name} must be a number from {low} to {high}, not {value!r}")
-            setattr(cfg, name, value)
+            setattr(cfg, name, number(name, value, low, high))
         cfg.report_begin = 1 if report_begin else 0
         self._state = ffi.new("cg_dtmf_rx_t *")
         check(lib.cg_dtmf_rx_init(self._state, cfg), "DtmfDetector")

@@ -11,29 +11,23 @@ from callgate._dsp import ffi, lib
 SAMPLE_RATE = 8000
 
 
-def _kinds() -> dict:
-    kinds = {}
-    for value in range(256):
-        name = ffi.string(lib.cg_event_kind_name(value)).decode()
+def names_from_c(name_function, limit: int) -> dict:
+    """{value: name} for the values 0..limit-1 that the C name function knows (it answers
+    "unknown" for the others): how every X-macro name table reaches Python."""
+    names = {}
+    for value in range(limit):
+        name = ffi.string(name_function(value)).decode()
         if name != "unknown":
-            kinds[name] = value
-    return kinds
+            names[value] = name
+    return names
 
 
-KIND_VALUES = _kinds()  # "dtmf" -> 2, ...
-KIND_NAMES = {v: k for k, v in KIND_VALUES.items()}
+KIND_NAMES = names_from_c(lib.cg_event_kind_name, 256)  # 2 -> "dtmf", ...
+KIND_VALUES = {name: value for value, name in KIND_NAMES.items()}
 
 
-@dataclass(frozen=True)
-class Event:
-    """One event from a detector. Sample positions count from the start of the stream."""
-
-    kind: str
-    start: int  # first sample covered
-    end: int  # one past the last sample covered
-    value: int
-    level_dbm0: float
-    detail: float
+class SampleSpan:
+    """Mixin for event dataclasses with `start` and `end` sample positions (end exclusive)."""
 
     @property
     def start_s(self) -> float:
@@ -42,6 +36,22 @@ class Event:
     @property
     def end_s(self) -> float:
         return self.end / SAMPLE_RATE
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.end - self.start) * 1000.0 / SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Event(SampleSpan):
+    """One event from a detector. Sample positions count from the start of the stream."""
+
+    kind: str
+    start: int  # first sample covered
+    end: int  # one past the last sample covered
+    value: int
+    level_dbm0: float
+    detail: float
 
     @classmethod
     def from_c(cls, ev) -> "Event":

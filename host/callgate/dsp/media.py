@@ -20,20 +20,20 @@ import numpy as np
 
 from callgate._dsp import ffi, lib
 
+from ._args import LAWS, choice, law_value  # noqa: F401 (LAWS: public name)
 from ._buffers import DspError, check
-from .callerid import LINE_EVENTS, START_CONDITIONS, STANDARDS, CallerId, _choice, _from_c
-from .events import KIND_NAMES, SAMPLE_RATE
+from .callerid import LINE_EVENTS, CallerId, _from_c, rx_cfg
+from .events import KIND_NAMES, SampleSpan
 from .tones import Tone, check_digits, find_plan, find_tone
 
 MAX_PORTS = lib.CG_MEDIA_MAX_PORTS
 MAX_FRAME = lib.CG_MEDIA_MAX_FRAME
-LAWS = {"ulaw": lib.CG_LAW_ULAW, "alaw": lib.CG_LAW_ALAW}
 SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
 PROMPT_END = {lib.CG_MEDIA_END_COMPLETE: "complete", lib.CG_MEDIA_END_BARGE_IN: "barge-in"}
 
 
 @dataclass(frozen=True)
-class MediaEvent:
+class MediaEvent(SampleSpan):
     """An engine event. Positions are samples since the engine started, on every port alike.
 
     kind: "dtmf-begin", "dtmf", "cid-alert", "cid-message", "cid-error", "prompt-done",
@@ -52,18 +52,6 @@ class MediaEvent:
     reason: str | None = None
     level_dbm0: float = 0.0
 
-    @property
-    def start_s(self) -> float:
-        return self.start / SAMPLE_RATE
-
-    @property
-    def end_s(self) -> float:
-        return self.end / SAMPLE_RATE
-
-
-def _law(law) -> int:
-    return _choice(LAWS, law, "law")
-
 
 class MediaEngine:
     """N ports of G.711 audio: detectors on rx, prompt/tone/DTMF/bridge on tx, a recorder."""
@@ -73,7 +61,7 @@ class MediaEngine:
             raise ValueError(f"ports must be an int from 1 to {MAX_PORTS}, not {ports!r}")
         self.ports = ports
         self._m = ffi.new("cg_media_t *")
-        check(lib.cg_media_init(self._m, ports, _law(law)), "MediaEngine")
+        check(lib.cg_media_init(self._m, ports, law_value(law)), "MediaEngine")
         self._laws = [law] * ports
         self.rx = np.empty((ports, MAX_FRAME), dtype=np.uint8)
         self.tx = np.empty((ports, MAX_FRAME), dtype=np.uint8)
@@ -170,7 +158,7 @@ class MediaEngine:
         """Reset a port for a new call (stops everything on it), optionally in another law."""
         port = self._port(port)
         law = self._laws[port] if law is None else law
-        check(lib.cg_media_port_init(self._m, port, _law(law)), f"port_init({port})")
+        check(lib.cg_media_port_init(self._m, port, law_value(law)), f"port_init({port})")
         self._laws[port] = law
         self._prompt[port] = self._tone[port] = self._record[port] = self._cid[port] = None
 
@@ -272,21 +260,7 @@ class MediaEngine:
                 dtmf=True) -> None:
         """Listen for caller ID on the port (a receiver is allocated here, once per arm)."""
         port = self._port(port)
-        cfg = ffi.new("cg_cid_rx_cfg_t *")
-        lib.cg_cid_rx_cfg_default(cfg)
-        cfg.standard = _choice(STANDARDS, standard, "standard")
-        cfg.law = LAWS[self._laws[port]]
-        if isinstance(start, str):
-            start = (start,)
-        arm = 0
-        for condition in start:
-            arm |= _choice(START_CONDITIONS, condition, "start condition")
-        cfg.arm = arm
-        for name, value in (("min_mark_bits", min_mark_bits), ("window_ms", window_ms)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative int, not {value!r}")
-            setattr(cfg, name, value)
-        cfg.dtmf = 1 if dtmf else 0
+        cfg = rx_cfg(standard, self._laws[port], start, min_mark_bits, window_ms, dtmf)
         rx = ffi.new("cg_cid_rx_t *")
         check(lib.cg_media_cid_arm(self._m, port, rx, cfg), f"cid_arm({port})")
         self._cid[port] = rx
@@ -301,7 +275,7 @@ class MediaEngine:
         port = self._port(port)
         if self._cid[port] is None:
             raise DspError(f"cid_line: caller ID is not armed on port {port}")
-        check(lib.cg_media_cid_line(self._m, port, _choice(LINE_EVENTS, event, "line event")),
+        check(lib.cg_media_cid_line(self._m, port, choice(LINE_EVENTS, event, "line event")),
               "cid_line")
 
 

@@ -14,8 +14,6 @@ Streaming: `ToneGenerator` and `DtmfGenerator` hand out any number of samples pe
 the samples do not depend on how a stream is cut into calls.
 """
 
-import math
-import numbers
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -23,10 +21,9 @@ import numpy as np
 
 from callgate._dsp import ffi, lib
 
+from ._args import LAWS, law_value, number, whole  # noqa: F401 (LAWS: public name)
 from ._buffers import as_output, check
-
-SAMPLE_RATE = 8000
-LAWS = {"ulaw": lib.CG_LAW_ULAW, "alaw": lib.CG_LAW_ALAW}
+from .events import SAMPLE_RATE
 DTMF_DIGITS = "0123456789*#ABCD"
 # Per tone; CG_TONE_MIN/MAX_LEVEL_DBM0 in c_src/include/callgate/tone.h (float macros do not
 # reach Python through cffi). The C core checks them again.
@@ -37,32 +34,8 @@ _MIN_SEGMENT_MS = lib.CG_TONE_MIN_SEGMENT_MS
 _MAX_FREQ_HZ = lib.CG_TONE_MAX_FREQ_HZ
 
 
-# --- Parameter checks: every bad value is a ValueError that names the parameter ------------
-
-def _number(name: str, value, lo: float, hi: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, not {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo:g} and {hi:g}, not {value:g}")
-    return value
-
-
-def _whole(name: str, value, lo: int, hi: int) -> int:
-    number = _number(name, value, lo, hi)
-    if number != int(number):
-        raise ValueError(f"{name} must be a whole number, not {number:g}")
-    return int(number)
-
-
-def _law(law) -> int:
-    if law not in LAWS:
-        raise ValueError(f"law must be one of {', '.join(LAWS)}, not {law!r}")
-    return LAWS[law]
-
-
 def _samples_for(seconds) -> int:
-    return int(round(_number("seconds", seconds, 0.0, MAX_SECONDS) * SAMPLE_RATE))
+    return int(round(number("seconds", seconds, 0.0, MAX_SECONDS) * SAMPLE_RATE))
 
 
 # --- Tone plans ----------------------------------------------------------------------------
@@ -190,7 +163,7 @@ def find_tone(plan: str, name: str) -> Tone:
 
 def custom_tone(segments, level_dbm0=-10.0, repeat=True, name="custom") -> Tone:
     """A Tone from (freq1_hz, freq2_hz, duration_ms) triples (freq 0 = none), checked."""
-    level = _number("level_dbm0", level_dbm0, MIN_LEVEL_DBM0, MAX_LEVEL_DBM0)
+    level = number("level_dbm0", level_dbm0, MIN_LEVEL_DBM0, MAX_LEVEL_DBM0)
     try:
         items = list(segments)
     except TypeError:
@@ -204,9 +177,9 @@ def custom_tone(segments, level_dbm0=-10.0, repeat=True, name="custom") -> Tone:
         except (TypeError, ValueError):
             raise ValueError(f"segments[{i}] must be (freq1_hz, freq2_hz, duration_ms), "
                              f"not {item!r}") from None
-        out.append(Segment(_whole(f"segments[{i}] freq1_hz", f1, 0, _MAX_FREQ_HZ),
-                           _whole(f"segments[{i}] freq2_hz", f2, 0, _MAX_FREQ_HZ),
-                           _whole(f"segments[{i}] duration_ms", ms, _MIN_SEGMENT_MS, 0xFFFF)))
+        out.append(Segment(whole(f"segments[{i}] freq1_hz", f1, 0, _MAX_FREQ_HZ),
+                           whole(f"segments[{i}] freq2_hz", f2, 0, _MAX_FREQ_HZ),
+                           whole(f"segments[{i}] duration_ms", ms, _MIN_SEGMENT_MS, 0xFFFF)))
     return Tone(str(name), level, bool(repeat), tuple(out))
 
 
@@ -219,7 +192,7 @@ class ToneGenerator:
         if not isinstance(tone, Tone):
             raise ValueError(f"tone must be a Tone (see find_tone), not {type(tone).__name__}")
         level = tone.level_dbm0 if level_dbm0 is None else level_dbm0
-        level = _number("level_dbm0", level, MIN_LEVEL_DBM0, MAX_LEVEL_DBM0)
+        level = number("level_dbm0", level, MIN_LEVEL_DBM0, MAX_LEVEL_DBM0)
         self.tone = tone
         self.level_dbm0 = level
         self.law = law
@@ -232,7 +205,7 @@ class ToneGenerator:
         desc.repeat = 1 if tone.repeat else 0
         desc.level_dbm0 = level
         self._state = ffi.new("cg_tone_gen_t *")
-        check(lib.cg_tone_gen_init(self._state, desc, _law(law)), "tone")
+        check(lib.cg_tone_gen_init(self._state, desc, law_value(law)), "tone")
         self.ended = False
 
     def fill(self, out) -> int:
@@ -245,7 +218,7 @@ class ToneGenerator:
 
     def read(self, n: int) -> np.ndarray:
         """Up to n samples (fewer, down to none, once a cadence that does not repeat ends)."""
-        n = _whole("n", n, 0, 2**31 - 1)
+        n = whole("n", n, 0, 2**31 - 1)
         out = np.empty(n, np.int16)
         return out[:self.fill(out)]
 
@@ -274,15 +247,15 @@ class DtmfGenerator:
 
     def __init__(self, level_dbm0=-10.0, twist_db=0.0, on_ms=50, off_ms=55, law="ulaw"):
         cfg = ffi.new("cg_dtmf_tx_cfg_t *")
-        cfg.law = _law(law)
-        cfg.level_dbm0 = _number("level_dbm0", level_dbm0, MIN_LEVEL_DBM0, MAX_LEVEL_DBM0)
-        cfg.twist_db = _number("twist_db", twist_db, -40.0, 40.0)
+        cfg.law = law_value(law)
+        cfg.level_dbm0 = number("level_dbm0", level_dbm0, MIN_LEVEL_DBM0, MAX_LEVEL_DBM0)
+        cfg.twist_db = number("twist_db", twist_db, -40.0, 40.0)
         high = cfg.level_dbm0 + cfg.twist_db
         if not MIN_LEVEL_DBM0 <= high <= MAX_LEVEL_DBM0:
             raise ValueError(f"twist_db {twist_db:g} puts the high-group tone at {high:g} dBm0, "
                              f"outside {MIN_LEVEL_DBM0:g}..{MAX_LEVEL_DBM0:g}")
-        cfg.on_ms = _whole("on_ms", on_ms, _MIN_SEGMENT_MS, 0xFFFF)
-        cfg.off_ms = _whole("off_ms", off_ms, _MIN_SEGMENT_MS, 0xFFFF)
+        cfg.on_ms = whole("on_ms", on_ms, _MIN_SEGMENT_MS, 0xFFFF)
+        cfg.off_ms = whole("off_ms", off_ms, _MIN_SEGMENT_MS, 0xFFFF)
         self.level_dbm0, self.twist_db = float(cfg.level_dbm0), float(cfg.twist_db)
         self.on_ms, self.off_ms, self.law = int(cfg.on_ms), int(cfg.off_ms), law
         self._state = ffi.new("cg_dtmf_tx_t *")
@@ -311,7 +284,7 @@ class DtmfGenerator:
 
     def read(self, n: int) -> np.ndarray:
         """Up to n samples; fewer once the queue runs dry."""
-        n = _whole("n", n, 0, 2**31 - 1)
+        n = whole("n", n, 0, 2**31 - 1)
         out = np.empty(n, np.int16)
         return out[:self.fill(out)]
 

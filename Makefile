@@ -34,6 +34,17 @@ test: setup test-c
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
+# The firmware side alone: the shared link/firmware tests on the real MicroPython Unix port
+# (last line "N passed, N failed"), then the link, firmware and virtual-board pytest suites.
+.PHONY: test-firmware sim
+test-firmware: setup
+	MICROPYPATH=firmware:tests/firmware $(BIN)/micropython tests/firmware/mp_runner.py tests/firmware
+	$(BIN)/python -m pytest -q tests/link tests/firmware tests/sim
+
+# A virtual board on this machine; prints its data and REPL ports (docs/virtual-board.md).
+sim: setup
+	$(BIN)/callgate sim
+
 # The C core alone: strict warnings, as the board compiler will see it.
 test-c:
 	@mkdir -p $(BUILD)/c

@@ -84,6 +84,20 @@ def machine() -> dict:
     }
 
 
+def other_load(seconds: float = 1.0) -> float:
+    """Cores kept busy by other processes while this one sleeps for `seconds` (/proc/stat)."""
+    def sample():
+        fields = [int(v) for v in pathlib.Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields[:8]), idle
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    if total1 == total0:
+        return 0.0
+    return (1 - (idle1 - idle0) / (total1 - total0)) * (os.cpu_count() or 1)
+
+
 def cffi_flags() -> list:
     """The compile flags cffi_build/build_dsp.py gives the C core (extra_compile_args)."""
     text = (ROOT / "cffi_build" / "build_dsp.py").read_text()
@@ -644,6 +658,7 @@ def main() -> int:
     repeats = int(os.environ.get("BENCH_REPEATS", 5 if args.quick else 15))
     trials = 1 if args.quick else 4
     started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = other_load()
     BUILD.mkdir(parents=True, exist_ok=True)
     info = machine()
     built = build()
@@ -693,6 +708,12 @@ def main() -> int:
         notes += ["Encoding or decoding is below the goal: see the per-direction rows.", ""]
 
     finished = datetime.datetime.now(datetime.timezone.utc)
+    load_after = other_load()
+    busy = max(load_before, load_after) > 0.2
+    load_note = (f"- Other processes' CPU use, measured for 1 s before and after the run: "
+                 f"{load_before:.2f} and {load_after:.2f} cores"
+                 + (": **the machine was shared; rates may be low, run again when it is idle**"
+                    if busy else " (idle)"))
     cmd = "make bench" if os.environ.get("MAKELEVEL") else "python bench/run.py " + " ".join(
         shlex.quote(a) for a in sys.argv[1:])
     head = [
@@ -706,6 +727,7 @@ def main() -> int:
         f"- Compiler: {info['gcc']}",
         f"- spandsp: {info['spandsp']}; Python {info['python']}, numpy {info['numpy']}",
         f"- Repeats: {repeats} per figure (median); one process at a time, no pinning.",
+        load_note,
         "",
     ]
     RESULTS.write_text("\n".join(head + goals + g_lines + notes + d_lines + o_lines) + "\n")

@@ -89,12 +89,15 @@ class Ports:
         return out
 
     def tick(self, now_ms):
-        """Time-driven changes (ringing that stopped); returns events like line()."""
-        out = []
+        """Time-driven changes (ringing that stopped); returns events like line(). Runs every
+        few hundred ms, so with nothing to report it allocates nothing (tests/firmware)."""
+        out = None
         for p in self.ports:
             if p.state == RINGING and not p.ring_on and ticks_diff(now_ms, p.ring_off_ms) >= RING_GAP_MS:
+                if out is None:
+                    out = []
                 self._move(p, IDLE, out)
-        return out
+        return out or ()
 
     def _move(self, p, state, out):
         out.append((messages.EV_PORT, {"port": p.n, "state": state, "was": p.state}))

@@ -114,7 +114,7 @@ def test_non_requests_are_ignored():
 def test_ping():
     ep, _ = _board()
     (m,) = _talk(ep, _req(10, messages.OP_PING, [1, b"\x00"]))
-    assert m == (RSP, 10, messages.OP_PING, {"echo": [1, b"\x00"], "next_ev": 0})
+    assert m == (RSP, 10, messages.OP_PING, {"echo": [1, b"\x00"], "next_ev": 0, "boot": 1234})
 
 
 def _events(msgs):

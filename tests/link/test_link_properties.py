@@ -168,7 +168,7 @@ def test_endpoint_answers_after_garbage(junk, rid, value):
     replies = [messages.unpack(b) for f in ep.receive(_ping(rid, value)) for b in reader.feed(f)]
     kind, got_rid, op, reply = replies[-1]
     assert (got_rid, op) == (rid, messages.OP_PING)
-    expected = messages.pack(messages.RSP, rid, messages.OP_PING, {"echo": value, "next_ev": 0})
+    expected = messages.pack(messages.RSP, rid, messages.OP_PING, {"echo": value, "next_ev": 0, "boot": None})
     if len(expected) + frame.CRC_LEN > frame.MAX_FRAME:
         assert kind == messages.ERR and reply["code"] == messages.ERR_TOO_LARGE
     else:

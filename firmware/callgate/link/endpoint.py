@@ -144,7 +144,7 @@ class Endpoint:
         return _reply(rid, messages.OP_HELLO, r)
 
     def _ping(self, value):
-        return {"echo": value, "next_ev": self.next_event()}
+        return {"echo": value, "next_ev": self.next_event(), "boot": self.info.get("boot")}
 
     def _resend(self, rid, value, out):
         after = value.get("after") if isinstance(value, dict) else None

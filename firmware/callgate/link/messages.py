@@ -12,7 +12,7 @@
 #
 # Requests (REQ payload -> RSP payload):
 #   HELLO   {"proto": 1}        -> {"proto", "max", "fw", "board", "boot", "next_ev"}
-#   PING    any value           -> {"echo": value, "next_ev"}
+#   PING    any value           -> {"echo": value, "next_ev", "boot"}
 #   STATUS  None                -> {"fw", "board", "boot", "uptime_ms", "ports", "next_ev", "link"}
 #   EVENTS  {"after": n | None} -> the board first sends again, as EVT frames, each event it
 #                                  still holds after number n, then {"next_ev", "sent", "lost"}

@@ -30,9 +30,11 @@ def board_link(args, on_event=None):
         if on_event is not None:
             client.subscribe(on_event)
         client.hello()
-    except LinkError as e:
+    except BaseException as e:
         client.close()
-        raise LinkFailed(f"{args.port}: {e}") from e
+        if isinstance(e, LinkError):
+            raise LinkFailed(f"{args.port}: {e}") from e
+        raise
     try:
         yield client
     except LinkError as e:

@@ -1,8 +1,13 @@
-"""`callgate --port P monitor`: the board's events as they happen, one line each."""
+"""`callgate --port P monitor`: the board's events as they happen, one line each.
+
+Standard output carries only the events; the "monitoring ..." line, printed once the
+handshake is done (from then on no event is missed), goes to standard error.
+"""
 
 import argparse
 import json
 import queue
+import sys
 import time
 
 from ._board import add_link_arguments, board_link
@@ -29,8 +34,7 @@ def run(args) -> int:
     events = queue.SimpleQueue()
     seen = 0
     with board_link(args, on_event=events.put) as c:
-        if not args.json:
-            print(f"monitoring {c.info['board']} (firmware {c.info['fw']}); Ctrl-C to stop", flush=True)
+        print(f"monitoring {c.info['board']} (firmware {c.info['fw']}); Ctrl-C to stop", file=sys.stderr, flush=True)
         while args.count is None or seen < args.count:
             wait = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
             if wait <= 0:

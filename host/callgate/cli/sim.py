@@ -63,7 +63,9 @@ def run(args) -> int:
         vb.start()
         fw = vb.model.firmware or {}
         if args.json:
-            print(json.dumps({"board": args.board, "data": vb.data_port, "repl": vb.repl_port, "flash": str(vb.flash)}), flush=True)
+            info = {"board": args.board, "data": vb.data_port, "repl": vb.repl_port, "flash": str(vb.flash)}
+            info["firmware_pid"] = vb.proc.pid
+            print(json.dumps(info), flush=True)
         else:
             state = "safe mode (app not started)" if vb.safe_mode() else f"firmware {fw.get('fw')}"
             print(f"callgate sim: {args.board} running, {state}", flush=True)
@@ -71,7 +73,9 @@ def run(args) -> int:
             print(f"  repl  {vb.repl_port:<12}  mpremote connect {vb.repl_port}", flush=True)
             print(HELP, flush=True)
         if args.seconds is not None:
-            threading.Timer(args.seconds, stop.set).start()
+            timer = threading.Timer(args.seconds, stop.set)
+            timer.daemon = True
+            timer.start()
             threading.Thread(target=_read_commands, args=(vb, stop), daemon=True).start()
             stop.wait()
         else:

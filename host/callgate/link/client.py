@@ -231,6 +231,10 @@ class Client:
                         slot.reply = msg
                         self.stats["replies"] += 1
                         slot.done.set()
+                    value = msg[3]
+                    if kind == messages.RSP and isinstance(value, dict) and isinstance(value.get("next_ev"), int):
+                        # behind the events sent before this reply: is the last of them missing?
+                        self._events.put(("check", value["next_ev"], value.get("boot")))
 
     def _fail(self, exc) -> None:
         if not self._closed.is_set():
@@ -246,6 +250,15 @@ class Client:
             msg = self._events.get()
             if msg is None:
                 return
+            if msg[0] == "check":
+                _, next_ev, boot = msg
+                if boot is not None and self._boot is not None and boot != self._boot:
+                    self._boot = boot  # a restart whose BOOT event never came: all of it
+                    self._last_event = 0xFFFF
+                    self._recover(0xFFFF, next_ev)
+                elif self._last_event is not None and messages.seq_after((next_ev - 1) & 0xFFFF, self._last_event):
+                    self._recover(self._last_event, next_ev)
+                continue
             _, number, kind, value = msg
             if kind == messages.EV_BOOT and number == 0:
                 self._last_event = None  # the board restarted: numbering starts again
@@ -260,29 +273,56 @@ class Client:
             self._deliver(Event(number, kind, value))
 
     def _recover(self, after: int, seen: int) -> None:
-        """Ask for the events after `after` (a gap before `seen`); they come ahead of the rest."""
-        try:
-            r = self.request(messages.OP_EVENTS, {"after": after})
-        except LinkError:
-            self._lost((seen - after - 1) & 0xFFFF)
-            return
-        pending = []
-        while True:  # the resent events came in before the reply
+        """Ask for the events after `after` (a gap before number `seen`), which the board
+        sends ahead of its reply; ask again if some of those were damaged too. What the board
+        no longer holds, or what never arrives, is delivered as one "lost" event."""
+        held = {}  # number -> message, not delivered yet
+        top = (seen - 1) & 0xFFFF  # the newest number known to exist
+        for _ in range(3):
+            try:
+                r = self.request(messages.OP_EVENTS, {"after": after})
+            except LinkError:
+                break
+            for msg in self._drain():
+                held[msg[1]] = msg
+            top = (r["next_ev"] - 1) & 0xFFFF
+            if r.get("lost"):
+                self._lost(r["lost"])
+                after = (r["next_ev"] - r["sent"] - 1) & 0xFFFF  # just before the oldest held
+                self._last_event = after
+            while (after + 1) & 0xFFFF in held:
+                after = (after + 1) & 0xFFFF
+                self.stats["recovered"] += 1
+                self._deliver(Event(*held.pop(after)[1:]))
+            if not messages.seq_after(top, after):
+                break
+        missing = 0
+        for m in sorted(held.values(), key=lambda m: (m[1] - after) & 0xFFFF):
+            if not messages.seq_after(m[1], after):
+                continue
+            missing += (m[1] - after - 1) & 0xFFFF
+            if missing:
+                self._lost(missing)
+                missing = 0
+            after = m[1]
+            self._deliver(Event(*m[1:]))
+        if messages.seq_after(top, after):
+            self._lost((top - after) & 0xFFFF)
+            self._last_event = top
+
+    def _drain(self) -> list:
+        """The events waiting in the queue (checks dropped: the caller is recovering)."""
+        out = []
+        while True:
             try:
                 msg = self._events.get_nowait()
             except queue.Empty:
-                break
+                return out
             if msg is None:
                 self._events.put(None)
-                break
-            pending.append(msg)
-        if r.get("lost"):
-            self._lost(r["lost"])
-            self._last_event = (r["next_ev"] - r["sent"] - 1) & 0xFFFF  # before the oldest held
-        for _, number, kind, value in sorted(pending, key=lambda m: (m[1] - after) & 0xFFFF):
-            if messages.seq_after(number, self._last_event):
-                self.stats["recovered"] += 1
-                self._deliver(Event(number, kind, value))
+                return out
+            if msg[0] != "check":
+                out.append(msg)
 
     def _lost(self, count: int) -> None:
         self.stats["lost"] += count
@@ -299,10 +339,9 @@ class Client:
                 pass
 
     def _resync(self, info) -> None:
-        """From a HELLO or STATUS reply: know where the event numbers are (new board or boot)."""
-        if not isinstance(info, dict) or "next_ev" not in info:
-            return
-        if self._last_event is None or info.get("boot") != self._boot:
+        """From the first HELLO or STATUS reply: where the event numbers are. (Later boot
+        changes are the dispatcher's: see the "check" messages.)"""
+        if isinstance(info, dict) and "next_ev" in info and self._last_event is None and self._boot is None:
             self._boot = info.get("boot")
             self._last_event = (info["next_ev"] - 1) & 0xFFFF
 

@@ -15,12 +15,15 @@ What runs:
     slave of a pty with ISIG on, so a 0x03 from mpremote interrupts it as on hardware and
     main.py's end leaves it in the REPL. A bridge thread copies that pty to the REPL pty that
     tools open (nobody can open the firmware's own terminal a second time). When the process
-    exits (a soft reset from the REPL) it is started again, after "MPY: soft reboot".
+    exits (Ctrl-D, a soft reset at the REPL) it is started again after "MPY: soft reboot":
+    with main.py after the friendly REPL; from the raw REPL, as a board does, without main.py
+    and back in the raw REPL, which is what mpremote's soft reset expects.
 
 close() (or leaving the with block, or the interpreter exiting) stops everything it started.
 """
 
 import atexit
+import fcntl
 import json
 import os
 import pathlib
@@ -32,7 +35,6 @@ import tempfile
 import termios
 import threading
 import time
-import fcntl
 
 from . import runtime
 from .model import BoardModel
@@ -48,6 +50,8 @@ class VirtualBoard:
         self.board_name = board
         self.board_path = runtime.board_dir(board)
         self.board_def = json.loads((self.board_path / "board.json").read_text())
+        if self.board_def.get("mcu") != "unix":
+            raise ValueError(f"{board} is a hardware board (mcu {self.board_def.get('mcu')}); the sim runs boards with mcu unix")
         self._tmp = tempfile.mkdtemp(prefix="callgate-sim-")
         self.sock_dir = self._tmp
         self.flash = pathlib.Path(flash) if flash else pathlib.Path(self._tmp) / "flash"
@@ -59,6 +63,8 @@ class VirtualBoard:
         self.proc = None
         self.restarts = 0
         self._term = None  # the firmware's own terminal
+        self._raw = False  # the firmware's REPL is in raw mode (mpremote is driving it)
+        self._want_raw = False  # restarted from raw mode: enter it again at the first prompt
         self._console = bytearray()  # the last bytes the firmware printed
         self._stop = threading.Event()
         self._bridge = None
@@ -99,15 +105,16 @@ class VirtualBoard:
         return self
 
     def safe_mode(self) -> bool:
-        return (self.flash / "safe").exists()
+        """The firmware will not start its app (docs/virtual-board.md, boot escape)."""
+        return (self.flash / "safe").exists() or bool(os.environ.get("CALLGATE_SAFE"))
 
-    def _spawn(self) -> None:
+    def _spawn(self, run_main: bool = True) -> None:
         env = dict(os.environ)
         env["MICROPYPATH"] = f"{runtime.FIRMWARE}:.frozen"
         env["CALLGATE_SIM"] = self.sock_dir
         slave = self._term.slave
         self.proc = subprocess.Popen(
-            [runtime.micropython(), "-i", "main.py"],
+            [runtime.micropython(), "-i", "main.py"] if run_main else [runtime.micropython()],
             cwd=self.flash,
             env=env,
             stdin=slave,
@@ -130,6 +137,7 @@ class VirtualBoard:
                 if data:
                     self._keep(data)
                     _write(repl, data)
+                    self._watch_prompts(data)
             if repl in ready:
                 data = _read(repl)
                 if data:
@@ -142,7 +150,19 @@ class VirtualBoard:
                     _write(repl, data)
                 _write(repl, b"MPY: soft reboot\r\n")
                 self.restarts += 1
-                self._spawn()
+                self._want_raw = self._raw
+                self._spawn(run_main=not self._raw)
+
+    def _watch_prompts(self, data: bytes) -> None:
+        raw_at = data.rfind(b"raw REPL; CTRL-B to exit")
+        friendly_at = data.rfind(b">>> ")
+        if raw_at > friendly_at:
+            self._raw = True
+        elif friendly_at >= 0:
+            self._raw = False
+            if self._want_raw:
+                self._want_raw = False
+                _write(self._term.master, b"\x01")
 
     def _keep(self, data: bytes) -> None:
         with self._lock:

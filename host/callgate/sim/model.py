@@ -10,7 +10,8 @@ The firmware's hal (firmware/callgate/hal.py) connects to two UNIX sockets in `s
                 ...}); the firmware sends {"t": "hello", "fw", "boot"} when it starts, then
                 commands (passed to Lines.command).
 
-One thread runs both, with a selector; stop() ends it. The line simulation is lines.py.
+One thread runs both, with a selector and never blocks: what a socket cannot take yet waits in
+that connection's buffer. stop() ends it. The line simulation is lines.py.
 """
 
 import json
@@ -44,6 +45,7 @@ class BoardModel:
         self._uart = None
         self._model = None
         self._model_buf = b""
+        self._out = {}  # connection -> bytes it could not take yet
         self._stop = threading.Event()
         self._thread = None
 
@@ -82,12 +84,15 @@ class BoardModel:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            for key, _ in self._sel.select(timeout=0.5):
+            for key, mask in self._sel.select(timeout=0.5):
                 try:
                     self._sel.get_key(key.fileobj)  # not dropped by an earlier callback
                 except (KeyError, ValueError):
                     continue
-                key.data(key.fileobj)
+                if mask & selectors.EVENT_WRITE:
+                    self._flush(key.fileobj)
+                if mask & selectors.EVENT_READ:
+                    key.data(key.fileobj)
 
     def _wake(self) -> None:
         try:
@@ -97,8 +102,8 @@ class BoardModel:
 
     def _accept(self, listener) -> None:
         conn, _ = listener.accept()
-        conn.setblocking(True)
-        conn.settimeout(2.0)
+        conn.setblocking(False)
+        self._out[conn] = bytearray()
         if self._listeners[listener] == "uart0":
             self._drop(self._uart)
             self._uart = conn
@@ -115,6 +120,7 @@ class BoardModel:
         if conn is None:
             return
         self._sel.unregister(conn)
+        self._out.pop(conn, None)
         conn.close()
         if conn is self._uart:
             self._uart = None
@@ -136,6 +142,8 @@ class BoardModel:
     def _from_board(self, conn) -> None:
         try:
             data = conn.recv(4096)
+        except BlockingIOError:
+            return
         except OSError:
             data = b""
         if not data:
@@ -159,15 +167,14 @@ class BoardModel:
         if self._uart is None:
             self.stats["dropped"] += len(data)
             return
-        try:
-            self._uart.sendall(self._garble(data))
-            self.stats["to_board"] += len(data)
-        except OSError:
-            self._drop(self._uart)
+        self.stats["to_board"] += len(data)
+        self._send(self._uart, self._garble(data))
 
     def _from_firmware(self, conn) -> None:
         try:
             data = conn.recv(4096)
+        except BlockingIOError:
+            return
         except OSError:
             data = b""
         if not data:
@@ -206,7 +213,25 @@ class BoardModel:
     def _send_json(self, msg: dict) -> None:
         if self._model is None:
             return  # no firmware: the snapshot at its next connection carries the state
+        self._send(self._model, json.dumps(msg).encode() + b"\n")
+
+    def _send(self, conn, data: bytes) -> None:
+        out = self._out[conn]
+        out.extend(data)
+        self._flush(conn)
+
+    def _flush(self, conn) -> None:
+        out = self._out.get(conn)
+        if out is None:
+            return
         try:
-            self._model.sendall(json.dumps(msg).encode() + b"\n")
+            n = conn.send(out) if out else 0
+        except BlockingIOError:
+            n = 0
         except OSError:
-            self._drop(self._model)
+            self._drop(conn)
+            return
+        del out[:n]
+        handler = self._from_board if conn is self._uart else self._from_firmware
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if out else 0)
+        self._sel.modify(conn, events, handler)

@@ -1,0 +1,40 @@
+# Hot paths that must not touch the heap, checked under micropython.heap_lock() (an
+# allocation then raises MemoryError), as micropython-lib's usb-device tests do. Shared file:
+# on CPython, which has no heap lock, pytest reports these as skipped.
+
+from callgate.link import messages
+from callgate.link.crc import crc16
+from callgate.ports import Ports
+
+RUNS_ON_MICROPYTHON = True
+
+
+def _heap_locked(fn):
+    try:
+        import micropython
+
+        lock, unlock = micropython.heap_lock, micropython.heap_unlock
+    except (ImportError, AttributeError):
+        import pytest
+
+        pytest.skip("heap_lock is MicroPython's")
+    fn()  # once unlocked: first-call work is allowed
+    lock()  # (fn takes no arguments: a *args call would allocate by itself)
+    try:
+        fn()
+    finally:
+        unlock()
+
+
+def test_crc_does_not_allocate():
+    data = b"\x55" * 300
+    _heap_locked(lambda: crc16(data))
+
+
+def test_seq_after_does_not_allocate():
+    _heap_locked(lambda: messages.seq_after(3, 0xFFF0))
+
+
+def test_idle_port_tick_does_not_allocate():
+    p = Ports([{"n": 0, "kind": "fxo"}, {"n": 1, "kind": "fxs"}])
+    _heap_locked(lambda: p.tick(1000))

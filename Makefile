@@ -10,7 +10,7 @@ C_HEADERS := $(wildcard c_src/include/callgate/*.h c_src/include/callgate/privat
 CWARN     := -std=c99 -Wall -Wextra -Wdouble-promotion -Wshadow -Wstrict-prototypes -Werror
 CINC      := -Ic_src/include -Ic_src/gen
 
-.PHONY: setup demo test test-python test-c tables bench cross fuzz clean
+.PHONY: setup demo demo-dsp test test-python test-c tables bench cross fuzz clean
 
 # The virtual environment with the project installed in editable mode; the cffi extension
 # is rebuilt in place whenever the C core or its binding changes.
@@ -26,8 +26,13 @@ host/callgate/_dsp.stamp: $(STAMP) $(C_SOURCES) $(C_HEADERS) cffi_build/build_ds
 
 setup: host/callgate/_dsp.stamp
 
+# A call on the virtual board through the real link (host/callgate/demo.py); demo-dsp: the DSP
+# core alone on WAV files.
 demo: setup
 	$(BIN)/python -m callgate.demo
+
+demo-dsp: setup
+	$(BIN)/python -m callgate.demo dsp
 
 test: setup test-c
 	$(BIN)/python c_src/gen/make_tables.py --check

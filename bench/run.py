@@ -18,6 +18,9 @@ Sections:
   other     any other bench/bench_*.c (caller ID, call progress, ...): run as
             `bench_NAME throughput` (BENCH_REPEATS in the environment), its JSON lines (one
             object per line, e.g. {"impl": ..., "samples_per_s": ...}) tabulated as they are
+  board     bench/bench_board.py: ports the virtual board's audio plane (MediaEngine) runs in
+            real time on one core, and the host link's frames/s, payload bytes/s and payload
+            share over a virtual board it starts (the firmware on MicroPython)
 """
 
 import argparse
@@ -620,6 +623,9 @@ def dtmf_section(binaries: dict, repeats: int, trials: int) -> tuple:
 
 # --- other harnesses --------------------------------------------------------------------------
 
+OTHER_ROWS = {}  # bench name -> its JSON rows, for later sections (the virtual board's)
+
+
 def other_sections(binaries: dict, errors: dict, repeats: int) -> list:
     lines = []
     for name in sorted(set(binaries) | set(errors)):
@@ -633,6 +639,7 @@ def other_sections(binaries: dict, errors: dict, repeats: int) -> list:
         try:
             rows = run_json([binaries[name]["cffi"], "throughput"],
                             {"BENCH_REPEATS": str(repeats)})
+            OTHER_ROWS[name] = rows
         except subprocess.CalledProcessError as e:
             lines += [f"Failed (exit {e.returncode}):", "", "```",
                       *(e.stderr or "").strip().splitlines()[:5], "```", ""]
@@ -670,6 +677,9 @@ def main() -> int:
     d_lines, d_ratio, d_data = dtmf_section(binaries, repeats, trials)
     print("bench: DTMF done", flush=True)
     o_lines = other_sections(binaries, built["errors"], repeats)
+    import bench_board  # bench/: the virtual board's audio plane and host link
+    b_lines, b_data = bench_board.section(max(3, repeats // 3), OTHER_ROWS.get("bench_media"))
+    print("bench: virtual board done", flush=True)
 
     failing = [d for d, (r, rb) in g_verdicts.items() if min(r, rb) < GOAL_G711]
     goals = ["## Goals", ""]
@@ -730,9 +740,9 @@ def main() -> int:
         load_note,
         "",
     ]
-    RESULTS.write_text("\n".join(head + goals + g_lines + notes + d_lines + o_lines) + "\n")
+    RESULTS.write_text("\n".join(head + goals + g_lines + notes + d_lines + o_lines + b_lines) + "\n")
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "g711": g_data, "dtmf": d_data},
+        args.json.write_text(json.dumps({"machine": info, "g711": g_data, "dtmf": d_data, "board": b_data},
                                         indent=1))
     print(RESULTS.read_text())
     return 0

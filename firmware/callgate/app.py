@@ -1,8 +1,9 @@
 # The application: the host link, the ports and the status, as asyncio tasks.
 #
 #   link   bytes from the data UART -> Endpoint -> reply frames back
-#   lines  line-card reports (hal) -> Ports -> numbered events to the host
-#   clock  time-driven port changes (ringing that stopped)
+#   lines  line-card reports (hal) -> Ports and Calls -> numbered events to the host, and
+#          Calls' commands back to the line cards (hal: answer, play, hangup...)
+#   clock  time-driven changes (ringing that stopped, digit timeouts)
 #
 # main() returns why it stopped ("repl" when the host asked for the REPL); any task that
 # fails stops the others and its exception propagates to main.py, which drops to the REPL.
@@ -22,6 +23,7 @@ import time
 from . import VERSION, hal
 from .link import messages
 from .link.endpoint import Endpoint
+from .calls import Calls
 from .ports import Ports
 
 _TICK_MS = const(250)
@@ -35,6 +37,7 @@ class App:
         self.boot = int.from_bytes(os.urandom(4), "big")
         self.id = board_def.get("id", "?")
         self.ports = Ports(board_def["ports"])
+        self.calls = Calls(board_def["ports"], board_def.get("calls"))
         self.ep = Endpoint({"fw": VERSION, "board": self.id, "boot": self.boot})
         self.ep.handle(messages.OP_STATUS, self.status)
         self.ep.handle(messages.OP_REPL, self.repl)
@@ -80,14 +83,28 @@ class App:
     async def lines(self):
         while True:
             report = await self.board.line()
-            await self.emit(self.ports.line(report, time.ticks_ms()))
+            now = time.ticks_ms()
+            events = self.ports.line(report, now)
+            cmds = []
+            self.calls.line(report, now, self.ports, events, cmds)
+            await self.act(events, cmds)
+
+    async def act(self, events, cmds):
+        for c in cmds:  # the line cards first: the host hears of an answer once it is done
+            await self.board.do(c)
+        if events:
+            await self.emit(events)
 
     async def clock(self):
         while True:
             await asyncio.sleep_ms(_TICK_MS)
-            events = self.ports.tick(time.ticks_ms())
-            if events:
-                await self.emit(events)
+            now = time.ticks_ms()
+            events = self.ports.tick(now)
+            cmds = []
+            events = list(events) if events else []
+            self.calls.tick(now, self.ports, events, cmds)
+            if events or cmds:
+                await self.act(events, cmds)
 
     def stop(self, reason, error=None):
         if self.reason is None:

@@ -4,8 +4,16 @@
 #   board_def()   the board definition (board.json in the flash root: ports, cards, pins)
 #   boot_escape() True if the app must not start (a board is never bricked by its app)
 #   connect()     a connected Board: .uart (StreamReader/Writer of the data UART, the host
-#                 link), await .line() (the next line-card report, a dict), .tell(msg),
-#                 .close()
+#                 link), await .line() (the next line-card report, a dict), await
+#                 .do(cmd) (a line-card command, below), .tell(msg), .close()
+#
+# Line-card commands, dicts {"t": ..., "port": n, ...} (calls.py makes them):
+#   answer, hangup (go off/on hook; hangup also resets the port's audio), play {prompt,
+#   barge_in} (a prompt from the flash's prompts/), tone {plan, name}, stop (prompt and tone),
+#   dtmf {digits}, bridge {a, b}, unbridge, cid_arm, cid_disarm.
+# Line-card reports, {"what": ..., "port": n, ...}: ring {on}, loop {on}, reversal, hook {off},
+#   dtmf {digit}, cid {number, name, status}, prompt_done {prompt, reason}, tone_done,
+#   disconnect {method, tone}, error {cmd, msg}. (host/callgate/sim/lines.py lists them too.)
 #
 # Two implementations of Board. On the MicroPython Unix port it is the virtual board: the
 # data UART and the line cards are two UNIX sockets served by the board model
@@ -107,6 +115,10 @@ class _VirtualBoard:
                 continue
             if isinstance(msg, dict):
                 return msg
+
+    async def do(self, cmd):
+        """A line-card command: on the virtual board, a JSON line to the board model."""
+        await self.tell(cmd)
 
     async def tell(self, msg):
         w = self._model[1]

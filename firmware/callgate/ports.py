@@ -7,6 +7,7 @@
 #
 #   FXO  idle -> ringing   on the first ring burst
 #        ringing -> idle   RING_GAP_MS after the last burst ended (the far end gave up)
+#        ringing -> call   answered (calls.py moves it), call -> idle when the call ends
 #   FXS  idle <-> offhook  with the phone's hook switch
 
 try:
@@ -30,10 +31,14 @@ from .link import messages
 IDLE = "idle"
 RINGING = "ringing"
 OFFHOOK = "offhook"
+CALL = "call"
 
 # Longest silence inside a ring cadence is 4 s (e.g. 2 s on, 4 s off); a little more than that
 # without a burst means the caller hung up.
 RING_GAP_MS = const(6000)
+
+# Line-card reports that calls.py takes, not this module
+_CALL_REPORTS = ("dtmf", "cid", "loop", "reversal", "prompt_done", "tone_done", "disconnect", "error")
 
 
 class Port:
@@ -84,9 +89,19 @@ class Ports:
             if new != p.state:
                 out.append((messages.EV_HOOK, {"port": n, "off": off}))
                 self._move(p, new, out)
-        else:
+        elif what not in _CALL_REPORTS:  # those are calls.py's
             self.ignored += 1
         return out
+
+    def move(self, n, state, out):
+        """Put port n in state (calls.py: an FXO port answered or released), appending the
+        PORT event to out if it changed."""
+        p = self.ports[n]
+        if p.state != state:
+            self._move(p, state, out)
+
+    def state(self, n):
+        return self.ports[n].state
 
     def tick(self, now_ms):
         """Time-driven changes (ringing that stopped); returns events like line(). Runs every

@@ -103,3 +103,57 @@ def test_corrupted_and_truncated_frames(board):
             wire = bytes(rng.randint(1, 255) for _ in range(rng.randint(500, 1500)))
         board.send(bytes(wire))
         board.ping([i, b"\x00\x03"])
+
+
+def _request_stream(rng, n):
+    """n good request frames, back to back, of every op and size."""
+    out = bytearray()
+    for i in range(n):
+        value = rng.choice([None, i, {"i": i, "pad": bytes(rng.randrange(300))}, {"after": i}, [i, "x" * 40]])
+        out += frame.encode(messages.pack(messages.REQ, rng.getrandbits(16), rng.choice([0, 1, 2, 3, 4, 99]), value))
+    return bytes(out)
+
+
+def _chunks(rng, data):
+    i = 0
+    while i < len(data):
+        n = rng.choice([1, 2, 7, 64, 256, 1000])
+        yield data[i : i + n]
+        i += n
+
+
+@pytest.mark.parametrize("rate", [0.01, 0.05, 0.3, 1.0])
+def test_dropped_duplicated_corrupted_streams(board, rate):
+    """Streams of good requests through the sim's faulty wire (faults.py: bytes corrupted,
+    dropped and duplicated, as `callgate sim --fault-rate` does), in chunks of any size: the
+    endpoint never raises and answers a clean PING after each stream."""
+    from callgate.sim.faults import Faults
+
+    rng = random.Random(int(rate * 1000))
+    for k in range(6):
+        wire = Faults(rate, seed=k).apply(_request_stream(rng, 40))
+        for chunk in _chunks(rng, wire):
+            board.send(chunk)
+        board.ping(["faults", k])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    n=st.integers(1, 12),
+    ops=st.lists(st.tuples(st.integers(0, 4000), st.sampled_from(["drop", "dup", "flip"]), st.integers(0, 7)), max_size=12),
+    seed=st.integers(0, 2**16),
+)
+def test_edited_streams_then_ping(board, n, ops, seed):
+    """Hypothesis picks where bytes of a request stream are dropped, duplicated or flipped."""
+    wire = bytearray(_request_stream(random.Random(seed), n))
+    for pos, kind, bit in sorted(ops, reverse=True):
+        if pos >= len(wire):
+            continue
+        if kind == "drop":
+            del wire[pos]
+        elif kind == "dup":
+            wire.insert(pos, wire[pos])
+        else:
+            wire[pos] ^= 1 << bit
+    board.send(bytes(wire))
+    board.ping(n)

@@ -38,3 +38,14 @@ def test_seq_after_does_not_allocate():
 def test_idle_port_tick_does_not_allocate():
     p = Ports([{"n": 0, "kind": "fxo"}, {"n": 1, "kind": "fxs"}])
     _heap_locked(lambda: p.tick(1000))
+
+
+def test_idle_calls_tick_does_not_allocate():
+    from callgate.calls import Calls
+
+    defs = [{"n": 0, "kind": "fxo"}, {"n": 1, "kind": "fxs"}]
+    p = Ports(defs)
+    c = Calls(defs)
+    ev = []
+    cmd = []
+    _heap_locked(lambda: c.tick(1000, p, ev, cmd))

@@ -22,6 +22,11 @@
 #   PORT    {"port", "state", "was"}            a port changed state
 #   RING    {"port", "on"}                      ringing voltage on an FXO port started/stopped
 #   HOOK    {"port", "off"}                     a phone on an FXS port went off/on hook
+#   CALL    {"port", "call", "state", ...}      an inbound call changed state (calls.py):
+#           ringing {rings} | answered {rings} | prompt {prompt} | collect |
+#           digits {digits, end} | ended {by, reason}
+#   CID     {"port", "call", "number", "name", "status"}   caller ID received
+#   DTMF    {"port", "digit", "call"}          a DTMF digit heard on a port
 # Errors (ERR payload {"code", "msg", "detail"}): ERR_* below.
 
 try:
@@ -53,6 +58,9 @@ EV_BOOT = const(1)
 EV_PORT = const(16)
 EV_RING = const(17)
 EV_HOOK = const(18)
+EV_CALL = const(19)
+EV_CID = const(20)
+EV_DTMF = const(21)
 
 ERR_BAD_REQUEST = const(1)
 ERR_UNKNOWN_OP = const(2)
@@ -68,7 +76,15 @@ OP_NAMES = {
     OP_EVENTS: "events",
     OP_REPL: "repl",
 }
-EVENT_NAMES = {EV_BOOT: "boot", EV_PORT: "port", EV_RING: "ring", EV_HOOK: "hook"}
+EVENT_NAMES = {
+    EV_BOOT: "boot",
+    EV_PORT: "port",
+    EV_RING: "ring",
+    EV_HOOK: "hook",
+    EV_CALL: "call",
+    EV_CID: "cid",
+    EV_DTMF: "dtmf",
+}
 ERROR_NAMES = {
     ERR_BAD_REQUEST: "bad request",
     ERR_UNKNOWN_OP: "unknown op",

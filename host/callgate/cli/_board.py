@@ -17,13 +17,14 @@ def need_port(args) -> str:
 
 
 @contextlib.contextmanager
-def board_link(args, on_event=None):
+def board_link(args, on_event=None, keepalive=None):
     """A connected link.client.Client for --port; link errors become one-line errors.
 
-    on_event, if given, is subscribed before the handshake, so no event is missed.
+    on_event, if given, is subscribed before the handshake, so no event is missed. keepalive:
+    seconds of silence after which the client PINGs (to notice a board restart).
     """
     try:
-        client = Client(need_port(args), timeout=args.timeout)
+        client = Client(need_port(args), timeout=args.timeout, keepalive=keepalive)
     except LinkError as e:
         raise LinkFailed(f"{args.port}: {e}") from e
     try:

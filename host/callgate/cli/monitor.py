@@ -2,6 +2,10 @@
 
 Standard output carries only the events; the "monitoring ..." line, printed once the
 handshake is done (from then on no event is missed), goes to standard error.
+
+It survives a board restart: the board's BOOT event is printed, the client shakes hands
+again and goes on (a PING each second of silence notices a restart whose BOOT event was
+lost).
 """
 
 import argparse
@@ -22,10 +26,17 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+_FIRST = ("port", "call", "state", "was", "on", "off", "digit", "number", "name")
+
+
 def format_event(ev) -> str:
     t = time.strftime("%H:%M:%S", time.localtime(ev.received)) + f".{int(ev.received * 1000) % 1000:03d}"
     n = "-" if ev.number is None else f"#{ev.number}"
-    fields = " ".join(f"{k}={v}" for k, v in (ev.value or {}).items()) if isinstance(ev.value, dict) else repr(ev.value)
+    if isinstance(ev.value, dict):  # the board's maps come in hash order: port, call, state first
+        items = sorted(ev.value.items(), key=lambda kv: (_FIRST.index(kv[0]) if kv[0] in _FIRST else len(_FIRST), kv[0]))
+        fields = " ".join(f"{k}={v}" for k, v in items)
+    else:
+        fields = repr(ev.value)
     return f"{t} {n:>6} {ev.name:<5} {fields}"
 
 
@@ -33,7 +44,7 @@ def run(args) -> int:
     deadline = None if args.seconds is None else time.monotonic() + args.seconds
     events = queue.SimpleQueue()
     seen = 0
-    with board_link(args, on_event=events.put) as c:
+    with board_link(args, on_event=events.put, keepalive=1.0) as c:
         print(f"monitoring {c.info['board']} (firmware {c.info['fw']}); Ctrl-C to stop", file=sys.stderr, flush=True)
         while args.count is None or seen < args.count:
             wait = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())

@@ -11,10 +11,12 @@ import signal
 import sys
 import threading
 
+from ..sim import control
 from ..sim.board import VirtualBoard
 from ..sim.lines import LineError
+from . import simcall
 
-HELP = "commands: ring PORT [on|off] | hook PORT [off|on] | ports | quit"
+HELP = "commands: ring PORT [on|off] | hook PORT [off|on] | ports | kill | quit"
 
 
 def add_parser(subparsers) -> None:
@@ -22,9 +24,20 @@ def add_parser(subparsers) -> None:
     p.add_argument("--board", default="virtual-4", help="board definition in boards/ (default virtual-4)")
     p.add_argument("--flash", metavar="DIR", help="keep the board's flash in DIR (default: a temporary folder)")
     p.add_argument("--noise", type=float, default=0.0, metavar="P", help="chance of a bit flip per byte on the data UART")
+    p.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help="chance per byte, each way, that the data UART corrupts, drops or duplicates it",
+    )
+    p.add_argument("--seed", type=int, help="seed of the noise and faults (repeatable runs)")
+    p.add_argument("--tcp", type=int, metavar="PORT", help="also serve the data UART on 127.0.0.1:PORT (socket://)")
     p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the ports as one JSON line")
+    p.add_argument("--clock", type=float, default=1.0, metavar="X", help="run the phone lines X times faster than real time")
     p.set_defaults(func=run)
+    simcall.add_parsers(p.add_subparsers(dest="sim_command", metavar="[call|phone]"))
 
 
 def command(vb: VirtualBoard, line: str) -> str | None:
@@ -36,6 +49,10 @@ def command(vb: VirtualBoard, line: str) -> str | None:
     try:
         if verb == "quit":
             return None
+        if verb == "kill":  # the board loses power mid-whatever: the sim starts it again
+            pid = vb.kill_firmware()
+            ok = vb.wait_restart(pid)
+            return f"ok: killed firmware {pid}, " + (f"restarted as {vb.proc.pid}" if ok else "not restarted")
         if verb == "ports":
             return "\n".join(f"{p['n']} {p['kind']} {p['name']}" for p in vb.board_def["ports"])
         if verb in ("ring", "hook") and rest:
@@ -58,19 +75,30 @@ def run(args) -> int:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_term)
-    vb = VirtualBoard(args.board, flash=args.flash, noise=args.noise)
+    vb = VirtualBoard(
+        args.board, flash=args.flash, noise=args.noise, seed=args.seed, fault_rate=args.fault_rate, tcp_port=args.tcp,
+        clock=args.clock,
+    )
+    record = None
     try:
         vb.start()
+        record = control.register(vb, args.board)  # how `callgate sim call` finds this sim
         fw = vb.model.firmware or {}
         if args.json:
             info = {"board": args.board, "data": vb.data_port, "repl": vb.repl_port, "flash": str(vb.flash)}
             info["firmware_pid"] = vb.proc.pid
+            info["control"] = vb.control_path
+            if vb.tcp_url:
+                info["tcp"] = vb.tcp_url
             print(json.dumps(info), flush=True)
         else:
             state = "safe mode (app not started)" if vb.safe_mode() else f"firmware {fw.get('fw')}"
             print(f"callgate sim: {args.board} running, {state}", flush=True)
             print(f"  data  {vb.data_port:<12}  callgate --port {vb.data_port} status", flush=True)
             print(f"  repl  {vb.repl_port:<12}  mpremote connect {vb.repl_port}", flush=True)
+            print(f"  phone network         callgate sim call --from 5551234 --digits 1#", flush=True)
+            if vb.tcp_url:
+                print(f"  tcp   {vb.tcp_url}  callgate --port {vb.tcp_url} status", flush=True)
             print(HELP, flush=True)
         if args.seconds is not None:
             timer = threading.Timer(args.seconds, stop.set)
@@ -85,6 +113,7 @@ def run(args) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        control.unregister(record)
         vb.close()
         signal.signal(signal.SIGTERM, previous)
     return 0

@@ -14,6 +14,14 @@ byte for byte, so the board's reply cache answers it without running it twice (d
 The client tracks event numbers: a gap makes it ask the board for the missing events
 (EVENTS); those the board no longer holds are reported to subscribers as one Event with
 kind "lost". An event numbered 0 of kind "boot" means the board restarted.
+
+Resets: a BOOT event, or a reply whose `boot` differs from the last one seen (the BOOT event
+was lost), means the board restarted: the client shakes hands again (HELLO; `info` is
+refreshed, `resets` counts them, and `info["board"]` is checked to be the same board), fetches
+the new boot's events and goes on delivering them. With `keepalive=S` it PINGs after S seconds
+without traffic while someone is subscribed, so a restart (or a lost last event) is noticed
+even on a quiet line; `monitor` uses that. Bytes that were waiting in the port when it opened
+(replies and events meant for a host that went away) are discarded.
 """
 
 import itertools
@@ -70,11 +78,22 @@ class _Pending:
 
 
 class Client:
-    def __init__(self, port: str, baudrate: int = DEFAULT_BAUD, timeout: float = 0.5, retries: int = 3):
+    RECOVER_TRIES = 6  # EVENTS requests per gap, while resent events keep arriving damaged
+
+    def __init__(
+        self,
+        port: str,
+        baudrate: int = DEFAULT_BAUD,
+        timeout: float = 0.5,
+        retries: int = 3,
+        keepalive: float | None = None,
+    ):
         self.timeout = timeout
         self.retries = retries
+        self.keepalive = keepalive
         self.info = None
-        self.stats = {"sent": 0, "retries": 0, "replies": 0, "events": 0, "recovered": 0, "lost": 0, "late": 0}
+        self.resets = 0  # board restarts seen (each followed by a new handshake)
+        self.stats = {"sent": 0, "retries": 0, "replies": 0, "events": 0, "recovered": 0, "lost": 0, "late": 0, "damaged": 0}
         self._ser = serial.serial_for_url(port, do_not_open=True, baudrate=baudrate, timeout=0.05)
         for line in ("dtr", "rts"):  # some adapters reset the board on DTR/RTS; a pty has none
             try:
@@ -82,6 +101,11 @@ class Client:
             except (OSError, ValueError, serial.SerialException):
                 pass
         self._ser.open()
+        try:
+            self._ser.reset_input_buffer()  # left over for a host that went away
+        except (OSError, serial.SerialException):
+            pass
+        self._last_check = 0.0
         self._ids = itertools.count(random.getrandbits(16))
         self._pending = {}
         self._lock = threading.Lock()
@@ -114,6 +138,14 @@ class Client:
                     self.stats["retries"] += 1
                 self._write(wire)
                 if slot.done.wait(timeout):
+                    if _damaged(slot.reply) and attempt < retries and not self._closed.is_set():
+                        # The board could not parse a payload this host encoded: the line
+                        # changed it and the CRC-16 did not see it (a chance of 1 in 65 536
+                        # per damaged frame). Send it again.
+                        self.stats["damaged"] += 1
+                        slot.reply = None
+                        slot.done.clear()
+                        continue
                     break
                 if self._closed.is_set():
                     raise LinkClosed(str(self._error or "client closed"))
@@ -141,6 +173,8 @@ class Client:
                 theirs = (e.detail or {}).get("proto")
                 raise VersionMismatch(f"board speaks protocol {theirs}, this host {messages.PROTO}") from None
             raise
+        if self.info is not None and info.get("board") != self.info.get("board"):
+            raise LinkError(f"another board answers: {info.get('board')!r}, was {self.info.get('board')!r}")
         self.info = info
         self._resync(info)
         return info
@@ -247,7 +281,12 @@ class Client:
 
     def _dispatch_loop(self) -> None:
         while True:
-            msg = self._events.get()
+            try:
+                msg = self._events.get(timeout=self.keepalive)
+            except queue.Empty:  # a quiet line: is the board still the one we knew?
+                if self._subscribers:
+                    self._check()
+                continue
             if msg is None:
                 return
             if msg[0] == "check":
@@ -255,22 +294,49 @@ class Client:
                 if boot is not None and self._boot is not None and boot != self._boot:
                     self._boot = boot  # a restart whose BOOT event never came: all of it
                     self._last_event = 0xFFFF
+                    self._rehandshake()
                     self._recover(0xFFFF, next_ev)
                 elif self._last_event is not None and messages.seq_after((next_ev - 1) & 0xFFFF, self._last_event):
                     self._recover(self._last_event, next_ev)
                 continue
             _, number, kind, value = msg
             if kind == messages.EV_BOOT and number == 0:
+                new_boot = value.get("boot") if isinstance(value, dict) else None
+                if new_boot is not None and new_boot == self._boot and self._last_event is not None:
+                    continue  # this boot's BOOT event again (resent)
                 self._last_event = None  # the board restarted: numbering starts again
-                self._boot = value.get("boot") if isinstance(value, dict) else None
+                self._boot = new_boot
+                self._rehandshake()
             elif self._last_event is not None:
                 if not messages.seq_after(number, self._last_event):
-                    continue  # seen already (a resent event)
+                    # A resent event, or the board restarted and its BOOT event was lost
+                    # (numbering began again below ours): a PING's boot id tells which.
+                    if time.monotonic() - self._last_check > 0.2:
+                        self._check()
+                    continue
                 if (number - self._last_event - 1) & 0xFFFF:
                     self._recover(self._last_event, number)
                     if not messages.seq_after(number, self._last_event):
                         continue  # recovered, including this one
             self._deliver(Event(number, kind, value))
+
+    def _check(self) -> None:
+        """PING: its reply's next_ev and boot queue a check (a lost last event, a restart)."""
+        self._last_check = time.monotonic()
+        try:
+            self.ping()
+        except LinkError:
+            pass
+
+    def _rehandshake(self) -> None:
+        """After a restart: HELLO again (the board may run other firmware now)."""
+        if self.info is None:
+            return  # not shaken hands yet: the caller's hello() will
+        self.resets += 1
+        try:
+            self.hello()
+        except LinkError:
+            pass  # the board is still starting: requests will retry
 
     def _recover(self, after: int, seen: int) -> None:
         """Ask for the events after `after` (a gap before number `seen`), which the board
@@ -278,7 +344,7 @@ class Client:
         no longer holds, or what never arrives, is delivered as one "lost" event."""
         held = {}  # number -> message, not delivered yet
         top = (seen - 1) & 0xFFFF  # the newest number known to exist
-        for _ in range(3):
+        for _ in range(self.RECOVER_TRIES):
             try:
                 r = self.request(messages.OP_EVENTS, {"after": after})
             except LinkError:
@@ -286,6 +352,9 @@ class Client:
             for msg in self._drain():
                 held[msg[1]] = msg
             top = (r["next_ev"] - 1) & 0xFFFF
+            for n in held:  # events that came in meanwhile: a gap below them is missing too
+                if messages.seq_after(n, top):
+                    top = n
             if r.get("lost"):
                 self._lost(r["lost"])
                 after = (r["next_ev"] - r["sent"] - 1) & 0xFFFF  # just before the oldest held
@@ -344,6 +413,13 @@ class Client:
         if isinstance(info, dict) and "next_ev" in info and self._last_event is None and self._boot is None:
             self._boot = info.get("boot")
             self._last_event = (info["next_ev"] - 1) & 0xFFFF
+
+
+def _damaged(msg) -> bool:
+    """An ERR saying the request's payload did not parse (endpoint.py's "payload" error)."""
+    if msg is None or msg[0] != messages.ERR or not isinstance(msg[3], dict):
+        return False
+    return msg[3].get("code") == messages.ERR_BAD_REQUEST and msg[3].get("msg") == "payload"
 
 
 def connect(port: str, **kw) -> Client:

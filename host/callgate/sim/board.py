@@ -4,6 +4,8 @@
         vb.data_port      # the data UART: callgate --port ... status / monitor
         vb.repl_port      # the REPL: mpremote connect ...
         vb.model.lines.ring(0)
+        call = vb.model.network.place_call(0, number="5551234", digits="1#")   # network.py
+        vb.control_path   # control.sock: `callgate sim call` (control.py)
 
 What runs:
   - a flash folder (a fresh temporary one, or `flash=` to keep it): main.py and board.json
@@ -18,6 +20,12 @@ What runs:
     exits (Ctrl-D, a soft reset at the REPL) it is started again after "MPY: soft reboot":
     with main.py after the friendly REPL; from the raw REPL, as a board does, without main.py
     and back in the raw REPL, which is what mpremote's soft reset expects.
+
+Faults and resets, for reliability tests: `fault_rate=R` corrupts, drops and duplicates bytes
+of the data UART both ways (faults.py); `kill_firmware()` kills the firmware process (SIGKILL
+by default, a board losing power) and the bridge starts it again like any exit, and
+`wait_restart()` waits for the new firmware's hello. `tcp_port=` also serves the data UART on
+127.0.0.1 (tcp.py) for `socket://` URLs: `tcp_url`.
 
 close() (or leaving the with block, or the interpreter exiting) stops everything it started.
 """
@@ -37,6 +45,8 @@ import threading
 import time
 
 from . import runtime
+from .faults import Faults
+from .audio import write_default_prompts
 from .model import BoardModel
 from .ptys import Pty
 
@@ -46,7 +56,16 @@ class FirmwareError(RuntimeError):
 
 
 class VirtualBoard:
-    def __init__(self, board: str = "virtual-4", flash=None, noise: float = 0.0, seed=None):
+    def __init__(
+        self,
+        board: str = "virtual-4",
+        flash=None,
+        noise: float = 0.0,
+        seed=None,
+        fault_rate: float = 0.0,
+        tcp_port: int | None = None,
+        clock: float = 1.0,
+    ):
         self.board_name = board
         self.board_path = runtime.board_dir(board)
         self.board_def = json.loads((self.board_path / "board.json").read_text())
@@ -57,6 +76,10 @@ class VirtualBoard:
         self.flash = pathlib.Path(flash) if flash else pathlib.Path(self._tmp) / "flash"
         self.noise = noise
         self.seed = seed
+        self.clock = clock  # the board model's audio clock: times real time
+        self.fault_rate = fault_rate
+        self.tcp_port = tcp_port
+        self.tcp = None  # tcp.TcpBridge when tcp_port is given
         self.data = None
         self.repl = None
         self.model = None
@@ -79,6 +102,35 @@ class VirtualBoard:
     def repl_port(self) -> str:
         return self.repl.path
 
+    @property
+    def control_path(self) -> str:
+        return self.model.control_path
+
+    @property
+    def tcp_url(self) -> str | None:
+        return self.tcp.url if self.tcp is not None else None
+
+    def kill_firmware(self, sig: int = signal.SIGKILL) -> int:
+        """Kill the firmware process (and its group) mid-whatever; the bridge starts it again,
+        as a board restarts after a reset. Returns the killed pid; wait_restart() waits for the
+        new one."""
+        self.model.firmware_ready.clear()
+        pid = self.proc.pid
+        try:
+            os.killpg(pid, sig)  # its own session: only what we started
+        except ProcessLookupError:
+            pass
+        return pid
+
+    def wait_restart(self, old_pid: int, timeout: float = 10.0) -> bool:
+        """Wait until a firmware process other than old_pid has said hello."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.pid != old_pid and self.model.firmware_ready.wait(0.05):
+                return True
+            time.sleep(0.01)
+        return False
+
     def console(self) -> str:
         with self._lock:
             return self._console.decode(errors="replace")
@@ -89,11 +141,23 @@ class VirtualBoard:
             self.flash.mkdir(parents=True, exist_ok=True)
             shutil.copy(runtime.FIRMWARE / "main.py", self.flash / "main.py")
             shutil.copy(self.board_path / "board.json", self.flash / "board.json")
+            write_default_prompts(self.flash)
             self.data = Pty()
             self.repl = Pty()
             self._term = Pty(isig=True)
-            self.model = BoardModel(self.board_def, self.sock_dir, self.data.master, self.noise, self.seed)
+            self.model = BoardModel(self.board_def, self.sock_dir, self.data.master, self.noise, self.seed,
+                                    flash=self.flash, clock=self.clock)
+            if self.fault_rate:
+                seed = self.seed
+                self.model.faults = {
+                    "to_host": Faults(self.fault_rate, seed),
+                    "to_board": Faults(self.fault_rate, None if seed is None else seed + 1),
+                }
             self.model.start()
+            if self.tcp_port is not None:
+                from .tcp import TcpBridge
+
+                self.tcp = TcpBridge(self.data.path, self.tcp_port).start()
             self._spawn()
             self._bridge = threading.Thread(target=self._run_bridge, name="repl-bridge", daemon=True)
             self._bridge.start()
@@ -186,6 +250,8 @@ class VirtualBoard:
                 self.proc.wait(timeout=3)
         if self._bridge is not None:
             self._bridge.join(timeout=2)
+        if self.tcp is not None:
+            self.tcp.close()
         if self.model is not None:
             self.model.stop()
         for p in (self.data, self.repl, self._term):

@@ -1,19 +1,34 @@
-"""The simulated line cards: what each port's line is doing, and nothing about audio.
+"""The simulated line cards' signalling: what each port's line is doing, without the audio.
 
-This is the board model's line/port simulation. The board model (model.py) carries its
-reports to the firmware, which turns them into port states (firmware/callgate/ports.py).
-The interface, for the media engine and the simulated phone network that will drive it:
+The board model (model.py) carries these reports to the firmware, which turns them into port
+states and calls (firmware/callgate/ports.py, calls.py). The audio plane (audio.py: the media
+engine on the model's clock) and the simulated phone network (network.py) drive it:
 
     lines = Lines(board_def["ports"])
-    lines.subscribe(fn)        fn(report) for every change, on the caller's thread
+    lines.subscribe(fn)        fn(report) for every report, on the caller's thread
     lines.ring(port, on)       FXO: the exchange puts ringing voltage on the line (or stops)
+    lines.loop(port, on)       FXO: loop current flows (far end connected) or drops (hung up)
+    lines.reversal(port)       FXO: the exchange reversed the line's polarity
     lines.hook(port, off)      FXS: the phone's hook switch
+    lines.report(report)       anything else the line cards tell the firmware (the audio
+                               plane's detections: dtmf, cid, prompt_done, disconnect, error)
     lines.snapshot()           reports that rebuild the current conditions (for a firmware
                                that just connected)
-    lines.command(msg)         a request from the firmware (none defined yet: recorded)
+    lines.command(msg)         a command from the firmware: recorded, then passed to the
+                               handler set with set_handler() (the audio plane)
 
-Reports are the dicts the firmware's hal receives: {"what": "ring", "port": n, "on": bool}
-and {"what": "hook", "port": n, "off": bool}.
+Reports are the dicts the firmware's hal receives, {"what": ..., "port": n, ...}:
+
+    ring        {"on": bool}                         FXO ringing voltage
+    loop        {"on": bool}                         FXO loop current (after answer; off: drop)
+    reversal    {}                                   FXO polarity reversal
+    hook        {"off": bool}                        FXS hook switch
+    dtmf        {"digit": "5"}                       a digit heard on the port's rx
+    cid         {"status", "number", "name"}         a caller ID message decoded on the port
+    prompt_done {"prompt", "reason"}                 "complete" or "barge-in"
+    tone_done   {}                                   a tone that does not repeat ended
+    disconnect  {"method", "tone"}                   disconnect supervision heard e.g. busy tone
+    error       {"cmd", "msg"}                       a firmware command the line card refused
 """
 
 import threading
@@ -26,38 +41,68 @@ class LineError(ValueError):
 class Lines:
     def __init__(self, ports):
         self.ports = [dict(p) for p in ports]
+        self.kinds = {p["n"]: p["kind"] for p in ports}
         self._ring = {p["n"]: False for p in ports if p["kind"] == "fxo"}
+        self._loop = {p["n"]: False for p in ports if p["kind"] == "fxo"}
         self._offhook = {p["n"]: False for p in ports if p["kind"] == "fxs"}
         self._subscribers = []
+        self._handler = None
         self._lock = threading.Lock()
-        self.commands = []  # what the firmware asked for, in order
+        self.commands = []  # what the firmware asked for, in order (the last 1000)
 
     def subscribe(self, fn) -> None:
         self._subscribers.append(fn)
 
+    def set_handler(self, fn) -> None:
+        """fn(msg) receives every firmware command (called on the board model's thread)."""
+        self._handler = fn
+
+    def _need(self, port, kind) -> None:
+        if self.kinds.get(port) != kind:
+            ports = sorted(n for n, k in self.kinds.items() if k == kind)
+            raise LineError(f"port {port} is not an {kind.upper()} port ({kind.upper()}: {ports})")
+
     def ring(self, port: int, on: bool = True) -> None:
-        if port not in self._ring:
-            raise LineError(f"port {port} is not an FXO port (FXO: {sorted(self._ring)})")
+        self._need(port, "fxo")
         with self._lock:
             self._ring[port] = bool(on)
-        self._report({"what": "ring", "port": port, "on": bool(on)})
+        self.report({"what": "ring", "port": port, "on": bool(on)})
+
+    def loop(self, port: int, on: bool) -> None:
+        self._need(port, "fxo")
+        with self._lock:
+            self._loop[port] = bool(on)
+        self.report({"what": "loop", "port": port, "on": bool(on)})
+
+    def reversal(self, port: int) -> None:
+        self._need(port, "fxo")
+        self.report({"what": "reversal", "port": port})
 
     def hook(self, port: int, off: bool = True) -> None:
-        if port not in self._offhook:
-            raise LineError(f"port {port} is not an FXS port (FXS: {sorted(self._offhook)})")
+        self._need(port, "fxs")
         with self._lock:
             self._offhook[port] = bool(off)
-        self._report({"what": "hook", "port": port, "off": bool(off)})
+        self.report({"what": "hook", "port": port, "off": bool(off)})
+
+    def ringing(self, port: int) -> bool:
+        return self._ring.get(port, False)
+
+    def offhook(self, port: int) -> bool:
+        return self._offhook.get(port, False)
 
     def snapshot(self) -> list:
         with self._lock:
             out = [{"what": "ring", "port": n, "on": True} for n, on in self._ring.items() if on]
+            out += [{"what": "loop", "port": n, "on": True} for n, on in self._loop.items() if on]
             out += [{"what": "hook", "port": n, "off": True} for n, off in self._offhook.items() if off]
         return out
 
     def command(self, msg: dict) -> None:
         self.commands.append(msg)
+        del self.commands[:-1000]
+        if self._handler is not None:
+            self._handler(msg)
 
-    def _report(self, report: dict) -> None:
+    def report(self, report: dict) -> None:
         for fn in list(self._subscribers):
             fn(report)

@@ -6,12 +6,23 @@ The firmware's hal (firmware/callgate/hal.py) connects to two UNIX sockets in `s
                 the data pty, the serial port host tools open. Like a UART with nobody
                 listening, bytes for a host that is not there are dropped. With `noise` > 0 each
                 byte is hit by a bit flip with that probability, both ways (a noisy line).
+                `faults` ({"to_host": Faults, "to_board": Faults}, faults.py; None: a clean
+                wire) corrupts, drops and duplicates bytes, each way.
     model.sock  the line cards, JSON lines. The model sends Lines reports ({"what": "ring",
                 ...}); the firmware sends {"t": "hello", "fw", "boot"} when it starts, then
-                commands (passed to Lines.command).
+                commands (passed to Lines.command, which hands them to the audio plane).
+
+and serves host tools on a third:
+
+    control.sock  the simulated phone network, JSON lines, one request per connection line:
+                {"op": "call", "port", "from", "name", "digits", "speech", ...} places a call
+                and streams its progress ({"t": "progress", ...}) then {"t": "done", ...};
+                {"op": "phone", "port", "action": "off"|"on"|"dial", "digits"}; {"op": "info"}.
+                `callgate sim call` is its client (control.py).
 
 One thread runs both, with a selector and never blocks: what a socket cannot take yet waits in
-that connection's buffer. stop() ends it. The line simulation is lines.py.
+that connection's buffer. stop() ends it. The line signalling is lines.py, the audio plane
+(the media engine on the model's clock) audio.py, the phone network network.py.
 """
 
 import json
@@ -22,16 +33,23 @@ import selectors
 import socket
 import threading
 
+from .audio import AudioPlane
 from .lines import Lines
 
 
 class BoardModel:
-    def __init__(self, board_def: dict, sock_dir: str, uart_master_fd: int, noise: float = 0.0, seed=None):
+    def __init__(self, board_def: dict, sock_dir: str, uart_master_fd: int, noise: float = 0.0, seed=None,
+                 flash=None, clock: float = 1.0):
         self.board_def = board_def
         self.sock_dir = sock_dir
         self.lines = Lines(board_def["ports"])
         self.lines.subscribe(self._outbox_put)
+        self.audio = AudioPlane(self.lines, board_def, flash, clock)
+        self.network = self.audio.network
+        self.control_path = os.path.join(sock_dir, "control.sock")
+        self._control = {}  # control connection -> bytes received not yet a line
         self.noise = noise
+        self.faults = None  # {"to_host": faults.Faults, "to_board": faults.Faults}, or None
         self.firmware = None  # the firmware's hello, while it is connected
         self.firmware_ready = threading.Event()
         self.stats = {"to_host": 0, "to_board": 0, "dropped": 0, "flipped": 0, "firmware_starts": 0}
@@ -52,11 +70,11 @@ class BoardModel:
     # -- control, from any thread ------------------------------------------------------------
 
     def start(self) -> None:
-        for name in ("uart0", "model"):
+        for name in ("uart0", "model", "control"):
             path = os.path.join(self.sock_dir, name + ".sock")
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.bind(path)
-            s.listen(1)
+            s.listen(4)
             s.setblocking(False)
             self._listeners[s] = name
             self._sel.register(s, selectors.EVENT_READ, self._accept)
@@ -64,13 +82,15 @@ class BoardModel:
         self._sel.register(self._wake_r, selectors.EVENT_READ, self._send_reports)
         self._thread = threading.Thread(target=self._run, name="board-model", daemon=True)
         self._thread.start()
+        self.audio.start()
 
     def stop(self) -> None:
+        self.audio.stop()
         self._stop.set()
         self._wake()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        for s in list(self._listeners) + [self._uart, self._model]:
+        for s in list(self._listeners) + [self._uart, self._model] + list(self._control):
             if s is not None:
                 s.close()
         for fd in (self._wake_r, self._wake_w):
@@ -104,7 +124,10 @@ class BoardModel:
         conn, _ = listener.accept()
         conn.setblocking(False)
         self._out[conn] = bytearray()
-        if self._listeners[listener] == "uart0":
+        if self._listeners[listener] == "control":
+            self._control[conn] = b""
+            self._sel.register(conn, selectors.EVENT_READ, self._from_control)
+        elif self._listeners[listener] == "uart0":
             self._drop(self._uart)
             self._uart = conn
             self._sel.register(conn, selectors.EVENT_READ, self._from_board)
@@ -121,6 +144,7 @@ class BoardModel:
             return
         self._sel.unregister(conn)
         self._out.pop(conn, None)
+        self._control.pop(conn, None)
         conn.close()
         if conn is self._uart:
             self._uart = None
@@ -129,7 +153,10 @@ class BoardModel:
             self.firmware = None
             self.firmware_ready.clear()
 
-    def _garble(self, data: bytes) -> bytes:
+    def _garble(self, data: bytes, way: str = "to_host") -> bytes:
+        faults = self.faults
+        if faults is not None and faults.get(way) is not None:
+            data = faults[way].apply(data)
         if not self.noise:
             return data
         out = bytearray(data)
@@ -149,7 +176,7 @@ class BoardModel:
         if not data:
             self._drop(conn)
             return
-        data = self._garble(data)
+        data = self._garble(data, "to_host")
         try:
             n = os.write(self._master, data)
         except (BlockingIOError, OSError):
@@ -168,7 +195,7 @@ class BoardModel:
             self.stats["dropped"] += len(data)
             return
         self.stats["to_board"] += len(data)
-        self._send(self._uart, self._garble(data))
+        self._send(self._uart, self._garble(data, "to_board"))
 
     def _from_firmware(self, conn) -> None:
         try:
@@ -194,6 +221,72 @@ class BoardModel:
             elif isinstance(msg, dict):
                 self.lines.command(msg)
 
+    def _from_control(self, conn) -> None:
+        try:
+            data = conn.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(conn)
+            return
+        buf = self._control[conn] + data
+        *lines, self._control[conn] = buf.split(b"\n")
+        for line in lines:
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                msg = None
+            self._control_request(conn, msg)
+
+    def _control_request(self, conn, msg) -> None:
+        """One request from a host tool (control.py: `callgate sim call`)."""
+
+        def reply(obj):
+            self._outbox.put((conn, obj))
+            self._wake()
+
+        try:
+            if not isinstance(msg, dict):
+                raise ValueError("a request is one JSON object per line")
+            op = msg.get("op")
+            if op == "info":
+                reply({"t": "done", "board": self.board_def.get("id"), "ports": self.board_def["ports"],
+                       "clock": self.audio.clock, "firmware": self.firmware, "now_s": self.audio.now / 8000})
+            elif op == "call":
+                from .network import load_speech
+
+                speech = load_speech(msg["speech"]) if msg.get("speech") else None
+                keys = ("digit_delay_ms", "hangup", "hangup_after_ms", "max_rings", "cid", "ring_on_ms", "ring_off_ms")
+                spec = {k: msg[k] for k in keys if msg.get(k) is not None}
+                call = self.network.place_call(
+                    int(msg.get("port", 0)), number=str(msg.get("from", "")), name=str(msg.get("name", "")),
+                    digits=str(msg.get("digits", "")), speech=speech, **spec)
+                call.listeners.append(lambda item: reply({"t": "progress", **item}))
+                threading.Thread(target=self._await_call, args=(call, reply), daemon=True).start()
+            elif op == "phone":
+                phone = self.network.phone(int(msg.get("port", -1)))
+                action = msg.get("action")
+                if action == "off":
+                    phone.off_hook()
+                elif action == "on":
+                    phone.hang_up()
+                elif action == "dial":
+                    phone.dial(str(msg.get("digits", "")))
+                else:
+                    raise ValueError(f"phone action must be off, on or dial, not {action!r}")
+                reply({"t": "done", "port": phone.port, "action": action})
+            else:
+                raise ValueError(f"unknown op {op!r} (call, phone, info)")
+        except (ValueError, TypeError, KeyError, OSError) as e:
+            reply({"t": "error", "msg": str(e)})
+
+    @staticmethod
+    def _await_call(call, reply) -> None:
+        call.done.wait()
+        reply({"t": "done", **call.result()})
+
     def _outbox_put(self, report: dict) -> None:
         self._outbox.put(report)
         self._wake()
@@ -208,7 +301,12 @@ class BoardModel:
                 report = self._outbox.get_nowait()
             except queue.Empty:
                 return
-            self._send_json(report)
+            if isinstance(report, tuple):  # (control connection, reply)
+                conn, obj = report
+                if conn in self._control:
+                    self._send(conn, json.dumps(obj).encode() + b"\n")
+            else:
+                self._send_json(report)
 
     def _send_json(self, msg: dict) -> None:
         if self._model is None:
@@ -232,6 +330,11 @@ class BoardModel:
             self._drop(conn)
             return
         del out[:n]
-        handler = self._from_board if conn is self._uart else self._from_firmware
+        if conn is self._uart:
+            handler = self._from_board
+        elif conn in self._control:
+            handler = self._from_control
+        else:
+            handler = self._from_firmware
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if out else 0)
         self._sel.modify(conn, events, handler)

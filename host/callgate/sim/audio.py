@@ -1,0 +1,256 @@
+"""The line cards' audio plane: the C media engine for every port, on the model's own clock.
+
+One thread runs frames of FRAME samples (20 ms at 8 kHz). Each frame it
+  1. applies the firmware's commands that arrived since the last frame (answer, hangup, play,
+     tone, stop, bridge, unbridge, dtmf, cid_arm, cid_disarm: lines.command -> here);
+  2. asks the phone network (network.py) for what every port's far end sends (rx),
+  3. runs callgate.dsp.MediaEngine.process(rx) -> tx and the engine's events (DTMF and caller
+     ID decoded from that audio, prompts and tones that ended), which become line reports to
+     the firmware (lines.report);
+  4. gives every port's tx to its far end (what the caller or the agent hears), and runs FXO
+     disconnect supervision (the C DisconnectSupervisor: busy tone on an answered line).
+
+`clock` is how many times faster than real time the frames run (1.0: a frame every 20 ms;
+tests use more). Everything happens on the model's clock, `now` (samples since start), so a
+call runs the same at any speed; only the firmware's own timers run on wall time.
+
+Prompts are files in the board's flash, `prompts/NAME.wav` (any WAV read_wav reads; resampled
+to 8 kHz and encoded in the port's law when first played). `write_default_prompts(flash)`
+synthesises the "welcome" prompt there when the flash has none.
+"""
+
+import logging
+import pathlib
+import queue
+import threading
+import time
+
+import numpy as np
+
+from ..dsp import g711
+from ..dsp.cpa import DisconnectSupervisor
+from ..dsp.media import MediaEngine
+from ..dsp.tones import generate_cadence
+from ..dsp.wav import read_wav, resample, write_wav
+from .network import Network
+
+FRAME = 160  # samples: 20 ms at 8 kHz
+RATE = 8000
+log = logging.getLogger(__name__)
+
+ENCODE = {"ulaw": g711.ulaw_encode, "alaw": g711.alaw_encode}
+DECODE = {"ulaw": g711.ulaw_decode, "alaw": g711.alaw_decode}
+
+
+def write_default_prompts(flash) -> None:
+    """Put a synthesised "welcome" prompt (a three-note chime, then a held tone, 1.6 s) in the
+    flash's prompts/ folder unless one is there."""
+    folder = pathlib.Path(flash) / "prompts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "welcome.wav"
+    if not path.exists():
+        chime = generate_cadence([(523, 0, 200), (659, 0, 200), (784, 0, 200), (0, 0, 100),
+                                  (659, 784, 900)], 1.6, level_dbm0=-12.0, repeat=False)
+        write_wav(path, chime, RATE, "ulaw")
+
+
+class AudioPlane:
+    def __init__(self, lines, board_def: dict, flash, clock: float = 1.0, plan: str = "US"):
+        if not clock > 0:
+            raise ValueError(f"clock must be > 0, not {clock!r}")
+        self.lines = lines
+        self.flash = pathlib.Path(flash) if flash else None
+        self.clock = float(clock)
+        self.plan = board_def.get("plan", plan)
+        self.law = board_def.get("pcm", {}).get("law", "ulaw")
+        self.kinds = [p["kind"] for p in board_def["ports"]]
+        self.engine = MediaEngine(len(self.kinds), self.law)
+        self.network = Network(self)
+        self.now = 0  # samples
+        self.frames = 0
+        self.failures = 0  # frames that raised (the first few are logged)
+        self.late = 0  # frames that started later than one frame behind the clock
+        self.answered = [False] * len(self.kinds)
+        self._prompts = {}
+        self._playing = [None] * len(self.kinds)  # prompt name per port
+        self._disc = [None] * len(self.kinds)  # disconnect supervisors of answered FXO ports
+        self._jobs = queue.SimpleQueue()  # callables to run on the audio thread
+        self._stop = threading.Event()
+        self._thread = None
+        lines.set_handler(lambda msg: self.run_soon(self._command, msg))
+        lines.subscribe(self._on_report)
+
+    # -- control, from any thread ---------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="audio-plane", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def run_soon(self, fn, *args) -> None:
+        """Run fn(*args) on the audio thread, before the next frame."""
+        self._jobs.put((fn, args))
+
+    def seconds(self, samples: int) -> float:
+        return samples / RATE
+
+    def encode(self, samples: np.ndarray) -> np.ndarray:
+        return ENCODE[self.law](np.asarray(samples, np.int16))
+
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        return DECODE[self.law](codes)
+
+    # -- the thread -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        period = FRAME / RATE / self.clock
+        due = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                self._frame()
+            except Exception:  # a bug in one frame must not stop the board's audio
+                self.failures += 1
+                if self.failures <= 3:
+                    log.exception("audio frame failed")
+            due += period
+            wait = due - time.monotonic()
+            if wait > 0:
+                self._stop.wait(wait)
+            elif wait < -period:
+                self.late += 1
+                due = time.monotonic()  # fell behind (a slow machine): do not race to catch up
+
+    def _frame(self) -> None:
+        while True:
+            try:
+                fn, args = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            fn(*args)
+        rx = [self.network.rx(p, FRAME) for p in range(len(self.kinds))]
+        tx, events = self.engine.process(rx, n=FRAME)
+        for e in events:
+            self._engine_event(e)
+        for p in range(len(self.kinds)):
+            self.network.tx(p, tx[p])
+            sup = self._disc[p]
+            if sup is not None and rx[p] is not None:
+                fired = sup.feed(self.decode(rx[p]))
+                if fired is not None:
+                    self._disc[p] = None
+                    self.lines.report({"what": "disconnect", "port": p, "method": fired.method,
+                                       "tone": fired.tone})
+        self.now += FRAME
+        self.frames += 1
+        self.network.tick(self.now)
+
+    def _engine_event(self, e) -> None:
+        p = e.port
+        if e.kind == "dtmf":
+            self.lines.report({"what": "dtmf", "port": p, "digit": e.digit})
+        elif e.kind in ("cid-message", "cid-error"):
+            m = e.message
+            self.lines.report({"what": "cid", "port": p, "status": m.status, "number": m.number,
+                               "name": m.name})
+            self.engine.cid_disarm(p)
+        elif e.kind == "prompt-done":
+            self.lines.report({"what": "prompt_done", "port": p, "prompt": self._playing[p],
+                               "reason": e.reason})
+            self._playing[p] = None
+        elif e.kind == "tone-done":
+            self.lines.report({"what": "tone_done", "port": p})
+        self.network.engine_event(e)
+
+    def _on_report(self, report: dict) -> None:
+        # The line card passes ring edges to an armed caller ID receiver (its start condition).
+        if report.get("what") == "ring":
+            self.run_soon(self._ring_edge, report["port"], report["on"])
+
+    def _ring_edge(self, port: int, on: bool) -> None:
+        if self.engine._cid[port] is not None:
+            self.engine.cid_line(port, "ring-start" if on else "ring-end")
+
+    # -- firmware commands (on the audio thread) -------------------------------------------
+
+    def _command(self, msg: dict) -> None:
+        t = msg.get("t")
+        port = msg.get("port")
+        try:
+            fn = getattr(self, "_cmd_" + str(t), None)
+            if fn is None:
+                raise ValueError(f"unknown command {t!r}")
+            if t not in ("bridge",) and (not isinstance(port, int) or not 0 <= port < len(self.kinds)):
+                raise ValueError(f"no port {port!r}")
+            fn(msg, port)
+        except Exception as e:  # refused: the firmware hears why
+            self.lines.report({"what": "error", "port": port, "cmd": t, "msg": str(e)})
+
+    def _cmd_answer(self, msg, port) -> None:
+        if self.kinds[port] != "fxo":
+            raise ValueError(f"port {port} is not FXO: nothing to answer")
+        if not self.answered[port]:
+            self.answered[port] = True
+            self._disc[port] = DisconnectSupervisor(self.plan, law=self.law, methods=["tone"])
+            self.network.answered(port)
+
+    def _cmd_hangup(self, msg, port) -> None:
+        was = self.answered[port]
+        self.answered[port] = False
+        self._disc[port] = None
+        self._playing[port] = None
+        self.engine.port_init(port)  # stops prompt, tone, DTMF, bridge, caller ID
+        if self.kinds[port] == "fxo":
+            self.network.released(port, was)
+
+    def _cmd_play(self, msg, port) -> None:
+        name = msg.get("prompt")
+        self.engine.play(port, self._prompt(name, port), barge_in=bool(msg.get("barge_in", True)))
+        self._playing[port] = name
+
+    def _cmd_tone(self, msg, port) -> None:
+        self.engine.tone(port, msg.get("plan") or self.plan, msg.get("name"))
+
+    def _cmd_stop(self, msg, port) -> None:
+        self.engine.stop(port)
+        self.engine.tone_stop(port)
+        self._playing[port] = None
+
+    def _cmd_dtmf(self, msg, port) -> None:
+        self.engine.dtmf(port, msg.get("digits", ""))
+
+    def _cmd_bridge(self, msg, port) -> None:
+        self.engine.bridge(msg.get("a"), msg.get("b"))
+
+    def _cmd_unbridge(self, msg, port) -> None:
+        self.engine.unbridge(port)
+
+    def _cmd_cid_arm(self, msg, port) -> None:
+        if self.kinds[port] != "fxo":
+            raise ValueError(f"port {port} is not FXO: no caller ID")
+        # Bell 202 between the first and second ring: the window opens at the end of a ring.
+        self.engine.cid_arm(port, msg.get("standard", "bell202"), start="ring-end")
+
+    def _cmd_cid_disarm(self, msg, port) -> None:
+        self.engine.cid_disarm(port)
+
+    def _prompt(self, name, port) -> np.ndarray:
+        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+            raise ValueError(f"bad prompt name {name!r}")
+        codes = self._prompts.get(name)
+        if codes is None:
+            if self.flash is None:
+                raise ValueError("no flash: no prompts")
+            path = self.flash / "prompts" / (name + ".wav")
+            if not path.is_file():
+                raise ValueError(f"no prompt {name!r} (no {path.relative_to(self.flash)} in flash)")
+            wav = read_wav(path)
+            samples = wav.samples if wav.channels == 1 else wav.samples.mean(axis=1).astype(np.int16)
+            if wav.sample_rate != RATE:
+                samples = resample(samples, wav.sample_rate, RATE)
+            codes = self.encode(samples)
+            self._prompts[name] = codes
+        return codes

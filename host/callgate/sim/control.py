@@ -1,0 +1,144 @@
+"""Reaching a running virtual board's phone network from another process.
+
+`callgate sim` records each running sim in a small JSON file, `<runtime dir>/<pid>.json`
+({"pid", "board", "data", "repl", "control"}), and removes it when it stops; the runtime
+dir is $CALLGATE_RUNTIME_DIR, else $XDG_RUNTIME_DIR/callgate-sims, else
+/tmp/callgate-sims-<uid>. `find()` picks the running sim (by its data port when there are
+several), `Control` talks to its board model's control socket (model.py): JSON lines.
+
+    with Control(find().control) as ctl:
+        for item in ctl.call(port=0, number="5551234", digits="1#"):
+            print(item)                # {"t": "progress", "what": "ring", ...} ... {"t": "done"}
+"""
+
+import json
+import os
+import pathlib
+import socket
+import tempfile
+
+
+class NoSim(OSError):
+    """No running virtual board (or several, and nothing says which)."""
+
+
+def runtime_dir() -> pathlib.Path:
+    if os.environ.get("CALLGATE_RUNTIME_DIR"):
+        return pathlib.Path(os.environ["CALLGATE_RUNTIME_DIR"])
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return pathlib.Path(os.environ["XDG_RUNTIME_DIR"]) / "callgate-sims"
+    return pathlib.Path(tempfile.gettempdir()) / f"callgate-sims-{os.getuid()}"
+
+
+class SimRecord:
+    def __init__(self, d: dict, path: pathlib.Path):
+        self.pid = d["pid"]
+        self.board = d.get("board")
+        self.data = d.get("data")
+        self.repl = d.get("repl")
+        self.control = d["control"]
+        self.path = path
+
+
+def register(vb, board: str) -> pathlib.Path:
+    """Record a running VirtualBoard; returns the file (unregister() removes it)."""
+    folder = runtime_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"{os.getpid()}.json"
+    info = {"pid": os.getpid(), "board": board, "data": vb.data_port, "repl": vb.repl_port,
+            "control": vb.control_path}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info))
+    os.replace(tmp, path)
+    return path
+
+
+def unregister(path) -> None:
+    try:
+        os.unlink(path)
+    except (OSError, TypeError):
+        pass
+
+
+def running() -> list:
+    """The sims that are still running (records of dead ones are removed)."""
+    out = []
+    folder = runtime_dir()
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        try:
+            rec = SimRecord(json.loads(path.read_text()), path)
+            os.kill(rec.pid, 0)
+        except ProcessLookupError:
+            unregister(path)
+            continue
+        except (OSError, ValueError, KeyError):
+            continue
+        if os.path.exists(rec.control):
+            out.append(rec)
+    return out
+
+
+def find(port=None) -> SimRecord:
+    """The running sim whose data port is `port`, or the only running one."""
+    sims = running()
+    if port:
+        sims = [s for s in sims if s.data == port]
+        if not sims:
+            raise NoSim(f"no running `callgate sim` has data port {port}")
+    if not sims:
+        raise NoSim("no virtual board is running: start one with `callgate sim`")
+    if len(sims) > 1:
+        raise NoSim("several virtual boards run (" + ", ".join(s.data for s in sims) + "): say which with --port")
+    return sims[0]
+
+
+class Control:
+    def __init__(self, path: str, timeout: float = 120.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self._buf = b""
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _send(self, msg: dict) -> None:
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+
+    def _replies(self):
+        while True:
+            while b"\n" not in self._buf:
+                data = self.sock.recv(4096)
+                if not data:
+                    raise ConnectionError("the virtual board stopped")
+                self._buf += data
+            line, self._buf = self._buf.split(b"\n", 1)
+            msg = json.loads(line)
+            if msg.get("t") == "error":
+                raise ValueError(msg.get("msg"))
+            yield msg
+            if msg.get("t") == "done":
+                return
+
+    def request(self, msg: dict) -> dict:
+        self._send(msg)
+        return list(self._replies())[-1]
+
+    def call(self, port=0, number="", name="", digits="", speech=None, **options):
+        """Place a call; yields its progress items, then the "done" summary."""
+        msg = {"op": "call", "port": port, "from": number, "name": name, "digits": digits,
+               "speech": os.path.abspath(speech) if speech else None, **options}
+        self._send(msg)
+        yield from self._replies()
+
+    def phone(self, port: int, action: str, digits: str = "") -> dict:
+        return self.request({"op": "phone", "port": port, "action": action, "digits": digits})
+
+    def info(self) -> dict:
+        return self.request({"op": "info"})

@@ -10,7 +10,7 @@ C_HEADERS := $(wildcard c_src/include/callgate/*.h c_src/include/callgate/privat
 CWARN     := -std=c99 -Wall -Wextra -Wdouble-promotion -Wshadow -Wstrict-prototypes -Werror
 CINC      := -Ic_src/include -Ic_src/gen
 
-.PHONY: setup demo demo-dsp test test-python test-c tables bench cross fuzz clean
+.PHONY: setup demo demo-dsp test test-c tables bench cross fuzz clean
 
 # The virtual environment with the project installed in editable mode; the cffi extension
 # is rebuilt in place whenever the C core or its binding changes.
@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml setup.py
 	touch $@
 
 host/callgate/_dsp.stamp: $(STAMP) $(C_SOURCES) $(C_HEADERS) cffi_build/build_dsp.py $(wildcard cffi_build/cdef/*.h)
-	$(BIN)/python setup.py -q build_ext --inplace 2>&1 | grep -v -e '^running' -e 'SetuptoolsDeprecationWarning' || true
-	touch $@
+	@mkdir -p $(BUILD)
+	@$(BIN)/python setup.py -q build_ext --inplace > $(BUILD)/build_ext.log 2>&1 || { cat $(BUILD)/build_ext.log; exit 1; }
+	@echo "built callgate._dsp from c_src/ (log: $(BUILD)/build_ext.log)"
+	@touch $@
 
 setup: host/callgate/_dsp.stamp
 

@@ -1,6 +1,6 @@
 """Measure the host link over the virtual board: round trips, request and event rates.
 
-    .venv/bin/python tools/link_bench.py [--noise P]
+    .venv/bin/python tools/link_bench.py [--noise P] [--fault-rate R]
 
 Starts a virtual board (docs/virtual-board.md), so the figures include the pty, the board
 model and the MicroPython firmware; docs/link.md quotes them.
@@ -16,10 +16,11 @@ from callgate.sim.board import VirtualBoard
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--noise", type=float, default=0.0)
+    ap.add_argument("--fault-rate", type=float, default=0.0, help="bytes corrupted/dropped/duplicated, each way")
     ap.add_argument("--pings", type=int, default=2000)
     ap.add_argument("--events", type=int, default=2000)
     args = ap.parse_args()
-    with VirtualBoard("virtual-4", noise=args.noise, seed=1) as vb, connect(vb.data_port, timeout=0.2, retries=8) as c:
+    with VirtualBoard("virtual-4", noise=args.noise, seed=1, fault_rate=args.fault_rate) as vb, connect(vb.data_port, timeout=0.2, retries=8) as c:
         for i in range(100):
             c.ping(i)
         rtt = []

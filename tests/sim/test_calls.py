@@ -205,25 +205,25 @@ def test_sim_call_without_a_sim_is_one_line_error(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "callgate sim" in r.stderr
 
 
-def test_board_killed_mid_call_restarts_clean_and_takes_the_next_call(fast_board, events):
+def test_board_killed_mid_call_restarts_clean_and_takes_the_next_call(fast_board):
     """SIGKILL the firmware while a caller listens to the prompt: the restarted firmware
     puts the line back on hook (the caller is released, nothing stays off hook) and the
     next call on the same port goes through from ring to hang-up."""
-    call = fast_board.model.network.place_call(0, number="5551234", digits="9#",
-                                               digit_delay_ms=20000)
-    collect(events, lambda e: e.name == "call" and e.value.get("state") == "prompt"
-            and e.value["port"] == 0)
-    old_pid = fast_board.proc.pid
-    fast_board.kill_firmware()
-    assert fast_board.wait_restart(old_pid), fast_board.console()
-    assert call.done.wait(10), "the caller was never released"
     with connect(fast_board.data_port) as c:
+        q = queue.SimpleQueue()
+        c.subscribe(q.put)
+        call = fast_board.model.network.place_call(0, number="5551234", digits="9#",
+                                                   digit_delay_ms=20000)
+        collect(q, lambda e: e.name == "call" and e.value.get("state") == "prompt"
+                and e.value["port"] == 0)
+        old_pid = fast_board.proc.pid
+        fast_board.kill_firmware()
+        assert fast_board.wait_restart(old_pid), fast_board.console()
+        assert call.done.wait(10), "the caller was never released"
         deadline = time.monotonic() + 5
         while c.status()["ports"][0]["state"] != "idle":
             assert time.monotonic() < deadline, c.status()["ports"][0]
             time.sleep(0.05)
-        q = queue.SimpleQueue()
-        c.subscribe(q.put)
         fast_board.model.network.place_call(0, number="5550000", digits="1#")
         seen = collect(q, ended(0))
-    assert calls_of(seen) == ["ringing", "answered", "prompt", "collect", "digits", "ended"]
+    assert calls_of(seen)[-6:] == ["ringing", "answered", "prompt", "collect", "digits", "ended"]

@@ -15,10 +15,11 @@ import sys
 import threading
 import time
 
+import pytest
 import serial
 
 from callgate.link import frame, messages
-from callgate.link.client import Client, connect
+from callgate.link.client import Client, LinkError, connect
 from callgate.sim.board import VirtualBoard
 from callgate.sim.faults import Faults
 
@@ -267,6 +268,39 @@ def test_tcp_bridge_noisy_with_events():
             time.sleep(0.01)
         got = collect(q, lambda g: len(hooks(g, 3)) >= 10 or not c.ping(), 10)
         assert hooks(got, 3) == [i % 2 == 0 for i in range(10)] and consecutive(got), got
+
+
+def test_port_vanishes_and_comes_back_same_board():
+    """The link itself goes away (a USB board re-enumerating after a reset; here a dropped
+    TCP connection) while events flow: the client opens the same URL again, checks by HELLO
+    that the same board answers, and delivers every event exactly once, none lost."""
+    with VirtualBoard("virtual-4", tcp_port=0) as vb, connect(vb.tcp_url, timeout=0.2, retries=10) as c:
+        q = queue.SimpleQueue()
+        c.subscribe(q.put)
+        vb.model.lines.hook(3, True)
+        collect(q, lambda g: hooks(g, 3) == [True], 5)
+        vb.tcp.drop()
+        vb.model.lines.hook(3, False)  # while the host is away: held in the board's ring
+        assert c.ping(7)["echo"] == 7  # retried until the port is back
+        vb.model.lines.hook(3, True)
+        got = collect(q, lambda g: hooks(g, 3) == [False, True], 10)
+        assert consecutive(got), got
+        assert c.reopens == 1 and c.info["board"] == "virtual-4" and c.stats["lost"] == 0
+
+
+def test_port_gone_for_good_closes_the_client():
+    with VirtualBoard("virtual-4", tcp_port=0) as vb:
+        c = connect(vb.tcp_url, timeout=0.2, retries=2, reopen=0.5)
+        try:
+            vb.tcp.close()  # no listener any more: nothing to reopen
+            deadline = time.monotonic() + 5
+            while not c._closed.is_set():
+                assert time.monotonic() < deadline, "client still waiting"
+                time.sleep(0.05)
+            with pytest.raises(LinkError):
+                c.ping()
+        finally:
+            c.close()
 
 
 def test_pty_tolerates_dtr_rts(tmp_path):

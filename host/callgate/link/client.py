@@ -87,24 +87,21 @@ class Client:
         timeout: float = 0.5,
         retries: int = 3,
         keepalive: float | None = None,
+        reopen: float = 10.0,
     ):
+        """reopen: when the port itself goes away (a USB board re-enumerating after a reset, a
+        dropped TCP connection), how long to keep trying to open the same URL again before
+        giving up; 0 gives up at once. Once it is back, the client shakes hands again and
+        refuses to go on if another board answers (LinkClosed names both)."""
         self.timeout = timeout
         self.retries = retries
         self.keepalive = keepalive
         self.info = None
         self.resets = 0  # board restarts seen (each followed by a new handshake)
         self.stats = {"sent": 0, "retries": 0, "replies": 0, "events": 0, "recovered": 0, "lost": 0, "late": 0, "damaged": 0}
-        self._ser = serial.serial_for_url(port, do_not_open=True, baudrate=baudrate, timeout=0.05)
-        for line in ("dtr", "rts"):  # some adapters reset the board on DTR/RTS; a pty has none
-            try:
-                setattr(self._ser, line, False)
-            except (OSError, ValueError, serial.SerialException):
-                pass
-        self._ser.open()
-        try:
-            self._ser.reset_input_buffer()  # left over for a host that went away
-        except (OSError, serial.SerialException):
-            pass
+        self.port, self.baudrate, self.reopen = port, baudrate, reopen
+        self.reopens = 0  # times the port vanished and was opened again
+        self._ser = self._open()
         self._last_check = 0.0
         self._ids = itertools.count(random.getrandbits(16))
         self._pending = {}
@@ -120,6 +117,38 @@ class Client:
         self._dispatcher = threading.Thread(target=self._dispatch_loop, name="link-events", daemon=True)
         self._reader.start()
         self._dispatcher.start()
+
+    def _open(self):
+        ser = serial.serial_for_url(self.port, do_not_open=True, baudrate=self.baudrate, timeout=0.05)
+        for line in ("dtr", "rts"):  # some adapters reset the board on DTR/RTS; a pty has none
+            try:
+                setattr(ser, line, False)
+            except (OSError, ValueError, serial.SerialException):
+                pass
+        ser.open()
+        try:
+            ser.reset_input_buffer()  # left over for a host that went away
+        except (OSError, serial.SerialException):
+            pass
+        return ser
+
+    def _reopen(self) -> bool:
+        """The port went away: open the same URL again, for up to `reopen` seconds."""
+        deadline = time.monotonic() + self.reopen
+        with self._write_lock:
+            try:
+                self._ser.close()
+            except (OSError, serial.SerialException):
+                pass
+            while not self._closed.is_set() and time.monotonic() < deadline:
+                try:
+                    self._ser = self._open()
+                except (OSError, ValueError, serial.SerialException):
+                    time.sleep(0.2)
+                    continue
+                self.reopens += 1
+                return True
+        return False
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -237,7 +266,9 @@ class Client:
                 self._ser.write(wire)
                 self._ser.flush()
             except (OSError, serial.SerialException) as e:
-                raise LinkClosed(f"serial port: {e}") from e
+                if not self.reopen:
+                    raise LinkClosed(f"serial port: {e}") from e
+                return  # the port is going away: the reader reopens it, the request retries
         self.stats["sent"] += 1
 
     def _read_loop(self) -> None:
@@ -246,8 +277,14 @@ class Client:
             try:
                 data = self._ser.read(max(1, self._ser.in_waiting))
             except (OSError, serial.SerialException, TypeError, AttributeError) as e:
-                self._fail(e)
-                return
+                if self._closed.is_set():
+                    return
+                if not self.reopen or not self._reopen():
+                    self._fail(e)
+                    return
+                reader = frame.Reader()
+                self._events.put(("reopened",))
+                continue
             for body in reader.feed(data):
                 try:
                     msg = messages.unpack(body)
@@ -289,6 +326,9 @@ class Client:
                 continue
             if msg is None:
                 return
+            if msg[0] == "reopened":
+                self._after_reopen()
+                continue
             if msg[0] == "check":
                 _, next_ev, boot = msg
                 if boot is not None and self._boot is not None and boot != self._boot:
@@ -327,6 +367,17 @@ class Client:
             self.ping()
         except LinkError:
             pass
+
+    def _after_reopen(self) -> None:
+        """The port is back: the same board? Then catch up on events as after a restart."""
+        if self.info is None:
+            return
+        try:
+            self.hello()  # refuses another board
+        except LinkError as e:
+            self._fail(LinkClosed(f"after reopening {self.port}: {e}"))
+            return
+        self._check()  # its reply queues a check: a restart or missed events are recovered
 
     def _rehandshake(self) -> None:
         """After a restart: HELLO again (the board may run other firmware now)."""
@@ -380,18 +431,24 @@ class Client:
             self._last_event = top
 
     def _drain(self) -> list:
-        """The events waiting in the queue (checks dropped: the caller is recovering)."""
-        out = []
+        """The events waiting in the queue (checks dropped: the caller is recovering; a
+        reopened port is put back, so its handshake still happens)."""
+        out, reopened = [], False
         while True:
             try:
                 msg = self._events.get_nowait()
             except queue.Empty:
-                return out
+                break
             if msg is None:
                 self._events.put(None)
-                return out
-            if msg[0] != "check":
+                break
+            if msg[0] == messages.EVT:
                 out.append(msg)
+            elif msg[0] == "reopened":
+                reopened = True
+        if reopened:
+            self._events.put(("reopened",))
+        return out
 
     def _lost(self, count: int) -> None:
         self.stats["lost"] += count

@@ -30,6 +30,7 @@ class TcpBridge:
         self._fd = -1
         self._conn = None
         self._stop = threading.Event()
+        self._drop = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
         self._thread = None
 
@@ -56,6 +57,11 @@ class TcpBridge:
         self._fd = -1
         self._listener.close()
 
+    def drop(self) -> None:
+        """Hang up on the connected host, as a network outage would (the host may come back)."""
+        self._drop.set()
+        os.write(self._wake_w, b"!")
+
     def _hang_up(self) -> None:
         if self._conn is not None:
             self._conn.close()
@@ -70,6 +76,12 @@ class TcpBridge:
                 ready, _, _ = select.select(watch, [], [], 0.5)
             except (OSError, ValueError):
                 return
+            if self._wake_r in ready:
+                os.read(self._wake_r, 64)
+                if self._drop.is_set():
+                    self._drop.clear()
+                    self._hang_up()
+                    continue
             if self._listener in ready:
                 try:
                     conn, _ = self._listener.accept()

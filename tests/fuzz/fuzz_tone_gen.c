@@ -34,6 +34,38 @@ static size_t next_block(uint32_t *seed)
     return 1 + (*seed >> 16) % 400;
 }
 
+typedef size_t (*render_fn)(void *state, int16_t *amp, size_t max_samples);
+
+static size_t render_tone(void *s, int16_t *amp, size_t n)
+{
+    return cg_tone_gen_process((cg_tone_gen_t *) s, amp, n);
+}
+
+static size_t render_dtmf(void *s, int16_t *amp, size_t n)
+{
+    return cg_dtmf_tx_process((cg_dtmf_tx_t *) s, amp, n);
+}
+
+/* Two generators started alike: one renders MAX_OUT samples in one call, the other in blocks
+ * of lengths drawn from seed; the outputs must be the same, sample for sample. Returns the
+ * number of samples. */
+static size_t check_cut_invariance(render_fn render, void *a, void *b, uint32_t seed)
+{
+    const size_t got = render(a, whole, MAX_OUT);
+    size_t total = 0, step;
+    while (total < MAX_OUT) {
+        size_t want = next_block(&seed);
+        if (want > MAX_OUT - total)
+            want = MAX_OUT - total;
+        if ((step = render(b, cut + total, want)) == 0)
+            break;
+        total += step;
+    }
+    CHECK(total == got, "cut output has %zu samples, whole %zu", total, got);
+    CHECK(memcmp(whole, cut, got * sizeof whole[0]) == 0, "cut output differs");
+    return got;
+}
+
 static void check_tone(const uint8_t *data, size_t size, int law, int repeat, float level)
 {
     cg_tone_segment_t seg[MAX_SEGMENTS];
@@ -53,19 +85,7 @@ static void check_tone(const uint8_t *data, size_t size, int law, int repeat, fl
     if (status != CG_OK)
         return;
     cg_tone_gen_init(&b, &desc, (cg_law_t) law);
-    const size_t got = cg_tone_gen_process(&a, whole, MAX_OUT);
-    size_t total = 0, step;
-    uint32_t seed = data[2];
-    while (total < MAX_OUT) {
-        size_t want = next_block(&seed);
-        if (want > MAX_OUT - total)
-            want = MAX_OUT - total;
-        if ((step = cg_tone_gen_process(&b, cut + total, want)) == 0)
-            break;
-        total += step;
-    }
-    CHECK(total == got, "cut output has %zu samples, whole %zu", total, got);
-    CHECK(memcmp(whole, cut, got * sizeof whole[0]) == 0, "cut output differs");
+    const size_t got = check_cut_invariance(render_tone, &a, &b, data[2]);
     if (!repeat) {
         uint32_t cycle = 0;
         for (uint16_t k = 0; k < n; k++)
@@ -115,19 +135,7 @@ static void check_dtmf(const uint8_t *data, size_t size, int law, float level)
     }
     CHECK(put >= 0 && cg_dtmf_tx_pending(&a) == n, "queued %zu of %zu", cg_dtmf_tx_pending(&a), n);
     CHECK(cg_dtmf_tx_put(&b, digits, n) >= 0, "second generator refused");
-    const size_t got = cg_dtmf_tx_process(&a, whole, MAX_OUT);
-    size_t total = 0, step;
-    uint32_t seed = data[2];
-    while (total < MAX_OUT) {
-        size_t want = next_block(&seed);
-        if (want > MAX_OUT - total)
-            want = MAX_OUT - total;
-        if ((step = cg_dtmf_tx_process(&b, cut + total, want)) == 0)
-            break;
-        total += step;
-    }
-    CHECK(total == got, "cut output has %zu samples, whole %zu", total, got);
-    CHECK(memcmp(whole, cut, got * sizeof whole[0]) == 0, "cut output differs");
+    check_cut_invariance(render_dtmf, &a, &b, data[2]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -9,17 +9,21 @@ import argparse
 import os
 import sys
 
+from . import deploy as deploy_commands
 from . import dsp as dsp_commands
 from . import monitor as monitor_commands
 from . import sim as sim_commands
+from . import site as site_commands
 from . import status as status_commands
 
 # name -> module; add a group by adding a line.
 GROUPS = {
+    "deploy": deploy_commands,
     "dsp": dsp_commands,
     "sim": sim_commands,
     "status": status_commands,
     "monitor": monitor_commands,
+    "site": site_commands,
 }
 
 
@@ -31,7 +35,10 @@ USER_ERRORS = (UsageError, OSError, ValueError, TypeError)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="callgate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="callgate",
+        description="A call center in a box: the DSP core on WAV files, the virtual board, "
+                    "and the tools that talk to boards over their serial link.")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
     parser.add_argument(
         "--port",

@@ -48,6 +48,14 @@ test-firmware: setup
 	MICROPYPATH=firmware:tests/firmware $(BIN)/micropython tests/firmware/mp_runner.py tests/firmware
 	$(BIN)/python -m pytest -q tests/link tests/firmware tests/sim
 
+# Deploys to the virtual board: full, one file, cut off, rollback, refusals, bootstrap
+# (docs/deploy.md); deploy-bench times them against mpremote cp.
+.PHONY: test-deploy deploy-bench
+test-deploy: setup
+	$(BIN)/python -m pytest -q tests/deploy
+deploy-bench: setup
+	$(BIN)/python tools/deploy_bench.py
+
 # A virtual board on this machine; prints its data and REPL ports (docs/virtual-board.md).
 sim: setup
 	$(BIN)/callgate sim

@@ -5,29 +5,120 @@
 # (callgate.hal.boot_escape), the app does not start; whenever the app stops (the host's
 # REPL request, Ctrl-C, a crash), this script ends and the REPL runs, so mpremote can
 # always reach the board.
+#
+# Slots (callgate/update.py): before anything is imported from callgate, boot.json names the
+# deployed slot to run (a folder put first on sys.path, so its package wins over the frozen
+# one). A slot on trial (not yet confirmed by the app) has its boots counted; one that failed
+# to come up _TRIES times in a row is dropped for the previous slot, recorded as "rollback".
+# A crash of a slot on trial restarts the board (to count the next try) instead of stopping
+# in the REPL. This file is the boot path and the updater's anchor: deploys never replace it.
 
 import sys
 
-from callgate import VERSION, hal
+_STATE = "boot.json"
+_SAFE = "safe"
+_TRIES = 3
+
+
+def _save(st):
+    import json
+    import os
+
+    with open(_STATE + ".tmp", "w") as f:
+        f.write(json.dumps(st))
+    os.rename(_STATE + ".tmp", _STATE)
+
+
+def _load():
+    import json
+
+    try:
+        with open(_STATE) as f:
+            st = json.load(f)
+        return st if isinstance(st, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def choose_slot():
+    """The slot folder to boot (None: the frozen firmware), counting a trial boot."""
+    import os
+
+    try:
+        os.stat(_SAFE)
+        return None  # safe mode: the frozen firmware, boot state untouched
+    except OSError:
+        pass
+    if getattr(os, "getenv", None) and os.getenv("CALLGATE_SAFE"):  # the Unix port's safe mode
+        return None
+    st = _load()
+    if st is None or not st.get("active"):
+        return None
+    slot = st["active"]
+    if not st.get("ok"):
+        tries = st.get("tries", 0)
+        if tries >= _TRIES:
+            st["rollback"] = {"from": slot, "to": st.get("previous"), "tries": tries}
+            slot = st["active"] = st.get("previous")
+            st["previous"] = None
+            st["ok"] = True
+            st["tries"] = 0
+            print("callgate: %s failed to come up %d times, back to %s" % (st["rollback"]["from"], tries, slot))
+        else:
+            st["tries"] = tries + 1
+        _save(st)
+    return slot
+
+
+def on_trial():
+    st = _load()
+    return bool(st and st.get("active") and not st.get("ok"))
+
+
+def reset():
+    try:
+        import machine
+
+        machine.reset()
+    except (ImportError, AttributeError):
+        # The Unix port has no reset: end this process, and the virtual board starts it again
+        # as a board restarts (the sim's bridge restarts any firmware that exits).
+        import os
+
+        os.system("kill -TERM $PPID")
+        sys.exit(1)
 
 
 def main():
-    if hal.boot_escape():
-        print("callgate %s: boot escape, app not started" % VERSION)
-        return
-    import asyncio
-
-    from callgate import app
-
-    print("callgate %s: starting" % VERSION)
     try:
-        reason = asyncio.run(app.main())
-    except KeyboardInterrupt:
-        reason = "interrupted"
+        slot = choose_slot()
+    except Exception as e:  # a damaged boot.json must not keep the board from its REPL
+        sys.print_exception(e)
+        slot = None
+    if slot:
+        sys.path.insert(0, slot)
+    reason = "crashed"
+    try:
+        from callgate import VERSION, hal
+
+        if hal.boot_escape():
+            print("callgate %s: boot escape, app not started" % VERSION)
+            return
+        import asyncio
+
+        from callgate import app
+
+        print("callgate %s: starting%s" % (VERSION, " from " + slot if slot else ""))
+        try:
+            reason = asyncio.run(app.main())
+        except KeyboardInterrupt:
+            reason = "interrupted"
     except Exception as e:
         sys.print_exception(e)
         reason = "crashed"
     print("callgate: app stopped (%s), REPL" % reason)
+    if reason == "reset" or (reason == "crashed" and on_trial()):
+        reset()
 
 
 main()

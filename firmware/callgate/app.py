@@ -24,6 +24,9 @@ from . import VERSION, hal
 from .link import messages
 from .link.endpoint import Endpoint
 from .calls import Calls
+from .ivr import load_bundle
+from .files import Files
+from . import update
 from .ports import Ports
 
 _TICK_MS = const(250)
@@ -38,13 +41,18 @@ class App:
         self.id = board_def.get("id", "?")
         self.ports = Ports(board_def["ports"])
         self.calls = Calls(board_def["ports"], board_def.get("calls"))
+        self.calls.use_site(load_bundle())  # site.json in the flash: calls go to the IVR
         self.ep = Endpoint({"fw": VERSION, "board": self.id, "boot": self.boot})
         self.ep.handle(messages.OP_STATUS, self.status)
         self.ep.handle(messages.OP_REPL, self.repl)
+        self.ep.handle(messages.OP_RESET, self.reset)
+        Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
+        update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
         self.stopped = asyncio.Event()
         self.reason = None
         self.error = None
         self._to_repl = False
+        self._to_reset = False
 
     def status(self, value):
         return {
@@ -59,6 +67,10 @@ class App:
 
     def repl(self, value):
         self._to_repl = True  # stop once the reply is on its way
+        return {}
+
+    def reset(self, value):
+        self._to_reset = True  # main.py restarts the board once the reply is on its way
         return {}
 
     async def send(self, frames):
@@ -79,6 +91,8 @@ class App:
             await self.send(self.ep.receive(data))
             if self._to_repl:
                 self.stop("repl")
+            if self._to_reset:
+                self.stop("reset")
 
     async def lines(self):
         while True:
@@ -121,13 +135,16 @@ class App:
             self.stop(name + " failed", e)
 
     async def run(self):
-        await self.emit([(messages.EV_BOOT, {"fw": VERSION, "boot": self.boot})])
+        boot = {"fw": VERSION, "boot": self.boot}
+        boot.update(update.boot_report())  # the slot, and a rollback (update.py)
+        await self.emit([(messages.EV_BOOT, boot)])
         await self.board.tell({"t": "hello", "fw": VERSION, "boot": self.boot})
         tasks = [
             asyncio.create_task(self._guard("link", self.link())),
             asyncio.create_task(self._guard("lines", self.lines())),
             asyncio.create_task(self._guard("clock", self.clock())),
         ]
+        update.confirm()  # up: a newly deployed slot is kept
         await self.stopped.wait()
         for t in tasks:
             t.cancel()

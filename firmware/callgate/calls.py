@@ -21,6 +21,15 @@
 #
 # Configuration: board.json "calls": {"answer_rings", "prompt", "max_digits", "end_digit",
 # "first_digit_ms", "digit_ms", "plan"}; the defaults below otherwise.
+#
+# With a site (use_site(): the compiled site.json in the flash, docs/site.md), an answered call
+# on a port the site describes goes to the IVR (ivr.py) instead of the welcome/digits flow:
+#
+#   answered --> menu             CALL menu {menu}; the IVR plays, waits, retries, falls back
+#   menu --queue or operator--> queued   CALL queued {queue}; the call waits there (queue
+#                                 routing to agents is not written yet: the caller hangs up)
+#   menu --hang-up key, or a play then hang up--> ended by=board, reason=ivr
+#   any of them --the caller hangs up--> ended by=caller, as above
 
 try:
     from micropython import const
@@ -57,6 +66,8 @@ S_PROMPT = "prompt"
 S_COLLECT = "collect"
 S_DIGITS = "digits"
 S_ENDED = "ended"
+S_MENU = "menu"  # with a site: in the IVR
+S_QUEUED = "queued"  # with a site: the IVR put the call in a queue
 
 
 class Call:
@@ -70,6 +81,9 @@ class Call:
         self.digits = ""
         self.deadline = 0
         self.timing = False
+        self.ivr = None  # the port's IVR session, with a site
+        self.answer_rings = 0  # the site's rings before answering (0: the board's setting)
+        self.cid_arm = None  # the site's cid_arm command for this port; False: no caller ID
 
 
 class Calls:
@@ -92,6 +106,40 @@ class Calls:
         self.dialing = {}  # FXS port -> True while its dial tone plays
         self.next_id = 1
         self.total = 0  # calls answered since boot
+        self.ivr = None  # with a site: ivr.Ivr
+        self.clock = None  # with a site: () -> the site's local time tuple, or None
+        self._acts = []  # the IVR's actions, reused
+
+    def use_site(self, bundle, clock=None):
+        """Send answered calls on the site's FXO ports to its IVR (bundle: the compiled
+        site.json, already parsed; None leaves the plain flow). clock() gives the site's
+        local time for business hours; by default the board's clock (time.time(), UTC) and
+        the site's offset."""
+        if not bundle:
+            return
+        from .ivr import Ivr
+
+        self.ivr = Ivr(bundle)
+        for n, c in self.calls.items():
+            if n in self.ivr.sessions:
+                c.ivr = self.ivr.session(n)
+        for p in bundle.get("ports", ()):
+            c = self.calls.get(p.get("n"))
+            if c is not None and p.get("rings"):
+                c.answer_rings = p["rings"]
+            if c is not None and p.get("cid"):
+                if p["cid"] == "none":
+                    c.cid_arm = False
+                else:  # the line card's receiver: standard bell202, v23 or dtmf, and when it opens
+                    c.cid_arm = {"t": "cid_arm", "port": c.port, "standard": p["cid"],
+                                 "start": p.get("cid_start", "ring-end")}
+        if clock is None and self.ivr.week is not None:
+            import time
+
+            def clock():
+                return self.ivr.local_time(int(time.time()))
+
+        self.clock = clock
 
     def status(self):
         return [{"port": c.port, "call": c.id, "state": c.state} for c in self._all]
@@ -130,8 +178,17 @@ class Calls:
                 )
         elif what == "dtmf":
             ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": c.id}))
-            if c.state in (S_PROMPT, S_COLLECT, S_ANSWERED):
+            if c.state == S_MENU:
+                self.ivr.digit(c.ivr, report.get("digit") or "", self._acts)
+                self._ivr_acts(c, now_ms, ports, ev, cmd)
+            elif c.state in (S_PROMPT, S_COLLECT, S_ANSWERED):
                 self._digit(c, report.get("digit") or "", now_ms, ports, ev, cmd)
+        elif c.state == S_MENU and (what == "prompt_done" or (what == "error" and report.get("cmd") == "play")):
+            if what == "prompt_done":
+                self.ivr.prompt_done(c.ivr, report.get("prompt"), report.get("reason"), self._acts)
+            else:  # a prompt the line card could not play: carry on as if it had ended
+                self.ivr.prompt_done(c.ivr, None, "complete", self._acts)
+            self._ivr_acts(c, now_ms, ports, ev, cmd)
         elif what == "prompt_done" or (what == "error" and report.get("cmd") == "play"):
             if c.state == S_PROMPT:
                 self._set(c, S_COLLECT, ev)
@@ -139,7 +196,7 @@ class Calls:
         elif what in ("loop", "reversal", "disconnect"):
             if what == "loop" and report.get("on"):
                 return
-            if c.state in (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS):
+            if c.state in (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS, S_MENU, S_QUEUED):
                 how = report.get("tone") if what == "disconnect" else what
                 self._end(c, "caller", "loop-drop" if what == "loop" else how, ports, ev, cmd)
 
@@ -151,6 +208,9 @@ class Calls:
                 c.timing = False
                 if c.state == S_COLLECT:
                     self._report(c, "timeout", ports, ev, cmd)
+                elif c.state == S_MENU:
+                    self.ivr.timeout(c.ivr, self._acts)
+                    self._ivr_acts(c, now_ms, ports, ev, cmd)
 
     # -- the flow ----------------------------------------------------------------------------
 
@@ -161,19 +221,27 @@ class Calls:
             c.rings = 0
             c.number = c.name = c.digits = ""
             c.timing = False
-            cmd.append({"t": "cid_arm", "port": c.port})
+            if c.cid_arm is None:
+                cmd.append({"t": "cid_arm", "port": c.port})
+            elif c.cid_arm:
+                cmd.append(c.cid_arm)
             c.state = S_RINGING
         if c.state != S_RINGING:
             return
         c.rings += 1
         if c.rings == 1:
             ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_RINGING, "rings": 1}))
-        if c.rings >= self.answer_rings:
+        if c.rings >= (c.answer_rings or self.answer_rings):
             cmd.append({"t": "answer", "port": c.port})
             self.total += 1
             c.state = S_ANSWERED
             ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_ANSWERED, "rings": c.rings}))
             ports.move(c.port, CALL, ev)
+            if c.ivr is not None:
+                c.state = S_MENU
+                self.ivr.start(c.ivr, self.clock() if self.clock else None, self._acts)
+                self._ivr_acts(c, 0, ports, ev, cmd)
+                return
             cmd.append({"t": "play", "port": c.port, "prompt": self.prompt, "barge_in": True})
             c.state = S_PROMPT
             ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_PROMPT, "prompt": self.prompt}))
@@ -194,8 +262,42 @@ class Calls:
         ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_DIGITS, "digits": c.digits, "end": end}))
         self._end(c, "board", "done", ports, ev, cmd)
 
+    def _ivr_acts(self, c, now_ms, ports, ev, cmd):
+        """The IVR's actions (ivr.py) for call c -> line-card commands and CALL events."""
+        acts = self._acts
+        i = 0
+        while i < len(acts):
+            a = acts[i]
+            i += 1
+            t = a[0]
+            if t == "play":
+                cmd.append({"t": "play", "port": c.port, "prompt": a[1], "barge_in": a[2]})
+            elif t == "stop":
+                cmd.append({"t": "stop", "port": c.port})
+            elif t == "wait":
+                if a[1]:
+                    self._timer(c, now_ms, a[1])
+                else:
+                    c.timing = False
+            elif t == "menu":
+                ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_MENU, "menu": a[1]}))
+            elif t == "queue" or t == "operator":
+                c.timing = False
+                c.state = S_QUEUED
+                v = {"port": c.port, "call": c.id, "state": S_QUEUED, "queue": a[1]}
+                if t == "operator":
+                    v["operator"] = True
+                ev.append((messages.EV_CALL, v))
+            elif t == "hangup":
+                del acts[:]
+                self._end(c, "board", "ivr", ports, ev, cmd)
+                return
+        del acts[:]
+
     def _end(self, c, by, reason, ports, ev, cmd):
         cmd.append({"t": "hangup", "port": c.port})
+        if c.ivr is not None:
+            self.ivr.stop(c.ivr)
         c.timing = False
         c.state = S_IDLE
         ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_ENDED, "by": by, "reason": reason}))

@@ -11,6 +11,8 @@
 #   answer, hangup (go off/on hook; hangup also resets the port's audio), play {prompt,
 #   barge_in} (a prompt from the flash's prompts/), tone {plan, name}, stop (prompt and tone),
 #   dtmf {digits}, bridge {a, b}, unbridge, cid_arm, cid_disarm.
+#   With a site (docs/site.md), cid_arm carries {standard: bell202|v23|dtmf, start: ring-end|
+#   reversal|alert}; the virtual board's line card takes the standard and opens at ring end.
 # Line-card reports, {"what": ..., "port": n, ...}: ring {on}, loop {on}, reversal, hook {off},
 #   dtmf {digit}, cid {number, name, status}, prompt_done {prompt, reason}, tone_done,
 #   disconnect {method, tone}, error {cmd, msg}. (host/callgate/sim/lines.py lists them too.)

@@ -53,6 +53,21 @@ OP_PING = const(1)
 OP_STATUS = const(2)
 OP_EVENTS = const(3)
 OP_REPL = const(4)
+# Files and deploy (firmware/callgate/files.py, update.py; host/callgate/link/files.py).
+# Paths are relative to the flash root, "/"-separated, without "..".
+OP_FS_STAT = const(32)  # {"p"} -> {"size", "dir"} | None when missing
+OP_FS_LIST = const(33)  # {"p", "from"} -> {"entries": [[name, size | -1 for a dir]], "more"}
+OP_FS_OPEN = const(34)  # {"p", "size", "fresh"} -> {"size"}: create (and parents), keep what is there
+OP_FS_WRITE = const(35)  # {"p", "o", "d"} -> {"size"}: d belongs at offset o; o <= size
+OP_FS_HASH = const(36)  # {"p", "n"} -> {"sha256", "size"}: of the first n bytes (all if n absent)
+OP_FS_READ = const(37)  # {"p", "o", "n"} -> bytes
+OP_FS_RENAME = const(38)  # {"from", "to"} -> {}
+OP_FS_REMOVE = const(39)  # {"p"} -> {"removed": n}: a file or a whole folder; missing is fine
+OP_FS_COPY = const(40)  # {"from", "to"} -> {"size"}: on the board, no bytes over the link
+OP_FS_DF = const(41)  # None -> {"free", "used", "total"}
+OP_DEPLOY_STATE = const(48)  # None -> {"board", "fw", "active", "previous", "ok", "tries", ...}
+OP_DEPLOY_COMMIT = const(49)  # {"slot"} -> {"verified": n}: checks every file, then switches
+OP_RESET = const(50)  # None -> {} then the board restarts
 
 EV_BOOT = const(1)
 EV_PORT = const(16)
@@ -67,6 +82,9 @@ ERR_UNKNOWN_OP = const(2)
 ERR_VERSION = const(3)
 ERR_TOO_LARGE = const(4)
 ERR_INTERNAL = const(5)
+ERR_NOT_FOUND = const(6)
+ERR_NO_SPACE = const(7)
+ERR_REFUSED = const(8)  # a deploy refused: another board, a bad hash, a version too old
 
 KIND_NAMES = {REQ: "req", RSP: "rsp", ERR: "err", EVT: "evt"}
 OP_NAMES = {
@@ -75,6 +93,19 @@ OP_NAMES = {
     OP_STATUS: "status",
     OP_EVENTS: "events",
     OP_REPL: "repl",
+    OP_FS_STAT: "fs-stat",
+    OP_FS_LIST: "fs-list",
+    OP_FS_OPEN: "fs-open",
+    OP_FS_WRITE: "fs-write",
+    OP_FS_HASH: "fs-hash",
+    OP_FS_READ: "fs-read",
+    OP_FS_RENAME: "fs-rename",
+    OP_FS_REMOVE: "fs-remove",
+    OP_FS_COPY: "fs-copy",
+    OP_FS_DF: "fs-df",
+    OP_DEPLOY_STATE: "deploy-state",
+    OP_DEPLOY_COMMIT: "deploy-commit",
+    OP_RESET: "reset",
 }
 EVENT_NAMES = {
     EV_BOOT: "boot",
@@ -91,6 +122,9 @@ ERROR_NAMES = {
     ERR_VERSION: "protocol version",
     ERR_TOO_LARGE: "too large",
     ERR_INTERNAL: "internal error",
+    ERR_NOT_FOUND: "not found",
+    ERR_NO_SPACE: "no space",
+    ERR_REFUSED: "refused",
 }
 
 

@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 
+from . import bootstrap as bootstrap_commands
 from . import deploy as deploy_commands
 from . import dsp as dsp_commands
 from . import monitor as monitor_commands
@@ -18,6 +19,7 @@ from . import status as status_commands
 
 # name -> module; add a group by adding a line.
 GROUPS = {
+    "bootstrap": bootstrap_commands,
     "deploy": deploy_commands,
     "dsp": dsp_commands,
     "sim": sim_commands,

@@ -1,0 +1,173 @@
+"""A firmware bundle: the files a board's slot holds, and their manifest.
+
+    b = build("virtual-4")                 # firmware/callgate compiled by mpy-cross + board files
+    b.manifest["files"]["callgate/app.mpy"]  # {"sha256": hex, "size": n}
+    b.save(dir); Bundle.load(dir)
+
+The package firmware/callgate is compiled with mpy-cross for the board's architecture
+(board.json "arch", else from its "mcu"), with the same -O level as the board's manifest.py
+freezes it. firmware/main.py is not in a bundle: it is the boot path that chooses a slot
+(docs/deploy.md), put on the board by provisioning or `callgate bootstrap`, never by a
+deploy. The board's board.json and pins.csv travel with the bundle too.
+
+manifest.json: {"format": 1, "board", "version", "min_version", "id", "files": {path:
+{"sha256", "size"}}}. "id" is the first 16 hex digits of the sha256 over the board, the
+version and every file's hash: the slot is named fw/<version>-<id[:8]>.
+"""
+
+import hashlib
+import json
+import pathlib
+import re
+import subprocess
+import tempfile
+
+from ..sim import runtime
+
+FORMAT = 1
+# Native-code architecture per MCU family (mpy-cross -march): only @native/@viper code
+# depends on it; bytecode .mpy runs on any port of the same MicroPython bytecode version.
+ARCH = {"unix": "x64", "esp32s3": "xtensawin", "esp32": "xtensawin", "rp2040": "armv6m", "rp2350": "armv7emsp"}
+BOARD_FILES = ("board.json", "pins.csv")
+OPT = 3  # as the boards' manifest.py freeze the package
+
+
+class BundleError(ValueError):
+    """A bundle that cannot be built or used (printed as one line by the CLI)."""
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def firmware_version(firmware: pathlib.Path) -> str:
+    text = (firmware / "callgate" / "__init__.py").read_text()
+    m = re.search(r'^VERSION\s*=\s*"([^"]+)"', text, re.M)
+    if not m:
+        raise BundleError(f"no VERSION in {firmware}/callgate/__init__.py")
+    return m.group(1)
+
+
+class Bundle:
+    def __init__(self, manifest: dict, files: dict):
+        self.manifest = manifest
+        self.files = files  # path in the slot -> bytes
+
+    @property
+    def board(self) -> str:
+        return self.manifest["board"]
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+    @property
+    def slot(self) -> str:
+        return f"fw/{self.version}-{self.manifest['id'][:8]}"
+
+    def manifest_bytes(self) -> bytes:
+        return json.dumps(self.manifest, sort_keys=True, separators=(",", ":")).encode()
+
+    def size(self) -> int:
+        return sum(len(d) for d in self.files.values()) + len(self.manifest_bytes())
+
+    def verify(self) -> None:
+        """Raise BundleError unless every file matches the manifest, and nothing is extra."""
+        listed = self.manifest.get("files", {})
+        if set(listed) != set(self.files):
+            extra = sorted(set(self.files) ^ set(listed))
+            raise BundleError(f"bundle files and manifest differ: {', '.join(extra)}")
+        for path, entry in listed.items():
+            data = self.files[path]
+            if len(data) != entry["size"] or sha256_hex(data) != entry["sha256"]:
+                raise BundleError(f"bad hash: {path} does not match the bundle's manifest")
+        if self.manifest.get("id") != bundle_id(self.manifest):
+            raise BundleError("bad hash: the manifest's id does not match its contents")
+
+    def save(self, folder) -> pathlib.Path:
+        folder = pathlib.Path(folder)
+        for path, data in self.files.items():
+            out = folder / path
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+        (folder / "manifest.json").write_bytes(self.manifest_bytes())
+        return folder
+
+    @classmethod
+    def load(cls, folder) -> "Bundle":
+        folder = pathlib.Path(folder)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text())
+        except (OSError, ValueError) as e:
+            raise BundleError(f"{folder}: no readable manifest.json ({e})") from e
+        files = {}
+        for p in sorted(folder.rglob("*")):
+            rel = p.relative_to(folder).as_posix()
+            if p.is_file() and rel != "manifest.json":
+                files[rel] = p.read_bytes()
+        return cls(manifest, files)
+
+
+def bundle_id(manifest: dict) -> str:
+    h = hashlib.sha256()
+    h.update(f"{manifest['board']}\n{manifest['version']}\n{manifest.get('min_version')}\n".encode())
+    for path in sorted(manifest["files"]):
+        h.update(f"{path} {manifest['files'][path]['sha256']}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def arch_of(board_def: dict) -> str | None:
+    return board_def.get("arch") or ARCH.get(board_def.get("mcu", ""))
+
+
+def compile_mpy(src: pathlib.Path, name: str, arch: str | None, opt: int = OPT) -> bytes:
+    """mpy-cross src; name is the source name embedded in tracebacks ("callgate/app.py")."""
+    with tempfile.TemporaryDirectory(prefix="callgate-mpy-") as tmp:
+        out = pathlib.Path(tmp) / "out.mpy"
+        cmd = [runtime.mpy_cross(), f"-O{opt}", "-s", name, "-o", str(out)]
+        if arch:
+            cmd.append(f"-march={arch}")
+        r = subprocess.run([*cmd, str(src)], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0 or not out.is_file():
+            raise BundleError(f"mpy-cross {name}: {r.stderr.strip()}")
+        return out.read_bytes()
+
+
+def build(board: str, firmware=None, boards=None, version: str | None = None,
+          min_version: str | None = None, mpy: bool = True, extra: dict | None = None) -> Bundle:
+    """Build the bundle for board from firmware/ (default: the source tree's) and boards/NAME.
+
+    mpy=False ships the .py sources instead of .mpy. extra: more files {slot path: bytes}
+    (tests use it).
+    """
+    firmware = pathlib.Path(firmware) if firmware else runtime.FIRMWARE
+    board_path = (pathlib.Path(boards) / board) if boards else runtime.board_dir(board)
+    try:
+        board_def = json.loads((board_path / "board.json").read_text())
+    except (OSError, ValueError) as e:
+        raise BundleError(f"board {board}: {e}") from e
+    arch = arch_of(board_def)
+    files = {}
+    pkg = firmware / "callgate"
+    for src in sorted(pkg.rglob("*.py")):
+        rel = src.relative_to(firmware).as_posix()
+        if "__pycache__" in rel:
+            continue
+        if mpy:
+            files[rel[:-3] + ".mpy"] = compile_mpy(src, rel, arch)
+        else:
+            files[rel] = src.read_bytes()
+    for name in BOARD_FILES:
+        if (board_path / name).is_file():
+            files[name] = (board_path / name).read_bytes()
+    files.update(extra or {})
+    manifest = {
+        "format": FORMAT,
+        "board": board_def.get("id", board),
+        "version": version or firmware_version(firmware),
+        "min_version": min_version or board_def.get("min_version") or "0.0.0",
+        "arch": arch,
+        "files": {p: {"sha256": sha256_hex(d), "size": len(d)} for p, d in sorted(files.items())},
+    }
+    manifest["id"] = bundle_id(manifest)
+    return Bundle(manifest, files)

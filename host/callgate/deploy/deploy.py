@@ -1,0 +1,228 @@
+"""Deploy a bundle to a board over the link: compare, send what changed, verify, switch.
+
+    with connect(port) as c:
+        result = deploy(c, bundle.build("virtual-4"), out=sys.stderr)
+
+Steps (docs/deploy.md):
+  1. the bundle checks itself (every file against its manifest: a bad hash is refused);
+  2. the board says what it runs (DEPLOY_STATE) and its committed manifest is read; a bundle
+     for another board, older than the board's minimum version, or larger than its free
+     space is refused here, before anything on the board changes;
+  3. the plan: each file of the new slot fw/<version>-<id>/ is already there (a cut-off
+     deploy), the same as in the running slot (copied on the board, nothing sent), or sent;
+     --dry-run stops here and prints it;
+  4. slots other than the running, the previous and the new one are removed; files are sent
+     (resumable, each checked by its sha256 on the board before it is renamed into place);
+  5. COMMIT: the board checks every file of the slot against the manifest and replaces
+     boot.json atomically; the board restarts into the new slot, which is kept once it
+     comes up (or rolled back by the board after 3 failed boots: reported).
+"""
+
+import json
+import sys
+import time
+
+from ..link import LinkError, messages
+from ..link.errors import RemoteError
+from ..link.files import RemoteFiles
+from .bundle import Bundle, BundleError
+
+
+class DeployRefused(BundleError):
+    """The deploy would not be right for this board; nothing was changed."""
+
+
+def version_tuple(v) -> tuple:
+    out = []
+    for part in str(v).split("-")[0].split("+")[0].split("."):
+        try:
+            out.append(int(part))
+        except ValueError:
+            out.append(0)
+    return tuple(out)
+
+
+class Progress:
+    """One line: bytes sent of total, rate, time left; redrawn at most 10 times a second."""
+
+    def __init__(self, total: int, out=None):
+        self.total = total
+        self.done = 0
+        self.out = out
+        self.t0 = time.monotonic()
+        self._shown = 0.0
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self._shown >= 0.1 or self.done >= self.total:
+            self._shown = now
+            self.show()
+
+    def line(self) -> str:
+        dt = max(time.monotonic() - self.t0, 1e-6)
+        rate = self.done / dt
+        left = (self.total - self.done) / rate if rate > 0 else 0.0
+        return f"{self.done / 1000:8.1f} / {self.total / 1000:.1f} kB  {rate / 1000:7.1f} kB/s  {left:5.1f} s left"
+
+    def show(self) -> None:
+        if self.out is not None:
+            self.out.write("\r  " + self.line())
+            self.out.flush()
+
+    def end(self) -> None:
+        if self.out is not None and self.total:
+            self.show()
+            self.out.write("\n")
+
+
+class Plan:
+    def __init__(self, bundle: Bundle, state: dict, current: dict | None):
+        self.bundle = bundle
+        self.state = state
+        self.current = current  # the running slot's manifest, or None (the frozen firmware)
+        self.slot = bundle.slot
+        self.have = []  # already in the new slot (a deploy that was cut off)
+        self.copy = []  # unchanged: copied from the running slot on the board
+        self.send = []  # changed or new: sent over the link
+        self.partial = {}  # path -> bytes of it a cut-off upload left on the board
+        self.up_to_date = state.get("active") == self.slot and state.get("ok")
+
+    def bytes_to_send(self) -> int:
+        return sum(len(self.bundle.files[p]) for p in self.send)
+
+    def bytes_needed(self) -> int:
+        """Flash the new slot still needs (sent or copied files, and the manifest)."""
+        need = sum(len(self.bundle.files[p]) for p in self.send + self.copy) + len(self.bundle.manifest_bytes())
+        return need - sum(self.partial.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "board": self.state.get("board"), "running": self.state.get("fw"), "active": self.state.get("active"),
+            "version": self.bundle.version, "slot": self.slot, "up_to_date": bool(self.up_to_date),
+            "send": self.send, "copy": self.copy, "have": self.have,
+            "bytes_to_send": self.bytes_to_send(),
+        }
+
+
+def check(bundle: Bundle, state: dict, free: int | None = None) -> None:
+    """Raise DeployRefused if the bundle must not go to this board (nothing is changed)."""
+    try:
+        bundle.verify()
+    except BundleError as e:
+        raise DeployRefused(str(e)) from None
+    if bundle.board != state.get("board"):
+        raise DeployRefused(f"bundle for board {bundle.board}, but the board is {state.get('board')}")
+    lowest = state.get("min_version") or "0"
+    if version_tuple(bundle.version) < version_tuple(lowest):
+        raise DeployRefused(f"version {bundle.version} is older than the board's minimum {lowest}")
+    if free is not None:
+        for path, data in bundle.files.items():
+            if len(data) > free:
+                raise DeployRefused(f"{path} ({len(data)} bytes) is larger than the board's free storage ({free} bytes)")
+
+
+def plan(fs: RemoteFiles, bundle: Bundle, state: dict) -> Plan:
+    current = None
+    if state.get("active"):
+        try:
+            current = json.loads(fs.read(state["active"] + "/manifest.json"))
+        except (RemoteError, ValueError):
+            current = None  # a slot without a readable manifest: send everything
+    p = Plan(bundle, state, current)
+    if p.up_to_date:
+        return p
+    running = (current or {}).get("files", {})
+    for path in sorted(bundle.files):
+        entry = bundle.manifest["files"][path]
+        target = f"{p.slot}/{path}"
+        st = fs.stat(target)
+        if st is not None and st["size"] == entry["size"] and fs.sha256(target).hex() == entry["sha256"]:
+            p.have.append(path)
+        elif running.get(path, {}).get("sha256") == entry["sha256"]:
+            p.copy.append(path)
+        else:
+            p.send.append(path)
+            part = fs.stat(target + ".part")
+            if part is not None and 0 < part["size"] <= entry["size"]:
+                p.partial[path] = part["size"]
+    return p
+
+
+def prepare(client, bundle: Bundle):
+    """(RemoteFiles, Plan) after every check; raises DeployRefused, changes nothing."""
+    fs = RemoteFiles(client)
+    try:
+        bundle.verify()
+    except BundleError as e:
+        raise DeployRefused(str(e)) from None
+    state = client.request(messages.OP_DEPLOY_STATE)
+    check(bundle, state)
+    p = plan(fs, bundle, state)
+    if not p.up_to_date:
+        free = fs.df()["free"]
+        check(bundle, state, free)
+        need = p.bytes_needed()
+        if need > free:
+            raise DeployRefused(f"the new slot needs {need} bytes, the board has {free} free")
+    return fs, p
+
+
+def deploy(client, bundle: Bundle, dry_run: bool = False, out=None, restart: bool = True,
+           wait: float = 20.0) -> dict:
+    """Deploy bundle; return a summary dict. out: where the progress line goes (None: quiet)."""
+    t0 = time.monotonic()
+    fs, p = prepare(client, bundle)
+    result = p.as_dict()
+    if dry_run or p.up_to_date:
+        result["dry_run"] = dry_run
+        return result
+    _remove_slots(fs, {p.state.get("active"), p.state.get("previous"), p.slot})
+    progress = Progress(p.bytes_to_send(), out)
+    sent = 0
+    for path in p.copy:
+        fs.copy(f"{p.state['active']}/{path}", f"{p.slot}/{path}")
+    for path in p.send:
+        sent += fs.upload(f"{p.slot}/{path}", bundle.files[path], progress)
+    progress.end()
+    fs.upload(f"{p.slot}/manifest.json", bundle.manifest_bytes())
+    r = client.request(messages.OP_DEPLOY_COMMIT, {"slot": p.slot}, timeout=10.0)
+    result.update(sent=sent, verified=r["verified"], switched=r["switched"],
+                  transfer_s=round(time.monotonic() - t0, 3))
+    if r["switched"]:  # two slots stay: the new one and the one boot.json falls back to
+        now = client.request(messages.OP_DEPLOY_STATE)
+        _remove_slots(fs, {now.get("active"), now.get("previous")})
+    if restart and r["switched"]:
+        result.update(restart_and_wait(client, p.slot, wait))
+    result["total_s"] = round(time.monotonic() - t0, 3)
+    return result
+
+
+def _remove_slots(fs: RemoteFiles, keep: set) -> None:
+    if fs.stat("fw"):
+        for name, _ in fs.listdir("fw"):
+            if f"fw/{name}" not in keep:
+                fs.remove(f"fw/{name}")
+
+
+def restart_and_wait(client, slot: str, wait: float) -> dict:
+    """RESET the board, then wait until the new slot came up (or the board rolled back)."""
+    try:
+        client.request(messages.OP_RESET)
+    except LinkError:
+        pass  # the reply may be lost in the restart: the state below tells
+    deadline = time.monotonic() + wait
+    time.sleep(0.2)
+    while time.monotonic() < deadline:
+        try:
+            st = client.request(messages.OP_DEPLOY_STATE, timeout=0.5, retries=0)
+        except LinkError:
+            time.sleep(0.1)
+            continue
+        if st.get("active") == slot and st.get("ok"):
+            return {"running": st["fw"], "state": "running"}
+        rb = st.get("rollback")
+        if rb and rb.get("from") == slot:
+            return {"running": st["fw"], "state": "rolled back", "rollback": rb}
+        time.sleep(0.1)
+    return {"state": "not confirmed"}

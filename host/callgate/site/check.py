@@ -1,0 +1,328 @@
+"""Load and validate a site file: YAML with lines -> JSON schema -> cross-checks.
+
+`load_site(path)` returns a Site (the data, its folder, the board definition) or raises
+SiteError listing every problem found, each as `FILE:LINE: FIELD: message`, e.g.
+
+    site.yaml:14: ports[2].plan: 'XX' is not one of CN, US, EU
+
+Schema problems are all reported together; the cross-checks (which need well-typed data) run
+only when the schema passes. Nothing but SiteError is raised for a bad site (OSError only
+if the site file itself cannot be read).
+"""
+
+import datetime
+import json
+import os
+import pathlib
+
+import jsonschema
+
+from ..dsp.wav import WavError, read_wav
+from . import schema as S
+from .yamlpos import LoadError, load
+
+MAX_SITE_BYTES = 1 << 20
+
+
+class SiteError(ValueError):
+    """An invalid site; .problems is a list of (file, line, field, message)."""
+
+    def __init__(self, problems):
+        self.problems = sorted(problems, key=lambda p: (p[1], p[2]))
+        super().__init__("\n".join(format_problem(*p) for p in self.problems))
+
+
+def format_problem(file, line, field, msg) -> str:
+    return f"{file}:{line}: {field}: {msg}" if field else f"{file}:{line}: {msg}"
+
+
+def field_name(path) -> str:
+    """("ports", 2, "plan") -> "ports[2].plan"; () -> "" (the whole file)."""
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+class Site:
+    """A valid site: .data (plain data as in the file), .folder, .board (board.json), .law."""
+
+    def __init__(self, path, data, board):
+        self.path = pathlib.Path(path)
+        self.folder = self.path.parent
+        self.data = data
+        self.board = board
+        self.law = data.get("law") or board.get("pcm", {}).get("law", "ulaw")
+
+    def prompt_path(self, name) -> pathlib.Path:
+        return self.folder / self.data["prompts"][name]
+
+
+_VALIDATOR = jsonschema.Draft202012Validator(S.SCHEMA)
+
+
+def _schema_problems(doc, file):
+    out = []
+    for e in _VALIDATOR.iter_errors(doc.data):
+        path = tuple(e.absolute_path)
+        v, inst = e.validator, e.instance
+        schema_path = list(e.absolute_schema_path)
+        if v == "additionalProperties" and isinstance(inst, dict) and isinstance(e.validator_value, bool):
+            known = set(e.schema.get("properties", {}))
+            for key in sorted(set(inst) - known):
+                out.append((file, doc.line_of(path + (key,)), field_name(path + (key,)), "unknown field"))
+            continue
+        if v == "required":
+            missing = [k for k in e.validator_value if isinstance(inst, dict) and k not in inst]
+            for key in missing:
+                out.append((file, doc.line_of(path), field_name(path + (key,)), "missing (required)"))
+            continue
+        if "propertyNames" in schema_path and isinstance(inst, str):
+            path = path + (inst,)  # the error is about the key itself
+        if v == "enum":
+            msg = f"{inst!r} is not one of {', '.join(str(x) for x in e.validator_value)}"
+        elif v == "const":
+            msg = f"{inst!r} is not {e.validator_value!r}"
+        elif v == "pattern":
+            msg = f"{inst!r} is not {S.PATTERN_WORDS.get(e.validator_value, 'of the form ' + e.validator_value)}"
+        elif v == "type":
+            want = e.validator_value
+            want = " or ".join(want) if isinstance(want, list) else want
+            msg = f"{inst!r} is not {'an' if want[0] in 'aeiou' else 'a'} {want}"
+        else:
+            msg = e.message
+        if len(msg) > 200:
+            msg = msg[:197] + "..."
+        out.append((file, doc.line_of(path), field_name(path), msg))
+    return out
+
+
+def _board_def(name, boards_dir):
+    path = pathlib.Path(boards_dir) / name / "board.json"
+    with open(path) as f:
+        return json.load(f)
+
+
+def _minutes(hhmm):
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def referenced_prompts(data):
+    """(path, prompt name) for every prompt the site uses."""
+    out = []
+    ivr = data["ivr"]
+    for mname, menu in ivr["menus"].items():
+        base = ("ivr", "menus", mname)
+        for key in ("prompt", "invalid_prompt", "timeout_prompt"):
+            if key in menu:
+                out.append((base + (key,), menu[key]))
+        for path, act in _menu_actions(mname, menu):
+            if act["action"] == "play":
+                out.append((path + ("prompt",), act["prompt"]))
+    for qname, q in data.get("queues", {}).items():
+        if "hold_prompt" in q:
+            out.append((("queues", qname, "hold_prompt"), q["hold_prompt"]))
+        if q.get("overflow", {}).get("action") == "play":
+            out.append((("queues", qname, "overflow", "prompt"), q["overflow"]["prompt"]))
+    survey = data.get("survey")
+    if survey:
+        for key in ("intro_prompt", "thanks_prompt"):
+            if key in survey:
+                out.append((("survey", key), survey[key]))
+        for i, q in enumerate(survey["questions"]):
+            out.append((("survey", "questions", i, "prompt"), q["prompt"]))
+    rec = data.get("recording")
+    if rec and "announce_prompt" in rec:
+        out.append((("recording", "announce_prompt"), rec["announce_prompt"]))
+    return out
+
+
+def _menu_actions(mname, menu):
+    base = ("ivr", "menus", mname)
+    acts = []
+    if "fallback" in menu:
+        acts.append((base + ("fallback",), menu["fallback"]))
+    for digit, act in menu.get("options", {}).items():
+        acts.append((base + ("options", digit), act))
+    return acts
+
+
+def _cross_problems(doc, file, folder, boards_dir, check_prompts):
+    data = doc.data
+    out = []
+
+    def bad(path, msg):
+        out.append((file, doc.line_of(path), field_name(path), msg))
+
+    board = None
+    try:
+        board = _board_def(data["board"], boards_dir)
+    except OSError:
+        bad(("board",), f"no board {data['board']!r} (no {data['board']}/board.json in {boards_dir})")
+    except ValueError as e:
+        bad(("board",), f"the board definition of {data['board']!r} is not valid JSON: {e}")
+
+    # Ports: on the board, of the right kind, each once; names and extensions unique.
+    board_ports = {}
+    if board is not None:
+        board_ports = {p.get("n"): p for p in board.get("ports", []) if isinstance(p, dict)}
+        law = board.get("pcm", {}).get("law")
+        if "law" in data and law and data["law"] != law:
+            bad(("law",), f"{data['law']!r} but board {data['board']} uses {law}")
+    seen_port, seen_name, seen_ext = {}, {}, {}
+    skills = set()
+    for i, p in enumerate(data["ports"]):
+        n = p["port"]
+        if n in seen_port:
+            bad(("ports", i, "port"), f"port {n} is already described by ports[{seen_port[n]}]")
+        seen_port.setdefault(n, i)
+        if board is not None:
+            if n not in board_ports:
+                have = ", ".join(str(k) for k in sorted(board_ports, key=str))
+                bad(("ports", i, "port"), f"board {data['board']} has no port {n} (it has {have})")
+            elif board_ports[n].get("kind") != p["kind"]:
+                kind = board_ports[n].get("kind")
+                bad(("ports", i, "kind"), f"port {n} of board {data['board']} is {kind}, not {p['kind']}")
+        if "name" in p:
+            if p["name"] in seen_name:
+                bad(("ports", i, "name"), f"name {p['name']!r} is already used by ports[{seen_name[p['name']]}]")
+            seen_name.setdefault(p["name"], i)
+        if p["kind"] == "fxs":
+            ext = p["agent"]["extension"]
+            if ext in seen_ext:
+                bad(("ports", i, "agent", "extension"), f"extension {ext} is already used by ports[{seen_ext[ext]}]")
+            seen_ext.setdefault(ext, i)
+            skills.update(p["agent"].get("skills", []))
+
+    # IVR references.
+    ivr = data["ivr"]
+    menus = ivr["menus"]
+    queues = data.get("queues", {})
+    if ivr["start"] not in menus:
+        bad(("ivr", "start"), f"no menu {ivr['start']!r} in ivr.menus")
+    if "after_hours" in ivr:
+        if ivr["after_hours"] not in menus:
+            bad(("ivr", "after_hours"), f"no menu {ivr['after_hours']!r} in ivr.menus")
+        if "hours" not in data:
+            bad(("ivr", "after_hours"), "an after-hours menu needs business hours (hours)")
+    elif "hours" in data:
+        bad(("hours",), "business hours need an after-hours menu (ivr.after_hours)")
+    if "operator" in ivr and ivr["operator"] not in queues:
+        bad(("ivr", "operator"), f"no queue {ivr['operator']!r} in queues")
+    for i, p in enumerate(data["ports"]):
+        if "menu" in p and p["menu"] not in menus:
+            bad(("ports", i, "menu"), f"no menu {p['menu']!r} in ivr.menus")
+
+    def check_action(path, act):
+        kind = act["action"]
+        if kind == "menu" and act["menu"] not in menus:
+            bad(path + ("menu",), f"no menu {act['menu']!r} in ivr.menus")
+        if kind == "queue" and act["queue"] not in queues:
+            bad(path + ("queue",), f"no queue {act['queue']!r} in queues")
+        if kind == "operator" and "operator" not in ivr:
+            bad(path + ("action",), "operator, but no operator queue (ivr.operator)")
+        for key in ("menu", "queue", "prompt", "then"):
+            if key in act and not (key == kind or (key == "prompt" and kind == "play")
+                                   or (key == "then" and kind == "play")):
+                bad(path + (key,), f"not used by action {kind!r}")
+
+    for mname, menu in menus.items():
+        for path, act in _menu_actions(mname, menu):
+            check_action(path, act)
+    for qname, q in queues.items():
+        if "overflow" in q:
+            check_action(("queues", qname, "overflow"), q["overflow"])
+        for j, skill in enumerate(q.get("skills", [])):
+            if skill not in skills:
+                bad(("queues", qname, "skills", j), f"no agent has skill {skill!r}")
+
+    # Prompts: every one used is listed, every listed file is a WAV we can read.
+    prompts = data["prompts"]
+    for path, name in referenced_prompts(data):
+        if name not in prompts:
+            bad(path, f"no prompt {name!r} in prompts")
+    if check_prompts:
+        for name, rel in prompts.items():
+            p = folder / rel
+            try:
+                wav = read_wav(p)
+            except WavError as e:
+                bad(("prompts", name), f"{rel}: not a WAV file callgate reads ({str(e).split(': ', 1)[-1]})")
+            except OSError as e:
+                bad(("prompts", name), f"{rel}: cannot read it ({e.strerror or e})")
+            else:
+                if wav.frames == 0:
+                    bad(("prompts", name), f"{rel}: no audio (0 frames)")
+
+    # Survey and recording.
+    survey = data.get("survey")
+    if survey:
+        ids = {}
+        for i, q in enumerate(survey["questions"]):
+            if q["id"] in ids:
+                bad(("survey", "questions", i, "id"), f"id {q['id']!r} is already used by questions[{ids[q['id']]}]")
+            ids.setdefault(q["id"], i)
+            if q.get("min", 1) > q.get("max", 5):
+                bad(("survey", "questions", i), f"min {q.get('min', 1)} is above max {q.get('max', 5)}")
+    rec = data.get("recording")
+    if rec and rec["mode"] == "sample" and "sample_percent" not in rec:
+        bad(("recording",), "mode sample needs sample_percent")
+
+    # Business hours: ranges in order, no overlap within a day; closed dates real dates.
+    hours = data.get("hours")
+    if hours:
+        for day, ranges in hours["weekly"].items():
+            spans = []
+            for j, r in enumerate(ranges):
+                a, b = (_minutes(x) for x in r.split("-"))
+                if a >= b:
+                    bad(("hours", "weekly", day, j), f"{r}: the range ends before it starts")
+                    continue
+                for a2, b2, j2 in spans:
+                    if a < b2 and a2 < b:
+                        bad(("hours", "weekly", day, j), f"{r} overlaps {ranges[j2]}")
+                spans.append((a, b, j))
+        for j, d in enumerate(hours.get("closed", [])):
+            try:
+                datetime.date.fromisoformat(d)
+            except ValueError:
+                bad(("hours", "closed", j), f"{d!r} is not a date")
+    return out, board
+
+
+def load_site(path, boards_dir=None, check_prompts=True) -> Site:
+    """Read, validate and cross-check a site file; SiteError lists every problem."""
+    from ..sim import runtime
+
+    boards_dir = pathlib.Path(boards_dir) if boards_dir is not None else runtime.BOARDS
+    file = os.fspath(path)
+    with open(path, "rb") as f:
+        raw = f.read(MAX_SITE_BYTES + 1)
+    if len(raw) > MAX_SITE_BYTES:
+        raise SiteError([(file, 1, "", f"larger than {MAX_SITE_BYTES} bytes")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise SiteError([(file, line, "", "not UTF-8 text")]) from None
+    return check_text(text, file, pathlib.Path(path).parent, boards_dir, check_prompts)
+
+
+def check_text(text, file, folder, boards_dir, check_prompts=True) -> Site:
+    """As load_site, from the text of a site file whose prompts are relative to folder."""
+    try:
+        doc = load(text)
+    except LoadError as e:
+        raise SiteError([(file, e.line, "", e.msg)]) from None
+    if not isinstance(doc.data, dict):
+        raise SiteError([(file, 1, "", "a site file is a mapping (site:, board:, ports: ...)")])
+    problems = _schema_problems(doc, file)
+    if problems:
+        raise SiteError(problems)
+    problems, board = _cross_problems(doc, file, pathlib.Path(folder), boards_dir, check_prompts)
+    if problems:
+        raise SiteError(problems)
+    site = Site(pathlib.Path(folder) / pathlib.Path(file).name, doc.data, board)
+    site.doc = doc
+    return site

@@ -1,0 +1,229 @@
+"""The JSON schema (draft 2020-12) of a site file, `site.yaml`. docs/site.md explains the fields.
+
+The schema checks each value on its own: types, names, enums, ranges. What it cannot express
+(a queue or menu that is referenced exists, digits unique per menu, extensions unique, prompt
+files readable, ports that the board has, business hours in order) is in check.py.
+"""
+
+PLANS = ("CN", "US", "EU")
+LAWS = ("ulaw", "alaw")
+CID_FORMATS = ("bell202", "v23", "dtmf", "none")
+CID_STARTS = ("ring-end", "reversal", "alert")
+DISCONNECTS = ("loop-drop", "reversal", "busy")
+ACTIONS = ("menu", "queue", "play", "repeat", "operator", "hangup")
+AFTER_PLAY = ("menu", "hangup")
+STRATEGIES = ("ring-all", "longest-idle", "round-robin")
+RECORDING = ("none", "all", "sample")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DIGITS = "0123456789*#"
+
+NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"}
+_NAME_MSG = "a name: a lowercase letter, then up to 31 of a-z 0-9 _ -"
+_WAV_PATH = r"^(?!.*\.\./)[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}\.wav$"
+_MS = {"type": "integer", "minimum": 500, "maximum": 60000}
+_RANGE = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+
+_ACTION = {
+    "type": "object",
+    "required": ["action"],
+    "additionalProperties": False,
+    "properties": {
+        "action": {"enum": list(ACTIONS)},
+        "menu": NAME,
+        "queue": NAME,
+        "prompt": NAME,
+        "then": {"enum": list(AFTER_PLAY)},
+    },
+    "allOf": [
+        {"if": {"required": ["action"], "properties": {"action": {"const": "menu"}}}, "then": {"required": ["menu"]}},
+        {"if": {"required": ["action"], "properties": {"action": {"const": "queue"}}}, "then": {"required": ["queue"]}},
+        {"if": {"required": ["action"], "properties": {"action": {"const": "play"}}}, "then": {"required": ["prompt"]}},
+    ],
+}
+
+_FXO = {
+    "type": "object",
+    "required": ["port", "kind"],
+    "additionalProperties": False,
+    "properties": {
+        "port": {"type": "integer", "minimum": 0, "maximum": 63},
+        "kind": {"const": "fxo"},
+        "name": NAME,
+        "plan": {"enum": list(PLANS)},
+        "callerid": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "format": {"enum": list(CID_FORMATS)},
+                "start": {"enum": list(CID_STARTS)},
+            },
+        },
+        "disconnect": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(DISCONNECTS)}},
+        "answer_rings": {"type": "integer", "minimum": 1, "maximum": 10},
+        "menu": NAME,
+    },
+}
+
+_FXS = {
+    "type": "object",
+    "required": ["port", "kind", "agent"],
+    "additionalProperties": False,
+    "properties": {
+        "port": {"type": "integer", "minimum": 0, "maximum": 63},
+        "kind": {"const": "fxs"},
+        "name": NAME,
+        "agent": {
+            "type": "object",
+            "required": ["name", "extension"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 40},
+                "extension": {"type": "string", "pattern": "^[0-9]{2,6}$"},
+                "skills": {"type": "array", "uniqueItems": True, "items": NAME},
+            },
+        },
+    },
+}
+
+_MENU = {
+    "type": "object",
+    "required": ["prompt"],
+    "additionalProperties": False,
+    "properties": {
+        "prompt": NAME,
+        "barge_in": {"type": "boolean"},
+        "timeout_ms": _MS,
+        "retries": {"type": "integer", "minimum": 0, "maximum": 9},
+        "invalid_prompt": NAME,
+        "timeout_prompt": NAME,
+        "fallback": _ACTION,
+        "options": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[0-9*#]$"},
+            "additionalProperties": _ACTION,
+        },
+    },
+}
+
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["site", "board", "ports", "prompts", "ivr"],
+    "additionalProperties": False,
+    "properties": {
+        "site": NAME,
+        "board": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
+        "law": {"enum": list(LAWS)},
+        "ports": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"enum": ["fxo", "fxs"]}},
+                "allOf": [
+                    {"if": {"required": ["kind"], "properties": {"kind": {"const": "fxo"}}}, "then": _FXO},
+                    {"if": {"required": ["kind"], "properties": {"kind": {"const": "fxs"}}}, "then": _FXS},
+                ],
+            },
+        },
+        "prompts": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": NAME,
+            "additionalProperties": {"type": "string", "pattern": _WAV_PATH},
+        },
+        "ivr": {
+            "type": "object",
+            "required": ["start", "menus"],
+            "additionalProperties": False,
+            "properties": {
+                "start": NAME,
+                "after_hours": NAME,
+                "operator": NAME,
+                "menus": {"type": "object", "minProperties": 1, "propertyNames": NAME, "additionalProperties": _MENU},
+            },
+        },
+        "queues": {
+            "type": "object",
+            "propertyNames": NAME,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "skills": {"type": "array", "uniqueItems": True, "items": NAME},
+                    "strategy": {"enum": list(STRATEGIES)},
+                    "hold_prompt": NAME,
+                    "max_wait_s": {"type": "integer", "minimum": 10, "maximum": 3600},
+                    "overflow": _ACTION,
+                },
+            },
+        },
+        "survey": {
+            "type": "object",
+            "required": ["questions"],
+            "additionalProperties": False,
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "intro_prompt": NAME,
+                "thanks_prompt": NAME,
+                "questions": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 9,
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "prompt"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "id": NAME,
+                            "prompt": NAME,
+                            "min": {"type": "integer", "minimum": 0, "maximum": 9},
+                            "max": {"type": "integer", "minimum": 0, "maximum": 9},
+                        },
+                    },
+                },
+            },
+        },
+        "recording": {
+            "type": "object",
+            "required": ["mode"],
+            "additionalProperties": False,
+            "properties": {
+                "mode": {"enum": list(RECORDING)},
+                "sample_percent": {"type": "integer", "minimum": 1, "maximum": 100},
+                "announce_prompt": NAME,
+                "retention_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+            },
+        },
+        "hours": {
+            "type": "object",
+            "required": ["weekly"],
+            "additionalProperties": False,
+            "properties": {
+                "utc_offset": {"type": "string", "pattern": r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$"},
+                "weekly": {
+                    "type": "object",
+                    "propertyNames": {"enum": list(DAYS)},
+                    "additionalProperties": {"type": "array", "items": {"type": "string", "pattern": _RANGE}},
+                },
+                "closed": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                },
+            },
+        },
+    },
+}
+
+# Friendlier words for the schema's patterns, by the pattern.
+PATTERN_WORDS = {
+    NAME["pattern"]: _NAME_MSG,
+    _RANGE: "a time range HH:MM-HH:MM (00:00 to 24:00)",
+    "^[0-9*#]$": "one DTMF key: 0-9, * or #",
+    "^[0-9]{2,6}$": "2 to 6 digits",
+    r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$": "an offset like +08:00 or -05:00",
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date YYYY-MM-DD",
+    _WAV_PATH: "a .wav file inside the site folder (a relative path of A-Z a-z 0-9 _ . / -)",
+}

@@ -1,0 +1,45 @@
+"""The host's compiled demo site drives the firmware's IVR (firmware/callgate/ivr.py): the
+bundle format the host writes is the one the firmware reads."""
+
+import json
+
+from callgate.ivr import Ivr
+from callgate.site import build, load_site
+
+OPEN = (2026, 11, 23, 10, 0, 0, 0)  # Monday 10:00, site time
+CLOSED_DAY = (2026, 12, 25, 10, 0, 0, 4)  # a closed date in the demo
+
+
+def demo_ivr(demo, tmp_path):
+    build(load_site(demo), tmp_path / "flash")
+    return Ivr(json.loads((tmp_path / "flash" / "site.json").read_text()))
+
+
+def test_demo_call_to_sales(demo, tmp_path):
+    ivr = demo_ivr(demo, tmp_path)
+    s = ivr.session(0)
+    out = []
+    ivr.start(s, OPEN, out)
+    ivr.digit(s, "1", out)  # barge-in
+    assert out == [("menu", "main"), ("play", "welcome", True), ("stop",), ("queue", "sales")]
+
+
+def test_demo_trunk2_starts_in_support_and_falls_back_to_its_queue(demo, tmp_path):
+    ivr = demo_ivr(demo, tmp_path)
+    s = ivr.session(1)
+    out = []
+    ivr.start(s, OPEN, out)
+    ivr.prompt_done(s, "support", "complete", out)
+    ivr.digit(s, "5", out)
+    ivr.prompt_done(s, "invalid", "complete", out)
+    ivr.prompt_done(s, "support", "complete", out)
+    ivr.timeout(s, out)
+    assert out[0] == ("menu", "support") and out[-1] == ("queue", "support")
+
+
+def test_demo_after_hours(demo, tmp_path):
+    ivr = demo_ivr(demo, tmp_path)
+    assert ivr.offset_min == 480 and not ivr.is_open(CLOSED_DAY)
+    out = []
+    ivr.start(ivr.session(0), CLOSED_DAY, out)
+    assert out == [("menu", "closed"), ("play", "closed", False)]

@@ -1,0 +1,207 @@
+"""Site files: the demo is valid, and every class of bad site gives its promised message,
+`site.yaml:LINE: FIELD: message`, with the line of the offending value."""
+
+import json
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+from callgate.cli import main as cli
+from callgate.dsp.wav import read_wav, write_wav
+from callgate.site import SiteError, build, load_site
+from callgate.site.yamlpos import load
+
+
+DEMO = pathlib.Path(__file__).resolve().parents[2] / "sites" / "demo"
+
+
+def line_of(text, needle, nth=0):
+    hits = [i + 1 for i, line in enumerate(text.splitlines()) if needle in line]
+    return hits[nth]
+
+
+def edit(path, old, new, count=1):
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, count))
+    return path.read_text()
+
+
+def problems(path):
+    with pytest.raises(SiteError) as e:
+        load_site(path)
+    for file, line, _field, _msg in e.value.problems:
+        assert file == str(path) and 1 <= line <= path.read_bytes().count(b"\n") + 1
+    return [f"{line}: {field}: {msg}" if field else f"{line}: {msg}" for _f, line, field, msg in e.value.problems]
+
+
+def test_the_demo_site_is_valid(demo):
+    site = load_site(demo)
+    assert site.data["site"] == "demo" and site.law == "ulaw"
+    assert [p["port"] for p in site.data["ports"]] == [0, 1, 2, 3]
+    assert set(site.data["ivr"]["menus"]["main"]["options"]) == set("12390*")  # keys as written
+
+
+def test_the_error_names_file_line_and_field(demo):
+    text = edit(demo, "    plan: CN\n", "    plan: XX\n")
+    with pytest.raises(SiteError) as e:
+        load_site(demo)
+    first = str(e.value).splitlines()[0]
+    assert first == f"{demo}:{line_of(text, 'plan: XX')}: ports[0].plan: 'XX' is not one of CN, US, EU"
+
+
+# (what is wrong, old text, new text, needle for the line, expected "FIELD: message")
+BAD = [
+    ("unknown field", "    answer_rings: 2\n", "    answer_ring: 2\n", "answer_ring:",
+     "ports[0].answer_ring: unknown field"),
+    ("missing field", "    agent: {name: Bob, extension: \"202\", skills: [support]}",
+     "    agent: {name: Bob, skills: [support]}", "name: Bob", "ports[3].agent.extension: missing (required)"),
+    ("wrong type", "  - port: 1\n", "  - port: one\n", "port: one", "ports[1].port: 'one' is not an integer"),
+    ("bad name", "    support:\n      prompt: support", "    Support:\n      prompt: support", "Support:",
+     "ivr.menus.Support: 'Support' is not a name: a lowercase letter, then up to 31 of a-z 0-9 _ -"),
+    ("bad digit key", "        9: {action: repeat}", "        10: {action: repeat}", "10:",
+     "ivr.menus.main.options.10: '10' is not one DTMF key: 0-9, * or #"),
+    ("action without its target", "        2: {action: menu, menu: support}", "        2: {action: menu}",
+     "2: {action: menu}", "ivr.menus.main.options.2.menu: missing (required)"),
+    ("bad time range", "    sat: [\"10:00-14:00\"]", "    sat: [\"10:00-25:00\"]", "sat:",
+     "hours.weekly.sat[0]: '10:00-25:00' is not a time range HH:MM-HH:MM (00:00 to 24:00)"),
+    ("unknown menu", "        2: {action: menu, menu: support}", "        2: {action: menu, menu: suport}",
+     "menu: suport", "ivr.menus.main.options.2.menu: no menu 'suport' in ivr.menus"),
+    ("unknown queue", "        1: {action: queue, queue: sales}", "        1: {action: queue, queue: sale}",
+     "queue: sale}", "ivr.menus.main.options.1.queue: no queue 'sale' in queues"),
+    ("unknown start menu", "  start: main", "  start: mian", "start: mian", "ivr.start: no menu 'mian' in ivr.menus"),
+    ("unknown prompt", "      invalid_prompt: invalid\n      timeout_prompt", "      invalid_prompt: oops\n      timeout_prompt",
+     "invalid_prompt: oops", "ivr.menus.main.invalid_prompt: no prompt 'oops' in prompts"),
+    ("duplicate extension", "extension: \"202\"", "extension: \"201\"", "Bob",
+     "ports[3].agent.extension: extension 201 is already used by ports[2]"),
+    ("duplicate port", "  - port: 1\n", "  - port: 0\n", "port: 0#1", "ports[1].port: port 0 is already described by ports[0]"),
+    ("port the board lacks", "  - port: 3\n", "  - port: 7\n", "port: 7",
+     "ports[3].port: board virtual-4 has no port 7 (it has 0, 1, 2, 3)"),
+    ("port of another kind", "  - port: 1\n    kind: fxo", "  - port: 2\n    kind: fxo", "kind: fxo#1",
+     "ports[1].kind: port 2 of board virtual-4 is fxs, not fxo"),
+    ("unknown board", "board: virtual-4", "board: virtual-9", "board:", "board: no board 'virtual-9'"),
+    ("overlapping hours", "    fri: [\"09:00-12:00\", \"13:00-17:00\"]", "    fri: [\"09:00-12:00\", \"11:00-17:00\"]",
+     "fri:", "hours.weekly.fri[1]: 11:00-17:00 overlaps 09:00-12:00"),
+    ("reversed hours", "    sat: [\"10:00-14:00\"]", "    sat: [\"14:00-10:00\"]", "sat:",
+     "hours.weekly.sat[0]: 14:00-10:00: the range ends before it starts"),
+    ("impossible date", "\"2026-12-25\"", "\"2026-02-30\"", "2026-02-30", "hours.closed[0]: '2026-02-30' is not a date"),
+    ("skill no agent has", "  sales: {skills: [sales]", "  sales: {skills: [billing]", "billing",
+     "queues.sales.skills[0]: no agent has skill 'billing'"),
+    ("operator without an operator queue", "  operator: reception\n", "", "fallback: {action: operator}",
+     "ivr.menus.main.fallback.action: operator, but no operator queue (ivr.operator)"),
+    ("after hours without hours", "\nhours:\n", "\nopening:\n", "opening:", "opening: unknown field"),
+    ("sample recording without a share", "  sample_percent: 20\n", "", "recording:",
+     "recording: mode sample needs sample_percent"),
+    ("survey min above max", "min: 1, max: 5", "min: 5, max: 1", "min: 5", "survey.questions[0]: min 5 is above max 1"),
+    ("field of another action", "        9: {action: repeat}", "        9: {action: repeat, queue: sales}", "9: {",
+     "ivr.menus.main.options.9.queue: not used by action 'repeat'"),
+]
+
+
+@pytest.mark.parametrize("what,old,new,needle,expected", BAD, ids=[b[0] for b in BAD])
+def test_bad_site_classes(demo, what, old, new, needle, expected):
+    text = edit(demo, old, new)
+    got = problems(demo)
+    needle, _, nth = needle.partition("#")
+    want = f"{line_of(text, needle, int(nth or 0))}: {expected}"
+    assert any(g.startswith(want) for g in got), (want, got)
+
+
+def test_duplicate_digit_in_a_menu_names_both_lines(demo):
+    text = edit(demo, "        9: {action: repeat}", "        9: {action: repeat}\n        \"9\": {action: hangup}")
+    got = problems(demo)
+    assert got == [f"{line_of(text, chr(34) + '9' + chr(34))}: duplicate key '9' (first on line {line_of(text, '9: {action: repeat}')})"]
+
+
+def test_unquoted_star_is_a_yaml_error_with_its_line(demo):
+    text = edit(demo, '        "*": {action: hangup}', "        *: {action: hangup}")
+    got = problems(demo)
+    assert len(got) == 1 and got[0].startswith(f"{line_of(text, '*: {action')}: not valid YAML")
+
+
+def test_missing_and_unreadable_prompt_files(demo):
+    (demo.parent / "prompts" / "hold.wav").unlink()
+    (demo.parent / "prompts" / "thanks.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    text = demo.read_text()
+    got = problems(demo)
+    assert f"{line_of(text, 'hold: prompts/hold.wav')}: prompts.hold: prompts/hold.wav: cannot read it (No such file or directory)" in got
+    thanks = [g for g in got if g.startswith(f"{line_of(text, 'thanks: prompts/')}: prompts.thanks: prompts/thanks.wav: not a WAV")]
+    assert thanks, got
+
+
+def test_all_schema_problems_come_together_in_line_order(demo):
+    edit(demo, "    plan: CN\n", "    plan: XX\n")
+    edit(demo, "  retention_days: 90", "  retention_days: 0")
+    got = problems(demo)
+    assert len(got) == 2 and got[0].endswith("'XX' is not one of CN, US, EU") and "retention_days" in got[1]
+    assert int(got[0].split(":")[0]) < int(got[1].split(":")[0])
+
+
+def test_not_utf8_empty_and_not_a_mapping(tmp_path):
+    p = tmp_path / "site.yaml"
+    p.write_bytes(b"site: demo\nboard: \xff\xfe\n")
+    assert problems(p) == ["2: not UTF-8 text"]
+    p.write_text("# nothing\n")
+    assert problems(p) == ["1: the file is empty"]
+    p.write_text("- a\n- b\n")
+    assert problems(p) == ["1: a site file is a mapping (site:, board:, ports: ...)"]
+
+
+def test_times_and_keys_stay_as_written():
+    doc = load("a: 08:00\nb: 2026-12-25\n1: x\nc: [1, yes]\n")
+    assert doc.data == {"a": "08:00", "b": "2026-12-25", "1": "x", "c": [1, True]}
+    assert doc.line_of(("c", 1)) == 4 and doc.line_of(("c", 9)) == 4
+
+
+def test_alias_bomb_is_refused():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 7):
+        bomb += f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 10) + "]\n"
+    with pytest.raises(ValueError, match="more than"):
+        load(bomb)
+
+
+def test_build_writes_the_bundle_and_g711_prompts(demo, tmp_path):
+    # a prompt in another rate and two channels is resampled and mixed down
+    t = np.arange(22050) / 22050
+    stereo = (np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 660 * t)], axis=1) * 6000).astype(np.int16)
+    write_wav(demo.parent / "prompts" / "hold.wav", stereo, 22050)
+    out = tmp_path / "out"
+    b = build(load_site(demo), out)
+    on_disk = json.loads((out / "site.json").read_text())
+    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == 1
+    hold = read_wav(out / "prompts" / "hold.wav")
+    assert (hold.sample_rate, hold.channels, hold.encoding) == (8000, 1, "ulaw")
+    assert on_disk["prompts"]["hold"]["ms"] == 1000 and abs(hold.frames - 8000) <= 1
+    main = on_disk["ivr"]["menus"]["main"]
+    assert main["keys"]["1"] == {"do": "queue", "to": "sales"}
+    assert main["keys"]["3"] == {"do": "play", "prompt": "hours", "then": "menu"}
+    assert main["fallback"] == {"do": "operator"} and main["retries"] == 2 and main["barge"] is True
+    assert on_disk["hours"]["offset_min"] == 480 and on_disk["hours"]["week"][0] == [[540, 720], [780, 1080]]
+    assert on_disk["hours"]["week"][6] == []
+    assert [p["menu"] for p in on_disk["ports"] if p["kind"] == "fxo"] == ["main", "support"]
+
+
+def test_cli_check_and_build(demo, tmp_path, capsys):
+    assert cli(["site", "check", str(demo)]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert cli(["site", "build", str(demo), str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "site.json").is_file()
+    edit(demo, "    plan: CN\n", "    plan: XX\n")
+    assert cli(["site", "check", str(demo)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"site\.yaml:\d+: ports\[0\]\.plan: 'XX' is not one of CN, US, EU", err)
+    assert cli(["--json", "site", "check", str(demo)]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False and report["problems"][0]["field"] == "ports[0].plan"
+    assert cli(["site", "build", str(demo), str(tmp_path / "o2")]) == 2
+    assert not (tmp_path / "o2").exists()  # nothing written for an invalid site
+
+
+def test_the_demo_site_in_the_tree_checks_and_builds(tmp_path):
+    """sites/demo as committed, with its espeak-ng prompts (tools/site_prompts.py)."""
+    b = build(load_site(DEMO / "site.yaml"), tmp_path / "flash")
+    assert sorted(b["prompts"]) == sorted(load((DEMO / "prompt-texts.yaml").read_text()).data)
+    assert all(p["ms"] > 500 for p in b["prompts"].values())

@@ -60,6 +60,57 @@ def boot_escape():
     return False
 
 
+# The virtual board's flash: a LittleFS2 image file (docs/virtual-board.md, Flash). A board's
+# frozen _boot.py mounts its flash partition at boot; the sim's stand-in for it
+# (host/callgate/sim/boot/_boot.py) calls mount_flash(), which mounts the image named by
+# $CALLGATE_FLASH at /flash with vfs.VfsLfs2 and makes it the current folder, so boot.json,
+# the fw/ slots, site.json and prompts/ all live in the image. The host formats it with the
+# same geometry (host/callgate/sim/flash.py).
+FLASH_MOUNT = "/flash"
+FLASH_BLOCK = 4096  # an ESP32 flash sector
+
+
+class FileBlockDev:
+    """A block device over a file (MicroPython's extended block-device protocol, with offsets,
+    as VfsLfs2 uses it). Writes are plain write() calls on the file: a process killed in the
+    middle leaves what reached the OS, as a board losing power leaves what reached the flash,
+    and LittleFS (copy-on-write, CRC-checked commits) mounts at its last complete commit."""
+
+    def __init__(self, path, block_size=FLASH_BLOCK):
+        self.f = open(path, "r+b")
+        self.block_size = block_size
+        self.f.seek(0, 2)
+        self.blocks = self.f.tell() // block_size
+
+    def readblocks(self, block, buf, offset=0):
+        self.f.seek(block * self.block_size + offset)
+        self.f.readinto(buf)
+
+    def writeblocks(self, block, buf, offset=None):
+        self.f.seek(block * self.block_size + (offset or 0))
+        self.f.write(buf)
+
+    def ioctl(self, op, arg):
+        if op == 4:  # block count
+            return self.blocks
+        if op == 5:  # block size
+            return self.block_size
+        if op == 3:  # sync
+            self.f.flush()
+        return 0  # init, deinit, erase (a file needs none)
+
+
+def mount_flash(image=None):
+    """Mount the virtual board's flash image at FLASH_MOUNT and chdir into it."""
+    import vfs
+
+    image = image or os.getenv("CALLGATE_FLASH")
+    if not image:
+        raise OSError("no flash image: $CALLGATE_FLASH is not set")
+    vfs.mount(vfs.VfsLfs2(FileBlockDev(image)), FLASH_MOUNT)
+    os.chdir(FLASH_MOUNT)
+
+
 def _pin(name):
     """GPIO number of a pin named by job in the board's pins.csv (frozen as pins.csv)."""
     with open("pins.csv") as f:
@@ -87,6 +138,17 @@ def _unix_connect(path):
     s.connect(struct.pack("H", socket.AF_UNIX) + path.encode() + b"\x00")
     s.setblocking(False)
     return s
+
+
+def _prompt_bytes(name):
+    """prompts/NAME.wav from the flash, or None (the model then reports the error)."""
+    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        return None
+    try:
+        with open("prompts/" + name + ".wav", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 class _VirtualBoard:
@@ -119,7 +181,16 @@ class _VirtualBoard:
                 return msg
 
     async def do(self, cmd):
-        """A line-card command: on the virtual board, a JSON line to the board model."""
+        """A line-card command: on the virtual board, a JSON line to the board model. A play
+        carries the prompt's bytes from the flash (base64 "wav"), as a board's firmware feeds
+        its line cards: the model never reads the flash image itself."""
+        if cmd.get("t") == "play" and "wav" not in cmd:
+            data = _prompt_bytes(cmd.get("prompt"))
+            if data is not None:
+                import binascii
+
+                cmd = dict(cmd)
+                cmd["wav"] = binascii.b2a_base64(data).decode().strip()
         await self.tell(cmd)
 
     async def tell(self, msg):

@@ -29,11 +29,13 @@ def set_version(fw: pathlib.Path, version: str) -> None:
     init.write_text(re.sub(r'(?m)^VERSION = ".*"$', f'VERSION = "{version}"', init.read_text()))
 
 
-def flash_snapshot(flash: pathlib.Path) -> dict:
-    """Every file in the board's flash and its bytes (what a refusal must not change)."""
-    return {str(p.relative_to(flash)): p.read_bytes() for p in sorted(flash.rglob("*")) if p.is_file()}
+def flash_snapshot(fs) -> dict:
+    """Every file in the board's flash image (a sim.flash.FlashImage) and its bytes (what a
+    refusal must not change)."""
+    return fs.files()
 
 
-def boot_state(flash: pathlib.Path):
-    p = flash / "boot.json"
-    return json.loads(p.read_text()) if p.exists() else None
+def boot_state(fs):
+    """boot.json in the board's flash image, or None."""
+    data = fs.read("boot.json")
+    return json.loads(data) if data is not None else None

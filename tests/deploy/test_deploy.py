@@ -43,7 +43,7 @@ def test_full_deploy_then_nothing_then_one_file(board, client, firmware):
     assert r["sent"] == sum(len(d) for d in b1.files.values()) and r["verified"] == len(b1.files)
     assert client.status()["fw"] == "0.2.0"
     assert "starting from " + b1.slot in board.console()
-    st = boot_state(board.flash)
+    st = boot_state(board.fs)
     assert (st["active"], st["ok"], st["previous"]) == (b1.slot, True, None)
 
     again = deploy(client, b1)
@@ -57,12 +57,12 @@ def test_full_deploy_then_nothing_then_one_file(board, client, firmware):
     assert r["sent"] == len(b2.files["callgate/ports.mpy"])
     assert len(r["copy"]) == len(b2.files) - 1
     assert r["state"] == "running"
-    st = boot_state(board.flash)
+    st = boot_state(board.fs)
     assert (st["active"], st["previous"]) == (b2.slot, b1.slot)
     # a third version: the slot before the previous one is removed
     b3 = firmware.build("0.2.1")
     assert deploy(client, b3)["state"] == "running"
-    assert sorted(p.name for p in (board.flash / "fw").iterdir()) == sorted([b2.slot[3:], b3.slot[3:]])
+    assert board.fs.listdir("fw") == sorted([b2.slot[3:], b3.slot[3:]])
 
 
 def test_dry_run_lists_and_changes_nothing(board, client, firmware):
@@ -70,7 +70,7 @@ def test_dry_run_lists_and_changes_nothing(board, client, firmware):
     r = deploy(client, b, dry_run=True)
     assert r["dry_run"] and sorted(r["send"]) == sorted(b.files)
     assert r["bytes_to_send"] == sum(len(d) for d in b.files.values())
-    assert not (board.flash / "fw").exists() and boot_state(board.flash) is None
+    assert not board.fs.exists("fw") and boot_state(board.fs) is None
 
 
 def test_cli_deploy(board, firmware, tmp_path, capsys):

@@ -7,6 +7,7 @@ its BOOT event. A bundle for another board, with a bad hash, older than the boar
 version or larger than its storage is refused before anything on the board changes.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -14,11 +15,13 @@ import sys
 import time
 
 import pytest
+from littlefs import LittleFS
 
 from callgate.cli import main as cli_main
 from callgate.deploy.deploy import DeployRefused, deploy
 from callgate.deploy import bundle
 from callgate.link.client import connect
+from callgate.sim.flash import BLOCK_SIZE, put
 
 from deploy_helpers import boot_state, flash_snapshot
 
@@ -32,12 +35,18 @@ def _start_cli_deploy(board, saved):
     )
 
 
+def _part(b):
+    return b.slot + "/data/blob.bin.part"
+
+
 def _wait_part(board, b, at_least, proc, timeout=15.0):
-    part = board.flash / b.slot / "data" / "blob.bin.part"
+    """Wait until the upload's .part file in the board's flash image holds at_least bytes
+    (read from a copy of the image while the firmware writes it: flash.py)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if part.exists() and part.stat().st_size >= at_least:
-            return part
+        n = board.fs.size(_part(b))
+        if n is not None and n >= at_least:
+            return n
         assert proc.poll() is None, "the deploy ended before it could be cut off"
         time.sleep(0.005)
     raise AssertionError("the upload did not start")
@@ -71,10 +80,9 @@ def test_cut_off_deploy_keeps_old_version_and_resumes(board, firmware, tmp_path,
     finally:
         _kill(proc)
     time.sleep(0.2)  # bytes still on their way to the board
-    assert boot_state(board.flash) is None
-    part = board.flash / b.slot / "data" / "blob.bin.part"
-    held = part.stat().st_size
-    assert 0 < held < BLOB
+    assert boot_state(board.fs) is None
+    held = board.fs.size(_part(b))
+    assert held is not None and 0 < held < BLOB
     with connect(board.data_port, timeout=1.0) as c:
         assert c.status()["fw"] == "0.1.0"  # still the old version
         r = deploy(c, b)
@@ -95,7 +103,7 @@ def test_new_version_that_does_not_come_up_is_rolled_back(board, client, firmwar
     assert r["state"] == "rolled back", r
     assert r["rollback"] == {"from": bad.slot, "to": good.slot, "tries": 3}
     assert client.status()["fw"] == "0.2.0"
-    st = boot_state(board.flash)
+    st = boot_state(board.fs)
     assert (st["active"], st["ok"]) == (good.slot, True)
     assert "failed to come up 3 times" in board.console()
     deadline = time.monotonic() + 3
@@ -106,11 +114,11 @@ def test_new_version_that_does_not_come_up_is_rolled_back(board, client, firmwar
 
 
 def _refused(client, board, b, words):
-    before = flash_snapshot(board.flash)
+    before = flash_snapshot(board.fs)
     with pytest.raises(DeployRefused) as e:
         deploy(client, b)
     assert words in str(e.value)
-    assert flash_snapshot(board.flash) == before  # nothing changed
+    assert flash_snapshot(board.fs) == before  # nothing changed
     return str(e.value)
 
 
@@ -132,11 +140,11 @@ def test_refusals_change_nothing(board, client, firmware, tmp_path, capsys):
     # the CLI: one line, exit code 2
     saved = firmware.build("0.4.0").save(tmp_path / "b")
     (saved / "callgate" / "ports.mpy").write_bytes(b"not what the manifest says")
-    before = flash_snapshot(board.flash)
+    before = flash_snapshot(board.fs)
     client.close()  # one program at a time holds the port
     assert cli_main(["--port", board.data_port, "deploy", "--bundle", str(saved)]) == 2
     assert "bad hash: callgate/ports.mpy" in capsys.readouterr().err
-    assert flash_snapshot(board.flash) == before
+    assert flash_snapshot(board.fs) == before
 
 
 def test_deploy_rides_through_a_firmware_restart(board, firmware):
@@ -157,9 +165,8 @@ def test_deploy_rides_through_a_firmware_restart(board, firmware):
 
         t = threading.Thread(target=run)
         t.start()
-        part = board.flash / b.slot / "data" / "blob.bin.part"
         deadline = time.monotonic() + 10
-        while not (part.exists() and part.stat().st_size > BLOB // 4) and time.monotonic() < deadline:
+        while (board.fs.size(_part(b)) or 0) <= BLOB // 4 and time.monotonic() < deadline:
             time.sleep(0.005)
         board.kill_firmware()
         t.join(30)
@@ -172,16 +179,47 @@ def test_safe_file_boots_frozen_firmware_and_keeps_the_slot(board, firmware):
     with connect(board.data_port, timeout=1.0) as c:
         b = firmware.build("0.2.0")
         assert deploy(c, b)["state"] == "running"
-    state = (board.flash / "boot.json").read_bytes()
-    (board.flash / "safe").write_text("")
-    board.kill_firmware()
+    state = board.fs.read("boot.json")
+    with board.powered_off() as fs:  # safe mode: no hello to wait for
+        put(fs, "safe", "")
     deadline = time.monotonic() + 10
     while "callgate 0.1.0: boot escape" not in board.console() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "callgate 0.1.0: boot escape" in board.console()  # the frozen firmware's, not the slot's
-    assert (board.flash / "boot.json").read_bytes() == state  # no boot counted
-    (board.flash / "safe").unlink()
-    old = board.kill_firmware()
-    assert board.wait_restart(old)
+    assert board.fs.read("boot.json") == state  # no boot counted
+    with board.powered_off() as fs:  # waits for the slot's firmware to say hello
+        fs.remove("safe")
     with connect(board.data_port, timeout=1.0) as c:
         assert c.status()["fw"] == "0.2.0"
+
+
+def test_power_cut_mid_deploy_leaves_a_clean_image_naming_the_running_version(board, firmware, tmp_path):
+    """The board's flash is a LittleFS2 image (docs/virtual-board.md): cut the power (SIGKILL the
+    firmware, and keep it off) in the middle of a deploy's upload, then read the image as the
+    killed firmware left it with littlefs-python: it mounts, boot.json still names the running
+    slot (confirmed), the new version's upload is a partial .part file, and the board boots the
+    running version when the power comes back."""
+    with connect(board.data_port, timeout=1.0) as c:
+        first = firmware.build("0.2.0")
+        assert deploy(c, first)["state"] == "running"
+    b = _blob_bundle(firmware, "0.3.0")
+    proc = _start_cli_deploy(board, b.save(tmp_path / "bundle"))
+    try:
+        _wait_part(board, b, BLOB // 4, proc)
+        with board.powered_off():  # killed mid-upload; off until the end of the block
+            _kill(proc)
+            image = board.flash.read_bytes()  # exactly what the killed process left in the file
+            fs = LittleFS(block_size=BLOCK_SIZE, block_count=len(image) // BLOCK_SIZE, mount=False)
+            fs.context.buffer = bytearray(image)
+            fs.mount()  # mounts cleanly: no format, no repair
+            with fs.open("boot.json", "r") as f:
+                st = json.loads(f.read())
+            assert (st["active"], st["ok"]) == (first.slot, True)
+            assert 0 < fs.stat(_part(b)).size < BLOB
+            assert b.slot.split("/")[-1] in fs.listdir("fw")
+            fs.unmount()
+    finally:
+        _kill(proc)
+    with connect(board.data_port, timeout=1.0) as c:
+        assert c.status()["fw"] == "0.2.0"
+    assert "starting from " + first.slot in board.console()

@@ -16,6 +16,7 @@ from callgate.link import RemoteError, frame, messages
 from callgate.link.client import LinkTimeout, connect
 from callgate.sim import runtime
 from callgate.sim.board import VirtualBoard
+from callgate.sim.flash import FlashImage
 
 CALLGATE = [sys.executable, "-m", "callgate"]
 
@@ -194,8 +195,10 @@ def test_repl_command_and_mpremote():
 
 
 def test_safe_mode_keeps_the_app_off(tmp_path):
-    (tmp_path / "safe").write_text("")
-    with VirtualBoard("virtual-4", flash=tmp_path) as vb:
+    image = FlashImage(tmp_path / "flash.img")  # --flash: a kept image, here with a safe file
+    image.create()
+    image.write("safe", "")
+    with VirtualBoard("virtual-4", flash=image.path) as vb:
         assert vb.safe_mode()
         with pytest.raises(LinkTimeout):
             with connect(vb.data_port, timeout=0.3, retries=1):

@@ -9,6 +9,7 @@ import pytest
 
 from callgate.link.client import connect
 from callgate.sim.board import VirtualBoard
+from callgate.sim.flash import FlashImage
 from callgate.site import build, load_site
 
 
@@ -17,9 +18,12 @@ def site_board(demo, tmp_path):
     text = demo.read_text()
     # the board's clock is the real one: no business hours, so the call meets the main menu
     demo.write_text(text.split("\nhours:")[0].replace("  after_hours: closed\n", ""))
-    flash = tmp_path / "flash"
-    build(load_site(demo), flash)
-    with VirtualBoard("virtual-4", clock=8.0, flash=flash) as vb:
+    built = tmp_path / "site"
+    build(load_site(demo), built)
+    image = FlashImage(tmp_path / "flash.img")  # the board's flash, with the site put in it
+    image.create()
+    image.put_tree(built)
+    with VirtualBoard("virtual-4", clock=8.0, flash=image.path) as vb:
         yield vb
 
 

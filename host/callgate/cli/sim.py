@@ -22,7 +22,7 @@ HELP = "commands: ring PORT [on|off] | hook PORT [off|on] | ports | kill | quit"
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("sim", help="run a virtual board and print its serial ports", description=__doc__)
     p.add_argument("--board", default="virtual-4", help="board definition in boards/ (default virtual-4)")
-    p.add_argument("--flash", metavar="DIR", help="keep the board's flash in DIR (default: a temporary folder)")
+    p.add_argument("--flash", metavar="IMAGE", help="keep the board's flash in IMAGE, a LittleFS2 image file, made if missing (default: a temporary one)")
     p.add_argument("--noise", type=float, default=0.0, metavar="P", help="chance of a bit flip per byte on the data UART")
     p.add_argument(
         "--fault-rate",

@@ -14,13 +14,16 @@ One thread runs frames of FRAME samples (20 ms at 8 kHz). Each frame it
 tests use more). Everything happens on the model's clock, `now` (samples since start), so a
 call runs the same at any speed; only the firmware's own timers run on wall time.
 
-Prompts are files in the board's flash, `prompts/NAME.wav` (any WAV read_wav reads; resampled
-to 8 kHz and encoded in the port's law when first played). `write_default_prompts(flash)`
-synthesises the "welcome" prompt there when the flash has none.
+Prompts are files in the board's flash, `prompts/NAME.wav` (any WAV parse_wav reads; resampled
+to 8 kHz and encoded in the port's law when first played). The firmware reads them from its
+flash image and sends their bytes with the play command (hal.py), as a board's firmware feeds
+its line cards, so the board model never reads the image while the firmware writes it.
+`write_default_prompts(fs)` synthesises the "welcome" prompt into a mounted image when it has
+none.
 """
 
+import base64
 import logging
-import pathlib
 import queue
 import threading
 import time
@@ -31,7 +34,7 @@ from ..dsp import g711
 from ..dsp.cpa import DisconnectSupervisor
 from ..dsp.media import MediaEngine
 from ..dsp.tones import generate_cadence
-from ..dsp.wav import read_wav, resample, write_wav
+from ..dsp.wav import encode_wav, parse_wav, resample
 from .network import Network
 
 FRAME = 160  # samples: 20 ms at 8 kHz
@@ -42,24 +45,26 @@ ENCODE = {"ulaw": g711.ulaw_encode, "alaw": g711.alaw_encode}
 DECODE = {"ulaw": g711.ulaw_decode, "alaw": g711.alaw_decode}
 
 
-def write_default_prompts(flash) -> None:
+def write_default_prompts(fs) -> None:
     """Put a synthesised "welcome" prompt (a three-note chime, then a held tone, 1.6 s) in the
-    flash's prompts/ folder unless one is there."""
-    folder = pathlib.Path(flash) / "prompts"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "welcome.wav"
-    if not path.exists():
-        chime = generate_cadence([(523, 0, 200), (659, 0, 200), (784, 0, 200), (0, 0, 100),
-                                  (659, 784, 900)], 1.6, level_dbm0=-12.0, repeat=False)
-        write_wav(path, chime, RATE, "ulaw")
+    flash's prompts/ folder unless one is there (fs: a mounted image, sim/flash.py)."""
+    from .flash import put
+
+    try:
+        fs.stat("prompts/welcome.wav")
+        return
+    except Exception:  # littlefs-python: FileNotFoundError or LittleFSError
+        pass
+    chime = generate_cadence([(523, 0, 200), (659, 0, 200), (784, 0, 200), (0, 0, 100),
+                              (659, 784, 900)], 1.6, level_dbm0=-12.0, repeat=False)
+    put(fs, "prompts/welcome.wav", encode_wav(chime, RATE, "ulaw"))
 
 
 class AudioPlane:
-    def __init__(self, lines, board_def: dict, flash, clock: float = 1.0, plan: str = "US"):
+    def __init__(self, lines, board_def: dict, clock: float = 1.0, plan: str = "US"):
         if not clock > 0:
             raise ValueError(f"clock must be > 0, not {clock!r}")
         self.lines = lines
-        self.flash = pathlib.Path(flash) if flash else None
         self.clock = float(clock)
         self.plan = board_def.get("plan", plan)
         self.law = board_def.get("pcm", {}).get("law", "ulaw")
@@ -208,7 +213,7 @@ class AudioPlane:
 
     def _cmd_play(self, msg, port) -> None:
         name = msg.get("prompt")
-        self.engine.play(port, self._prompt(name, port), barge_in=bool(msg.get("barge_in", True)))
+        self.engine.play(port, self._prompt(name, msg.get("wav")), barge_in=bool(msg.get("barge_in", True)))
         self._playing[port] = name
 
     def _cmd_tone(self, msg, port) -> None:
@@ -237,20 +242,20 @@ class AudioPlane:
     def _cmd_cid_disarm(self, msg, port) -> None:
         self.engine.cid_disarm(port)
 
-    def _prompt(self, name, port) -> np.ndarray:
+    def _prompt(self, name, b64) -> np.ndarray:
         if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
             raise ValueError(f"bad prompt name {name!r}")
-        codes = self._prompts.get(name)
-        if codes is None:
-            if self.flash is None:
-                raise ValueError("no flash: no prompts")
-            path = self.flash / "prompts" / (name + ".wav")
-            if not path.is_file():
-                raise ValueError(f"no prompt {name!r} (no {path.relative_to(self.flash)} in flash)")
-            wav = read_wav(path)
+        if not isinstance(b64, str):
+            raise ValueError(f"no prompt {name!r} (no prompts/{name}.wav in flash)")
+        raw = base64.b64decode(b64)
+        cached = self._prompts.get(name)
+        if cached is not None and cached[0] == raw:
+            codes = cached[1]
+        else:
+            wav = parse_wav(raw, f"prompts/{name}.wav")
             samples = wav.samples if wav.channels == 1 else wav.samples.mean(axis=1).astype(np.int16)
             if wav.sample_rate != RATE:
                 samples = resample(samples, wav.sample_rate, RATE)
             codes = self.encode(samples)
-            self._prompts[name] = codes
+            self._prompts[name] = (raw, codes)
         return codes

@@ -8,12 +8,15 @@
         vb.control_path   # control.sock: `callgate sim call` (control.py)
 
 What runs:
-  - a flash folder (a fresh temporary one, or `flash=` to keep it): main.py and board.json
-    are copied in, as provisioning would put them on a board;
+  - a flash image (flash.py: a LittleFS2 image file, a fresh temporary one, or `flash=` to keep
+    it, made if missing): main.py, board.json and the default prompt are written into it, as
+    provisioning would put them on a board; `fs` reads it, `powered_off()` edits it;
   - the board model (model.py), serving the firmware's hal on two UNIX sockets and bridging
     the data UART to the data pty;
-  - `micropython -i main.py` in the flash folder, with MICROPYPATH=firmware/ (the sources the
-    board would have frozen) and $CALLGATE_SIM naming the socket folder. Its terminal is the
+  - `micropython -i boot/_boot.py` (the stand-in for a board's frozen _boot.py: it mounts the
+    image with VfsLfs2 at /flash, chdirs there and runs the image's main.py), with
+    MICROPYPATH=firmware/ (the sources the board would have frozen), $CALLGATE_FLASH naming the
+    image and $CALLGATE_SIM the socket folder. Its terminal is the
     slave of a pty with ISIG on, so a 0x03 from mpremote interrupts it as on hardware and
     main.py's end leaves it in the REPL. A bridge thread copies that pty to the REPL pty that
     tools open (nobody can open the firmware's own terminal a second time). When the process
@@ -31,6 +34,7 @@ close() (or leaving the with block, or the interpreter exiting) stops everything
 """
 
 import atexit
+import contextlib
 import fcntl
 import json
 import os
@@ -47,8 +51,12 @@ import time
 from . import runtime
 from .faults import Faults
 from .audio import write_default_prompts
+from .flash import FlashImage, put
 from .model import BoardModel
 from .ptys import Pty
+
+
+BOOT = pathlib.Path(__file__).parent / "boot" / "_boot.py"
 
 
 class FirmwareError(RuntimeError):
@@ -73,7 +81,9 @@ class VirtualBoard:
             raise ValueError(f"{board} is a hardware board (mcu {self.board_def.get('mcu')}); the sim runs boards with mcu unix")
         self._tmp = tempfile.mkdtemp(prefix="callgate-sim-")
         self.sock_dir = self._tmp
-        self.flash = pathlib.Path(flash) if flash else pathlib.Path(self._tmp) / "flash"
+        self.flash = pathlib.Path(flash) if flash else pathlib.Path(self._tmp) / "flash.img"
+        self.fs = FlashImage(self.flash, self.board_def.get("storage", {}).get("bytes", 1 << 20))
+        self._held = threading.Event()  # powered_off(): the bridge does not restart the firmware
         self.noise = noise
         self.seed = seed
         self.clock = clock  # the board model's audio clock: times real time
@@ -138,15 +148,16 @@ class VirtualBoard:
     def start(self, timeout: float = 10.0) -> "VirtualBoard":
         atexit.register(self.close)
         try:
-            self.flash.mkdir(parents=True, exist_ok=True)
-            shutil.copy(runtime.FIRMWARE / "main.py", self.flash / "main.py")
-            shutil.copy(self.board_path / "board.json", self.flash / "board.json")
-            write_default_prompts(self.flash)
+            self.fs.create()
+            with self.fs.edit() as fs:
+                put(fs, "main.py", (runtime.FIRMWARE / "main.py").read_bytes())
+                put(fs, "board.json", (self.board_path / "board.json").read_bytes())
+                write_default_prompts(fs)
             self.data = Pty()
             self.repl = Pty()
             self._term = Pty(isig=True)
             self.model = BoardModel(self.board_def, self.sock_dir, self.data.master, self.noise, self.seed,
-                                    flash=self.flash, clock=self.clock)
+                                    clock=self.clock)
             if self.fault_rate:
                 seed = self.seed
                 self.model.faults = {
@@ -170,16 +181,43 @@ class VirtualBoard:
 
     def safe_mode(self) -> bool:
         """The firmware will not start its app (docs/virtual-board.md, boot escape)."""
-        return (self.flash / "safe").exists() or bool(os.environ.get("CALLGATE_SAFE"))
+        return self.fs.exists("safe") or bool(os.environ.get("CALLGATE_SAFE"))
+
+    @contextlib.contextmanager
+    def powered_off(self, timeout: float = 10.0, wait: bool = True):
+        """The board off, its flash image mounted on the host and yielded (a LittleFS from
+        flash.py: write with flash.put(fs, name, data), fs.remove...), saved, and the board
+        powered on again at the end; waits for the new firmware's hello (wait, and not in safe
+        mode)."""
+        self._held.set()
+        try:
+            while True:
+                p = self.proc
+                old = self.kill_firmware()
+                p.wait(timeout=5)
+                time.sleep(0.1)  # a restart the bridge had already begun
+                if self.proc is p:
+                    break
+            with self.fs.edit() as fs:
+                yield fs
+        finally:
+            self._held.clear()
+        deadline = time.monotonic() + timeout
+        while self.proc.pid == old and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if wait and not self.safe_mode() and not self.wait_restart(old, max(0.1, deadline - time.monotonic())):
+            raise FirmwareError(f"firmware did not start again:\n{self.console()}")
 
     def _spawn(self, run_main: bool = True) -> None:
         env = dict(os.environ)
         env["MICROPYPATH"] = f"{runtime.FIRMWARE}:.frozen"
         env["CALLGATE_SIM"] = self.sock_dir
+        env["CALLGATE_FLASH"] = str(self.flash.resolve())
+        env["CALLGATE_RUN_MAIN"] = "1" if run_main else "0"
         slave = self._term.slave
         self.proc = subprocess.Popen(
-            [runtime.micropython(), "-i", "main.py"] if run_main else [runtime.micropython()],
-            cwd=self.flash,
+            [runtime.micropython(), "-i", str(BOOT)],
+            cwd=self.sock_dir,
             env=env,
             stdin=slave,
             stdout=slave,
@@ -206,7 +244,8 @@ class VirtualBoard:
                 data = _read(repl)
                 if data:
                     _write(term, data)
-            if self.proc is not None and self.proc.poll() is not None and not self._stop.is_set():
+            if (self.proc is not None and self.proc.poll() is not None and not self._stop.is_set()
+                    and not self._held.is_set()):
                 time.sleep(0.05)
                 data = _read(term)  # whatever it printed last
                 if data:

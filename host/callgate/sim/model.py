@@ -39,12 +39,12 @@ from .lines import Lines
 
 class BoardModel:
     def __init__(self, board_def: dict, sock_dir: str, uart_master_fd: int, noise: float = 0.0, seed=None,
-                 flash=None, clock: float = 1.0):
+                 clock: float = 1.0):
         self.board_def = board_def
         self.sock_dir = sock_dir
         self.lines = Lines(board_def["ports"])
         self.lines.subscribe(self._outbox_put)
-        self.audio = AudioPlane(self.lines, board_def, flash, clock)
+        self.audio = AudioPlane(self.lines, board_def, clock)
         self.network = self.audio.network
         self.control_path = os.path.join(sock_dir, "control.sock")
         self._control = {}  # control connection -> bytes received not yet a line
@@ -260,6 +260,11 @@ class BoardModel:
                 speech = load_speech(msg["speech"]) if msg.get("speech") else None
                 keys = ("digit_delay_ms", "hangup", "hangup_after_ms", "max_rings", "cid", "ring_on_ms", "ring_off_ms")
                 spec = {k: msg[k] for k in keys if msg.get(k) is not None}
+                for k in ("digit_audio", "cid_audio"):  # WAV files the test rig sends (network.Call)
+                    if msg.get(k):
+                        spec[k] = load_speech(msg[k])
+                if msg.get("cid_delay_ms") is not None:
+                    spec["cid_delay_ms"] = int(msg["cid_delay_ms"])
                 call = self.network.place_call(
                     int(msg.get("port", 0)), number=str(msg.get("from", "")), name=str(msg.get("name", "")),
                     digits=str(msg.get("digits", "")), speech=speech, **spec)

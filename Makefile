@@ -84,5 +84,13 @@ fuzz: setup
 	@tools/need-deb clang:clang libclang-rt-14-dev
 	@tools/fuzz.sh $(FUZZ_SECONDS)
 
+# The test rig (docs/rig.md): plans/full.yaml against a virtual board started for the run, or
+# RIG_PORT=P for a board whose lines a far end drives; results in build/rig (report.html,
+# junit.xml, WAVs of failing cases). `make test` runs plans/short.yaml (tests/rig).
+.PHONY: rig
+RIG_PLAN ?= plans/full.yaml
+rig: setup
+	$(BIN)/callgate $(if $(RIG_PORT),--port $(RIG_PORT)) rig run $(RIG_PLAN) --out $(BUILD)/rig
+
 clean:
 	rm -rf $(BUILD) host/callgate/_dsp*.so host/callgate/_dsp.c host/callgate/_dsp.stamp

@@ -13,6 +13,7 @@ from . import bootstrap as bootstrap_commands
 from . import deploy as deploy_commands
 from . import dsp as dsp_commands
 from . import monitor as monitor_commands
+from . import rig as rig_commands
 from . import sim as sim_commands
 from . import site as site_commands
 from . import status as status_commands
@@ -26,6 +27,7 @@ GROUPS = {
     "status": status_commands,
     "monitor": monitor_commands,
     "site": site_commands,
+    "rig": rig_commands,
 }
 
 

@@ -68,7 +68,8 @@ class Call:
 
     def __init__(self, port, number="", name="", digits="", speech=None, *, ring_on_ms=2000,
                  ring_off_ms=4000, cid=True, cid_delay_ms=600, max_rings=6, digit_delay_ms=None,
-                 hangup=None, hangup_after_ms=None, max_call_ms=60000):
+                 hangup=None, hangup_after_ms=None, max_call_ms=60000, digit_audio=None,
+                 cid_audio=None):
         if hangup is not None and hangup not in HANGUP_MODES:
             raise ValueError(f"hangup must be one of {', '.join(HANGUP_MODES)}, not {hangup!r}")
         generate_dtmf(digits)  # ValueError for a non-digit, before anything starts
@@ -81,6 +82,10 @@ class Call:
         self.hangup = hangup or "loop-drop"
         self.hangup_after_ms = hangup_after_ms  # None: wait for the board to hang up
         self.max_call_ms = max_call_ms
+        # The test rig (host/callgate/rig) sends its own audio: int16 at 8 kHz keyed instead of
+        # generate_dtmf(digits), and sent instead of the MDMF caller ID. None: generated here.
+        self.digit_audio = None if digit_audio is None else np.asarray(digit_audio, np.int16)
+        self.cid_audio = None if cid_audio is None else np.asarray(cid_audio, np.int16)
         self.progress = []
         self.done = threading.Event()
         self.listeners = []  # fn(progress item), called on the audio thread
@@ -279,16 +284,24 @@ class Network:
                     call.cid_at = now + call.cid_delay_ms * 8
             if call.cid_at is not None and now >= call.cid_at:
                 call.cid_at = None
-                cid = CallerId("mdmf", number=call.number, name=call.name,
-                               date=_date_now())
-                call.rx.put(generate(cid, "bell202", law=self.plane.law))
+                if call.cid_audio is not None:
+                    call.rx.put(call.cid_audio)
+                else:
+                    cid = CallerId("mdmf", number=call.number, name=call.name,
+                                   date=_date_now())
+                    call.rx.put(generate(cid, "bell202", law=self.plane.law))
                 call.note(now, "caller-id", number=call.number, name=call.name)
         elif call.state == "connected":
             if call.keyed_at is None and call.heard_any and call.quiet >= 2400 and not call.rx.busy:
                 call.keyed_at = now  # the prompt has ended: 300 ms of quiet after sound
             if call.keyed_at is not None and now >= call.keyed_at and not call.keyed:
                 call.keyed = True
-                if call.digits:
+                if call.digit_audio is not None:
+                    call.rx.put(call.digit_audio)
+                    call.note(now, "digits", digits=call.digits)
+                    if call.hangup_after_ms is not None:
+                        call.hangup_at = now + call.hangup_after_ms * 8
+                elif call.digits:
                     call.rx.put(generate_dtmf(call.digits, -8.0, 0.0, 80, 80, self.plane.law))
                     call.note(now, "digits", digits=call.digits)
                     if call.hangup_after_ms is not None:

@@ -1,0 +1,91 @@
+"""The far end: whatever sits on the other side of the DUT's FXO lines (labgrid's Protocol and
+Driver). It rings a line, sends caller ID and keys digits as audio, and hangs up in a given way;
+it reports what it did as progress items {"what", "at" (line seconds since the call began)}.
+
+Implementations:
+  SimLineFarEnd  the virtual board's simulated central office (sim/network.py) through its
+                 board model's control socket: works for a `callgate sim` started elsewhere
+                 and for the virtual board the rig starts itself.
+A second callgate board as the far end (its FXS ports feeding the DUT's FXO ports) is
+described in docs/rig.md; it has no driver until there is hardware to run it against.
+"""
+
+import abc
+import os
+import tempfile
+
+import numpy as np
+
+from ..dsp.wav import write_wav
+from ..sim.control import Control
+from .resources import SimLine
+
+
+class FarEndCall:
+    """What the far end did during one call: progress items and its summary."""
+
+    def __init__(self, port, progress, summary, sent):
+        self.port = port
+        self.progress = progress  # [{"what", "at", ...}]
+        self.summary = summary  # answered, rings, heard_ms, digits_sent, ended_by
+        self.sent = sent  # int16 audio the far end sent besides ringing (caller ID, digits)
+
+    def at(self, what, **match):
+        """Line time (s) of the first progress item `what` (with fields `match`), or None."""
+        for item in self.progress:
+            if item.get("what") == what and all(item.get(k) == v for k, v in match.items()):
+                return item.get("at")
+        return None
+
+
+class FarEnd(abc.ABC):
+    """Drives one inbound call on a DUT FXO port, blocking until the far end has released."""
+
+    features = frozenset()  # e.g. {"cid-start:ring-end", "hangup:busy"}; cases may require some
+
+    @abc.abstractmethod
+    def call(self, port, *, number="", name="", digits="", digit_audio=None, cid_audio=None,
+             cid=True, cid_delay_ms=None, digit_delay_ms=None, hangup=None, hangup_after_ms=None,
+             timeout=120.0) -> FarEndCall:
+        """digit_audio / cid_audio: int16 at 8 kHz sent instead of the far end's own."""
+
+    def close(self) -> None:
+        pass
+
+
+class SimLineFarEnd(FarEnd):
+    """The virtual board's line simulator (sim/network.py) over its control socket."""
+
+    features = frozenset({"cid-start:ring-end", "hangup:loop-drop", "hangup:reversal", "hangup:busy"})
+
+    def __init__(self, line: SimLine):
+        self.line = line
+        self._tmp = tempfile.mkdtemp(prefix="callgate-rig-")
+
+    def call(self, port, *, number="", name="", digits="", digit_audio=None, cid_audio=None,
+             cid=True, cid_delay_ms=None, digit_delay_ms=None, hangup=None, hangup_after_ms=None,
+             timeout=120.0) -> FarEndCall:
+        options = {"cid": bool(cid), "cid_delay_ms": cid_delay_ms, "digit_delay_ms": digit_delay_ms,
+                   "hangup": hangup, "hangup_after_ms": hangup_after_ms}
+        sent = []
+        for key, audio in (("cid_audio", cid_audio), ("digit_audio", digit_audio)):
+            if audio is not None:
+                path = os.path.join(self._tmp, f"{key}.wav")
+                write_wav(path, np.asarray(audio, np.int16), 8000, "pcm16")
+                options[key] = path
+                sent.append(np.asarray(audio, np.int16))
+        progress, summary = [], {}
+        with Control(self.line.control, timeout=timeout) as ctl:
+            for item in ctl.call(port, number, name, digits, None, **options):
+                if item.get("t") == "progress":
+                    progress.append({k: v for k, v in item.items() if k != "t"})
+                elif item.get("t") == "done":
+                    summary = item
+        gap = np.zeros(800, np.int16)
+        audio = np.concatenate([x for a in sent for x in (a, gap)]) if sent else np.zeros(0, np.int16)
+        return FarEndCall(port, progress, summary, audio)
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self._tmp, ignore_errors=True)

@@ -683,6 +683,23 @@ static int on_tick(cg_cpa_t *s, cg_event_t *out)
     return 0;
 }
 
+/* Feeds the tone detector from amp[*i] up to the end of its current tick (or of amp), advances
+ * *i, and returns its events in inner (room for one tick's worth); *ticked says whether a
+ * tick ended. The analyser and the supervisor both step the detector this way, so each can
+ * act after every tick. */
+static int feed_one_tick(cg_cpa_tone_t *det, const int16_t *amp, size_t n, size_t *i,
+                         cg_event_t *inner, size_t cap, int *ticked)
+{
+    size_t take = TICK - det->fill;
+    if (take > n - *i)
+        take = n - *i;
+    const uint64_t ticks = det->tick;
+    const int count = cg_cpa_tone_process(det, amp + *i, take, inner, cap);
+    *i += take;
+    *ticked = det->tick != ticks && det->tick >= 2;
+    return count;
+}
+
 int cg_cpa_process(cg_cpa_t *s, const int16_t *amp, size_t n, cg_event_t *ev, size_t max_ev)
 {
     cg_event_t inner[CG_CPA_TONE_MAX_EVENTS(TICK)];
@@ -690,16 +707,12 @@ int cg_cpa_process(cg_cpa_t *s, const int16_t *amp, size_t n, cg_event_t *ev, si
         return CG_E_SPACE;
     size_t i = 0;
     while (i < n && !s->done) {
-        size_t take = TICK - s->det.fill;
-        if (take > n - i)
-            take = n - i;
-        const uint64_t ticks = s->det.tick;
-        const int count = cg_cpa_tone_process(&s->det, amp + i, take, inner,
-                                              sizeof inner / sizeof inner[0]);
-        i += take;
+        int ticked;
+        const int count = feed_one_tick(&s->det, amp, n, &i, inner,
+                                        sizeof inner / sizeof inner[0], &ticked);
         for (int k = 0; k < count && !s->done; k++)
             on_event(s, &inner[k], ev);
-        if (!s->done && s->det.tick != ticks && s->det.tick >= 2)
+        if (!s->done && ticked)
             on_tick(s, ev);
         if (s->done)
             return 1;
@@ -822,14 +835,11 @@ int cg_disc_process(cg_disc_t *s, const int16_t *amp, size_t n, cg_event_t *ev, 
         return CG_E_SPACE;
     size_t i = 0;
     while (i < n && !s->fired) {
-        size_t take = TICK - s->det.fill;
-        if (take > n - i)
-            take = n - i;
-        const uint64_t ticks = s->det.tick;
-        const int count = cg_cpa_tone_process(&s->det, amp + i, take, inner,
-                                              sizeof inner / sizeof inner[0]);
-        i += take;
-        s->fed += take;
+        int ticked;
+        const size_t before = i;
+        const int count = feed_one_tick(&s->det, amp, n, &i, inner,
+                                        sizeof inner / sizeof inner[0], &ticked);
+        s->fed += i - before;
         if ((s->methods & CG_DISC_LOOP_DROP) && s->loop_dropped &&
             s->fed >= s->drop_at + s->loop_drop_samples)
             return fire(s, ev, CG_DISC_LOOP_DROP, s->drop_at, s->drop_at + s->loop_drop_samples,
@@ -842,7 +852,7 @@ int cg_disc_process(cg_disc_t *s, const int16_t *amp, size_t n, cg_event_t *ev, 
                             e->level_dbm0);
         }
         const cg_cpa_run_t *act = &s->det.act;
-        if ((s->methods & CG_DISC_SILENCE) && s->det.tick != ticks && s->det.tick >= 2 &&
+        if ((s->methods & CG_DISC_SILENCE) && ticked &&
             act->cls == CG_CPA_SILENCE && s->det.now >= act->start + s->silence_samples)
             return fire(s, ev, CG_DISC_SILENCE, act->start, s->det.now, -1, 0.0f);
     }

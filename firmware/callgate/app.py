@@ -110,12 +110,15 @@ class App:
             await self.emit(events)
 
     async def clock(self):
+        events, cmds = [], []  # reused every tick: an idle board allocates nothing here
         while True:
             await asyncio.sleep_ms(_TICK_MS)
             now = time.ticks_ms()
-            events = self.ports.tick(now)
-            cmds = []
-            events = list(events) if events else []
+            events.clear()
+            cmds.clear()
+            changed = self.ports.tick(now)
+            if changed:
+                events.extend(changed)
             self.calls.tick(now, self.ports, events, cmds)
             if events or cmds:
                 await self.act(events, cmds)

@@ -3,7 +3,11 @@
 #   link   bytes from the data UART -> Endpoint -> reply frames back
 #   lines  line-card reports (hal) -> Ports and Calls -> numbered events to the host, and
 #          Calls' commands back to the line cards (hal: answer, play, hangup...)
-#   clock  time-driven changes (ringing that stopped, digit timeouts)
+#   clock  time-driven changes (ringing that stopped, digit timeouts, queue waits, wrap-up)
+#
+# With a site (site.json in the flash) calls go through the IVR, queues and agents; each call's
+# record is written to cdr/ (cdr.py) and recordings to rec/ (recorder.py). All times are the
+# line cards' clock (hal: the virtual board's may run faster than real time).
 #
 # main() returns why it stopped ("repl" when the host asked for the REPL); any task that
 # fails stops the others and its exception propagates to main.py, which drops to the REPL.
@@ -24,7 +28,10 @@ from . import VERSION, hal
 from .link import messages
 from .link.endpoint import Endpoint
 from .calls import Calls
+from .cdr import CdrLog
 from .ivr import load_bundle
+from .recorder import Recorder
+from .link.errors import RemoteError
 from .files import Files
 from . import update
 from .ports import Ports
@@ -39,13 +46,18 @@ class App:
         self.t0 = time.ticks_ms()
         self.boot = int.from_bytes(os.urandom(4), "big")
         self.id = board_def.get("id", "?")
+        self.board_def = board_def
         self.ports = Ports(board_def["ports"])
-        self.calls = Calls(board_def["ports"], board_def.get("calls"))
-        self.calls.use_site(load_bundle())  # site.json in the flash: calls go to the IVR
+        self.cdr = CdrLog()
+        self._done = []  # events of records written since the last act()
+        self.site = None
+        self._next_site = None  # a reloaded site waiting for the calls to end
+        self.use_site(load_bundle())  # site.json in the flash: calls go to the IVR
         self.ep = Endpoint({"fw": VERSION, "board": self.id, "boot": self.boot})
         self.ep.handle(messages.OP_STATUS, self.status)
         self.ep.handle(messages.OP_REPL, self.repl)
         self.ep.handle(messages.OP_RESET, self.reset)
+        self.ep.handle(messages.OP_SITE_RELOAD, self.site_reload)
         Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
         update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
         self.stopped = asyncio.Event()
@@ -54,13 +66,49 @@ class App:
         self._to_repl = False
         self._to_reset = False
 
+    def use_site(self, bundle):
+        """Start the call flow afresh with a site bundle (None: the plain flow)."""
+        b = self.board
+        self.calls = Calls(self.board_def["ports"], self.board_def.get("calls"), sink=self.record,
+                           epoch=b.epoch_ms, boot=self.boot)
+        self.calls.use_site(bundle, self.local_time if bundle and bundle.get("hours") else None)
+        law = (bundle or {}).get("law") or self.board_def.get("pcm", {}).get("law", "ulaw")
+        days = ((bundle or {}).get("recording") or {}).get("days", 90)
+        self.recorder = Recorder(law, days)
+        hal.prompt_dir((bundle or {}).get("dir"))
+        self.site = bundle
+
+    def local_time(self):
+        """The site's local time now, on the line cards' clock (business hours)."""
+        return self.calls.ivr.local_time(self.board.epoch_ms(self.board.now_ms()) // 1000)
+
+    def record(self, r):
+        """calls.py's sink: a call ended; its record goes to the flash."""
+        path = self.cdr.write(r)
+        self._done.append((messages.EV_CDR, {"id": r["id"], "outcome": r["outcome"], "file": path}))
+
+    def site_reload(self, value):
+        bundle = load_bundle()
+        if bundle is None:
+            raise RemoteError(messages.ERR_NOT_FOUND, "site", "no valid site.json")
+        busy = self.calls.busy()
+        if busy:
+            self._next_site = bundle  # applied by the clock task once the calls are over
+        else:
+            self._next_site = None
+            self.use_site(bundle)
+        return {"site": bundle.get("site"), "applied": not busy, "pending": busy}
+
     def status(self, value):
         return {
             "fw": VERSION,
             "board": self.id,
             "boot": self.boot,
             "uptime_ms": time.ticks_diff(time.ticks_ms(), self.t0),
+            "site": (self.site or {}).get("site"),
             "ports": self.ports.status(),
+            "calls": self.calls.status(),
+            "cdr": {"written": self.cdr.written, "failed": self.cdr.failed},
             "next_ev": self.ep.next_event(),
             "link": self.ep.stats(),
         }
@@ -97,7 +145,10 @@ class App:
     async def lines(self):
         while True:
             report = await self.board.line()
-            now = time.ticks_ms()
+            if report.get("what") == "rec":  # recorded audio on its way to the flash
+                self.recorder.feed(report)
+                continue
+            now = self.board.now_ms()
             events = self.ports.line(report, now)
             cmds = []
             self.calls.line(report, now, self.ports, events, cmds)
@@ -105,15 +156,23 @@ class App:
 
     async def act(self, events, cmds):
         for c in cmds:  # the line cards first: the host hears of an answer once it is done
+            if c["t"] == "record":
+                self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
             await self.board.do(c)
+        if self._done:
+            events.extend(self._done)
+            self._done.clear()
         if events:
             await self.emit(events)
 
     async def clock(self):
         events, cmds = [], []  # reused every tick: an idle board allocates nothing here
         while True:
-            await asyncio.sleep_ms(_TICK_MS)
-            now = time.ticks_ms()
+            await asyncio.sleep_ms(max(1, int(_TICK_MS / self.board.rate)))
+            now = self.board.now_ms()
+            if self._next_site is not None and not self.calls.busy():
+                self.use_site(self._next_site)
+                self._next_site = None
             events.clear()
             cmds.clear()
             changed = self.ports.tick(now)

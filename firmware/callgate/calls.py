@@ -23,13 +23,25 @@
 # "first_digit_ms", "digit_ms", "plan"}; the defaults below otherwise.
 #
 # With a site (use_site(): the compiled site.json in the flash, docs/site.md), an answered call
-# on a port the site describes goes to the IVR (ivr.py) instead of the welcome/digits flow:
+# on a port the site describes goes to the IVR (ivr.py), then the queue and an agent (acd.py),
+# a survey, and ends with a call record (docs/callcenter.md has the whole flow):
 #
 #   answered --> menu             CALL menu {menu}; the IVR plays, waits, retries, falls back
-#   menu --queue or operator--> queued   CALL queued {queue}; the call waits there (queue
-#                                 routing to agents is not written yet: the caller hangs up)
+#   menu --queue or operator--> queued     CALL queued {queue, position}; the recording notice,
+#                                 the caller's position and the hold prompt in a loop
+#   queued --an agent's phone rings--> offered   CALL offered {agent}; the host gets a screen pop
+#   offered --the agent picks up--> connected    CALL connected {agent}; bridged, maybe recorded
+#   connected --the agent hangs up--> survey     CALL survey; keys min..max per question
+#   survey --done--> ended by=board, reason=survey-done (no survey: ended by=agent)
+#   queued --the queue's max wait--> its overflow: another queue, callback, voicemail, hang-up
+#   menu or overflow --callback--> callback      the caller keys a number and #
+#   menu or overflow --voicemail--> voicemail    a prompt, then the caller's message recorded
 #   menu --hang-up key, or a play then hang up--> ended by=board, reason=ivr
 #   any of them --the caller hangs up--> ended by=caller, as above
+#
+# Every call that rang leaves one call record: sink(record) gets it when the call ends (the
+# app writes it to the flash, cdr.py). Agents (FXS ports the site names) are acd.py's: their
+# hook switch answers and ends calls; an agent phone without a call gets dial tone.
 
 try:
     from micropython import const
@@ -58,6 +70,10 @@ _MAX_DIGITS = const(8)
 _FIRST_DIGIT_MS = const(5000)
 _DIGIT_MS = const(3000)
 
+_NUMBER_MS = const(10000)  # callback: time for the first key after the prompt
+_MAX_NUMBER = const(15)
+_SURVEY_MS = const(5000)
+
 # Call states (the "state" of CALL events)
 S_IDLE = "idle"
 S_RINGING = "ringing"
@@ -67,7 +83,17 @@ S_COLLECT = "collect"
 S_DIGITS = "digits"
 S_ENDED = "ended"
 S_MENU = "menu"  # with a site: in the IVR
-S_QUEUED = "queued"  # with a site: the IVR put the call in a queue
+S_QUEUED = "queued"  # waiting in a queue
+S_OFFERED = "offered"  # waiting, and an agent's phone rings for it
+S_CONNECTED = "connected"  # talking to an agent
+S_SURVEY = "survey"
+S_CALLBACK = "callback"  # keying a number to be called back
+S_VOICEMAIL = "voicemail"
+S_BYE = "bye"  # a last prompt, then the board hangs up (not reported: the end is)
+
+_WAITING = (S_QUEUED, S_OFFERED)
+_UP = (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS, S_MENU, S_QUEUED, S_OFFERED, S_CONNECTED,
+       S_SURVEY, S_CALLBACK, S_VOICEMAIL, S_BYE)
 
 
 class Call:
@@ -84,10 +110,28 @@ class Call:
         self.ivr = None  # the port's IVR session, with a site
         self.answer_rings = 0  # the site's rings before answering (0: the board's setting)
         self.cid_arm = None  # the site's cid_arm command for this port; False: no caller ID
+        self.trunk = ""  # the site's name of the port
+        # the call center (reset by _ring for each call)
+        self.cdr = None  # the call record being filled in
+        self.q = None  # acd.Queue while queued
+        self.q_since = 0
+        self.queued_at = None
+        self.tried = []  # agents rung for this caller
+        self.agent = None  # acd.Agent while connected
+        self.playing = None  # the prompt playing, as far as the call flow cares
+        self.sub = None  # the step inside survey, callback, voicemail
+        self.heard_at = None  # when the caller last heard the position (ms)
+        self.notice = False  # the recording notice is still to be played
+        self.recording = None  # the file being recorded
+        self.sq = 0  # survey question
+        self.retry = 0
+        self.then = None  # callback: the prompt after the number
+        self.max_ms = 0  # voicemail: longest message
+        self.bye = None  # S_BYE: (by, how)
 
 
 class Calls:
-    def __init__(self, port_defs, cfg=None):
+    def __init__(self, port_defs, cfg=None, sink=None, epoch=None, boot=0, rand=None):
         cfg = cfg or {}
         self.answer_rings = cfg.get("answer_rings", _ANSWER_RINGS)
         self.prompt = cfg.get("prompt", "welcome")
@@ -96,6 +140,14 @@ class Calls:
         self.first_digit_ms = cfg.get("first_digit_ms", _FIRST_DIGIT_MS)
         self.digit_ms = cfg.get("digit_ms", _DIGIT_MS)
         self.plan = cfg.get("plan", "US")
+        self.sink = sink  # sink(record): a call ended (cdr.py writes it)
+        self.epoch = epoch or (lambda ms: ms)  # the board's ms -> Unix ms, for call records
+        self.boot = boot  # in record ids: "<boot as 8 hex>-<call number>"
+        if rand is None:
+            import random
+
+            rand = random.random
+        self.rand = rand  # -> [0, 1): which calls a sampling recording policy records
         self.kinds = {}
         self.calls = {}
         for d in port_defs:
@@ -107,32 +159,48 @@ class Calls:
         self.next_id = 1
         self.total = 0  # calls answered since boot
         self.ivr = None  # with a site: ivr.Ivr
+        self.acd = None  # with a site: acd.Acd
+        self.survey = None  # with a site that has one: the bundle's survey
+        self.record_mode = "none"
+        self.record_percent = 0
+        self.notice = None  # the recording notice prompt
         self.clock = None  # with a site: () -> the site's local time tuple, or None
-        self._acts = []  # the IVR's actions, reused
+        self._acts = []  # the IVR's decisions, reused
+        self._acd = []  # the ACD's
 
     def use_site(self, bundle, clock=None):
-        """Send answered calls on the site's FXO ports to its IVR (bundle: the compiled
-        site.json, already parsed; None leaves the plain flow). clock() gives the site's
-        local time for business hours; by default the board's clock (time.time(), UTC) and
-        the site's offset."""
+        """Send answered calls on the site's FXO ports to its IVR, queues and agents (bundle:
+        the compiled site.json, already parsed; None leaves the plain flow). clock() gives the
+        site's local time for business hours; by default the board's clock (time.time(), UTC)
+        and the site's offset."""
         if not bundle:
             return
+        from .acd import Acd
         from .ivr import Ivr
 
         self.ivr = Ivr(bundle)
+        self.acd = Acd(bundle)
         for n, c in self.calls.items():
             if n in self.ivr.sessions:
                 c.ivr = self.ivr.session(n)
         for p in bundle.get("ports", ()):
             c = self.calls.get(p.get("n"))
-            if c is not None and p.get("rings"):
+            if c is None:
+                continue
+            c.trunk = p.get("name") or ""
+            if p.get("rings"):
                 c.answer_rings = p["rings"]
-            if c is not None and p.get("cid"):
+            if p.get("cid"):
                 if p["cid"] == "none":
                     c.cid_arm = False
                 else:  # the line card's receiver: standard bell202, v23 or dtmf, and when it opens
                     c.cid_arm = {"t": "cid_arm", "port": c.port, "standard": p["cid"],
                                  "start": p.get("cid_start", "ring-end")}
+        self.survey = bundle.get("survey") or None
+        rec = bundle.get("recording") or {}
+        self.record_mode = rec.get("mode", "none")
+        self.record_percent = rec.get("percent", 0)
+        self.notice = rec.get("announce")
         if clock is None and self.ivr.week is not None:
             import time
 
@@ -142,7 +210,23 @@ class Calls:
         self.clock = clock
 
     def status(self):
-        return [{"port": c.port, "call": c.id, "state": c.state} for c in self._all]
+        out = [{"port": c.port, "call": c.id, "state": c.state} for c in self._all]
+        if self.acd is not None:
+            for a in self.acd.order:
+                out.append({"port": a.port, "agent": a.ext, "state": a.state, "calls": a.calls})
+        return out
+
+    def busy(self):
+        """How many calls are up (ringing included) and agents busy: a new site waits for 0."""
+        n = 0
+        for c in self._all:
+            if c.state != S_IDLE:
+                n += 1
+        if self.acd is not None:
+            for a in self.acd.order:
+                if a.state in ("ringing", "talking"):
+                    n += 1
+        return n
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -152,18 +236,24 @@ class Calls:
         what = report.get("what")
         kind = self.kinds.get(n)
         if kind == "fxs":
-            self._fxs(n, what, report, ev, cmd)
+            if self.acd is not None and n in self.acd.agents:
+                self._agent(n, what, report, now_ms, ports, ev, cmd)
+            else:
+                self._fxs(n, what, report, ev, cmd)
             return
         c = self.calls.get(n)
         if c is None:
             return
         if what == "ring":
             if report.get("on"):
-                self._ring(c, ports, ev, cmd)
+                self._ring(c, now_ms, ports, ev, cmd)
         elif what == "cid":
             if c.state != S_IDLE:
                 c.number = report.get("number") or ""
                 c.name = report.get("name") or ""
+                c.cdr["number"] = c.number
+                c.cdr["name"] = c.name
+                c.cdr["cid"] = report.get("status", "ok")
                 ev.append(
                     (
                         messages.EV_CID,
@@ -177,50 +267,48 @@ class Calls:
                     )
                 )
         elif what == "dtmf":
-            ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": c.id}))
-            if c.state == S_MENU:
-                self.ivr.digit(c.ivr, report.get("digit") or "", self._acts)
-                self._ivr_acts(c, now_ms, ports, ev, cmd)
-            elif c.state in (S_PROMPT, S_COLLECT, S_ANSWERED):
-                self._digit(c, report.get("digit") or "", now_ms, ports, ev, cmd)
-        elif c.state == S_MENU and (what == "prompt_done" or (what == "error" and report.get("cmd") == "play")):
-            if what == "prompt_done":
-                self.ivr.prompt_done(c.ivr, report.get("prompt"), report.get("reason"), self._acts)
-            else:  # a prompt the line card could not play: carry on as if it had ended
-                self.ivr.prompt_done(c.ivr, None, "complete", self._acts)
-            self._ivr_acts(c, now_ms, ports, ev, cmd)
+            d = report.get("digit") or ""
+            ev.append((messages.EV_DTMF, {"port": n, "digit": d, "call": c.id}))
+            self._dtmf(c, d, now_ms, ports, ev, cmd)
         elif what == "prompt_done" or (what == "error" and report.get("cmd") == "play"):
-            if c.state == S_PROMPT:
-                self._set(c, S_COLLECT, ev)
-                self._timer(c, now_ms, self.first_digit_ms if not c.digits else self.digit_ms)
+            # a prompt the line card could not play: carry on as if it had ended
+            name = report.get("prompt") if what == "prompt_done" else None
+            reason = report.get("reason", "complete") if what == "prompt_done" else "complete"
+            self._prompt_done(c, name, reason, now_ms, ports, ev, cmd)
         elif what in ("loop", "reversal", "disconnect"):
             if what == "loop" and report.get("on"):
                 return
-            if c.state in (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS, S_MENU, S_QUEUED):
+            if c.state in _UP:
                 how = report.get("tone") if what == "disconnect" else what
-                self._end(c, "caller", "loop-drop" if what == "loop" else how, ports, ev, cmd)
+                self._end(c, "caller", "loop-drop" if what == "loop" else how, now_ms, ports, ev, cmd)
 
     def tick(self, now_ms, ports, ev, cmd):
         for c in self._all:
             if c.state == S_RINGING and ports.state(c.port) == IDLE:
-                self._end(c, "caller", "abandoned", ports, ev, cmd)  # stopped ringing unanswered
+                self._end(c, "caller", "abandoned", now_ms, ports, ev, cmd)  # stopped ringing unanswered
             elif c.timing and ticks_diff(now_ms, c.deadline) >= 0:
                 c.timing = False
-                if c.state == S_COLLECT:
-                    self._report(c, "timeout", ports, ev, cmd)
-                elif c.state == S_MENU:
-                    self.ivr.timeout(c.ivr, self._acts)
-                    self._ivr_acts(c, now_ms, ports, ev, cmd)
+                self._timeout(c, now_ms, ports, ev, cmd)
+        if self.acd is not None:
+            self.acd.tick(now_ms, self._acd)
+            self._acd_acts(now_ms, ports, ev, cmd)
 
     # -- the flow ----------------------------------------------------------------------------
 
-    def _ring(self, c, ports, ev, cmd):
+    def _ring(self, c, now, ports, ev, cmd):
         if c.state == S_IDLE:
             c.id = self.next_id
             self.next_id += 1
             c.rings = 0
             c.number = c.name = c.digits = ""
             c.timing = False
+            c.q = c.queued_at = c.agent = c.playing = c.sub = c.recording = c.bye = None
+            c.cdr = {"v": 1, "id": "%08x-%d" % (self.boot, c.id), "port": c.port, "trunk": c.trunk,
+                     "number": "", "name": "", "arrived": self.epoch(now), "answered": None,
+                     "ivr": [], "queue": None, "queues": [], "queued": None, "offered": 0,
+                     "agent": None, "agent_name": None, "connected": None, "agent_left": None,
+                     "ended": None, "by": None, "how": None, "outcome": None, "recording": None,
+                     "survey": None, "callback": None, "wrap_s": None}
             if c.cid_arm is None:
                 cmd.append({"t": "cid_arm", "port": c.port})
             elif c.cid_arm:
@@ -235,34 +323,106 @@ class Calls:
             cmd.append({"t": "answer", "port": c.port})
             self.total += 1
             c.state = S_ANSWERED
+            c.cdr["answered"] = self.epoch(now)
             ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_ANSWERED, "rings": c.rings}))
             ports.move(c.port, CALL, ev)
             if c.ivr is not None:
                 c.state = S_MENU
                 self.ivr.start(c.ivr, self.clock() if self.clock else None, self._acts)
-                self._ivr_acts(c, 0, ports, ev, cmd)
+                self._ivr_acts(c, now, ports, ev, cmd)
                 return
             cmd.append({"t": "play", "port": c.port, "prompt": self.prompt, "barge_in": True})
             c.state = S_PROMPT
             ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_PROMPT, "prompt": self.prompt}))
 
-    def _digit(self, c, d, now_ms, ports, ev, cmd):
+    def _dtmf(self, c, d, now, ports, ev, cmd):
+        st = c.state
+        if st == S_MENU:
+            ivr = c.cdr["ivr"]
+            if ivr:
+                ivr[-1][1] += d
+            self.ivr.digit(c.ivr, d, self._acts)
+            self._ivr_acts(c, now, ports, ev, cmd)
+        elif st in (S_PROMPT, S_COLLECT, S_ANSWERED):
+            self._digit(c, d, now, ports, ev, cmd)
+        elif st == S_SURVEY:
+            self._survey_key(c, d, now, ports, ev, cmd)
+        elif st == S_CALLBACK:
+            if c.sub == "ask":
+                cmd.append({"t": "stop", "port": c.port})  # barge-in
+                c.sub = "keys"
+            if d == "#" or len(c.digits) >= _MAX_NUMBER:
+                self._callback_done(c, now, ports, ev, cmd)
+            else:
+                c.digits += d
+                self._timer(c, now, self.digit_ms)
+        elif st == S_VOICEMAIL and c.sub == "rec" and d == "#":
+            self._end(c, "board", "voicemail", now, ports, ev, cmd)
+
+    def _prompt_done(self, c, name, reason, now, ports, ev, cmd):
+        st = c.state
+        if st == S_MENU:
+            self.ivr.prompt_done(c.ivr, name, reason, self._acts)
+            self._ivr_acts(c, now, ports, ev, cmd)
+            return
+        if st == S_PROMPT:
+            self._set(c, S_COLLECT, ev)
+            self._timer(c, now, self.first_digit_ms if not c.digits else self.digit_ms)
+            return
+        if reason == "barge-in" or c.playing is None or (name is not None and name != c.playing):
+            return  # not the prompt this step waits for (a stopped hold prompt, a cut question)
+        c.playing = None
+        if st in _WAITING:
+            self._hold(c, now, cmd)
+        elif st == S_SURVEY:
+            if c.sub == "intro":
+                self._survey_ask(c, cmd)
+            elif c.sub == "ask":
+                c.sub = "wait"
+                self._timer(c, now, self.survey.get("ms", _SURVEY_MS))
+        elif st == S_CALLBACK and c.sub == "ask":
+            c.sub = "keys"
+            self._timer(c, now, _NUMBER_MS)
+        elif st == S_VOICEMAIL and c.sub == "ask":
+            c.sub = "rec"
+            self._record(c, "voicemail", cmd)
+            self._timer(c, now, c.max_ms)
+        elif st == S_BYE:
+            by, how = c.bye
+            self._end(c, by, how, now, ports, ev, cmd)
+
+    def _timeout(self, c, now, ports, ev, cmd):
+        st = c.state
+        if st == S_COLLECT:
+            self._report(c, "timeout", now, ports, ev, cmd)
+        elif st == S_MENU:
+            self.ivr.timeout(c.ivr, self._acts)
+            self._ivr_acts(c, now, ports, ev, cmd)
+        elif st == S_SURVEY:
+            self._survey_next(c, now, ports, ev, cmd)
+        elif st == S_CALLBACK:
+            self._callback_done(c, now, ports, ev, cmd)
+        elif st == S_VOICEMAIL:
+            self._end(c, "board", "voicemail", now, ports, ev, cmd)
+
+    def _digit(self, c, d, now, ports, ev, cmd):
         c.digits += d
         if c.state != S_COLLECT:
             # a digit while the prompt plays: the engine cut the prompt (barge-in)
             self._set(c, S_COLLECT, ev)
         if d == self.end_digit or len(c.digits) >= self.max_digits:
-            self._report(c, d if d == self.end_digit else "max", ports, ev, cmd)
+            self._report(c, d if d == self.end_digit else "max", now, ports, ev, cmd)
         else:
-            self._timer(c, now_ms, self.digit_ms)
+            self._timer(c, now, self.digit_ms)
 
-    def _report(self, c, end, ports, ev, cmd):
+    def _report(self, c, end, now, ports, ev, cmd):
         c.timing = False
         c.state = S_DIGITS
+        c.cdr["digits"] = c.digits
         ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_DIGITS, "digits": c.digits, "end": end}))
-        self._end(c, "board", "done", ports, ev, cmd)
+        self._end(c, "board", "done", now, ports, ev, cmd)
 
-    def _ivr_acts(self, c, now_ms, ports, ev, cmd):
+    def _ivr_acts(self, c, now, ports, ev, cmd):
         """The IVR's actions (ivr.py) for call c -> line-card commands and CALL events."""
         acts = self._acts
         i = 0
@@ -276,32 +436,274 @@ class Calls:
                 cmd.append({"t": "stop", "port": c.port})
             elif t == "wait":
                 if a[1]:
-                    self._timer(c, now_ms, a[1])
+                    self._timer(c, now, a[1])
                 else:
                     c.timing = False
             elif t == "menu":
+                c.cdr["ivr"].append([a[1], ""])
                 ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_MENU, "menu": a[1]}))
-            elif t == "queue" or t == "operator":
-                c.timing = False
-                c.state = S_QUEUED
-                v = {"port": c.port, "call": c.id, "state": S_QUEUED, "queue": a[1]}
-                if t == "operator":
-                    v["operator"] = True
-                ev.append((messages.EV_CALL, v))
             elif t == "hangup":
                 del acts[:]
-                self._end(c, "board", "ivr", ports, ev, cmd)
+                self._end(c, "board", "ivr", now, ports, ev, cmd)
+                return
+            else:  # queue, operator, callback, voicemail: the IVR is done with the call
+                del acts[:]
+                self._action(c, a, now, ports, ev, cmd)
                 return
         del acts[:]
 
-    def _end(self, c, by, reason, ports, ev, cmd):
+    def _action(self, c, a, now, ports, ev, cmd):
+        """Where the IVR or a queue's overflow sends the call (an ivr.py action tuple)."""
+        c.timing = False
+        t = a[0]
+        if t == "queue" or t == "operator":
+            q = self.acd.queue(a[1]) if self.acd is not None else None
+            if q is None:  # a site without that queue (the check refuses it): do not strand the caller
+                self._end(c, "board", "no-queue", now, ports, ev, cmd)
+                return
+            self._enqueue(c, q, t == "operator", now, ports, ev, cmd)
+        elif t == "callback":
+            self._set(c, S_CALLBACK, ev)
+            c.digits = ""
+            c.then = a[2]
+            self._play(c, a[1], True, "ask", cmd)
+        elif t == "voicemail":
+            self._set(c, S_VOICEMAIL, ev)
+            c.max_ms = a[2] * 1000
+            self._play(c, a[1], False, "ask", cmd)
+        elif t == "menu" and c.ivr is not None:
+            c.state = S_MENU
+            self.ivr.enter(c.ivr, a[1], self._acts)
+            self._ivr_acts(c, now, ports, ev, cmd)
+        else:
+            self._end(c, "board", "ivr" if t == "hangup" else t, now, ports, ev, cmd)
+
+    # -- the queue and the agents ----------------------------------------------------------
+
+    def _enqueue(self, c, q, operator, now, ports, ev, cmd):
+        first = c.queued_at is None
+        self.acd.enqueue(c, q.name, now)
+        c.state = S_QUEUED
+        c.cdr["queue"] = q.name
+        c.cdr["queues"].append(q.name)
+        if first:
+            c.cdr["queued"] = self.epoch(now)
+            c.notice = bool(self.notice) and (q.record is True or (q.record is None and self.record_mode != "none"))
+        c.heard_at = None
+        v = {"port": c.port, "call": c.id, "state": S_QUEUED, "queue": q.name, "position": self.acd.position(c)}
+        if operator:
+            v["operator"] = True
+        ev.append((messages.EV_CALL, v))
+        cmd.append({"t": "stop", "port": c.port})
+        self._hold(c, now, cmd)
+        self.acd.tick(now, self._acd)  # a free agent is rung at once
+        self._acd_acts(now, ports, ev, cmd)
+
+    def _hold(self, c, now, cmd):
+        """What a waiting caller hears next: the recording notice once, their position (when
+        it is time to say it again), else the hold prompt."""
+        q = c.q
+        if c.notice:
+            c.notice = False
+            self._play(c, self.notice, False, None, cmd)
+        elif q.positions and (c.heard_at is None or ticks_diff(now, c.heard_at) >= q.announce_ms):
+            c.heard_at = now
+            pos = self.acd.position(c)
+            self._play(c, q.positions[min(max(pos, 1), len(q.positions)) - 1], False, None, cmd)
+        elif q.hold:
+            self._play(c, q.hold, False, None, cmd)
+
+    def _agent(self, n, what, report, now, ports, ev, cmd):
+        """An agent's phone (an FXS port the site names)."""
+        if what == "hook":
+            if report.get("off"):
+                self.acd.offhook(n, now, self._acd)
+                if self.acd.agents[n].state == "offhook":  # picked up without a call
+                    cmd.append({"t": "tone", "port": n, "plan": self.plan, "name": "dial"})
+                    self.dialing[n] = True
+            else:
+                if self.dialing.get(n) or self.acd.agents[n].state == "talking":
+                    cmd.append({"t": "stop", "port": n})  # dial tone, or the busy tone of a caller gone
+                self.dialing[n] = False
+                self.acd.onhook(n, now, self._acd)
+            self._acd_acts(now, ports, ev, cmd)
+        elif what == "dtmf":
+            ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
+            if self.dialing.get(n):
+                cmd.append({"t": "stop", "port": n})
+                self.dialing[n] = False
+
+    def _acd_acts(self, now, ports, ev, cmd):
+        """The ACD's decisions -> commands and events. Taken one at a time from the front, as
+        acting on one (an overflow into another queue, a hang-up) may add more."""
+        acts = self._acd
+        while acts:
+            a = acts.pop(0)
+            t = a[0]
+            if t == "agent":
+                g = a[1]
+                ev.append((messages.EV_AGENT, {"port": g.port, "ext": g.ext, "name": g.name, "state": g.state,
+                                               "call": g.call.id if g.call is not None else 0}))
+            elif t == "ring":
+                g, c = a[1], a[2]
+                cmd.append({"t": "ring", "port": g.port, "on": True, "number": c.number, "name": c.name})
+                c.cdr["offered"] += 1
+                if c.state != S_OFFERED:
+                    c.state = S_OFFERED
+                    ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_OFFERED, "agent": g.ext}))
+                ev.append((messages.EV_POP, {"port": g.port, "ext": g.ext, "agent": g.name, "call": c.id,
+                                             "trunk": c.port, "number": c.number, "name": c.name,
+                                             "ivr": c.cdr["ivr"], "queue": c.q.name,
+                                             "waited_ms": ticks_diff(now, c.queued_at)}))
+            elif t == "unring":
+                g, c = a[1], a[2]
+                cmd.append({"t": "ring", "port": g.port, "on": False})
+                if c is not None and c.state == S_OFFERED and not self.acd._ringing_for(c):
+                    c.state = S_QUEUED
+            elif t == "connect":
+                self._connect(a[1], a[2], now, ev, cmd)
+            elif t == "left":
+                g, c = a[1], a[2]
+                if c is not None and c.state == S_CONNECTED:
+                    self._agent_left(c, g, now, ports, ev, cmd)
+            elif t == "overflow":
+                c = a[1]
+                self._overflow(c, now, ports, ev, cmd)
+
+    def _connect(self, g, c, now, ev, cmd):
+        c.state = S_CONNECTED
+        c.agent = g
+        c.timing = False
+        c.playing = None
+        cmd.append({"t": "stop", "port": c.port})  # the hold prompt: a prompt would cover the bridge
+        cmd.append({"t": "bridge", "port": c.port, "a": c.port, "b": g.port})
+        r = c.cdr
+        r["agent"] = g.ext
+        r["agent_name"] = g.name
+        r["connected"] = self.epoch(now)
+        r["queue"] = c.q.name
+        r["wrap_s"] = g.wrap_ms // 1000
+        rec = c.q.record
+        if rec is None:
+            mode = self.record_mode
+            rec = mode == "all" or (mode == "sample" and self.rand() * 100 < self.record_percent)
+        if rec:
+            self._record(c, "call", cmd)
+        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_CONNECTED, "agent": g.ext,
+                                      "recording": c.recording}))
+
+    def _record(self, c, kind, cmd):
+        r = c.cdr
+        rid = r["id"] + ("-vm" if kind == "voicemail" else "")
+        c.recording = "rec/" + rid + ".wav"
+        r["recording"] = c.recording
+        cmd.append({"t": "record", "port": c.port, "id": rid, "file": c.recording, "kind": kind,
+                    "call": r["id"], "agent": r["agent"], "queue": r["queue"], "number": r["number"]})
+
+    def _agent_left(self, c, g, now, ports, ev, cmd):
+        c.agent = None
+        c.cdr["agent_left"] = self.epoch(now)
+        cmd.append({"t": "unbridge", "port": c.port})
+        if c.recording is not None:
+            cmd.append({"t": "record_stop", "port": c.port})
+            c.recording = None
+        if self.survey:
+            self._set(c, S_SURVEY, ev)
+            c.sq = 0
+            c.retry = 0
+            c.cdr["survey"] = {}
+            if self.survey.get("intro"):
+                self._play(c, self.survey["intro"], True, "intro", cmd)
+            else:
+                self._survey_ask(c, cmd)
+        else:
+            self._end(c, "agent", "agent", now, ports, ev, cmd)
+
+    def _overflow(self, c, now, ports, ev, cmd):
+        a = self.ivr.action(c.q.overflow)
+        c.cdr["overflow"] = c.q.name
+        self._action(c, a, now, ports, ev, cmd)
+
+    # -- survey and callback ---------------------------------------------------------------
+
+    def _survey_ask(self, c, cmd):
+        self._play(c, self.survey["questions"][c.sq]["prompt"], True, "ask", cmd)
+
+    def _survey_key(self, c, d, now, ports, ev, cmd):
+        if c.sub not in ("ask", "wait"):
+            return
+        q = self.survey["questions"][c.sq]
+        c.timing = False
+        if c.sub == "ask":
+            cmd.append({"t": "stop", "port": c.port})
+        if "0" <= d <= "9" and q.get("min", 1) <= int(d) <= q.get("max", 5):
+            c.cdr["survey"][q["id"]] = int(d)
+            self._survey_next(c, now, ports, ev, cmd)
+        elif c.retry == 0:
+            c.retry = 1  # out of range: the question once more
+            self._survey_ask(c, cmd)
+        else:
+            self._survey_next(c, now, ports, ev, cmd)
+
+    def _survey_next(self, c, now, ports, ev, cmd):
+        c.sq += 1
+        c.retry = 0
+        if c.sq < len(self.survey["questions"]):
+            self._survey_ask(c, cmd)
+        else:
+            self._goodbye(c, self.survey.get("thanks"), "board", "survey-done", now, ports, ev, cmd)
+
+    def _callback_done(self, c, now, ports, ev, cmd):
+        c.timing = False
+        c.cdr["callback"] = c.digits or None
+        self._goodbye(c, c.then if c.digits else None, "board", "callback", now, ports, ev, cmd)
+
+    def _goodbye(self, c, prompt, by, how, now, ports, ev, cmd):
+        """End the call after a last prompt (or now, without one)."""
+        if prompt:
+            c.state = S_BYE
+            c.bye = (by, how)
+            self._play(c, prompt, False, None, cmd)
+        else:
+            self._end(c, by, how, now, ports, ev, cmd)
+
+    # -- common ----------------------------------------------------------------------------
+
+    def _play(self, c, prompt, barge_in, sub, cmd):
+        c.playing = prompt
+        c.sub = sub
+        cmd.append({"t": "play", "port": c.port, "prompt": prompt, "barge_in": barge_in})
+
+    def _end(self, c, by, how, now, ports, ev, cmd):
+        st = c.state
+        if st in _WAITING:
+            self.acd.leave(c, self._acd)
+            self._acd_acts(now, ports, ev, cmd)
+        elif st == S_CONNECTED:
+            g = c.agent
+            cmd.append({"t": "unbridge", "port": c.port})
+            self.acd.caller_gone(g)
+            cmd.append({"t": "tone", "port": g.port, "plan": self.plan, "name": "busy"})
+        if c.recording is not None:
+            cmd.append({"t": "record_stop", "port": c.port})
+            c.recording = None
         cmd.append({"t": "hangup", "port": c.port})
         if c.ivr is not None:
             self.ivr.stop(c.ivr)
         c.timing = False
         c.state = S_IDLE
-        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_ENDED, "by": by, "reason": reason}))
+        c.agent = c.q = None
+        r = c.cdr
+        r["ended"] = self.epoch(now)
+        r["by"] = by
+        r["how"] = how
+        r["outcome"] = _outcome(st, r, how)
+        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_ENDED, "by": by, "reason": how,
+                                      "cdr": r["id"]}))
         ports.move(c.port, IDLE, ev)
+        c.cdr = None
+        if self.sink is not None:
+            self.sink(r)
 
     def _set(self, c, state, ev):
         c.state = state
@@ -324,3 +726,20 @@ class Calls:
             if self.dialing.get(n):
                 cmd.append({"t": "stop", "port": n})
                 self.dialing[n] = False
+
+
+def _outcome(state, r, how):
+    """How a call ended, for the record: answered (by an agent), abandoned (hung up waiting),
+    callback, voicemail, ivr (ended in the menus, or the plain flow), unanswered (never
+    answered, or left without reaching anyone)."""
+    if r["connected"] is not None:
+        return "answered"
+    if how == "voicemail" or state == S_VOICEMAIL:
+        return "voicemail" if r["recording"] else "abandoned"
+    if how == "callback":
+        return "callback" if r["callback"] else "unanswered"
+    if state in _WAITING or state == S_CALLBACK:
+        return "abandoned"
+    if r["answered"] is None:
+        return "unanswered"
+    return "ivr"

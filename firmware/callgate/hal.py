@@ -5,17 +5,23 @@
 #   boot_escape() True if the app must not start (a board is never bricked by its app)
 #   connect()     a connected Board: .uart (StreamReader/Writer of the data UART, the host
 #                 link), await .line() (the next line-card report, a dict), await
-#                 .do(cmd) (a line-card command, below), .tell(msg), .close()
+#                 .do(cmd) (a line-card command, below), .tell(msg), .close(), and the
+#                 line cards' clock: .now_ms() (ticks, ms), .epoch_ms(now) (Unix ms),
+#                 .rate (times real time: the virtual board's lines may run faster)
+#   prompt_dir(d) where play finds prompts/NAME.wav (the active site's folder)
 #
 # Line-card commands, dicts {"t": ..., "port": n, ...} (calls.py makes them):
 #   answer, hangup (go off/on hook; hangup also resets the port's audio), play {prompt,
 #   barge_in} (a prompt from the flash's prompts/), tone {plan, name}, stop (prompt and tone),
-#   dtmf {digits}, bridge {a, b}, unbridge, cid_arm, cid_disarm.
+#   dtmf {digits}, bridge {a, b}, unbridge, cid_arm, cid_disarm, ring {on} (FXS: ring the
+#   phone), record {id} and record_stop (docs/callcenter.md).
 #   With a site (docs/site.md), cid_arm carries {standard: bell202|v23|dtmf, start: ring-end|
 #   reversal|alert}; the virtual board's line card takes the standard and opens at ring end.
 # Line-card reports, {"what": ..., "port": n, ...}: ring {on}, loop {on}, reversal, hook {off},
 #   dtmf {digit}, cid {number, name, status}, prompt_done {prompt, reason}, tone_done,
-#   disconnect {method, tone}, error {cmd, msg}. (host/callgate/sim/lines.py lists them too.)
+#   disconnect {method, tone}, error {cmd, msg}, rec {id, data, end} (recorded codes, base64).
+#   The clock report {ms, epoch, rate} is hal's own: it sets the Board's clock.
+#   (host/callgate/sim/lines.py lists them too.)
 #
 # Two implementations of Board. On the MicroPython Unix port it is the virtual board: the
 # data UART and the line cards are two UNIX sockets served by the board model
@@ -26,6 +32,7 @@
 import json
 import os
 import sys
+import time
 
 VIRTUAL = sys.platform in ("linux", "darwin")  # the Unix port
 BOARD_FILE = "board.json"
@@ -140,12 +147,21 @@ def _unix_connect(path):
     return s
 
 
+_prompts = "prompts/"
+
+
+def prompt_dir(folder):
+    """Play prompts from FOLDER/prompts/ (a site's folder), or from prompts/ (None)."""
+    global _prompts
+    _prompts = (folder.rstrip("/") + "/prompts/") if folder else "prompts/"
+
+
 def _prompt_bytes(name):
     """prompts/NAME.wav from the flash, or None (the model then reports the error)."""
     if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
         return None
     try:
-        with open("prompts/" + name + ".wav", "rb") as f:
+        with open(_prompts + name + ".wav", "rb") as f:
             return f.read()
     except OSError:
         return None
@@ -158,6 +174,26 @@ class _VirtualBoard:
             raise OSError("not started by `callgate sim`: $CALLGATE_SIM is not set")
         self.uart = None
         self._model = None
+        # The line cards' clock, from their clock reports: model ms and Unix seconds at the
+        # moment of the last report (t0, in this process's ticks), and how fast it runs.
+        self.rate = 1
+        self._ms = 0
+        self._epoch = time.time()
+        self._t0 = time.ticks_ms()
+
+    def now_ms(self):
+        """The line cards' time in ms (a ticks value: compare with ticks_diff)."""
+        return time.ticks_add(self._ms, int(time.ticks_diff(time.ticks_ms(), self._t0) * self.rate))
+
+    def epoch_ms(self, now):
+        """Unix ms at line-card time `now` (a now_ms() value)."""
+        return int(self._epoch * 1000) + time.ticks_diff(now, self._ms)
+
+    def _clock(self, msg):
+        self.rate = msg.get("rate") or 1
+        self._ms = time.ticks_add(0, int(msg.get("ms", 0)))
+        self._epoch = msg.get("epoch", self._epoch)
+        self._t0 = time.ticks_ms()
 
     async def connect(self):
         import asyncio
@@ -178,6 +214,9 @@ class _VirtualBoard:
             except ValueError:
                 continue
             if isinstance(msg, dict):
+                if msg.get("what") == "clock":
+                    self._clock(msg)
+                    continue
                 return msg
 
     async def do(self, cmd):

@@ -22,6 +22,8 @@
 #   ("menu", name)               the call entered a menu (for the host's events)
 #   ("queue", name)              done: put the call in this queue
 #   ("operator", queue)          done: the operator (the site's operator queue)
+#   ("callback", prompt, then)   done: ask for a number to call back (then: a prompt or None)
+#   ("voicemail", prompt, max_s) done: take a message
 #   ("hangup", why)              done: hang up; why is "menu" (a hang-up key) or "after-play"
 #
 # In a menu: its prompt plays (barge-in if the menu says so: a key cuts it), then the timer
@@ -160,6 +162,10 @@ class Ivr:
             return ("queue", a.get("to"))
         if do == "play":
             return ("play", a.get("prompt"), a.get("then", "menu"))
+        if do == "callback":
+            return ("callback", a.get("prompt"), a.get("then"))
+        if do == "voicemail":
+            return ("voicemail", a.get("prompt"), int(a.get("max_s", 60)))
         if do in ("repeat", "operator", "hangup"):
             return (do,)
         raise SiteBundleError("unknown action %r" % (do,))
@@ -177,6 +183,23 @@ class Ivr:
 
     def session(self, port):
         return self.sessions[port]
+
+    def action(self, a):
+        """A bundle action outside the menus (a queue's overflow) as a done-action tuple:
+        ("queue", name), ("operator", queue), ("callback", ...), ("voicemail", ...),
+        ("menu", name) or ("hangup",)."""
+        t = self._action(a)
+        if t[0] == "operator":
+            return self.operator
+        if t[0] in ("queue", "callback", "voicemail", "menu"):
+            return t
+        return ("hangup",)
+
+    def enter(self, s, name, out):
+        """Put session s (its call back from a queue) in menu `name`."""
+        s.tries = 0
+        s.result = None
+        self._enter(s, self._menu(name, "overflow"), out)
 
     # -- time ----------------------------------------------------------------------------
 

@@ -46,8 +46,9 @@ def test_answered_call_goes_to_the_menu_then_a_queue():
     b.report(2000, what="prompt_done", port=0, prompt="support", reason="complete")
     b.report(2500, what="dtmf", port=0, digit="1")
     assert b.states() == ["ringing", "answered", "menu", "menu", "queued"]
-    assert b.calls_ev()[-1] == {"port": 0, "call": 1, "state": "queued", "queue": "support"}
-    assert [c["t"] for c in b.cmd][3:] == ["stop", "play"]
+    assert b.calls_ev()[-1] == {"port": 0, "call": 1, "state": "queued", "queue": "support", "position": 1}
+    assert [c["t"] for c in b.cmd][3:] == ["stop", "play", "stop", "play"]
+    assert b.cmd[-1] == {"t": "play", "port": 0, "prompt": "hold", "barge_in": False}
     assert b.calls.status()[0]["state"] == "queued" and b.ports.state(0) == "call"
     b.report(9000, what="loop", port=0, on=False)  # nobody takes the queue yet: the caller gives up
     assert b.states()[-1] == "ended" and b.calls_ev()[-1]["by"] == "caller"
@@ -66,7 +67,8 @@ def test_digit_timeouts_run_on_the_tick_and_fall_back_to_the_operator():
             now += 5000
             b.tick(now)
         now += 100
-    assert b.calls_ev()[-1] == {"port": 0, "call": 1, "state": "queued", "queue": "reception", "operator": True}
+    assert b.calls_ev()[-1] == {"port": 0, "call": 1, "state": "queued", "queue": "reception", "position": 1,
+                                 "operator": True}
 
 
 def test_after_hours_hang_up_after_the_hours_prompt():
@@ -76,7 +78,8 @@ def test_after_hours_hang_up_after_the_hours_prompt():
     b.report(3000, what="prompt_done", port=1, prompt="closed", reason="complete")
     b.report(3500, what="dtmf", port=1, digit="3")
     b.report(8000, what="prompt_done", port=1, prompt="hours", reason="complete")
-    assert b.calls_ev()[-1] == {"port": 1, "call": 1, "state": "ended", "by": "board", "reason": "ivr"}
+    assert b.calls_ev()[-1] == {"port": 1, "call": 1, "state": "ended", "by": "board", "reason": "ivr",
+                                 "cdr": "00000000-1"}
     assert b.cmd[-1] == {"t": "hangup", "port": 1} and b.calls.calls[1].ivr.state == "idle"
 
 

@@ -32,6 +32,12 @@ def bundle():
                            "timeout": None, "fallback": {"do": "queue", "to": "sales"}, "keys": {}},
             },
         },
+        "queues": {
+            "sales": {"skills": ["sales"], "strategy": "longest-idle", "hold": "hold", "max_wait_s": 300,
+                      "overflow": {"do": "queue", "to": "reception"}},
+            "support": {"skills": ["support"], "strategy": "round-robin", "hold": "hold", "max_wait_s": 600},
+            "reception": {"skills": ["support"], "strategy": "ring-all", "hold": "hold"},
+        },
         "hours": {"offset_min": 480, "week": [[[540, 720], [780, 1080]]] * 5 + [[[600, 840]], []],
                   "closed": ["2026-12-25"]},
     }

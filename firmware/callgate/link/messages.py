@@ -68,6 +68,7 @@ OP_FS_DF = const(41)  # None -> {"free", "used", "total"}
 OP_DEPLOY_STATE = const(48)  # None -> {"board", "fw", "active", "previous", "ok", "tries", ...}
 OP_DEPLOY_COMMIT = const(49)  # {"slot"} -> {"verified": n}: checks every file, then switches
 OP_RESET = const(50)  # None -> {} then the board restarts
+OP_SITE_RELOAD = const(51)  # None -> {"site", "applied", "pending"}: load site.json again (docs/callcenter.md)
 
 EV_BOOT = const(1)
 EV_PORT = const(16)
@@ -76,6 +77,9 @@ EV_HOOK = const(18)
 EV_CALL = const(19)
 EV_CID = const(20)
 EV_DTMF = const(21)
+EV_AGENT = const(22)  # an agent's phone changed state (docs/callcenter.md)
+EV_POP = const(23)  # screen pop: an agent's phone started ringing with a caller
+EV_CDR = const(24)  # a call record was written
 
 ERR_BAD_REQUEST = const(1)
 ERR_UNKNOWN_OP = const(2)
@@ -106,6 +110,7 @@ OP_NAMES = {
     OP_DEPLOY_STATE: "deploy-state",
     OP_DEPLOY_COMMIT: "deploy-commit",
     OP_RESET: "reset",
+    OP_SITE_RELOAD: "site-reload",
 }
 EVENT_NAMES = {
     EV_BOOT: "boot",
@@ -115,6 +120,9 @@ EVENT_NAMES = {
     EV_CALL: "call",
     EV_CID: "cid",
     EV_DTMF: "dtmf",
+    EV_AGENT: "agent",
+    EV_POP: "pop",
+    EV_CDR: "cdr",
 }
 ERROR_NAMES = {
     ERR_BAD_REQUEST: "bad request",

@@ -1,0 +1,259 @@
+# The queue (ACD): callers waiting in the site's queues, agents on the FXS ports, and who gets
+# which call. Pure logic, like ivr.py: the time comes in, decisions go out as tuples appended to
+# the caller's list; calls.py turns them into line-card commands and events.
+#
+#   acd = Acd(bundle)                 agents from the bundle's FXS ports, queues from "queues"
+#   acd.enqueue(call, name, now)      a caller enters a queue (again, on overflow: the first
+#                                     queued time is kept, so the caller keeps their place)
+#   acd.leave(call, out)              the caller leaves the queue (hung up, overflowed)
+#   acd.offhook(port, now, out)       an agent's phone went off hook
+#   acd.onhook(port, now, out)        ... and on hook
+#   acd.tick(now, out)                ring timeouts, wrap-up ends, maximum waits; then offers
+#
+# Decisions:
+#   ("ring", agent, call)     ring this agent for this caller (the screen pop goes with it)
+#   ("unring", agent, call)   stop ringing it (another agent took the call, the caller left, or
+#                             no answer in the queue's ring time)
+#   ("connect", agent, call)  the agent picked up: bridge them
+#   ("left", agent, call)     the agent hung up on a call (call None: the caller had gone)
+#   ("overflow", call)        the caller waited the queue's maximum: do its overflow action
+#   ("agent", agent)          the agent's state changed (for the host's events)
+#
+# Agents: idle -> ringing -> talking -> wrapup -> idle; idle/wrapup -> offhook (picked up
+# without a call: not offered calls until on hook again). An agent is offered a call if idle
+# and their skills include all of the queue's. Callers are served oldest first (by the time
+# they first queued) across every queue an agent can take; a caller is rung at one agent at a
+# time, or at every free agent for ring-all.
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+try:
+    from time import ticks_add, ticks_diff
+except ImportError:
+
+    def ticks_add(a, b):
+        return a + b
+
+    def ticks_diff(a, b):
+        return a - b
+
+
+IDLE = "idle"
+RINGING = "ringing"
+TALKING = "talking"
+WRAPUP = "wrapup"
+OFFHOOK = "offhook"
+
+_RING_MS = const(15000)
+_WRAP_MS = const(10000)
+_WAIT_MS = const(300000)
+_ANNOUNCE_MS = const(30000)
+
+
+class Agent:
+    def __init__(self, p):
+        self.port = p["n"]
+        self.ext = p.get("ext", "")
+        self.name = p.get("agent", "")
+        self.skills = p.get("skills", ())
+        self.state = IDLE
+        self.since = 0  # idle since (longest-idle)
+        self.calls = 0  # calls taken since boot (fewest-calls)
+        self.call = None  # the call ringing here, or being talked to
+        self.until = 0  # ring timeout, or the end of wrap-up
+        self.wrap_ms = _WRAP_MS
+
+
+class Queue:
+    def __init__(self, name, q):
+        self.name = name
+        self.skills = q.get("skills", ())
+        self.strategy = q.get("strategy", "longest-idle")
+        self.hold = q.get("hold")
+        self.positions = q.get("positions") or ()
+        self.announce_ms = int(q.get("announce_s", _ANNOUNCE_MS // 1000)) * 1000
+        self.max_wait_ms = int(q.get("max_wait_s", _WAIT_MS // 1000)) * 1000
+        self.overflow = q.get("overflow") or {"do": "hangup"}
+        self.ring_ms = int(q.get("ring_s", _RING_MS // 1000)) * 1000
+        self.wrap_ms = int(q.get("wrap_s", _WRAP_MS // 1000)) * 1000
+        self.record = q.get("record")  # True, False, or None: the site's policy
+        self.last = -1  # round-robin: the port of the last agent rung
+
+
+class Acd:
+    def __init__(self, bundle):
+        self.agents = {}
+        for p in bundle.get("ports", ()):
+            if p.get("kind") == "fxs" and p.get("ext"):
+                self.agents[p["n"]] = Agent(p)
+        self.order = [self.agents[n] for n in sorted(self.agents)]
+        self.queues = {}
+        for name, q in (bundle.get("queues") or {}).items():
+            self.queues[name] = Queue(name, q)
+        self.waiting = []  # calls, oldest first
+
+    def queue(self, name):
+        return self.queues.get(name)
+
+    def can_take(self, agent, q):
+        for s in q.skills:
+            if s not in agent.skills:
+                return False
+        return True
+
+    def staffed(self, q):
+        """Agents who could ever take calls from queue q."""
+        return [a for a in self.order if self.can_take(a, q)]
+
+    # -- callers ---------------------------------------------------------------------------
+
+    def enqueue(self, call, name, now):
+        q = self.queues[name]
+        call.q = q
+        call.q_since = now
+        if call.queued_at is None:
+            call.queued_at = now
+        call.tried = []
+        i = len(self.waiting)
+        while i > 0 and ticks_diff(self.waiting[i - 1].queued_at, call.queued_at) > 0:
+            i -= 1
+        self.waiting.insert(i, call)
+
+    def position(self, call):
+        """1 for the next caller of its queue to be served."""
+        n = 1
+        for c in self.waiting:
+            if c is call:
+                return n
+            if c.q is call.q:
+                n += 1
+        return 0
+
+    def leave(self, call, out):
+        if call in self.waiting:
+            self.waiting.remove(call)
+        for a in self.order:
+            if a.state == RINGING and a.call is call:
+                self._unring(a, out)
+
+    # -- agents ----------------------------------------------------------------------------
+
+    def offhook(self, port, now, out):
+        a = self.agents.get(port)
+        if a is None:
+            return
+        if a.state == RINGING:
+            call = a.call
+            for b in self.order:
+                if b is not a and b.state == RINGING and b.call is call:
+                    self._unring(b, out)
+            if call in self.waiting:
+                self.waiting.remove(call)
+            a.state = TALKING
+            a.calls += 1
+            a.wrap_ms = call.q.wrap_ms
+            out.append(("connect", a, call))
+            out.append(("agent", a))
+        elif a.state in (IDLE, WRAPUP):
+            a.state = OFFHOOK
+            out.append(("agent", a))
+
+    def onhook(self, port, now, out):
+        a = self.agents.get(port)
+        if a is None:
+            return
+        if a.state == TALKING:
+            call = a.call
+            a.call = None
+            a.state = WRAPUP
+            a.until = ticks_add(now, a.wrap_ms)
+            out.append(("left", a, call))
+            out.append(("agent", a))
+        elif a.state == OFFHOOK:
+            a.state = IDLE
+            a.since = now
+            out.append(("agent", a))
+
+    def caller_gone(self, a):
+        """The caller hung up while talking to agent a: the agent stays on the line (hearing
+        busy tone) until they hang up."""
+        a.call = None
+
+    # -- time ------------------------------------------------------------------------------
+
+    def tick(self, now, out):
+        for a in self.order:
+            if a.state == RINGING and ticks_diff(now, a.until) >= 0:
+                self._unring(a, out)  # no answer: the next agent gets the call
+            elif a.state == WRAPUP and ticks_diff(now, a.until) >= 0:
+                a.state = IDLE
+                a.since = now
+                out.append(("agent", a))
+        i = 0
+        while i < len(self.waiting):
+            c = self.waiting[i]
+            if c.q.max_wait_ms and ticks_diff(now, c.q_since) >= c.q.max_wait_ms:
+                self.leave(c, out)
+                out.append(("overflow", c))
+            else:
+                i += 1
+        self._offer(now, out)
+
+    def _offer(self, now, out):
+        for c in self.waiting:
+            if self._ringing_for(c):
+                continue
+            q = c.q
+            free = [a for a in self.order if a.state == IDLE and self.can_take(a, q)]
+            if not free:
+                continue
+            fresh = [a for a in free if a.port not in c.tried]
+            if not fresh:  # every free agent has had a go: start again
+                del c.tried[:]
+                fresh = free
+            for a in self._pick(q, fresh):
+                a.state = RINGING
+                a.call = c
+                a.until = ticks_add(now, q.ring_ms)
+                c.tried.append(a.port)
+                out.append(("ring", a, c))
+                out.append(("agent", a))
+
+    def _ringing_for(self, call):
+        for a in self.order:
+            if a.state == RINGING and a.call is call:
+                return True
+        return False
+
+    def _pick(self, q, free):
+        s = q.strategy
+        if s == "ring-all":
+            return free
+        if s == "round-robin":
+            for a in free:
+                if a.port > q.last:
+                    q.last = a.port
+                    return (a,)
+            q.last = free[0].port
+            return (free[0],)
+        best = free[0]
+        for a in free[1:]:
+            if s == "fewest-calls" and a.calls != best.calls:
+                if a.calls < best.calls:
+                    best = a
+            elif ticks_diff(a.since, best.since) < 0:
+                best = a
+        return (best,)
+
+    def _unring(self, a, out):
+        call = a.call
+        a.state = IDLE  # its idle-since time is kept: it stays as long-idle as it was
+        a.call = None
+        out.append(("unring", a, call))
+        out.append(("agent", a))

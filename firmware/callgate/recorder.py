@@ -1,0 +1,97 @@
+# Recordings on the flash: the line cards record a port (both directions mixed, G.711) and
+# stream the codes back about once a second ("rec" reports, hal.py); this module writes them
+# to rec/<id>.wav as they come and, when the last chunk is in, completes the WAV header and adds
+# a line to rec/index.log (records.py). The control plane only moves the bytes: it never looks
+# at a sample.
+#
+# A WAV whose recording was cut by a power loss keeps its placeholder sizes (0xFFFFFFFF, as
+# streaming WAV writers do) and has no index line; readers take the data to the end of the
+# file. Before each recording starts, old recordings go (oldest first, by the index) when they
+# are older than the site's retention or the flash has less than `reserve` bytes free.
+
+import os
+import struct
+from binascii import a2b_base64
+
+from . import records
+from .files import makedirs
+
+INDEX = "rec/index.log"
+_TAG = {"ulaw": 7, "alaw": 6}
+HEADER_LEN = 58  # RIFF, fmt (18 bytes), fact, data headers
+
+
+def header(law, n):
+    """The 58-byte header of a mono 8 kHz G.711 WAV with n bytes of data (None: unknown)."""
+    riff = 0xFFFFFFFF if n is None else 50 + n
+    size = 0xFFFFFFFF if n is None else n
+    return (b"RIFF" + struct.pack("<I", riff) + b"WAVE"
+            + b"fmt " + struct.pack("<IHHIIHHH", 18, _TAG[law], 1, 8000, 8000, 1, 8, 0)
+            + b"fact" + struct.pack("<II", 4, 0 if n is None else n)
+            + b"data" + struct.pack("<I", size))
+
+
+def free_bytes():
+    try:
+        st = os.statvfs(".")
+        return st[0] * st[4]
+    except (OSError, AttributeError):
+        return None
+
+
+class Recorder:
+    def __init__(self, law="ulaw", days=90, reserve=262144):
+        self.law = law if law in _TAG else "ulaw"
+        self.days = days
+        self.reserve = reserve
+        self.open = {}  # id -> what goes in its index line
+        self.done = 0
+        self.pruned = 0
+
+    def begin(self, cmd, epoch_ms):
+        """A record command is on its way to the line card: make the file."""
+        self.prune(epoch_ms)
+        path = cmd["file"]
+        makedirs(path)
+        with open(path, "wb") as f:
+            f.write(header(self.law, None))
+        self.open[cmd["id"]] = {"id": cmd["id"], "file": path, "kind": cmd.get("kind", "call"),
+                                "call": cmd.get("call"), "agent": cmd.get("agent"),
+                                "queue": cmd.get("queue"), "number": cmd.get("number"),
+                                "start": epoch_ms, "ms": 0, "bytes": 0}
+
+    def feed(self, report):
+        """One rec report; returns the index entry when the recording is complete."""
+        st = self.open.get(report.get("id"))
+        if st is None:
+            return None
+        data = a2b_base64(report.get("data") or "")
+        if data:
+            with open(st["file"], "ab") as f:
+                f.write(data)
+            st["bytes"] += len(data)
+        if not report.get("end"):
+            return None
+        del self.open[st["id"]]
+        n = st["bytes"]
+        with open(st["file"], "r+b") as f:
+            f.write(header(self.law, n))
+        st["ms"] = n // 8
+        records.append(INDEX, st)
+        self.done += 1
+        return st
+
+    def prune(self, now_ms):
+        """Remove the oldest recordings while they are past retention or space is short."""
+        limit = now_ms - self.days * 86400000
+        entries, _ = records.read(INDEX)
+        for e in entries:
+            free = free_bytes()
+            old = (e.get("start") or 0) < limit
+            if not old and (free is None or free >= self.reserve):
+                return
+            try:
+                os.remove(e["file"])
+                self.pruned += 1
+            except OSError:
+                pass  # gone already

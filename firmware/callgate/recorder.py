@@ -83,15 +83,16 @@ class Recorder:
 
     def prune(self, now_ms):
         """Remove the oldest recordings while they are past retention or space is short."""
-        limit = now_ms - self.days * 86400000
-        entries, _ = records.read(INDEX)
-        for e in entries:
-            free = free_bytes()
-            old = (e.get("start") or 0) < limit
-            if not old and (free is None or free >= self.reserve):
-                return
-            try:
-                os.remove(e["file"])
-                self.pruned += 1
-            except OSError:
-                pass  # gone already
+        self._limit = now_ms - self.days * 86400000
+        records.scan(INDEX, self._prune_one)
+
+    def _prune_one(self, e):
+        free = free_bytes()
+        if (e.get("start") or 0) >= self._limit and (free is None or free >= self.reserve):
+            return True  # done: the rest are newer and there is room
+        try:
+            os.remove(e["file"])
+            self.pruned += 1
+        except OSError:
+            pass  # gone already
+        return False

@@ -54,16 +54,42 @@ def append(path, record):
 
 def read(path):
     """(records, bad) of a record file: the good records in order and how many lines were bad."""
-    out, bad = [], 0
+    out = []
+    bad = scan(path, out.append)
+    return out, bad
+
+
+def scan(path, fn, chunk=512, longest=4096):
+    """Call fn(record) for each good record of a file, in order, until fn returns True; returns
+    how many lines were bad (a torn last line counts). Reads `chunk` bytes at a time, so memory
+    stays small whatever the file's size; a "line" longer than `longest` is bad and skipped."""
+    bad = 0
     try:
         f = open(path, "rb")
     except OSError:
-        return out, bad
+        return bad
+    buf = b""
     with f:
-        for raw in f:
-            r = parse(raw)
-            if r is None:
+        while True:
+            data = f.read(chunk)
+            if not data:
+                break
+            buf += data
+            start = 0
+            while True:
+                i = buf.find(b"\n", start)
+                if i < 0:
+                    break
+                r = parse(buf[start:i])
+                start = i + 1
+                if r is None:
+                    bad += 1
+                elif fn(r):
+                    return bad
+            buf = buf[start:]
+            if len(buf) > longest:
                 bad += 1
-            else:
-                out.append(r)
-    return out, bad
+                buf = b""
+    if buf:
+        bad += 1
+    return bad

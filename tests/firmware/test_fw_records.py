@@ -1,0 +1,101 @@
+# Record lines (records.py), call records (cdr.py) and recordings (recorder.py) on a
+# filesystem. Shared: CPython (pytest) and MicroPython (mp_runner.py); they work in a folder of
+# the current directory, removed afterwards. The power cut itself is tests/firmware/
+# test_fw_powercut.py.
+
+import os
+import struct
+from binascii import b2a_base64
+
+from callgate import files, records
+from callgate.cdr import CdrLog, day
+from callgate.recorder import HEADER_LEN, INDEX, Recorder, header
+
+RUNS_ON_MICROPYTHON = True
+
+D = "_cg_records_test"
+
+
+def test_a_line_round_trips_and_a_damaged_one_is_refused():
+    r = {"id": "0000abcd-7", "survey": {"satisfaction": 4}, "name": "Zoë", "ivr": [["main", "1"]]}
+    raw = records.line(r)
+    assert raw.endswith(b"\n") and raw[8:9] == b"\t"
+    assert records.parse(raw) == r
+    assert records.parse(raw[:-5]) is None  # torn
+    flipped = bytearray(raw)
+    flipped[20] ^= 1
+    assert records.parse(bytes(flipped)) is None
+    assert records.parse(b"") is None and records.parse(b"zzzzzzzz\t{}") is None
+
+
+def test_appended_records_read_back_and_a_torn_tail_is_counted():
+    files.remove(D)
+    try:
+        p = D + "/cdr/x.log"
+        for i in range(5):
+            records.append(p, {"n": i})
+        with open(p, "ab") as f:
+            f.write(records.line({"n": 5})[:12])  # a write cut short
+        got, bad = records.read(p)
+        assert [r["n"] for r in got] == [0, 1, 2, 3, 4] and bad == 1
+    finally:
+        files.remove(D)
+
+
+def test_cdr_files_are_per_day_of_the_end():
+    assert day(1795420800000) == "20261123"
+    log = CdrLog(D + "/cdr")
+    files.remove(D)
+    try:
+        assert log.write({"id": "a", "ended": 1795420800000}) == D + "/cdr/20261123.log"
+        log.write({"id": "b", "ended": 1795420800000 + 86400000})
+        assert sorted(os.listdir(D + "/cdr")) == ["20261123.log", "20261124.log"]
+        assert log.written == 2
+    finally:
+        files.remove(D)
+
+
+def test_a_recording_becomes_a_wav_and_an_index_line():
+    files.remove(D)
+    cwd = os.getcwd()
+    os.mkdir(D)
+    os.chdir(D)
+    try:
+        rec = Recorder("alaw")
+        rec.begin({"id": "r1", "file": "rec/r1.wav", "kind": "call", "call": "c1", "agent": "201"}, 5000)
+        with open("rec/r1.wav", "rb") as f:
+            assert f.read() == header("alaw", None)
+        chunks = [bytes([i]) * 8000 for i in range(3)]
+        for i, c in enumerate(chunks):
+            assert rec.feed({"id": "r1", "data": b2a_base64(c).decode(), "end": False}) is None
+        assert rec.feed({"what": "rec", "id": "nobody", "data": "", "end": True}) is None
+        done = rec.feed({"id": "r1", "data": "", "end": True})
+        assert done["bytes"] == 24000 and done["ms"] == 3000 and done["start"] == 5000
+        with open("rec/r1.wav", "rb") as f:
+            wav = f.read()
+        assert len(wav) == HEADER_LEN + 24000 and wav[HEADER_LEN:] == b"".join(chunks)
+        assert wav[:4] == b"RIFF" and struct.unpack("<I", wav[4:8])[0] == len(wav) - 8
+        assert struct.unpack("<H", wav[20:22])[0] == 6  # A-law
+        assert struct.unpack("<I", wav[54:58])[0] == 24000
+        idx, bad = records.read(INDEX)
+        assert bad == 0 and [e["file"] for e in idx] == ["rec/r1.wav"] and idx[0]["agent"] == "201"
+    finally:
+        os.chdir(cwd)
+        files.remove(D)
+
+
+def test_recordings_past_retention_are_pruned_first():
+    files.remove(D)
+    cwd = os.getcwd()
+    os.mkdir(D)
+    os.chdir(D)
+    try:
+        rec = Recorder("ulaw", days=1, reserve=0)
+        for i, t in enumerate((0, 50000000, 100000000)):
+            rec.begin({"id": "r%d" % i, "file": "rec/r%d.wav" % i}, t)
+            rec.feed({"id": "r%d" % i, "data": "", "end": True})
+        rec.begin({"id": "r3", "file": "rec/r3.wav"}, 86400000 + 60000000)
+        assert sorted(os.listdir("rec")) == ["index.log", "r2.wav", "r3.wav"] and rec.pruned == 2
+    finally:
+        os.chdir(cwd)
+        files.remove(D)

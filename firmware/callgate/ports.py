@@ -81,8 +81,8 @@ class Ports:
                 if not on:
                     p.ring_off_ms = now_ms
                 out.append((messages.EV_RING, {"port": n, "on": on}))
-                if on and p.state == IDLE:
-                    self._move(p, RINGING, out)
+            if on and p.state == IDLE:  # a new call (also if no ring-off came between)
+                self._move(p, RINGING, out)
         elif p is not None and what == "hook" and p.kind == "fxs":
             off = bool(report.get("off"))
             new = OFFHOOK if off else IDLE
@@ -97,6 +97,8 @@ class Ports:
         """Put port n in state (calls.py: an FXO port answered or released), appending the
         PORT event to out if it changed."""
         p = self.ports[n]
+        if state == CALL:
+            p.ring_on = False  # off hook: the line card no longer sees ringing voltage
         if p.state != state:
             self._move(p, state, out)
 

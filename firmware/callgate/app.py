@@ -58,6 +58,7 @@ class App:
         self.ep.handle(messages.OP_REPL, self.repl)
         self.ep.handle(messages.OP_RESET, self.reset)
         self.ep.handle(messages.OP_SITE_RELOAD, self.site_reload)
+        self.ep.handle(messages.OP_CALLS, self.calls_status)
         Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
         update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
         self.stopped = asyncio.Event()
@@ -99,6 +100,9 @@ class App:
             self.use_site(bundle)
         return {"site": bundle.get("site"), "applied": not busy, "pending": busy}
 
+    def calls_status(self, value):
+        return {"calls": self.calls.status(), "agents": self.calls.agents()}
+
     def status(self, value):
         return {
             "fw": VERSION,
@@ -107,7 +111,6 @@ class App:
             "uptime_ms": time.ticks_diff(time.ticks_ms(), self.t0),
             "site": (self.site or {}).get("site"),
             "ports": self.ports.status(),
-            "calls": self.calls.status(),
             "cdr": {"written": self.cdr.written, "failed": self.cdr.failed},
             "next_ev": self.ep.next_event(),
             "link": self.ep.stats(),

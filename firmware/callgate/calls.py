@@ -210,11 +210,12 @@ class Calls:
         self.clock = clock
 
     def status(self):
-        out = [{"port": c.port, "call": c.id, "state": c.state} for c in self._all]
-        if self.acd is not None:
-            for a in self.acd.order:
-                out.append({"port": a.port, "agent": a.ext, "state": a.state, "calls": a.calls})
-        return out
+        return [{"port": c.port, "call": c.id, "state": c.state} for c in self._all]
+
+    def agents(self):
+        if self.acd is None:
+            return []
+        return [{"port": a.port, "ext": a.ext, "state": a.state, "calls": a.calls} for a in self.acd.order]
 
     def busy(self):
         """How many calls are up (ringing included) and agents busy: a new site waits for 0."""

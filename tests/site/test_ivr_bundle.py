@@ -43,3 +43,19 @@ def test_demo_after_hours(demo, tmp_path):
     out = []
     ivr.start(ivr.session(0), CLOSED_DAY, out)
     assert out == [("menu", "closed"), ("play", "closed", False)]
+
+
+def test_demo_queues_and_overflows_as_the_firmware_reads_them(demo, tmp_path):
+    from callgate.acd import Acd
+
+    build(load_site(demo), tmp_path / "flash")
+    b = json.loads((tmp_path / "flash" / "site.json").read_text())
+    ivr, acd = Ivr(b), Acd(b)
+    assert sorted(a.ext for a in acd.order) == ["201", "202", "203"]
+    sales, support, reception = (acd.queue(n) for n in ("sales", "support", "reception"))
+    assert sales.max_wait_ms == 120000 and sales.ring_ms == 15000 and len(sales.positions) == 4
+    assert [a.ext for a in acd.staffed(sales)] == ["201", "203"] and len(acd.staffed(reception)) == 3
+    assert support.strategy == "round-robin" and support.record is True and support.wrap_ms == 15000
+    assert ivr.action(sales.overflow) == ("queue", "reception")
+    assert ivr.action(support.overflow) == ("callback", "callback", "callback_thanks")
+    assert ivr.action(reception.overflow) == ("voicemail", "voicemail", 60)

@@ -10,7 +10,7 @@ import pytest
 
 from callgate.cli import main as cli
 from callgate.dsp.wav import read_wav, write_wav
-from callgate.site import SiteError, build, load_site
+from callgate.site import SiteError, build, bundle, load_site
 from callgate.site.yamlpos import load
 
 
@@ -40,7 +40,7 @@ def problems(path):
 def test_the_demo_site_is_valid(demo):
     site = load_site(demo)
     assert site.data["site"] == "demo" and site.law == "ulaw"
-    assert [p["port"] for p in site.data["ports"]] == [0, 1, 2, 3]
+    assert [p["port"] for p in site.data["ports"]] == [0, 1, 2, 3, 4, 5, 6, 7]
     assert set(site.data["ivr"]["menus"]["main"]["options"]) == set("12390*")  # keys as written
 
 
@@ -57,7 +57,7 @@ BAD = [
     ("unknown field", "    answer_rings: 2\n", "    answer_ring: 2\n", "answer_ring:",
      "ports[0].answer_ring: unknown field"),
     ("missing field", "    agent: {name: Bob, extension: \"202\", skills: [support]}",
-     "    agent: {name: Bob, skills: [support]}", "name: Bob", "ports[3].agent.extension: missing (required)"),
+     "    agent: {name: Bob, skills: [support]}", "name: Bob", "ports[6].agent.extension: missing (required)"),
     ("wrong type", "  - port: 1\n", "  - port: one\n", "port: one", "ports[1].port: 'one' is not an integer"),
     ("bad name", "    support:\n      prompt: support", "    Support:\n      prompt: support", "Support:",
      "ivr.menus.Support: 'Support' is not a name: a lowercase letter, then up to 31 of a-z 0-9 _ -"),
@@ -75,19 +75,19 @@ BAD = [
     ("unknown prompt", "      invalid_prompt: invalid\n      timeout_prompt", "      invalid_prompt: oops\n      timeout_prompt",
      "invalid_prompt: oops", "ivr.menus.main.invalid_prompt: no prompt 'oops' in prompts"),
     ("duplicate extension", "extension: \"202\"", "extension: \"201\"", "Bob",
-     "ports[3].agent.extension: extension 201 is already used by ports[2]"),
+     "ports[6].agent.extension: extension 201 is already used by ports[5]"),
     ("duplicate port", "  - port: 1\n", "  - port: 0\n", "port: 0#1", "ports[1].port: port 0 is already described by ports[0]"),
-    ("port the board lacks", "  - port: 3\n", "  - port: 7\n", "port: 7",
-     "ports[3].port: board virtual-4 has no port 7 (it has 0, 1, 2, 3)"),
-    ("port of another kind", "  - port: 1\n    kind: fxo", "  - port: 2\n    kind: fxo", "kind: fxo#1",
-     "ports[1].kind: port 2 of board virtual-4 is fxs, not fxo"),
-    ("unknown board", "board: virtual-4", "board: virtual-9", "board:", "board: no board 'virtual-9'"),
+    ("port the board lacks", "  - port: 3\n", "  - port: 9\n", "port: 9",
+     "ports[3].port: board virtual-8 has no port 9 (it has 0, 1, 2, 3, 4, 5, 6, 7)"),
+    ("port of another kind", "  - port: 1\n    kind: fxo", "  - port: 5\n    kind: fxo", "kind: fxo#1",
+     "ports[1].kind: port 5 of board virtual-8 is fxs, not fxo"),
+    ("unknown board", "board: virtual-8", "board: virtual-9", "board:", "board: no board 'virtual-9'"),
     ("overlapping hours", "    fri: [\"09:00-12:00\", \"13:00-17:00\"]", "    fri: [\"09:00-12:00\", \"11:00-17:00\"]",
      "fri:", "hours.weekly.fri[1]: 11:00-17:00 overlaps 09:00-12:00"),
     ("reversed hours", "    sat: [\"10:00-14:00\"]", "    sat: [\"14:00-10:00\"]", "sat:",
      "hours.weekly.sat[0]: 14:00-10:00: the range ends before it starts"),
     ("impossible date", "\"2026-12-25\"", "\"2026-02-30\"", "2026-02-30", "hours.closed[0]: '2026-02-30' is not a date"),
-    ("skill no agent has", "  sales: {skills: [sales]", "  sales: {skills: [billing]", "billing",
+    ("skill no agent has", "    skills: [sales]\n", "    skills: [billing]\n", "billing",
      "queues.sales.skills[0]: no agent has skill 'billing'"),
     ("operator without an operator queue", "  operator: reception\n", "", "fallback: {action: operator}",
      "ivr.menus.main.fallback.action: operator, but no operator queue (ivr.operator)"),
@@ -97,6 +97,50 @@ BAD = [
     ("survey min above max", "min: 1, max: 5", "min: 5, max: 1", "min: 5", "survey.questions[0]: min 5 is above max 1"),
     ("field of another action", "        9: {action: repeat}", "        9: {action: repeat, queue: sales}", "9: {",
      "ivr.menus.main.options.9.queue: not used by action 'repeat'"),
+    # queues, callback, voicemail, survey (docs/callcenter.md)
+    ("unknown strategy", "    strategy: round-robin\n", "    strategy: fastest\n", "fastest",
+     "queues.support.strategy: 'fastest' is not one of ring-all, longest-idle, round-robin, fewest-calls"),
+    ("unknown position prompt", "position_prompts: [position_1,", "position_prompts: [position_9,", "position_9",
+     "queues.sales.position_prompts[0]: no prompt 'position_9' in prompts"),
+    ("too many position prompts", "position_prompts: [position_1,", "position_prompts: [" + "hold, " * 9 + "position_1,",
+     "hold, hold", "queues.sales.position_prompts: 13 items; at most 9 allowed"),
+    ("announce too often", "    announce_every_s: 30\n", "    announce_every_s: 5\n", "announce_every_s",
+     "queues.sales.announce_every_s: 5 is less than the minimum of 10"),
+    ("ring timeout too long", "    ring_timeout_s: 20\n", "    ring_timeout_s: 121\n", "ring_timeout_s: 121",
+     "queues.support.ring_timeout_s: 121 is greater than the maximum of 120"),
+    ("negative wrap-up", "    wrap_up_s: 0\n", "    wrap_up_s: -1\n", "wrap_up_s: -1",
+     "queues.reception.wrap_up_s: -1 is less than the minimum of 0"),
+    ("record not a boolean", "    record: true", "    record: sometimes", "record: sometimes",
+     "queues.support.record: 'sometimes' is not a boolean"),
+    ("callback without prompt", "{action: callback, prompt: callback, then_prompt: callback_thanks}",
+     "{action: callback, then_prompt: callback_thanks}", "action: callback",
+     "queues.support.overflow.prompt: missing (required)"),
+    ("voicemail without prompt", "{action: voicemail, prompt: voicemail, max_s: 60}", "{action: voicemail, max_s: 60}",
+     "action: voicemail", "queues.reception.overflow.prompt: missing (required)"),
+    ("callback with an unknown then prompt", "then_prompt: callback_thanks}", "then_prompt: bye}", "then_prompt: bye",
+     "queues.support.overflow.then_prompt: no prompt 'bye' in prompts"),
+    ("voicemail too long", "max_s: 60}", "max_s: 600}", "max_s: 600",
+     "queues.reception.overflow.max_s: 600 is greater than the maximum of 300"),
+    ("field of another action: then_prompt", "max_s: 60}", "max_s: 60, then_prompt: thanks}", "then_prompt: thanks",
+     "queues.reception.overflow.then_prompt: not used by action 'voicemail'"),
+    ("unknown overflow queue", "overflow: {action: queue, queue: reception}", "overflow: {action: queue, queue: recep}",
+     "queue: recep}", "queues.sales.overflow.queue: no queue 'recep' in queues"),
+    ("queue overflowing to itself", "overflow: {action: voicemail, prompt: voicemail, max_s: 60}",
+     "overflow: {action: queue, queue: reception}", "overflow: {action: queue, queue: reception}#1",
+     "queues.reception.overflow.queue: overflows in a loop: reception -> reception"),
+    ("overflow loop through another queue", "overflow: {action: voicemail, prompt: voicemail, max_s: 60}",
+     "overflow: {action: queue, queue: sales}", "overflow: {action: queue, queue: reception}",
+     "queues.sales.overflow.queue: overflows in a loop: sales -> reception -> sales"),
+    ("operator queue overflowing to the operator", "overflow: {action: voicemail, prompt: voicemail, max_s: 60}",
+     "overflow: {action: operator}", "overflow: {action: operator}",
+     "queues.reception.overflow.action: overflows in a loop: reception -> reception"),
+    ("survey timeout too short", "  timeout_ms: 5000\n  questions:", "  timeout_ms: 100\n  questions:", "timeout_ms: 100",
+     "survey.timeout_ms: 100 is less than the minimum of 500"),
+    ("survey min above the default max", "min: 1, max: 5", "min: 7", "min: 7", "survey.questions[0]: min 7 is above max 5"),
+    ("survey key out of range", "min: 1, max: 5", "min: 1, max: 10", "max: 10",
+     "survey.questions[0].max: 10 is greater than the maximum of 9"),
+    ("unknown survey intro", "  intro_prompt: survey_intro", "  intro_prompt: hello", "intro_prompt: hello",
+     "survey.intro_prompt: no prompt 'hello' in prompts"),
 ]
 
 
@@ -181,7 +225,7 @@ def test_build_writes_the_bundle_and_g711_prompts(demo, tmp_path):
     assert main["fallback"] == {"do": "operator"} and main["retries"] == 2 and main["barge"] is True
     assert on_disk["hours"]["offset_min"] == 480 and on_disk["hours"]["week"][0] == [[540, 720], [780, 1080]]
     assert on_disk["hours"]["week"][6] == []
-    assert [p["menu"] for p in on_disk["ports"] if p["kind"] == "fxo"] == ["main", "support"]
+    assert [p["menu"] for p in on_disk["ports"] if p["kind"] == "fxo"] == ["main", "support", "main", "main", "main"]
 
 
 def test_cli_check_and_build(demo, tmp_path, capsys):
@@ -205,3 +249,91 @@ def test_the_demo_site_in_the_tree_checks_and_builds(tmp_path):
     b = build(load_site(DEMO / "site.yaml"), tmp_path / "flash")
     assert sorted(b["prompts"]) == sorted(load((DEMO / "prompt-texts.yaml").read_text()).data)
     assert all(p["ms"] > 500 for p in b["prompts"].values())
+
+
+def test_a_queue_needs_one_agent_with_all_its_skills(demo):
+    edit(demo, "skills: [support]}", "skills: [support, billing]}")  # Bob
+    text = edit(demo, "    skills: [sales]\n", "    skills: [sales, billing]\n")
+    assert problems(demo) == [f"{line_of(text, 'skills: [sales, billing]')}: queues.sales.skills: "
+                              "no agent has all of sales, billing"]
+
+
+def test_queues_without_any_agent(demo):
+    text = demo.read_text()
+    start, end = text.index("  - port: 5\n"), text.index("\nprompts:")
+    demo.write_text(text[:start] + text[end + 1:])
+    lines = demo.read_text().splitlines()
+    assert problems(demo) == [f"{lines.index('  ' + q + ':') + 1}: queues.{q}: no agent can take its calls "
+                              "(no fxs port has an agent)" for q in ("sales", "support", "reception")]
+
+
+def test_one_problem_per_overflow_loop(demo):
+    edit(demo, "overflow: {action: voicemail, prompt: voicemail, max_s: 60}", "overflow: {action: queue, queue: support}")
+    text = edit(demo, "overflow: {action: callback, prompt: callback, then_prompt: callback_thanks}",
+                "overflow: {action: queue, queue: reception}")
+    # sales -> reception <-> support: one loop, named from its first queue in the file
+    assert problems(demo) == [f"{line_of(text, 'overflow: {action: queue, queue: reception}', 1)}: "
+                              "queues.support.overflow.queue: overflows in a loop: support -> reception -> support"]
+
+
+def test_new_fields_and_actions_are_accepted(demo):
+    edit(demo, "    strategy: round-robin\n", "    strategy: fewest-calls\n")
+    edit(demo, "        9: {action: repeat}", "        8: {action: callback, prompt: callback}\n"
+         "        7: {action: voicemail, prompt: voicemail}\n        9: {action: repeat}")
+    site = load_site(demo)
+    options = site.data["ivr"]["menus"]["main"]["options"]
+    assert options["8"] == {"action": "callback", "prompt": "callback"} and site.data["queues"]["support"]["strategy"] == "fewest-calls"
+
+
+def test_bundle_of_queues_actions_survey_recording(demo, tmp_path):
+    b = build(load_site(demo), tmp_path / "out")
+    positions = ["position_1", "position_2", "position_3", "position_more"]
+    assert b["queues"] == {
+        "sales": {"skills": ["sales"], "strategy": "longest-idle", "hold": "hold", "positions": positions,
+                  "announce_s": 30, "max_wait_s": 120, "overflow": {"do": "queue", "to": "reception"},
+                  "ring_s": 15, "wrap_s": 10, "record": None},
+        "support": {"skills": ["support"], "strategy": "round-robin", "hold": "hold", "positions": positions,
+                    "announce_s": 30, "max_wait_s": 180,
+                    "overflow": {"do": "callback", "prompt": "callback", "then": "callback_thanks"},
+                    "ring_s": 20, "wrap_s": 15, "record": True},
+        "reception": {"skills": [], "strategy": "ring-all", "hold": "hold", "positions": [], "announce_s": 30,
+                      "max_wait_s": 240, "overflow": {"do": "voicemail", "prompt": "voicemail", "max_s": 60},
+                      "ring_s": 15, "wrap_s": 0, "record": None},
+    }
+    assert b["survey"] == {"questions": [{"id": "satisfaction", "prompt": "survey_q1", "min": 1, "max": 5}],
+                           "intro": "survey_intro", "thanks": "thanks", "ms": 5000}
+    assert b["recording"] == {"mode": "sample", "percent": 20, "announce": "recorded", "days": 90}
+    on_disk = json.loads((tmp_path / "out" / "site.json").read_text())
+    assert on_disk["queues"] == b["queues"] and on_disk["survey"] == b["survey"]
+
+
+def test_bundle_defaults(demo, tmp_path):
+    text = demo.read_text()
+    queues = text[text.index("queues:\n"):text.index("survey:\n")]
+    text = text.replace(queues, "queues:\n  sales: {}\n  support: {}\n  reception: {}\n\n")
+    text = text.replace("  intro_prompt: survey_intro\n  timeout_ms: 5000\n", "")
+    text = text.replace("min: 1, max: 5", "min: 0")
+    text = text.replace("  mode: sample\n  sample_percent: 20\n", "  mode: all\n  sample_percent: 20\n")
+    text = text.replace("  retention_days: 90\n", "")
+    text = text.replace("        0: {action: operator}", "        0: {action: operator}\n"
+                        "        8: {action: callback, prompt: callback}\n        7: {action: voicemail, prompt: voicemail}")
+    demo.write_text(text)
+    b = bundle(load_site(demo))
+    assert b["queues"]["sales"] == {"skills": [], "strategy": "longest-idle", "hold": None, "positions": [],
+                                    "announce_s": 30, "max_wait_s": 300, "overflow": {"do": "hangup"},
+                                    "ring_s": 15, "wrap_s": 10, "record": None}
+    keys = b["ivr"]["menus"]["main"]["keys"]
+    assert keys["8"] == {"do": "callback", "prompt": "callback"}
+    assert keys["7"] == {"do": "voicemail", "prompt": "voicemail", "max_s": 60}
+    assert b["survey"] == {"questions": [{"id": "satisfaction", "prompt": "survey_q1", "min": 0, "max": 5}],
+                           "intro": None, "thanks": "thanks", "ms": 5000}
+    assert b["recording"] == {"mode": "all", "percent": 100, "announce": "recorded", "days": 90}
+
+
+def test_bundle_without_survey_or_recording(demo):
+    edit(demo, "  enabled: true\n", "  enabled: false\n")
+    text = demo.read_text()
+    demo.write_text(text.replace(text[text.index("recording:\n"):text.index("hours:\n")], ""))
+    b = bundle(load_site(demo))
+    assert b["survey"] is None
+    assert b["recording"] == {"mode": "none", "percent": 0, "announce": None, "days": 90}

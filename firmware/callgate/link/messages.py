@@ -69,6 +69,7 @@ OP_DEPLOY_STATE = const(48)  # None -> {"board", "fw", "active", "previous", "ok
 OP_DEPLOY_COMMIT = const(49)  # {"slot"} -> {"verified": n}: checks every file, then switches
 OP_RESET = const(50)  # None -> {} then the board restarts
 OP_SITE_RELOAD = const(51)  # None -> {"site", "applied", "pending"}: load site.json again (docs/callcenter.md)
+OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents": [{"port", "ext", "state", "calls"}]}
 
 EV_BOOT = const(1)
 EV_PORT = const(16)
@@ -111,6 +112,7 @@ OP_NAMES = {
     OP_DEPLOY_COMMIT: "deploy-commit",
     OP_RESET: "reset",
     OP_SITE_RELOAD: "site-reload",
+    OP_CALLS: "calls",
 }
 EVENT_NAMES = {
     EV_BOOT: "boot",

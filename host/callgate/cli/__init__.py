@@ -13,6 +13,9 @@ from . import bootstrap as bootstrap_commands
 from . import deploy as deploy_commands
 from . import dsp as dsp_commands
 from . import monitor as monitor_commands
+from . import provision as provision_commands
+from . import records as records_commands
+from . import report as report_commands
 from . import rig as rig_commands
 from . import sim as sim_commands
 from . import site as site_commands
@@ -28,6 +31,9 @@ GROUPS = {
     "monitor": monitor_commands,
     "site": site_commands,
     "rig": rig_commands,
+    "provision": provision_commands,  # provision, config pull
+    "records": records_commands,  # cdr pull, recordings pull
+    "report": report_commands,
 }
 
 

@@ -6,6 +6,7 @@ started stops with it.
 """
 
 import argparse
+import datetime
 import json
 import signal
 import sys
@@ -16,7 +17,8 @@ from ..sim.board import VirtualBoard
 from ..sim.lines import LineError
 from . import simcall
 
-HELP = "commands: ring PORT [on|off] | hook PORT [off|on] | ports | kill | quit"
+HELP = ("commands: ring PORT [on|off] | hook PORT [off|on] | agent PORT [ANSWER_MS [TALK_MS[-MS]] | off] | ports | "
+        "kill | quit")
 
 
 def add_parser(subparsers) -> None:
@@ -36,8 +38,25 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the ports as one JSON line")
     p.add_argument("--clock", type=float, default=1.0, metavar="X", help="run the phone lines X times faster than real time")
+    p.add_argument("--epoch", type=parse_epoch, metavar="ISO8601",
+                   help="the date and time the board's clock starts at, e.g. 2026-11-23T10:00+08:00 (no offset: UTC; default: now)")
     p.set_defaults(func=run)
-    simcall.add_parsers(p.add_subparsers(dest="sim_command", metavar="[call|phone]"))
+    simcall.add_parsers(p.add_subparsers(dest="sim_command", metavar="[call|phone|agent]"))
+
+
+def parse_epoch(text: str) -> float:
+    """ISO 8601 date and time (UTC when it has no offset), or Unix seconds -> Unix seconds."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        t = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date and time: {text!r} (e.g. 2026-11-23T10:00+08:00)")
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=datetime.timezone.utc)
+    return t.timestamp()
 
 
 def command(vb: VirtualBoard, line: str) -> str | None:
@@ -63,7 +82,16 @@ def command(vb: VirtualBoard, line: str) -> str | None:
             else:
                 vb.model.lines.hook(port, arg == "off")
             return f"ok: {verb} {port} {arg}"
-    except (ValueError, LineError) as e:
+        if verb == "agent" and rest:  # the phone on FXS port PORT answers and hangs up by itself
+            phone = vb.model.network.phone(int(rest[0]))
+            if rest[1:2] == ["off"]:
+                phone.manual()
+                return f"ok: agent {phone.port} off"
+            answer = int(rest[1]) if len(rest) > 1 else 2000
+            talk = simcall._talk(rest[2]) if len(rest) > 2 else 60000
+            phone.auto(answer, tuple(talk) if isinstance(talk, list) else talk)
+            return f"ok: agent {phone.port} answers after {answer} ms, talks {rest[2] if len(rest) > 2 else talk} ms"
+    except (ValueError, LineError, argparse.ArgumentTypeError) as e:
         return f"error: {e}"
     return HELP
 
@@ -77,7 +105,7 @@ def run(args) -> int:
     previous = signal.signal(signal.SIGTERM, on_term)
     vb = VirtualBoard(
         args.board, flash=args.flash, noise=args.noise, seed=args.seed, fault_rate=args.fault_rate, tcp_port=args.tcp,
-        clock=args.clock,
+        clock=args.clock, epoch=args.epoch,
     )
     record = None
     try:

@@ -1,10 +1,12 @@
-"""`callgate sim call` and `callgate sim phone`: drive a running virtual board's phone network.
+"""`callgate sim call`, `phone` and `agent`: drive a running virtual board's phone network.
 
 They find the running `callgate sim` through its record (callgate.sim.control: by --port when
 several run, or --sim naming its control socket) and ask its board model:
 
     callgate sim call --from 5551234 --name ALICE --digits 1#     # an inbound call on FXO 0
     callgate sim phone 2 off ; callgate sim phone 2 dial 42 ; callgate sim phone 2 on
+    callgate sim call --digits 2,1 --patience-ms 30000 --talk-ms 20000 --survey 45
+    callgate sim agent --port 2 --answer-ms 2000 --talk-ms 20000-40000 ; ... --port 2 --off
 
 `call` prints what the caller experienced, one line per step (or JSON lines with --json), and
 exits 0 when the call was answered, 1 otherwise.
@@ -21,13 +23,22 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("call", help="place a simulated inbound call on a running virtual board", description=__doc__)
     p.add_argument("--from", dest="number", default="5551234", metavar="NUMBER", help="the caller's number (caller ID)")
     p.add_argument("--name", default="", help="the caller's name (caller ID)")
-    p.add_argument("--digits", default="", help="DTMF digits the caller keys after the prompt (e.g. 1#)")
+    p.add_argument("--digits", default="", help="DTMF digits the caller keys after the prompt (e.g. 1#); groups split by "
+                   "commas are keyed after successive prompts (2,1)")
     p.add_argument("--speech", metavar="FILE", help="a WAV file the caller says after the answer")
     p.add_argument("--port-index", type=int, default=0, metavar="N", help="the FXO port called (default 0)")
     p.add_argument("--no-cid", action="store_true", help="send no caller ID")
     p.add_argument("--digit-delay-ms", type=int, metavar="MS", help="key digits MS after the answer (default: after the prompt)")
     p.add_argument("--hangup-after-ms", type=int, metavar="MS", help="the caller hangs up MS after its digits (or the answer)")
     p.add_argument("--hangup", choices=HANGUP_MODES, default="loop-drop", help="how the caller's hang-up shows on the line")
+    p.add_argument("--patience-ms", type=int, metavar="MS", help="abandon unless put through to an agent MS after the answer")
+    p.add_argument("--talk-ms", type=int, metavar="MS", help="hang up MS after being put through (default: wait for the agent)")
+    p.add_argument("--survey", metavar="DIGITS", help="after the agent left, key one digit per survey question "
+                   "(default: hang up 1 s after the agent)")
+    p.add_argument("--callback", metavar="DIGITS", help="key DIGITS (e.g. 5559876#) when the board waits 2 s after a prompt, "
+                   "once the --digits groups are used up")
+    p.add_argument("--max-call-ms", type=int, metavar="MS", help="give up MS after the answer, time with an agent "
+                   "not counted (default 60000)")
     _common(p)
     p.set_defaults(func=run_call)
 
@@ -37,6 +48,18 @@ def add_parsers(sub) -> None:
     p.add_argument("digits", nargs="?", default="")
     _common(p)
     p.set_defaults(func=run_phone)
+
+    p = sub.add_parser("agent", help="make an FXS phone of a running virtual board answer and hang up by itself",
+                       description=__doc__)
+    p.add_argument("--port", dest="agent_port", type=int, required=True, metavar="N", help="the FXS port")
+    p.add_argument("--answer-ms", type=int, default=2000, metavar="MS", help="answer MS after ringing starts (default 2000)")
+    p.add_argument("--never-answer", action="store_true", help="let it ring")
+    p.add_argument("--talk-ms", type=_talk, default=60000, metavar="MS[-MS]",
+                   help="hang up MS after being put through, or a random time in MS-MS (default 60000)")
+    p.add_argument("--seed", type=int, help="seed of the random talk times")
+    p.add_argument("--off", action="store_true", help="a manual phone again")
+    _common(p)
+    p.set_defaults(func=run_agent)
 
 
 def _common(p) -> None:
@@ -51,7 +74,8 @@ def _control(args) -> control.Control:
 
 def run_call(args) -> int:
     options = {"cid": not args.no_cid, "hangup": args.hangup, "digit_delay_ms": args.digit_delay_ms,
-               "hangup_after_ms": args.hangup_after_ms}
+               "hangup_after_ms": args.hangup_after_ms, "patience_ms": args.patience_ms, "talk_ms": args.talk_ms,
+               "survey": args.survey, "callback": args.callback, "max_call_ms": args.max_call_ms}
     done = {}
     with _control(args) as ctl:
         for item in ctl.call(args.port_index, args.number, args.name, args.digits, args.speech, **options):
@@ -65,6 +89,9 @@ def run_call(args) -> int:
         print(f"call on port {done.get('port')}: {'answered' if done.get('answered') else 'not answered'} "
               f"after {done.get('rings')} ring(s), heard {done.get('heard_ms', 0) / 1000:.2f} s from the board, "
               f"keyed {done.get('digits_sent') or 'nothing'}, hung up by {done.get('ended_by')}", flush=True)
+        if done.get("agent") is not None:
+            print(f"  agent on port {done['agent']} after {done['waited_ms'] / 1000:.2f} s, talked "
+                  f"{done['bridged_ms'] / 1000:.2f} s, survey {done.get('survey') or 'none'}", flush=True)
     return 0 if done.get("answered") else 1
 
 
@@ -72,6 +99,30 @@ def format_progress(item: dict) -> str:
     """'  6.000 s  answered   rings=2': model time since the call started, then the step."""
     fields = " ".join(f"{k}={v}" for k, v in item.items() if k not in ("t", "what", "at"))
     return f"{item.get('at', 0):7.3f} s  {item['what']:<10} {fields}".rstrip()
+
+
+def _talk(text: str):
+    """MS or LOW-HIGH (ms) -> a number or a [low, high] pair."""
+    lo, sep, hi = text.partition("-")
+    try:
+        return [int(lo), int(hi)] if sep else int(lo)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not MS or MS-MS: {text!r}") from None
+
+
+def run_agent(args) -> int:
+    with _control(args) as ctl:
+        r = ctl.agent(args.agent_port, None if args.never_answer else args.answer_ms, args.talk_ms, args.seed,
+                      args.off)
+    if args.json:
+        print(json.dumps(r))
+    elif r.get("auto") is None:
+        print(f"ok: phone {r['port']} is manual")
+    else:
+        a = r["auto"]
+        talk = "-".join(map(str, a["talk_ms"])) if isinstance(a["talk_ms"], list) else a["talk_ms"]
+        print(f"ok: phone {r['port']} answers after {a['answer_ms']} ms, talks {talk} ms")
+    return 0
 
 
 def run_phone(args) -> int:

@@ -2,7 +2,8 @@
 
 One thread runs frames of FRAME samples (20 ms at 8 kHz). Each frame it
   1. applies the firmware's commands that arrived since the last frame (answer, hangup, play,
-     tone, stop, bridge, unbridge, dtmf, cid_arm, cid_disarm: lines.command -> here);
+     tone, stop, bridge, unbridge, dtmf, cid_arm, cid_disarm, ring, record, record_stop:
+     lines.command -> here);
   2. asks the phone network (network.py) for what every port's far end sends (rx),
   3. runs callgate.dsp.MediaEngine.process(rx) -> tx and the engine's events (DTMF and caller
      ID decoded from that audio, prompts and tones that ended), which become line reports to
@@ -20,6 +21,16 @@ flash image and sends their bytes with the play command (hal.py), as a board's f
 its line cards, so the board model never reads the image while the firmware writes it.
 `write_default_prompts(fs)` synthesises the "welcome" prompt into a mounted image when it has
 none.
+
+The call center's commands (docs/callcenter.md): `ring {port, on}` rings the phone on an FXS
+port (network.Phone.ringing); `bridge {a, b}` / `unbridge {port}` also tell the network, so
+callers and agents know they talk to a person; `record {port, id}` records the port (both
+directions mixed, the board's law) and sends `rec {port, id, seq, data, end}` reports, data
+the base64 codes of each second of model time, end true on the last one (after
+`record_stop {port}`, a `hangup` of the port, or a new `record` on it). Every second of model
+time, and first to a firmware that connects (lines.snapshot), a `clock {ms, epoch, rate}`
+report gives the model's time: ms since start, Unix seconds at that ms (`epoch` at ms 0),
+and the clock factor.
 """
 
 import base64
@@ -39,6 +50,9 @@ from .network import Network
 
 FRAME = 160  # samples: 20 ms at 8 kHz
 RATE = 8000
+REC_CHUNK = RATE  # samples per rec report: one second of model time
+REC_BUFFER = 3 * RATE  # the recording buffer, rotated every REC_CHUNK
+CLOCK_EVERY = RATE  # a clock report every second of model time
 log = logging.getLogger(__name__)
 
 ENCODE = {"ulaw": g711.ulaw_encode, "alaw": g711.alaw_encode}
@@ -61,11 +75,18 @@ def write_default_prompts(fs) -> None:
 
 
 class AudioPlane:
-    def __init__(self, lines, board_def: dict, clock: float = 1.0, plan: str = "US"):
-        if not clock > 0:
+    """The line cards' audio on the model's clock. epoch: Unix seconds at model time 0 (the
+    `clock` reports; None: now). Without start(), step(frames) runs frames on the caller's
+    thread (tests)."""
+
+    def __init__(self, lines, board_def: dict, clock: float = 1.0, plan: str = "US", epoch=None):
+        if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not clock > 0:
             raise ValueError(f"clock must be > 0, not {clock!r}")
+        if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, (int, float))):
+            raise ValueError(f"epoch must be Unix seconds (a number) or None, not {epoch!r}")
         self.lines = lines
         self.clock = float(clock)
+        self.epoch = time.time() if epoch is None else float(epoch)
         self.plan = board_def.get("plan", plan)
         self.law = board_def.get("pcm", {}).get("law", "ulaw")
         self.kinds = [p["kind"] for p in board_def["ports"]]
@@ -79,11 +100,13 @@ class AudioPlane:
         self._prompts = {}
         self._playing = [None] * len(self.kinds)  # prompt name per port
         self._disc = [None] * len(self.kinds)  # disconnect supervisors of answered FXO ports
+        self._rec = [None] * len(self.kinds)  # per recording port: {"id", "buf", "since", "seq"}
         self._jobs = queue.SimpleQueue()  # callables to run on the audio thread
         self._stop = threading.Event()
         self._thread = None
         lines.set_handler(lambda msg: self.run_soon(self._command, msg))
         lines.subscribe(self._on_report)
+        lines.add_snapshot(lambda: [self.clock_report()])
 
     # -- control, from any thread ---------------------------------------------------------
 
@@ -100,8 +123,25 @@ class AudioPlane:
         """Run fn(*args) on the audio thread, before the next frame."""
         self._jobs.put((fn, args))
 
+    def step(self, frames: int = 1) -> None:
+        """Run frames now, on the caller's thread (only while start() has not been called)."""
+        if self._thread is not None:
+            raise RuntimeError("step(): the audio plane's own thread is running")
+        for _ in range(frames):
+            self._frame()
+
     def seconds(self, samples: int) -> float:
         return samples / RATE
+
+    @property
+    def now_ms(self) -> int:
+        return self.now // 8
+
+    def clock_report(self) -> dict:
+        """{"what": "clock", "ms": model ms since start, "epoch": Unix seconds at that ms,
+        "rate": times real time}."""
+        ms = self.now // 8
+        return {"what": "clock", "ms": ms, "epoch": round(self.epoch + ms / 1000, 3), "rate": self.clock}
 
     def encode(self, samples: np.ndarray) -> np.ndarray:
         return ENCODE[self.law](np.asarray(samples, np.int16))
@@ -149,8 +189,15 @@ class AudioPlane:
                     self._disc[p] = None
                     self.lines.report({"what": "disconnect", "port": p, "method": fired.method,
                                        "tone": fired.tone})
+        for p, rec in enumerate(self._rec):
+            if rec is not None:
+                rec["since"] += FRAME
+                if rec["since"] >= REC_CHUNK:
+                    self._rec_send(p, end=False)
         self.now += FRAME
         self.frames += 1
+        if self.now % CLOCK_EVERY == 0:
+            self.lines.report(self.clock_report())
         self.network.tick(self.now)
 
     def _engine_event(self, e) -> None:
@@ -168,6 +215,8 @@ class AudioPlane:
             self._playing[p] = None
         elif e.kind == "tone-done":
             self.lines.report({"what": "tone_done", "port": p})
+        elif e.kind == "record-full" and self._rec[p] is not None:
+            self._rec_send(p, end=False)  # not with REC_BUFFER > REC_CHUNK; kept whole if so
         self.network.engine_event(e)
 
     def _on_report(self, report: dict) -> None:
@@ -207,9 +256,14 @@ class AudioPlane:
         self.answered[port] = False
         self._disc[port] = None
         self._playing[port] = None
-        self.engine.port_init(port)  # stops prompt, tone, DTMF, bridge, caller ID
+        if self._rec[port] is not None:
+            self._rec_send(port, end=True)
+        self.engine.port_init(port)  # stops prompt, tone, DTMF, bridge, caller ID, recording
+        self.network.unbridged(port)
         if self.kinds[port] == "fxo":
             self.network.released(port, was)
+        else:
+            self.network.ring_phone(port, False)  # a reset line card stops ringing too
 
     def _cmd_play(self, msg, port) -> None:
         name = msg.get("prompt")
@@ -228,10 +282,46 @@ class AudioPlane:
         self.engine.dtmf(port, msg.get("digits", ""))
 
     def _cmd_bridge(self, msg, port) -> None:
-        self.engine.bridge(msg.get("a"), msg.get("b"))
+        a, b = msg.get("a"), msg.get("b")
+        self.engine.bridge(a, b)
+        self.network.bridged(a, b)
 
     def _cmd_unbridge(self, msg, port) -> None:
         self.engine.unbridge(port)
+        self.network.unbridged(port)
+
+    def _cmd_ring(self, msg, port) -> None:
+        if self.kinds[port] != "fxs":
+            fxs = [p for p, k in enumerate(self.kinds) if k == "fxs"]
+            raise ValueError(f"port {port} is not FXS: only a phone can be rung (FXS: {fxs})")
+        self.network.ring_phone(port, bool(msg.get("on", True)))
+
+    def _cmd_record(self, msg, port) -> None:
+        rec_id = msg.get("id")
+        if rec_id is None:
+            raise ValueError("record: no id")
+        if self._rec[port] is not None:
+            self._rec_send(port, end=True)  # a new recording ends the last one
+        buf = self.engine.record(port, out=np.zeros(REC_BUFFER, np.uint8))
+        self._rec[port] = {"id": rec_id, "buf": buf, "since": 0, "seq": 0}
+
+    def _cmd_record_stop(self, msg, port) -> None:
+        if self._rec[port] is not None:  # stopping twice (or after a hangup) is no error
+            self._rec_send(port, end=True)
+
+    def _rec_send(self, port: int, end: bool) -> None:
+        """Send what the port recorded since the last rec report; restart into the same
+        buffer (between two frames: nothing is lost) unless this is the end."""
+        rec = self._rec[port]
+        data = base64.b64encode(self.engine.record_stop(port).tobytes()).decode("ascii")
+        if end:
+            self._rec[port] = None
+        else:
+            self.engine.record(port, out=rec["buf"])
+            rec["since"] = 0
+        self.lines.report({"what": "rec", "port": port, "id": rec["id"], "seq": rec["seq"],
+                           "data": data, "end": end})
+        rec["seq"] += 1
 
     def _cmd_cid_arm(self, msg, port) -> None:
         if self.kinds[port] != "fxo":

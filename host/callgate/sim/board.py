@@ -28,7 +28,8 @@ Faults and resets, for reliability tests: `fault_rate=R` corrupts, drops and dup
 of the data UART both ways (faults.py); `kill_firmware()` kills the firmware process (SIGKILL
 by default, a board losing power) and the bridge starts it again like any exit, and
 `wait_restart()` waits for the new firmware's hello. `tcp_port=` also serves the data UART on
-127.0.0.1 (tcp.py) for `socket://` URLs: `tcp_url`.
+127.0.0.1 (tcp.py) for `socket://` URLs: `tcp_url`. `clock=X` runs the phone lines X times
+real time; `epoch=` is the Unix time the model's clock starts at (its `clock` reports).
 
 close() (or leaving the with block, or the interpreter exiting) stops everything it started.
 """
@@ -73,6 +74,7 @@ class VirtualBoard:
         fault_rate: float = 0.0,
         tcp_port: int | None = None,
         clock: float = 1.0,
+        epoch: float | None = None,
     ):
         self.board_name = board
         self.board_path = runtime.board_dir(board)
@@ -87,6 +89,7 @@ class VirtualBoard:
         self.noise = noise
         self.seed = seed
         self.clock = clock  # the board model's audio clock: times real time
+        self.epoch = epoch  # Unix seconds at the model's time 0 (its clock reports); None: now
         self.fault_rate = fault_rate
         self.tcp_port = tcp_port
         self.tcp = None  # tcp.TcpBridge when tcp_port is given
@@ -157,7 +160,7 @@ class VirtualBoard:
             self.repl = Pty()
             self._term = Pty(isig=True)
             self.model = BoardModel(self.board_def, self.sock_dir, self.data.master, self.noise, self.seed,
-                                    clock=self.clock)
+                                    clock=self.clock, epoch=self.epoch)
             if self.fault_rate:
                 seed = self.seed
                 self.model.faults = {

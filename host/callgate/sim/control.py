@@ -140,5 +140,12 @@ class Control:
     def phone(self, port: int, action: str, digits: str = "") -> dict:
         return self.request({"op": "phone", "port": port, "action": action, "digits": digits})
 
+    def agent(self, port: int, answer_ms=2000, talk_ms=60000, seed=None, off=False) -> dict:
+        """Make the phone on FXS `port` an automatic agent (network.Phone.auto; talk_ms: ms or
+        [low, high]), or a manual phone again (off); returns the phone's status."""
+        return self.request({"op": "agent", "port": port, "answer_ms": answer_ms,
+                             "talk_ms": list(talk_ms) if isinstance(talk_ms, tuple) else talk_ms,
+                             "seed": seed, "off": off})
+
     def info(self) -> dict:
         return self.request({"op": "info"})

@@ -13,7 +13,8 @@ engine on the model's clock) and the simulated phone network (network.py) drive 
     lines.report(report)       anything else the line cards tell the firmware (the audio
                                plane's detections: dtmf, cid, prompt_done, disconnect, error)
     lines.snapshot()           reports that rebuild the current conditions (for a firmware
-                               that just connected)
+                               that just connected): those of add_snapshot(fn) first (the
+                               audio plane's clock), then ring, loop and hook
     lines.command(msg)         a command from the firmware: recorded, then passed to the
                                handler set with set_handler() (the audio plane)
 
@@ -29,6 +30,8 @@ Reports are the dicts the firmware's hal receives, {"what": ..., "port": n, ...}
     tone_done   {}                                   a tone that does not repeat ended
     disconnect  {"method", "tone"}                   disconnect supervision heard e.g. busy tone
     error       {"cmd", "msg"}                       a firmware command the line card refused
+    rec         {"id", "seq", "data", "end"}         a recording's next second (audio.py)
+    clock       {"ms", "epoch", "rate"}              the model's clock (no port; audio.py)
 """
 
 import threading
@@ -47,11 +50,16 @@ class Lines:
         self._offhook = {p["n"]: False for p in ports if p["kind"] == "fxs"}
         self._subscribers = []
         self._handler = None
+        self._snapshots = []  # fn() -> reports put first in snapshot()
         self._lock = threading.Lock()
         self.commands = []  # what the firmware asked for, in order (the last 1000)
 
     def subscribe(self, fn) -> None:
         self._subscribers.append(fn)
+
+    def add_snapshot(self, fn) -> None:
+        """fn() returns reports a newly connected firmware gets first (the clock)."""
+        self._snapshots.append(fn)
 
     def set_handler(self, fn) -> None:
         """fn(msg) receives every firmware command (called on the board model's thread)."""
@@ -91,8 +99,9 @@ class Lines:
         return self._offhook.get(port, False)
 
     def snapshot(self) -> list:
+        out = [r for fn in self._snapshots for r in fn()]
         with self._lock:
-            out = [{"what": "ring", "port": n, "on": True} for n, on in self._ring.items() if on]
+            out += [{"what": "ring", "port": n, "on": True} for n, on in self._ring.items() if on]
             out += [{"what": "loop", "port": n, "on": True} for n, on in self._loop.items() if on]
             out += [{"what": "hook", "port": n, "off": True} for n, off in self._offhook.items() if off]
         return out

@@ -17,7 +17,10 @@ and serves host tools on a third:
     control.sock  the simulated phone network, JSON lines, one request per connection line:
                 {"op": "call", "port", "from", "name", "digits", "speech", ...} places a call
                 and streams its progress ({"t": "progress", ...}) then {"t": "done", ...};
-                {"op": "phone", "port", "action": "off"|"on"|"dial", "digits"}; {"op": "info"}.
+                {"op": "phone", "port", "action": "off"|"on"|"dial", "digits"};
+                {"op": "agent", "port", "answer_ms", "talk_ms" (ms or [low, high]), "seed",
+                "off"} makes the phone on an FXS port an automatic agent (or not, "off": true);
+                {"op": "info"} (board, ports, clock, epoch, now_s, firmware, phones).
                 `callgate sim call` is its client (control.py).
 
 One thread runs both, with a selector and never blocks: what a socket cannot take yet waits in
@@ -39,12 +42,12 @@ from .lines import Lines
 
 class BoardModel:
     def __init__(self, board_def: dict, sock_dir: str, uart_master_fd: int, noise: float = 0.0, seed=None,
-                 clock: float = 1.0):
+                 clock: float = 1.0, epoch=None):
         self.board_def = board_def
         self.sock_dir = sock_dir
         self.lines = Lines(board_def["ports"])
         self.lines.subscribe(self._outbox_put)
-        self.audio = AudioPlane(self.lines, board_def, clock)
+        self.audio = AudioPlane(self.lines, board_def, clock, epoch=epoch)
         self.network = self.audio.network
         self.control_path = os.path.join(sock_dir, "control.sock")
         self._control = {}  # control connection -> bytes received not yet a line
@@ -253,12 +256,15 @@ class BoardModel:
             op = msg.get("op")
             if op == "info":
                 reply({"t": "done", "board": self.board_def.get("id"), "ports": self.board_def["ports"],
-                       "clock": self.audio.clock, "firmware": self.firmware, "now_s": self.audio.now / 8000})
+                       "clock": self.audio.clock, "epoch": self.audio.epoch, "firmware": self.firmware,
+                       "now_s": self.audio.now / 8000,
+                       "phones": [ph.status() for ph in self.network.phones.values()]})
             elif op == "call":
                 from .network import load_speech
 
                 speech = load_speech(msg["speech"]) if msg.get("speech") else None
-                keys = ("digit_delay_ms", "hangup", "hangup_after_ms", "max_rings", "cid", "ring_on_ms", "ring_off_ms")
+                keys = ("digit_delay_ms", "hangup", "hangup_after_ms", "max_rings", "cid", "ring_on_ms", "ring_off_ms",
+                        "max_call_ms", "patience_ms", "talk_ms", "survey", "callback")
                 spec = {k: msg[k] for k in keys if msg.get(k) is not None}
                 for k in ("digit_audio", "cid_audio"):  # WAV files the test rig sends (network.Call)
                     if msg.get(k):
@@ -282,8 +288,17 @@ class BoardModel:
                 else:
                     raise ValueError(f"phone action must be off, on or dial, not {action!r}")
                 reply({"t": "done", "port": phone.port, "action": action})
+            elif op == "agent":
+                phone = self.network.phone(int(msg.get("port", -1)))
+                if msg.get("off"):
+                    phone.manual()
+                else:
+                    seed = msg.get("seed")
+                    phone.auto(answer_ms=msg.get("answer_ms", 2000), talk_ms=msg.get("talk_ms", 60000),
+                               rng=random.Random(seed) if seed is not None else None)
+                reply({"t": "done", **phone.status()})
             else:
-                raise ValueError(f"unknown op {op!r} (call, phone, info)")
+                raise ValueError(f"unknown op {op!r} (call, phone, agent, info)")
         except (ValueError, TypeError, KeyError, OSError) as e:
             reply({"t": "error", "msg": str(e)})
 

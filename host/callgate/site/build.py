@@ -1,25 +1,43 @@
 """Compile a valid Site into what a board loads: `site.json` and `prompts/NAME.wav`.
 
 site.json (the "site bundle", BUNDLE_VERSION) is compact and holds only what the firmware
-needs, with every default filled in, so firmware/callgate/ivr.py never guesses:
+needs, with every default filled in, so the firmware (ivr.py, acd.py) never guesses:
 
-    {"v": 1, "site": "demo", "board": "virtual-4", "law": "ulaw",
+    {"v": 1, "site": "demo", "board": "virtual-8", "law": "ulaw",
      "ports": [{"n": 0, "kind": "fxo", "plan": "CN", "cid": "bell202", "cid_start": "ring-end",
                 "disconnect": ["loop-drop", "reversal", "busy"], "rings": 2, "menu": "main"},
-               {"n": 2, "kind": "fxs", "agent": "Alice", "ext": "201", "skills": ["sales"]}],
-     "ivr": {"start": "main", "after": "closed", "operator": "operator",
+               {"n": 5, "kind": "fxs", "agent": "Alice", "ext": "201", "skills": ["sales"]}],
+     "ivr": {"start": "main", "after": "closed", "operator": "reception",
              "menus": {"main": {"prompt": "welcome", "barge": true, "ms": 5000, "retries": 2,
                                 "invalid": "invalid", "timeout": "noinput",
                                 "fallback": {"do": "operator"},
                                 "keys": {"1": {"do": "queue", "to": "sales"}, ...}}}},
      "hours": {"offset_min": 480, "week": [[[480, 1080]], ...7 days from Monday...],
                "closed": ["2026-12-25"]} or null,
-     "queues": {...}, "survey": {...} or null, "recording": {...},
+     "queues": {"sales": {"skills": ["sales"], "strategy": "longest-idle", "hold": "hold",
+                          "positions": ["position_1", "position_2"], "announce_s": 30,
+                          "max_wait_s": 120, "overflow": {"do": "queue", "to": "reception"},
+                          "ring_s": 15, "wrap_s": 10, "record": null}},
+     "survey": {"questions": [{"id": "satisfaction", "prompt": "survey_q1", "min": 1, "max": 5}],
+                "intro": "survey_intro", "thanks": "thanks", "ms": 5000} or null,
+     "recording": {"mode": "sample", "percent": 20, "announce": "recorded", "days": 90},
      "prompts": {"welcome": {"file": "prompts/welcome.wav", "ms": 1620}}}
 
-Actions are {"do": menu|queue|play|repeat|operator|hangup, "to": menu or queue name,
-"prompt": name, "then": "menu"|"hangup"}. Prompts are converted to 8 kHz mono G.711 in the
-board's law (resampled when needed).
+Actions (menu keys and fallbacks, queue overflows):
+
+    {"do": "menu", "to": MENU}       {"do": "queue", "to": QUEUE}
+    {"do": "play", "prompt": P, "then": "menu" | "hangup"}
+    {"do": "callback", "prompt": P[, "then": P2]}   ask for a number ended by #; P2 after it
+    {"do": "voicemail", "prompt": P, "max_s": 60}   P, then record the caller up to max_s or #
+    {"do": "repeat"}  {"do": "operator"}  {"do": "hangup"}
+
+Queues: "strategy" is ring-all | longest-idle | round-robin | fewest-calls; "hold" a prompt or
+null; "positions" the position prompts (the i-th for the i-th caller, the last beyond; [] for
+none), announced every "announce_s"; "ring_s" how long an agent rings before the next is
+tried; "wrap_s" the agent's rest after a call; "record" true (always), false (never) or null
+(the site's recording policy). Survey: null when the site has none or it is not enabled;
+"ms" the wait for each answer's key. Recording: "percent" of calls recorded (0 for none, 100
+for all). Prompts are converted to 8 kHz mono G.711 in the board's law (resampled when needed).
 """
 
 import json
@@ -27,13 +45,19 @@ import os
 import pathlib
 
 from ..dsp.wav import read_wav, resample, write_wav
-from .schema import DAYS
+from .schema import DAYS, SURVEY_MAX, SURVEY_MIN
 
 BUNDLE_VERSION = 1
 BUNDLE_FILE = "site.json"
 RATE = 8000
-DEFAULT_MS = 5000
+DEFAULT_MS = 5000  # a menu's or the survey's wait for a key
 DEFAULT_RETRIES = 2
+DEFAULT_MAX_WAIT_S = 300
+DEFAULT_ANNOUNCE_S = 30
+DEFAULT_RING_S = 15
+DEFAULT_WRAP_S = 10
+DEFAULT_VOICEMAIL_S = 60
+DEFAULT_RETENTION_DAYS = 90
 
 
 def _action(a):
@@ -44,7 +68,48 @@ def _action(a):
     if kind == "play":
         out["prompt"] = a["prompt"]
         out["then"] = a.get("then", "menu")
+    if kind == "callback":
+        out["prompt"] = a["prompt"]
+        if "then_prompt" in a:
+            out["then"] = a["then_prompt"]
+    if kind == "voicemail":
+        out["prompt"] = a["prompt"]
+        out["max_s"] = a.get("max_s", DEFAULT_VOICEMAIL_S)
     return out
+
+
+def _queue(q):
+    return {
+        "skills": q.get("skills", []),
+        "strategy": q.get("strategy", "longest-idle"),
+        "hold": q.get("hold_prompt"),
+        "positions": q.get("position_prompts", []),
+        "announce_s": q.get("announce_every_s", DEFAULT_ANNOUNCE_S),
+        "max_wait_s": q.get("max_wait_s", DEFAULT_MAX_WAIT_S),
+        "overflow": _action(q.get("overflow", {"action": "hangup"})),
+        "ring_s": q.get("ring_timeout_s", DEFAULT_RING_S),
+        "wrap_s": q.get("wrap_up_s", DEFAULT_WRAP_S),
+        "record": q.get("record"),
+    }
+
+
+def _survey(s):
+    if s is None or not s.get("enabled", True):
+        return None
+    return {
+        "questions": [{"id": q["id"], "prompt": q["prompt"], "min": q.get("min", SURVEY_MIN),
+                       "max": q.get("max", SURVEY_MAX)} for q in s["questions"]],
+        "intro": s.get("intro_prompt"),
+        "thanks": s.get("thanks_prompt"),
+        "ms": s.get("timeout_ms", DEFAULT_MS),
+    }
+
+
+def _recording(r):
+    mode = r["mode"]
+    percent = r["sample_percent"] if mode == "sample" else (100 if mode == "all" else 0)
+    return {"mode": mode, "percent": percent, "announce": r.get("announce_prompt"),
+            "days": r.get("retention_days", DEFAULT_RETENTION_DAYS)}
 
 
 def _offset_min(text):
@@ -60,7 +125,7 @@ def _range(r):
 
 def bundle(site) -> dict:
     """The site bundle (a dict, JSON-ready) of a valid Site; prompt lengths come from
-    `prompt_ms` once the prompts are converted (build() fills them in)."""
+    converting the prompts (build() fills them in)."""
     d = site.data
     ivr = d["ivr"]
     ports = []
@@ -95,12 +160,7 @@ def bundle(site) -> dict:
         week = [sorted(_range(r) for r in h["weekly"].get(day, [])) for day in DAYS]
         hours = {"offset_min": _offset_min(h.get("utc_offset", "+00:00")), "week": week,
                  "closed": sorted(h.get("closed", []))}
-    queues = {}
-    for name, q in d.get("queues", {}).items():
-        queues[name] = {"skills": q.get("skills", []), "strategy": q.get("strategy", "longest-idle"),
-                        "hold": q.get("hold_prompt"), "max_wait_s": q.get("max_wait_s", 300),
-                        "overflow": _action(q.get("overflow", {"action": "hangup"}))}
-    rec = d.get("recording", {"mode": "none"})
+    queues = {name: _queue(q) for name, q in d.get("queues", {}).items()}
     return {
         "v": BUNDLE_VERSION,
         "site": d["site"],
@@ -111,9 +171,8 @@ def bundle(site) -> dict:
                 "menus": menus},
         "hours": hours,
         "queues": queues,
-        "survey": d.get("survey") if d.get("survey", {}).get("enabled", True) else None,
-        "recording": {"mode": rec["mode"], "percent": rec.get("sample_percent", 100 if rec["mode"] == "all" else 0),
-                      "announce": rec.get("announce_prompt"), "days": rec.get("retention_days", 90)},
+        "survey": _survey(d.get("survey")),
+        "recording": _recording(d.get("recording", {"mode": "none"})),
         "prompts": {name: {"file": f"prompts/{name}.wav"} for name in sorted(d["prompts"])},
     }
 

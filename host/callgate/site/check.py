@@ -85,6 +85,9 @@ def _schema_problems(doc, file):
             msg = f"{inst!r} is not {e.validator_value!r}"
         elif v == "pattern":
             msg = f"{inst!r} is not {S.PATTERN_WORDS.get(e.validator_value, 'of the form ' + e.validator_value)}"
+        elif v in ("maxItems", "minItems") and isinstance(inst, list):
+            most = "at most" if v == "maxItems" else "at least"
+            msg = f"{len(inst)} item{'s' if len(inst) != 1 else ''}; {most} {e.validator_value} allowed"
         elif v == "type":
             want = e.validator_value
             want = " or ".join(want) if isinstance(want, list) else want
@@ -111,20 +114,21 @@ def _minutes(hhmm):
 def referenced_prompts(data):
     """(path, prompt name) for every prompt the site uses."""
     out = []
+    for path, act in all_actions(data):
+        for key in S.ACTION_PROMPTS:
+            if key in act and key in S.ACTION_FIELDS[act["action"]]:
+                out.append((path + (key,), act[key]))
     ivr = data["ivr"]
     for mname, menu in ivr["menus"].items():
         base = ("ivr", "menus", mname)
         for key in ("prompt", "invalid_prompt", "timeout_prompt"):
             if key in menu:
                 out.append((base + (key,), menu[key]))
-        for path, act in _menu_actions(mname, menu):
-            if act["action"] == "play":
-                out.append((path + ("prompt",), act["prompt"]))
     for qname, q in data.get("queues", {}).items():
         if "hold_prompt" in q:
             out.append((("queues", qname, "hold_prompt"), q["hold_prompt"]))
-        if q.get("overflow", {}).get("action") == "play":
-            out.append((("queues", qname, "overflow", "prompt"), q["overflow"]["prompt"]))
+        for j, name in enumerate(q.get("position_prompts", [])):
+            out.append((("queues", qname, "position_prompts", j), name))
     survey = data.get("survey")
     if survey:
         for key in ("intro_prompt", "thanks_prompt"):
@@ -136,6 +140,49 @@ def referenced_prompts(data):
     if rec and "announce_prompt" in rec:
         out.append((("recording", "announce_prompt"), rec["announce_prompt"]))
     return out
+
+
+def all_actions(data):
+    """(path, action) for every action of the site: menu keys and fallbacks, queue overflows."""
+    acts = []
+    for mname, menu in data["ivr"]["menus"].items():
+        acts.extend(_menu_actions(mname, menu))
+    for qname, q in data.get("queues", {}).items():
+        if "overflow" in q:
+            acts.append((("queues", qname, "overflow"), q["overflow"]))
+    return acts
+
+
+def overflow_loops(data):
+    """Each loop of queue overflows (a queue's overflow goes to another queue, directly or as
+    the operator), once, as the list of queue names from its first queue in the file back to it."""
+    queues = data.get("queues", {})
+    operator = data["ivr"].get("operator")
+    order = {name: i for i, name in enumerate(queues)}
+
+    def next_queue(q):
+        act = queues[q].get("overflow", {})
+        to = act.get("queue") if act.get("action") == "queue" else (
+            operator if act.get("action") == "operator" else None)
+        return to if to in queues else None
+
+    loops, seen = [], set()
+    for start in queues:
+        path = [start]
+        q = next_queue(start)
+        while q is not None and q not in path:
+            path.append(q)
+            q = next_queue(q)
+        if q is None:
+            continue
+        loop = path[path.index(q):]
+        if frozenset(loop) in seen:
+            continue
+        seen.add(frozenset(loop))
+        first = min(range(len(loop)), key=lambda i: order[loop[i]])
+        loop = loop[first:] + loop[:first]
+        loops.append(loop + [loop[0]])
+    return loops
 
 
 def _menu_actions(mname, menu):
@@ -172,6 +219,7 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
             bad(("law",), f"{data['law']!r} but board {data['board']} uses {law}")
     seen_port, seen_name, seen_ext = {}, {}, {}
     skills = set()
+    agent_skills = []  # each agent's set of skills
     for i, p in enumerate(data["ports"]):
         n = p["port"]
         if n in seen_port:
@@ -194,6 +242,7 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
                 bad(("ports", i, "agent", "extension"), f"extension {ext} is already used by ports[{seen_ext[ext]}]")
             seen_ext.setdefault(ext, i)
             skills.update(p["agent"].get("skills", []))
+            agent_skills.append(set(p["agent"].get("skills", [])))
 
     # IVR references.
     ivr = data["ivr"]
@@ -222,20 +271,28 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
             bad(path + ("queue",), f"no queue {act['queue']!r} in queues")
         if kind == "operator" and "operator" not in ivr:
             bad(path + ("action",), "operator, but no operator queue (ivr.operator)")
-        for key in ("menu", "queue", "prompt", "then"):
-            if key in act and not (key == kind or (key == "prompt" and kind == "play")
-                                   or (key == "then" and kind == "play")):
+        for key in act:
+            if key != "action" and key not in S.ACTION_FIELDS[kind]:
                 bad(path + (key,), f"not used by action {kind!r}")
 
-    for mname, menu in menus.items():
-        for path, act in _menu_actions(mname, menu):
-            check_action(path, act)
+    for path, act in all_actions(data):
+        check_action(path, act)
+    for loop in overflow_loops(data):
+        act = queues[loop[0]]["overflow"]
+        key = "queue" if act["action"] == "queue" else "action"
+        bad(("queues", loop[0], "overflow", key), "overflows in a loop: " + " -> ".join(loop))
+
+    # Queues: someone can take each one's calls (an agent holding all of its skills).
     for qname, q in queues.items():
-        if "overflow" in q:
-            check_action(("queues", qname, "overflow"), q["overflow"])
-        for j, skill in enumerate(q.get("skills", [])):
-            if skill not in skills:
-                bad(("queues", qname, "skills", j), f"no agent has skill {skill!r}")
+        if not agent_skills:
+            bad(("queues", qname), "no agent can take its calls (no fxs port has an agent)")
+            continue
+        want = q.get("skills", [])
+        unknown = [j for j, skill in enumerate(want) if skill not in skills]
+        for j in unknown:
+            bad(("queues", qname, "skills", j), f"no agent has skill {want[j]!r}")
+        if not unknown and not any(set(want) <= have for have in agent_skills):
+            bad(("queues", qname, "skills"), f"no agent has all of {', '.join(want)}")
 
     # Prompts: every one used is listed, every listed file is a WAV we can read.
     prompts = data["prompts"]
@@ -263,8 +320,9 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
             if q["id"] in ids:
                 bad(("survey", "questions", i, "id"), f"id {q['id']!r} is already used by questions[{ids[q['id']]}]")
             ids.setdefault(q["id"], i)
-            if q.get("min", 1) > q.get("max", 5):
-                bad(("survey", "questions", i), f"min {q.get('min', 1)} is above max {q.get('max', 5)}")
+            lo, hi = q.get("min", S.SURVEY_MIN), q.get("max", S.SURVEY_MAX)
+            if lo > hi:
+                bad(("survey", "questions", i), f"min {lo} is above max {hi}")
     rec = data.get("recording")
     if rec and rec["mode"] == "sample" and "sample_percent" not in rec:
         bad(("recording",), "mode sample needs sample_percent")

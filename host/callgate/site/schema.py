@@ -2,7 +2,8 @@
 
 The schema checks each value on its own: types, names, enums, ranges. What it cannot express
 (a queue or menu that is referenced exists, digits unique per menu, extensions unique, prompt
-files readable, ports that the board has, business hours in order) is in check.py.
+files readable, ports that the board has, overflow chains that loop, queues no agent can
+take, business hours in order) is in check.py.
 """
 
 PLANS = ("CN", "US", "EU")
@@ -10,12 +11,25 @@ LAWS = ("ulaw", "alaw")
 CID_FORMATS = ("bell202", "v23", "dtmf", "none")
 CID_STARTS = ("ring-end", "reversal", "alert")
 DISCONNECTS = ("loop-drop", "reversal", "busy")
-ACTIONS = ("menu", "queue", "play", "repeat", "operator", "hangup")
 AFTER_PLAY = ("menu", "hangup")
-STRATEGIES = ("ring-all", "longest-idle", "round-robin")
+# The fields each action uses besides `action` (any other is an error, check.py).
+ACTION_FIELDS = {
+    "menu": ("menu",),
+    "queue": ("queue",),
+    "play": ("prompt", "then"),
+    "repeat": (),
+    "operator": (),
+    "hangup": (),
+    "callback": ("prompt", "then_prompt"),  # asks for a number ended by #, then_prompt after it
+    "voicemail": ("prompt", "max_s"),  # the prompt, then the caller's words up to max_s or #
+}
+ACTIONS = tuple(ACTION_FIELDS)
+ACTION_PROMPTS = ("prompt", "then_prompt")  # the action fields that name a prompt
+STRATEGIES = ("ring-all", "longest-idle", "round-robin", "fewest-calls")
 RECORDING = ("none", "all", "sample")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIGITS = "0123456789*#"
+SURVEY_MIN, SURVEY_MAX = 1, 5  # a survey question's keys when it does not say
 
 NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"}
 _NAME_MSG = "a name: a lowercase letter, then up to 31 of a-z 0-9 _ -"
@@ -33,11 +47,15 @@ _ACTION = {
         "queue": NAME,
         "prompt": NAME,
         "then": {"enum": list(AFTER_PLAY)},
+        "then_prompt": NAME,
+        "max_s": {"type": "integer", "minimum": 5, "maximum": 300},
     },
     "allOf": [
         {"if": {"required": ["action"], "properties": {"action": {"const": "menu"}}}, "then": {"required": ["menu"]}},
         {"if": {"required": ["action"], "properties": {"action": {"const": "queue"}}}, "then": {"required": ["queue"]}},
         {"if": {"required": ["action"], "properties": {"action": {"const": "play"}}}, "then": {"required": ["prompt"]}},
+        {"if": {"required": ["action"], "properties": {"action": {"const": "callback"}}}, "then": {"required": ["prompt"]}},
+        {"if": {"required": ["action"], "properties": {"action": {"const": "voicemail"}}}, "then": {"required": ["prompt"]}},
     ],
 }
 
@@ -154,8 +172,13 @@ SCHEMA = {
                     "skills": {"type": "array", "uniqueItems": True, "items": NAME},
                     "strategy": {"enum": list(STRATEGIES)},
                     "hold_prompt": NAME,
+                    "position_prompts": {"type": "array", "minItems": 1, "maxItems": 9, "items": NAME},
+                    "announce_every_s": {"type": "integer", "minimum": 10, "maximum": 600},
                     "max_wait_s": {"type": "integer", "minimum": 10, "maximum": 3600},
                     "overflow": _ACTION,
+                    "ring_timeout_s": {"type": "integer", "minimum": 5, "maximum": 120},
+                    "wrap_up_s": {"type": "integer", "minimum": 0, "maximum": 600},
+                    "record": {"type": "boolean"},
                 },
             },
         },
@@ -167,6 +190,7 @@ SCHEMA = {
                 "enabled": {"type": "boolean"},
                 "intro_prompt": NAME,
                 "thanks_prompt": NAME,
+                "timeout_ms": _MS,
                 "questions": {
                     "type": "array",
                     "minItems": 1,

@@ -1,0 +1,167 @@
+"""Call records (CDRs): fetch them from a board, write them as CSV or JSON, read them back.
+
+    with connect(port) as c:
+        records, bad = fetch(RemoteFiles(c))     # every cdr/*.log, sorted by "arrived"
+    write_csv(records, sys.stdout)               # COLUMNS, ISO-8601 UTC times
+    records = load("calls.csv")                  # or .json: the records as stored
+
+A CDR (docs/callcenter.md) holds Unix-millisecond times, null for the steps a call did not
+take. JSON output is the list of records exactly as the board stored them; CSV flattens them
+into COLUMNS: times as ISO-8601 UTC ("2026-11-23T09:15:02.120Z"), the IVR path as
+"main:2>support:1", the queues as "sales>reception", the survey as "satisfaction=4;q2=5",
+null as an empty cell, plus two computed columns, wait_s and talk_s (stats.py). load() turns
+such a CSV back into records (computed columns dropped), so `callgate report` reads either.
+"""
+
+import csv
+import datetime
+import io
+import json
+
+from ..link import messages
+from ..link.errors import RemoteError
+from .lines import parse
+from .stats import talk_s, wait_s
+
+FOLDER = "cdr"
+
+COLUMNS = ["id", "port", "trunk", "number", "name", "arrived", "answered", "ivr", "queue", "queues",
+           "queued", "offered", "agent", "agent_name", "connected", "agent_left", "ended", "by", "how",
+           "outcome", "recording", "survey", "callback", "wrap_s", "wait_s", "talk_s"]
+TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
+INTS = ("port", "offered", "wrap_s")
+COMPUTED = ("wait_s", "talk_s")
+
+
+def fetch(fs, folder: str = FOLDER, progress=None) -> tuple:
+    """(records sorted by arrival, bad lines) of every *.log in the board's cdr/ folder.
+    A board without the folder has no records. fs: a link.files.RemoteFiles."""
+    try:
+        names = sorted(n for n, size in fs.listdir(folder) if size >= 0 and n.endswith(".log"))
+    except RemoteError as e:
+        if e.code == messages.ERR_NOT_FOUND:
+            return [], []
+        raise
+    records, bad = [], []
+    for name in names:
+        path = f"{folder}/{name}"
+        data = fs.read(path)
+        if progress:
+            progress(len(data))
+        r, b = parse(data, path)
+        records.extend(r)
+        bad.extend(b)
+    return sort(records), bad
+
+
+def sort(records) -> list:
+    return sorted(records, key=lambda r: (r.get("arrived") is None, r.get("arrived") or 0, str(r.get("id"))))
+
+
+def iso(ms) -> str:
+    """Unix ms -> "2026-11-23T09:15:02.120Z" ("" for None)."""
+    if ms is None:
+        return ""
+    t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def from_iso(text: str):
+    """The inverse of iso(): Unix ms, or None for ""."""
+    if not text:
+        return None
+    t = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=datetime.timezone.utc)
+    return round(t.timestamp() * 1000)
+
+
+def _num(x):
+    if x is None:
+        return ""
+    return f"{x:.3f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+
+
+def row(rec) -> dict:
+    """One record as CSV cells (strings), COLUMNS as keys."""
+    out = {}
+    for col in COLUMNS:
+        v = rec.get(col)
+        if col in TIMES:
+            out[col] = iso(v)
+        elif col == "ivr":
+            out[col] = ">".join(f"{m}:{k}" for m, k in (v or []))
+        elif col == "queues":
+            out[col] = ">".join(v or [])
+        elif col == "survey":
+            out[col] = ";".join(f"{q}={a}" for q, a in (v or {}).items())
+        elif col == "wait_s":
+            out[col] = _num(wait_s(rec))
+        elif col == "talk_s":
+            out[col] = _num(talk_s(rec))
+        else:
+            out[col] = "" if v is None else (_num(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
+    return out
+
+
+def unrow(cells: dict) -> dict:
+    """The inverse of row() (computed columns dropped; "" is None)."""
+    rec = {}
+    for col in COLUMNS:
+        if col in COMPUTED:
+            continue
+        v = cells.get(col) or ""
+        if col in TIMES:
+            rec[col] = from_iso(v)
+        elif col == "ivr":
+            rec[col] = [list(step.rsplit(":", 1)) for step in v.split(">")] if v else []
+        elif col == "queues":
+            rec[col] = v.split(">") if v else []
+        elif col == "survey":
+            rec[col] = {q: _int_or_str(a) for q, _, a in (p.partition("=") for p in v.split(";"))} if v else None
+        elif col in INTS:
+            rec[col] = int(v) if v else None
+        else:
+            rec[col] = v or None
+    return rec
+
+
+def _int_or_str(a):
+    try:
+        return int(a)
+    except ValueError:
+        return a
+
+
+def write_csv(records, out) -> None:
+    w = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in records:
+        w.writerow(row(r))
+
+
+def write_json(records, out) -> None:
+    json.dump(list(records), out, indent=1, ensure_ascii=False)
+    out.write("\n")
+
+
+def to_text(records, fmt: str) -> str:
+    buf = io.StringIO()
+    (write_csv if fmt == "csv" else write_json)(records, buf)
+    return buf.getvalue()
+
+
+def read_csv(f) -> list:
+    return [unrow(cells) for cells in csv.DictReader(f)]
+
+
+def load(path) -> list:
+    """Records from a file `cdr pull` wrote: .csv, else JSON (a list of records)."""
+    path = str(path)
+    with open(path, newline="" if path.endswith(".csv") else None, encoding="utf-8") as f:
+        if path.lower().endswith(".csv"):
+            return read_csv(f)
+        data = json.load(f)
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise ValueError(f"{path}: not a list of call records")
+    return data

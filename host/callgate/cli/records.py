@@ -1,0 +1,87 @@
+"""`callgate --port P cdr pull` and `callgate --port P recordings pull`: records off a board.
+
+    callgate --port P cdr pull [--format csv|json] [-o FILE]   # every cdr/*.log, by arrival
+    callgate --port P recordings pull [DIR]                    # rec/ files not yet in DIR
+
+Call records are read line by line (CRC-32 + JSON, docs/callcenter.md); a bad line is skipped
+with one line on standard error naming the file, the line number and why (crc mismatch, not
+JSON, truncated). CSV has a fixed column order with ISO-8601 UTC times and the computed
+wait_s and talk_s; JSON is the list of records as the board stored them. Recordings are
+fetched only when DIR lacks a file with the board's sha256, checked, written atomically, and
+listed in DIR/index.json.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from ..deploy.deploy import Progress
+from ..link.files import RemoteFiles
+from ..callcenter import cdr, recordings
+from ._board import add_link_arguments, board_link
+
+
+def add_parser(subparsers) -> None:
+    c = subparsers.add_parser("cdr", help="call records from a board (CSV or JSON)", description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = c.add_subparsers(dest="cdr_command", metavar="[pull]", required=True)
+    p = sub.add_parser("pull", help="read every call record the board holds", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_link_arguments(p)
+    p.add_argument("--format", choices=("csv", "json"), help="default: json for a .json FILE, else csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
+    p.set_defaults(func=run_cdr_pull)
+
+    r = subparsers.add_parser("recordings", help="recordings and voicemails from a board", description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = r.add_subparsers(dest="recordings_command", metavar="[pull]", required=True)
+    p = sub.add_parser("pull", help="download the recordings DIR does not have", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_link_arguments(p)
+    p.add_argument("dir", nargs="?", default="recordings", help="where (default ./recordings)")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
+    p.set_defaults(func=run_recordings_pull)
+
+
+def _write_text(path, text: str) -> None:
+    tmp = path + ".part"
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def run_cdr_pull(args) -> int:
+    fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "csv")
+    with board_link(args) as c:
+        records, bad = cdr.fetch(RemoteFiles(c))
+    for b in bad:
+        print(f"callgate: skipped {b}", file=sys.stderr)
+    text = cdr.to_text(records, fmt)
+    if args.output:
+        _write_text(args.output, text)
+        print(f"{args.output}: {len(records)} call record(s)" + (f", {len(bad)} bad line(s) skipped" if bad else ""),
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def run_recordings_pull(args) -> int:
+    json_out = getattr(args, "json", False)
+    with board_link(args) as c:
+        quiet = json_out or not sys.stderr.isatty()
+        progress = Progress(0, None if quiet else sys.stderr)
+        r = recordings.pull(RemoteFiles(c), args.dir, progress=progress)
+        progress.end()
+    for b in r["bad"]:
+        print(f"callgate: skipped {b}", file=sys.stderr)
+    for f in r["failed"]:
+        print(f"callgate: {f}: the copy read never matched the board's sha256; not written", file=sys.stderr)
+    if json_out:
+        print(json.dumps(dict(r, bad=[str(b) for b in r["bad"]])))
+    else:
+        print(f"{args.dir}: {r['entries']} recording(s) on the board: {len(r['pulled'])} pulled "
+              f"({r['bytes'] / 1000:.1f} kB), {len(r['have'])} already here, {len(r['missing'])} no longer on the board"
+              + (f", {len(r['failed'])} failed" if r["failed"] else ""))
+    return 1 if r["failed"] else 0

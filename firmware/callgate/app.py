@@ -149,7 +149,10 @@ class App:
         while True:
             report = await self.board.line()
             if report.get("what") == "rec":  # recorded audio on its way to the flash
-                self.recorder.feed(report)
+                try:
+                    self.recorder.feed(report)
+                except (OSError, ValueError) as e:  # a bad chunk never stops the calls
+                    print("recorder:", repr(e))
                 continue
             now = self.board.now_ms()
             events = self.ports.line(report, now)
@@ -160,7 +163,10 @@ class App:
     async def act(self, events, cmds):
         for c in cmds:  # the line cards first: the host hears of an answer once it is done
             if c["t"] == "record":
-                self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
+                try:
+                    self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
+                except OSError as e:  # no room: the call goes on unrecorded
+                    print("recorder:", repr(e))
             await self.board.do(c)
         if self._done:
             events.extend(self._done)

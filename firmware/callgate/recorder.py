@@ -1,13 +1,16 @@
 # Recordings on the flash: the line cards record a port (both directions mixed, G.711) and
-# stream the codes back about once a second ("rec" reports, hal.py); this module writes them
-# to rec/<id>.wav as they come and, when the last chunk is in, completes the WAV header and adds
-# a line to rec/index.log (records.py). The control plane only moves the bytes: it never looks
-# at a sample.
+# stream the codes back about once a second ("rec" reports, hal.py); this module appends them
+# to rec/<id>.wav as they come and, when the last chunk is in, adds a line to rec/index.log
+# (records.py) with the length. The control plane only moves the bytes: it never looks at a
+# sample.
 #
-# A WAV whose recording was cut by a power loss keeps its placeholder sizes (0xFFFFFFFF, as
-# streaming WAV writers do) and has no index line; readers take the data to the end of the
-# file. Before each recording starts, old recordings go (oldest first, by the index) when they
-# are older than the site's retention or the flash has less than `reserve` bytes free.
+# The files are written append-only: the header keeps the streaming placeholder sizes
+# (0xFFFFFFFF, "to the end of the file"), because on LittleFS rewriting a file's first bytes
+# copies the whole file. `callgate recordings pull` fills the real sizes in on the host. A
+# recording cut by a power loss has no index line. Before each recording starts, and whenever the flash runs low during one, old
+# recordings go (oldest first, by the index) when they are older than the site's retention or
+# the flash has less than `reserve` bytes free. A flash that is full all the same ends the
+# recording where it is (counted in `cut`); it never stops the board.
 
 import os
 import struct
@@ -19,6 +22,7 @@ from .files import makedirs
 INDEX = "rec/index.log"
 _TAG = {"ulaw": 7, "alaw": 6}
 HEADER_LEN = 58  # RIFF, fmt (18 bytes), fact, data headers
+_HEADROOM = 2 * 4096  # flash blocks kept for the index line
 
 
 def header(law, n):
@@ -40,13 +44,14 @@ def free_bytes():
 
 
 class Recorder:
-    def __init__(self, law="ulaw", days=90, reserve=262144):
+    def __init__(self, law="ulaw", days=90, reserve=2400000):
         self.law = law if law in _TAG else "ulaw"
         self.days = days
-        self.reserve = reserve
+        self.reserve = reserve  # bytes kept free: by default 5 minutes of G.711
         self.open = {}  # id -> what goes in its index line
         self.done = 0
         self.pruned = 0
+        self.cut = 0  # recordings ended early: the flash was full
 
     def begin(self, cmd, epoch_ms):
         """A record command is on its way to the line card: make the file."""
@@ -66,23 +71,36 @@ class Recorder:
         if st is None:
             return None
         data = a2b_base64(report.get("data") or "")
+        end = report.get("end")
         if data:
-            with open(st["file"], "ab") as f:
-                f.write(data)
-            st["bytes"] += len(data)
-        if not report.get("end"):
+            free = free_bytes()
+            if free is not None and free < self.reserve // 2:
+                self.prune(st["start"])
+                free = free_bytes()
+            try:
+                if free is not None and free < len(data) + _HEADROOM:
+                    raise OSError(28)  # keep room to close the WAV and write its index line
+                with open(st["file"], "ab") as f:
+                    f.write(data)
+                st["bytes"] += len(data)
+            except OSError:  # full: keep what is there
+                self.cut += 1
+                end = True
+        if not end:
             return None
         del self.open[st["id"]]
-        n = st["bytes"]
-        with open(st["file"], "r+b") as f:
-            f.write(header(self.law, n))
-        st["ms"] = n // 8
-        records.append(INDEX, st)
+        st["ms"] = st["bytes"] // 8
+        try:
+            records.append(INDEX, st)
+        except OSError:
+            self.cut += 1
+            return None
         self.done += 1
         return st
 
     def prune(self, now_ms):
-        """Remove the oldest recordings while they are past retention or space is short."""
+        """Remove the oldest finished recordings while they are past retention or space is
+        short."""
         self._limit = now_ms - self.days * 86400000
         records.scan(INDEX, self._prune_one)
 

@@ -1,7 +1,9 @@
-"""`make demo`: a call on the virtual board, end to end, with real processes.
+"""`make demo`: the virtual board, end to end, with real processes.
 
-    python -m callgate.demo [call] [--clock X]    the call demo (default)
-    python -m callgate.demo dsp                   the DSP demo (DTMF from a noisy WAV line)
+    python -m callgate.demo [center] [--clock X] ...  a busy half-hour of the demo call center
+                                                      (demo_center.py; the default)
+    python -m callgate.demo call [--clock X]          one scripted call, event by event
+    python -m callgate.demo dsp                       the DSP demo (DTMF from a noisy WAV line)
 
 The call demo starts `callgate sim` (the firmware on MicroPython and the board model), opens
 `callgate --port PTY monitor` on its data port (pyserial, the host link), places a scripted
@@ -124,14 +126,24 @@ def call_demo(clock: float) -> int:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m callgate.demo", description=__doc__.splitlines()[0])
-    ap.add_argument("which", nargs="?", choices=("call", "dsp"), default="call")
-    ap.add_argument("--clock", type=float, default=1.0, help="phone-line time, times real time (call demo)")
+    ap.add_argument("which", nargs="?", choices=("center", "call", "dsp"), default="center")
+    ap.add_argument("--clock", type=float, help="phone-line time, times real time (default: 1 for "
+                    "the call, 30 for the call center)")
+    ap.add_argument("--minutes", type=float, default=30, help="call center: minutes of arrivals (default 30)")
+    ap.add_argument("--rate", type=float, default=1.0, help="call center: callers per minute (default 1)")
+    ap.add_argument("--seed", type=int, default=7, help="call center: seed of callers and agents")
+    ap.add_argument("--out", default="build/demo", help="call center: where the records go (default build/demo)")
     args = ap.parse_args(argv)
     if args.which == "dsp":
         from . import demo_dsp
 
         return demo_dsp.main()
-    return call_demo(args.clock)
+    if args.which == "call":
+        return call_demo(args.clock or 1.0)
+    from . import demo_center
+
+    args.clock = args.clock or 30.0
+    return demo_center.main(args)
 
 
 if __name__ == "__main__":

@@ -74,9 +74,9 @@ def test_a_recording_becomes_a_wav_and_an_index_line():
         with open("rec/r1.wav", "rb") as f:
             wav = f.read()
         assert len(wav) == HEADER_LEN + 24000 and wav[HEADER_LEN:] == b"".join(chunks)
-        assert wav[:4] == b"RIFF" and struct.unpack("<I", wav[4:8])[0] == len(wav) - 8
+        assert wav[:HEADER_LEN] == header("alaw", None)  # append-only: streaming sizes
         assert struct.unpack("<H", wav[20:22])[0] == 6  # A-law
-        assert struct.unpack("<I", wav[54:58])[0] == 24000
+        assert len(header("alaw", 24000)) == HEADER_LEN
         idx, bad = records.read(INDEX)
         assert bad == 0 and [e["file"] for e in idx] == ["rec/r1.wav"] and idx[0]["agent"] == "201"
     finally:
@@ -99,3 +99,41 @@ def test_recordings_past_retention_are_pruned_first():
     finally:
         os.chdir(cwd)
         files.remove(D)
+
+
+def test_a_full_flash_prunes_then_cuts_a_recording_without_raising():
+    """On a real 64 KiB LittleFS (MicroPython's VfsLfs2 on RAM blocks): finished recordings are
+    pruned to make room, and one that cannot fit is cut short, its file and index line whole."""
+    try:
+        import vfs
+
+        lfs = vfs.VfsLfs2
+    except (ImportError, AttributeError):
+        import pytest
+
+        pytest.skip("VfsLfs2 is MicroPython's")
+    from test_fw_files import _RamBlocks
+
+    bdev = _RamBlocks(128)
+    lfs.mkfs(bdev)
+    vfs.mount(lfs(bdev), "/_cg_rec")
+    cwd = os.getcwd()
+    try:
+        os.chdir("/_cg_rec")
+        rec = Recorder("ulaw", reserve=40000)
+        chunk = b2a_base64(bytes(8000)).decode()
+        rec.begin({"id": "old", "file": "rec/old.wav"}, 0)
+        for _ in range(3):
+            rec.feed({"id": "old", "data": chunk})
+        assert rec.feed({"id": "old", "data": "", "end": True})["bytes"] == 24000
+        rec.begin({"id": "new", "file": "rec/new.wav"}, 1000)  # too little room left: old goes
+        assert rec.pruned == 1 and "old.wav" not in os.listdir("rec")
+        for _ in range(12):  # 96 kB: more than the whole flash
+            rec.feed({"id": "new", "data": chunk})
+        assert rec.cut == 1 and "new" not in rec.open
+        idx, bad = records.read(INDEX)
+        assert bad == 0 and idx[-1]["id"] == "new" and 0 < idx[-1]["bytes"] < 64000
+        assert os.stat("rec/new.wav")[6] == HEADER_LEN + idx[-1]["bytes"]
+    finally:
+        os.chdir(cwd)
+        vfs.umount("/_cg_rec")

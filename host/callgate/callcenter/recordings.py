@@ -10,13 +10,19 @@ folder with that hash is not sent again; any other is read over the link, checke
 hash (read again once if the board's file changed meanwhile), written to NAME.part and renamed
 into place, so the folder never holds half a recording under its name. DIR/index.json lists
 every recording the folder holds (the entries of earlier pulls are kept, so recordings the
-board has since deleted stay listed), each with "path" (its name in DIR) and "sha256".
+board has since deleted stay listed), each with "path" (its name in DIR) and "sha256" (of the
+board's file: what a later pull compares) and "local_sha256" (of the copy here).
+
+The board writes its WAVs append-only, with the streaming placeholder sizes (0xFFFFFFFF) in the
+header (firmware/callgate/recorder.py: rewriting a file's start costs a copy of the whole file
+on LittleFS); the pulled copy gets its real sizes, so any WAV reader takes it.
 """
 
 import hashlib
 import json
 import os
 import pathlib
+import struct
 
 from ..link import messages
 from ..link.errors import RemoteError
@@ -67,10 +73,21 @@ def _write_atomic(path: pathlib.Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def complete_header(data: bytes) -> bytes:
+    """A G.711 WAV from the board with its RIFF, fact and data sizes filled in (the board
+    leaves 0xFFFFFFFF while it records); any other bytes come back as they are."""
+    if len(data) < 58 or data[:4] != b"RIFF" or data[8:12] != b"WAVE" or data[50:54] != b"data":
+        return data
+    n = len(data) - 58
+    return (data[:4] + struct.pack("<I", len(data) - 8) + data[8:46] + struct.pack("<I", n)
+            + data[50:54] + struct.pack("<I", n) + data[58:])
+
+
 def plan(fs, entries, dest) -> list:
     """[(entry, board sha256, size, "have"|"pull"|"missing")]: sha256 and size None when the
     board no longer holds the file."""
     dest = pathlib.Path(dest)
+    known = {e.get("path"): e for e in _load_local_index(dest).values()}
     out = []
     for e in entries:
         try:
@@ -80,8 +97,12 @@ def plan(fs, entries, dest) -> list:
                 raise
             out.append((e, None, None, "missing"))
             continue
-        local = dest / pathlib.PurePosixPath(e["file"]).name
-        out.append((e, h["sha256"], h["size"], "have" if _sha256_file(local) == h["sha256"] else "pull"))
+        name = pathlib.PurePosixPath(e["file"]).name
+        mine = _sha256_file(dest / name)
+        k = known.get(name) or {}
+        have = (mine is not None and k.get("sha256") == h["sha256"].hex()
+                and k.get("local_sha256") == mine.hex()) or mine == h["sha256"]
+        out.append((e, h["sha256"], h["size"], "have" if have else "pull"))
     return out
 
 
@@ -118,12 +139,15 @@ def pull(fs, dest, progress=None, index_path: str = INDEX) -> dict:
                     raise
                 result["missing"].append(e["file"])
                 continue
+            data = complete_header(data)
             _write_atomic(dest / name, data)
+            local = hashlib.sha256(data).hexdigest()
             result["pulled"].append(e["file"])
             result["bytes"] += len(data)
         else:
             result["have"].append(e["file"])
-        known[str(e.get("id", name))] = dict(e, path=name, sha256=digest.hex())
+            local = _sha256_file(dest / name).hex()
+        known[str(e.get("id", name))] = dict(e, path=name, sha256=digest.hex(), local_sha256=local)
     _write_local_index(dest, known)
     return result
 

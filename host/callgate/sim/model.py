@@ -145,7 +145,10 @@ class BoardModel:
     def _drop(self, conn) -> None:
         if conn is None:
             return
-        self._sel.unregister(conn)
+        try:
+            self._sel.unregister(conn)
+        except (KeyError, ValueError):  # dropped already (its fd closed)
+            pass
         self._out.pop(conn, None)
         self._control.pop(conn, None)
         conn.close()

@@ -1,0 +1,218 @@
+"""`make demo`: a busy half-hour of the demo call center on the virtual board.
+
+    python -m callgate.demo [center] [--clock X] [--minutes M] [--rate R] [--seed N] [--out DIR]
+
+What runs, all real processes and links:
+  1. `callgate sim --board virtual-8 --clock X --epoch <a Monday 10:00 at the site>`: the
+     firmware on MicroPython, the board model with five trunks and three agent phones;
+  2. `callgate --port PTY provision sites/demo/site.yaml`: the site (IVR, queues, survey,
+     recording policy, prompts) pushed over the serial link and switched to atomically;
+  3. `callgate --port PTY monitor`: the live events, of which screen pops and call ends are
+     shown as they happen;
+  4. three simulated agents (answer in 3-6 s, talk 1-4 min) and callers arriving at random
+     (Poisson, R per minute) through the sim's control socket: they choose in the IVR, some
+     run out of patience in the queue, most rate the call afterwards;
+  5. `callgate --port PTY cdr pull`, `recordings pull`, then `callgate report` with Erlang C's
+     prediction for the same traffic.
+
+The phone lines run X times faster than real time (the firmware's timers follow the line
+cards' clock). Results stay in --out (default build/demo): cdr.json, cdr.csv, recordings/.
+Exits 0 only if every call that reached the board left exactly one call record.
+"""
+
+import json
+import os
+import pathlib
+import random
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from .sim.control import Control
+
+CALLGATE = [sys.executable, "-m", "callgate"]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SITE = ROOT / "sites" / "demo" / "site.yaml"
+EPOCH = "2026-11-23T10:00+08:00"  # a Monday, inside the demo site's business hours
+TRUNKS = range(0, 5)
+AGENTS = {5: 3000, 6: 4500, 7: 6000}  # FXS port -> ms to answer
+TALK_MS = (60000, 240000)
+
+# What callers key in the IVR (main menu: 1 sales, 2 support -> 1, 0 operator; nothing: the
+# menu times out to the operator), with weights.
+CHOICES = [("1", 50), ("2,1", 30), ("0", 10), ("", 10)]
+SURVEY = [("5", 35), ("4", 30), ("3", 15), ("2", 5), ("1", 5), (None, 10)]
+
+
+def pick(rng, table):
+    r = rng.uniform(0, sum(w for _, w in table))
+    for value, w in table:
+        r -= w
+        if r <= 0:
+            return value
+    return table[-1][0]
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.out = pathlib.Path(args.out)
+        self.procs = []
+        self.env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.lock = threading.Lock()
+        self.placed = 0
+        self.blocked = 0
+        self.failed = []
+        self.threads = []
+
+    def start(self, args, **kw):
+        p = subprocess.Popen(CALLGATE + args, env=self.env, text=True, start_new_session=True, **kw)
+        self.procs.append(p)
+        return p
+
+    def cli(self, *args) -> int:
+        print(f"$ callgate {' '.join(args)}", flush=True)
+        return subprocess.run(CALLGATE + list(args), env=self.env).returncode
+
+    def say(self, text):
+        with self.lock:
+            print(text, flush=True)
+
+    def stop_all(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for p in self.procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+    # -- the monitor --------------------------------------------------------------------------
+
+    def watch(self, mon, t0):
+        """Show screen pops and call ends from `callgate monitor --json`."""
+        for line in mon.stdout:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            v, name = e, e.get("event")
+            at = self.model_clock(t0)
+            if name == "pop":
+                self.say(f"{at} screen pop  -> {v.get('agent')} ({v.get('ext')}): {v.get('number') or '?'} "
+                         f"{v.get('name') or ''} via {_path(v.get('ivr'))}, queue {v.get('queue')}, "
+                         f"waited {v.get('waited_ms', 0) / 1000:.0f} s")
+            elif name == "cdr":
+                self.say(f"{at} call record {v.get('id')}: {v.get('outcome')}")
+
+    def model_clock(self, t0):
+        s = (time.monotonic() - t0) * self.args.clock
+        return f"[{int(s // 60):02d}:{int(s % 60):02d}]"
+
+    # -- callers ------------------------------------------------------------------------------
+
+    def caller(self, control, rng, n):
+        number = f"555{rng.randrange(10000):04d}"
+        spec = {"digits": pick(rng, CHOICES), "patience_ms": rng.randint(40000, 300000),
+                "survey": pick(rng, SURVEY), "callback": f"555{rng.randrange(10000):04d}#",
+                "max_rings": 8}
+        for port in TRUNKS:
+            with Control(control, timeout=3600) as ctl:
+                done = None
+                for item in ctl.call(port=port, number=number, name=f"CALLER {n}", **spec):
+                    if item.get("what") == "failed":
+                        break
+                    if item.get("t") == "done":
+                        done = item
+                if done is not None:
+                    return
+        with self.lock:
+            self.blocked += 1  # every trunk busy: the exchange gave this caller busy tone
+
+    def run(self) -> int:
+        args = self.args
+        if self.out.exists():
+            shutil.rmtree(self.out)
+        self.out.mkdir(parents=True)
+        self.env["CALLGATE_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="callgate-demo-")
+        try:
+            sim = self.start(["sim", "--board", "virtual-8", "--json", "--clock", str(args.clock),
+                              "--epoch", EPOCH], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            if not select.select([sim.stdout], [], [], 30)[0]:
+                print("demo: the virtual board did not start", file=sys.stderr)
+                return 1
+            info = json.loads(sim.stdout.readline())
+            port, control = info["data"], info["control"]
+            print(f"virtual board {info['board']} on {port} (lines at {args.clock:g}x real time)")
+            if self.cli("--port", port, "provision", str(SITE)) != 0:
+                print("demo: FAILED: provisioning the demo site", file=sys.stderr)
+                return 1
+            with Control(control) as ctl:
+                for p, answer_ms in AGENTS.items():
+                    ctl.agent(p, answer_ms=answer_ms, talk_ms=list(TALK_MS), seed=args.seed + p)
+            mon = self.start(["--port", port, "monitor", "--json"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+            t0 = time.monotonic()
+            threading.Thread(target=self.watch, args=(mon, t0), daemon=True).start()
+            rng = random.Random(args.seed)
+            period = args.minutes * 60
+            print(f"{args.minutes:g} minutes of calls, about {args.rate:g} a minute, "
+                  f"3 agents: Alice 201, Bob 202, Carol 203")
+            at = rng.expovariate(args.rate / 60)
+            n = 0
+            while at < period:
+                delay = t0 + at / args.clock - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                n += 1
+                t = threading.Thread(target=self.caller, args=(control, random.Random(rng.random()), n),
+                                     daemon=True)
+                t.start()
+                self.threads.append(t)
+                at += rng.expovariate(args.rate / 60)
+            self.placed = n
+            deadline = time.monotonic() + 900 / args.clock + 60
+            for t in self.threads:
+                t.join(max(0.1, deadline - time.monotonic()))
+            stuck = sum(t.is_alive() for t in self.threads)
+            time.sleep(2)  # the last records' events
+            os.killpg(mon.pid, signal.SIGTERM)  # one host tool on a serial port at a time
+            mon.wait(timeout=5)
+            cdr = self.out / "cdr.json"
+            rc = self.cli("--port", port, "cdr", "pull", "-o", str(cdr))
+            rc |= self.cli("--port", port, "cdr", "pull", "-o", str(self.out / "cdr.csv"))
+            rc |= self.cli("--port", port, "recordings", "pull", str(self.out / "recordings"))
+            rc |= self.cli("report", str(cdr), "--agents", "3", "--period", str(period))
+            records = json.loads(cdr.read_text()) if cdr.exists() else []
+            reached = self.placed - self.blocked
+            ids = [r["id"] for r in records]
+            print(f"callers: {self.placed}, of whom {self.blocked} found every trunk busy; "
+                  f"{reached} reached the board and left {len(ids)} call records "
+                  f"({len(set(ids))} distinct)")
+            print(f"results in {self.out}/: cdr.json, cdr.csv, recordings/")
+            if stuck or rc or len(ids) != reached or len(set(ids)) != len(ids):
+                print(f"demo: FAILED: {stuck} callers still on the line, exit codes {rc}, "
+                      f"{len(ids)} records for {reached} calls", file=sys.stderr)
+                return 1
+            return 0
+        finally:
+            self.stop_all()
+            shutil.rmtree(self.env["CALLGATE_RUNTIME_DIR"], ignore_errors=True)
+
+
+def _path(ivr):
+    return ">".join(f"{m}:{k}" for m, k in ivr or ()) or "-"
+
+
+def main(args) -> int:
+    return Run(args).run()

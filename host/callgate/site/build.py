@@ -133,14 +133,15 @@ def bundle(site) -> dict:
         if p["kind"] == "fxo":
             cid = p.get("callerid", {})
             ports.append({
-                "n": p["port"], "kind": "fxo", "plan": p.get("plan", "US"),
+                "n": p["port"], "kind": "fxo", "name": p.get("name", ""), "plan": p.get("plan", "US"),
                 "cid": cid.get("format", "bell202"), "cid_start": cid.get("start", "ring-end"),
                 "disconnect": p.get("disconnect", ["loop-drop", "reversal", "busy"]),
                 "rings": p.get("answer_rings", 2), "menu": p.get("menu", ivr["start"]),
             })
         else:
             a = p["agent"]
-            ports.append({"n": p["port"], "kind": "fxs", "agent": a["name"], "ext": a["extension"],
+            ports.append({"n": p["port"], "kind": "fxs", "name": p.get("name", ""), "agent": a["name"],
+                          "ext": a["extension"],
                           "skills": a.get("skills", [])})
     menus = {}
     for name, m in ivr["menus"].items():

@@ -1,0 +1,174 @@
+"""The call center end to end on the virtual board (boards/virtual-8, the demo site): provisioned
+over the link, real firmware on MicroPython, simulated callers and agents on the board model's
+lines, events, call records and recordings read back over the link as `callgate` does.
+
+One board for the module (the lines run 20x real time, so the demo site's queue waits of
+minutes take seconds); each test sets the agents it needs and leaves every port idle."""
+
+import queue
+import time
+
+import numpy as np
+import pytest
+
+from callgate.callcenter import cdr as cdr_mod
+from callgate.callcenter.recordings import pull as pull_recordings
+from callgate.cli.sim import parse_epoch
+from callgate.dsp.wav import read_wav
+from callgate.link import messages
+from callgate.link.client import connect
+from callgate.link.files import RemoteFiles
+from callgate.provision import provision
+from callgate.sim.board import VirtualBoard
+from callgate.site import load_site
+
+pytestmark = pytest.mark.slow
+SITE = "sites/demo/site.yaml"
+CLOCK = 20.0
+ALICE, BOB, CAROL = 5, 6, 7
+
+
+@pytest.fixture(scope="module")
+def board():
+    with VirtualBoard("virtual-8", clock=CLOCK, epoch=parse_epoch("2026-11-23T10:00+08:00")) as vb:
+        with connect(vb.data_port, timeout=1.0) as c:
+            r = provision(c, load_site(SITE))
+            assert r["switched"] and r["reload"].get("applied"), r
+        yield vb
+
+
+@pytest.fixture
+def link(board):
+    with connect(board.data_port, timeout=1.0) as c:
+        q = queue.SimpleQueue()
+        c.subscribe(q.put)
+        c.events_seen = q
+        yield c
+    wait_idle(board)
+
+
+def agents(board, **answer_ms):
+    """Phones of Alice, Bob, Carol: answer after the given ms (missing: never), talk long."""
+    for name, port in (("alice", ALICE), ("bob", BOB), ("carol", CAROL)):
+        board.model.network.phone(port).auto(answer_ms=answer_ms.get(name), talk_ms=answer_ms.get("talk_ms", 600000))
+
+
+def wait_idle(board, timeout=30):
+    net = board.model.network
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(c is None for c in net.calls) and not any(net.phone(p).ringing for p in (ALICE, BOB, CAROL)):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the board's lines did not go idle")
+
+
+def run_call(board, link, port=0, **spec):
+    """Place a call, wait for it, return (the caller's result, the board's events of it)."""
+    spec.setdefault("max_call_ms", 900000)  # the caller waits as long as the board lets them
+    call = board.model.network.place_call(port, number="5551234", name="ALICE SMITH", **spec)
+    assert call.done.wait(120 / CLOCK + 30), call.progress
+    seen, deadline = [], time.monotonic() + 10
+    while time.monotonic() < deadline:  # the call record's event comes last
+        try:
+            e = link.events_seen.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        seen.append(e)
+        if e.name == "cdr":
+            break
+    return call.result(), seen
+
+
+def record_of(link, events):
+    rid = [e.value["id"] for e in events if e.name == "cdr"][-1]
+    records, bad = cdr_mod.fetch(RemoteFiles(link))
+    assert not bad
+    mine = [r for r in records if r["id"] == rid]
+    assert len(mine) == 1
+    return mine[0]
+
+
+def states(events, port=0):
+    return [e.value["state"] for e in events if e.name == "call" and e.value.get("port") == port]
+
+
+def test_a_caller_reaches_an_agent_is_recorded_and_rates_the_call(board, link, tmp_path):
+    agents(board, bob=1500, talk_ms=8000)  # only Bob answers: round-robin tries the others first
+    result, events = run_call(board, link, digits="2,1", survey="4")
+    assert result["agent"] == BOB and result["survey"] == "4"
+    s = states(events)
+    assert s[:4] == ["ringing", "answered", "menu", "menu"]
+    assert s.index("queued") < s.index("offered") < s.index("connected") < s.index("survey") < s.index("ended")
+    pops = [e.value for e in events if e.name == "pop"]
+    assert pops and pops[-1]["ext"] == "202" and pops[-1]["number"] == "5551234"
+    assert pops[-1]["ivr"] == [["main", "2"], ["support", "1"]] and pops[-1]["queue"] == "support"
+    ended = [e.value for e in events if e.name == "call" and e.value["state"] == "ended"][-1]
+    assert ended["by"] == "board" and ended["reason"] == "survey-done"
+    r = record_of(link, events)
+    assert r["outcome"] == "answered" and r["agent"] == "202" and r["agent_name"] == "Bob"
+    assert r["survey"] == {"satisfaction": 4} and r["queue"] == "support"
+    assert r["number"] == "5551234" and r["name"] == "ALICE SMITH" and r["trunk"] == "trunk1"
+    assert r["arrived"] < r["answered"] < r["queued"] < r["connected"] < r["agent_left"] < r["ended"]
+    assert 7.0 < (r["agent_left"] - r["connected"]) / 1000 < 10.0  # Bob talks 8 s (model time)
+    assert r["recording"] == f"rec/{r['id']}.wav"  # support records every call
+    got = pull_recordings(RemoteFiles(link), tmp_path)
+    assert r["recording"] in got["pulled"]
+    wav = read_wav(tmp_path / f"{r['id']}.wav")  # a strict reader: the sizes were completed
+    assert wav.sample_rate == 8000 and abs(len(wav.samples) / 8000 - 8.0) < 1.0
+    assert np.sqrt(np.mean(wav.samples.astype(float) ** 2)) > 100  # both sides talked
+
+
+def test_a_caller_who_runs_out_of_patience_is_abandoned(board, link):
+    agents(board)  # nobody answers
+    result, events = run_call(board, link, digits="1", patience_ms=20000)
+    assert result["agent"] is None
+    assert [e.value["queue"] for e in events if e.name == "pop"] == ["sales"] * len(
+        [e for e in events if e.name == "pop"])
+    r = record_of(link, events)
+    assert r["outcome"] == "abandoned" and r["by"] == "caller" and r["connected"] is None
+    assert r["offered"] >= 1 and r["queue"] == "sales"
+
+
+def test_support_overflows_to_a_callback_number(board, link):
+    agents(board)
+    result, events = run_call(board, link, digits="2,1", callback="5559876#")
+    assert "callback" in states(events)
+    r = record_of(link, events)
+    assert r["outcome"] == "callback" and r["callback"] == "5559876" and r["overflow"] == "support"
+    assert (r["ended"] - r["queued"]) / 1000 >= 180  # support's max wait
+
+
+def test_the_operator_queue_overflows_to_voicemail(board, link, tmp_path):
+    agents(board)
+    result, events = run_call(board, link, digits="0")
+    assert "voicemail" in states(events)
+    r = record_of(link, events)
+    assert r["outcome"] == "voicemail" and r["recording"] == f"rec/{r['id']}-vm.wav"
+    got = pull_recordings(RemoteFiles(link), tmp_path)
+    assert r["recording"] in got["pulled"]
+    index = {e["id"]: e for e in __import__("json").loads((tmp_path / "index.json").read_text())}
+    assert index[f"{r['id']}-vm"]["kind"] == "voicemail"
+
+
+def test_the_caller_hangs_up_on_the_agent(board, link):
+    agents(board, alice=1000, carol=1000)
+    result, events = run_call(board, link, digits="1", talk_ms=5000)
+    r = record_of(link, events)
+    assert r["outcome"] == "answered" and r["by"] == "caller" and r["agent"] in ("201", "203")
+    assert r["agent_left"] is None and r["survey"] is None
+    time.sleep(15 / CLOCK + 1)  # the agent's wrap-up (10 s)
+    st = link.request(messages.OP_CALLS)
+    assert {a["state"] for a in st["agents"]} == {"idle"}, st
+
+
+def test_call_records_survive_a_power_cut(board, link):
+    run_call(board, link, digits="*")  # the hang-up key: at least this call's record
+    before, bad = cdr_mod.fetch(RemoteFiles(link))
+    assert before and before[-1]["outcome"] == "ivr" and not bad
+    pid = board.kill_firmware()
+    assert board.wait_restart(pid)
+    after, bad = cdr_mod.fetch(RemoteFiles(link))  # the client shakes hands with the new firmware
+    assert [r["id"] for r in after] == [r["id"] for r in before] and not bad
+    assert link.status()["site"] == "demo"  # the site is loaded again at boot
+

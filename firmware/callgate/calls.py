@@ -111,6 +111,7 @@ class Call:
         self.answer_rings = 0  # the site's rings before answering (0: the board's setting)
         self.cid_arm = None  # the site's cid_arm command for this port; False: no caller ID
         self.trunk = ""  # the site's name of the port
+        self.disconnect = None  # the site's hang-up methods for the port (None: all of them)
         # the call center (reset by _ring for each call)
         self.cdr = None  # the call record being filled in
         self.q = None  # acd.Queue while queued
@@ -188,6 +189,8 @@ class Calls:
             if c is None:
                 continue
             c.trunk = p.get("name") or ""
+            if p.get("disconnect"):
+                c.disconnect = tuple(p["disconnect"])
             if p.get("rings"):
                 c.answer_rings = p["rings"]
             if p.get("cid"):
@@ -279,9 +282,11 @@ class Calls:
         elif what in ("loop", "reversal", "disconnect"):
             if what == "loop" and report.get("on"):
                 return
-            if c.state in _UP:
-                how = report.get("tone") if what == "disconnect" else what
-                self._end(c, "caller", "loop-drop" if what == "loop" else how, now_ms, ports, ev, cmd)
+            how = "loop-drop" if what == "loop" else ("busy" if what == "disconnect" else what)
+            if c.state in _UP and (c.disconnect is None or how in c.disconnect):
+                if what == "disconnect":
+                    how = report.get("tone") or how
+                self._end(c, "caller", how, now_ms, ports, ev, cmd)
 
     def tick(self, now_ms, ports, ev, cmd):
         for c in self._all:

@@ -260,3 +260,15 @@ def test_unanswered_and_ivr_calls_leave_records_too():
     b2.tick(9000)  # ringing stopped: the caller gave up
     assert [r["outcome"] for r in b.records + b2.records] == ["ivr", "unanswered"]
     assert b2.records[0]["answered"] is None and b2.records[0]["how"] == "abandoned"
+
+
+def test_only_the_ports_disconnect_methods_end_a_call():
+    s = site()
+    s["ports"][0]["disconnect"] = ["busy"]  # a line whose exchange neither drops loop nor reverses
+    b = Board(s)
+    b.call_in_queue()
+    b.at(5000).report(what="loop", port=0, on=False)
+    b.report(what="reversal", port=0)
+    assert b.states()[-1] != "ended"
+    b.at(9000).report(what="disconnect", port=0, method="tone", tone="busy")
+    assert b.states()[-1] == "ended" and b.records[0]["how"] == "busy"

@@ -115,3 +115,31 @@ def test_cli_on_the_virtual_board(board, tmp_path, capsys):
     assert capsys.readouterr().out.startswith("id,port,trunk,")
     assert cli_main(port + ["recordings", "pull", str(tmp_path / "rec")]) == 0
     assert "0 recording(s) on the board" in capsys.readouterr().out
+
+
+def test_a_power_cut_mid_provision_keeps_the_old_site_running(board, client, tmp_path, monkeypatch):
+    """The board loses power (its firmware is killed) in the middle of the upload: it comes back
+    on the old site, whole; provisioning again finishes the job."""
+    y = make_site(tmp_path / "mini")
+    provision(client, load_site(y))
+    old_root = board.fs.read("site.json")
+    make_site(y.parent, welcome_hz=900, max_wait=50)
+    site = load_site(y)
+
+    class PowerCut(_CutAfter):
+        def __call__(self, n):
+            self.done += n
+            if self.done > 2000 and not board.killed:
+                board.killed = board.kill_firmware()
+                raise ConnectionError("the board lost power")
+
+    board.killed = None
+    monkeypatch.setattr(provision_mod, "Progress", PowerCut)
+    with pytest.raises(ConnectionError):
+        provision(client, site)
+    monkeypatch.undo()
+    assert board.wait_restart(board.killed)
+    assert board.fs.read("site.json") == old_root  # the old site, whole
+    assert client.status()["site"] == "mini"
+    r = provision(client, site)
+    assert r["switched"] and json.loads(board.fs.read("site.json"))["dir"] == r["dir"]

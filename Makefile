@@ -28,7 +28,7 @@ host/callgate/_dsp.stamp: $(STAMP) $(C_SOURCES) $(C_HEADERS) cffi_build/build_ds
 
 setup: host/callgate/_dsp.stamp
 
-# A call on the virtual board through the real link (host/callgate/demo.py); demo-dsp: the DSP
+# The demo call center on the virtual board (host/callgate/demo_center.py); demo-dsp: the DSP
 # core alone on WAV files.
 demo: setup
 	$(BIN)/python -m callgate.demo

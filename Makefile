@@ -91,6 +91,7 @@ fuzz: setup
 RIG_PLAN ?= plans/full.yaml
 rig: setup
 	$(BIN)/callgate $(if $(RIG_PORT),--port $(RIG_PORT)) rig run $(RIG_PLAN) --out $(BUILD)/rig
+	$(BIN)/callgate $(if $(RIG_PORT),--port $(RIG_PORT)) rig run plans/callcenter.yaml --out $(BUILD)/rig-callcenter
 
 clean:
 	rm -rf $(BUILD) host/callgate/_dsp*.so host/callgate/_dsp.c host/callgate/_dsp.stamp

@@ -35,6 +35,11 @@ def write(tmp_path, text, name="p.yaml"):
     ("plan: x\ncases:\n  - name: a\n    kind: cid\n    format: xdmf\n", 5, "format must be one of sdmf, mdmf"),
     ("plan: x\ncases: [\n", 3, "not valid YAML"),
     ("plan: x\n", 1, "`cases` must be a non-empty list"),
+    ("plan: x\nsite: nowhere.yaml\ncases:\n  - name: a\n    kind: flow\n", 2, "'nowhere.yaml': no such file"),
+    ("plan: x\nepoch: tomorrow\ncases:\n  - name: a\n    kind: flow\n", 2, "not an ISO 8601 date"),
+    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    agents: {5: {answer: 1}}\n", 5, "agents maps FXS port"),
+    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    survey: x\n", 5, "'x' is not a DTMF digit"),
+    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    expect: {cdr: yes}\n", 5, "expect.cdr must be a dict"),
 ])
 def test_plan_errors_name_file_and_line(tmp_path, text, line, words):
     path = write(tmp_path, text)

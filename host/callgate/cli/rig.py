@@ -66,7 +66,7 @@ def run(args) -> int:
     def progress(text, end):
         print(text, end="\n" if end else "", file=sys.stderr, flush=True)
 
-    with rig_session(args.port, args.far_end, args.clock) as rig:
+    with rig_session(args.port, args.far_end, args.clock, plan.board, plan.epoch) as rig:
         results = rig.run(plan, progress=progress)
         paths = write_report(out, plan, results, rig.info)
     s = summary(results)

@@ -20,6 +20,9 @@ class ObservedCall:
         self.digits = ""  # the dtmf events, in order
         self.report = None  # the "digits" call event (the firmware's report)
         self.end = None  # the "ended" call event: by, reason
+        self.call = None  # the DUT's call number
+        self.pops = []  # screen pops of this call (an agent's phone started ringing)
+        self.cdr = None  # the "cdr" event of this call: {id, outcome, file}
         self.complete = False
 
     def at(self, state):
@@ -67,14 +70,15 @@ class GatewayDriver:
             except queue.Empty:
                 return
 
-    def observe(self, port: int, until, timeout: float = 30.0, since=None) -> ObservedCall:
+    def observe(self, port: int, until, timeout: float = 30.0, since=None, record=False) -> ObservedCall:
         """Events of port collected until until() is true (the far end is done) and the DUT
-        has ended the call, or timeout. Event times are wall seconds after `since` (time.time())."""
+        has ended the call (and, with record, written its call record), or timeout. Event times
+        are wall seconds after `since` (time.time())."""
         obs = ObservedCall(port)
         since = time.time() if since is None else since
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if obs.end is not None and until():
+            if obs.end is not None and until() and (obs.cdr is not None or not record):
                 obs.complete = True
                 break
             try:
@@ -82,9 +86,15 @@ class GatewayDriver:
             except queue.Empty:
                 continue
             v = ev.value if isinstance(ev.value, dict) else {}
+            if ev.name == "pop" and v.get("trunk") == port:
+                obs.pops.append(v)
+            elif ev.name == "cdr" and obs.call is not None and str(v.get("id", "")).endswith(f"-{obs.call}"):
+                obs.cdr = v
             if ev.name not in ("call", "cid", "dtmf") or v.get("port") != port:
                 continue
             obs.events.append((round(ev.received - since, 3), ev.name, v))
+            if obs.call is None and v.get("call"):
+                obs.call = v["call"]
             if ev.name == "call":
                 obs.states.append(v.get("state"))
                 if v.get("state") == "digits":

@@ -46,8 +46,15 @@ class FarEnd(abc.ABC):
     @abc.abstractmethod
     def call(self, port, *, number="", name="", digits="", digit_audio=None, cid_audio=None,
              cid=True, cid_delay_ms=None, digit_delay_ms=None, hangup=None, hangup_after_ms=None,
-             timeout=120.0) -> FarEndCall:
-        """digit_audio / cid_audio: int16 at 8 kHz sent instead of the far end's own."""
+             timeout=120.0, **caller) -> FarEndCall:
+        """digit_audio / cid_audio: int16 at 8 kHz sent instead of the far end's own. caller:
+        how the caller behaves in a call center (patience_ms, talk_ms, max_call_ms, survey,
+        callback: network.Call's keywords)."""
+
+    def agents(self, spec) -> None:
+        """Set the phones on the DUT's FXS ports: {port: {answer_ms, talk_ms}} answer by
+        themselves; the others do not answer."""
+        raise NotImplementedError(f"{type(self).__name__} has no agent phones")
 
     def close(self) -> None:
         pass
@@ -64,9 +71,10 @@ class SimLineFarEnd(FarEnd):
 
     def call(self, port, *, number="", name="", digits="", digit_audio=None, cid_audio=None,
              cid=True, cid_delay_ms=None, digit_delay_ms=None, hangup=None, hangup_after_ms=None,
-             timeout=120.0) -> FarEndCall:
+             timeout=120.0, **caller) -> FarEndCall:
         options = {"cid": bool(cid), "cid_delay_ms": cid_delay_ms, "digit_delay_ms": digit_delay_ms,
-                   "hangup": hangup, "hangup_after_ms": hangup_after_ms}
+                   "hangup": hangup, "hangup_after_ms": hangup_after_ms,
+                   **{k: v for k, v in caller.items() if v is not None}}
         sent = []
         for key, audio in (("cid_audio", cid_audio), ("digit_audio", digit_audio)):
             if audio is not None:
@@ -84,6 +92,16 @@ class SimLineFarEnd(FarEnd):
         gap = np.zeros(800, np.int16)
         audio = np.concatenate([x for a in sent for x in (a, gap)]) if sent else np.zeros(0, np.int16)
         return FarEndCall(port, progress, summary, audio)
+
+    def agents(self, spec) -> None:
+        with Control(self.line.control, timeout=10) as ctl:
+            for p in ctl.info().get("phones") or ():
+                port = p["port"] if isinstance(p, dict) else p
+                a = (spec or {}).get(port)
+                if a is None:
+                    ctl.agent(port, answer_ms=None, talk_ms=None)
+                else:
+                    ctl.agent(port, answer_ms=a.get("answer_ms", 2000), talk_ms=a.get("talk_ms", 60000))
 
     def close(self) -> None:
         import shutil

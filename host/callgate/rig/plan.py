@@ -19,6 +19,16 @@
         expect: {states: [ringing, answered, prompt, collect, digits, ended], ended_by: board,
                  reason: done, report: "1#", within_s: {answered: 13}}
 
+A plan may also say `site: PATH` (a site file, relative to the plan: the rig provisions it on
+the DUT before the first case, so flows go through its IVR and queues), and, for a virtual
+board the rig starts itself, `board: virtual-8` and `epoch: 2026-11-23T10:00+08:00` (its clock,
+e.g. inside the site's business hours). Call-center flows set the agents' phones
+(`agents: {5: {answer_ms: 1500, talk_ms: 8000}}`; ports not named do not answer) and the
+caller (`patience_ms`, `talk_ms`, `survey`, `callback`, `digits: "2,1"`: one group per prompt),
+and expect what the board recorded: `cdr: {outcome: answered, agent: "202", ...}` (a subset of
+the call record, read back over the link), `recording: true` (the recording is on the board),
+`pop: {ext: "202", queue: support}` (a subset of the screen pop).
+
 A sweep expands into one case per value, named `NAME[param=value]`; values in no range of
 `expect` are run and plotted but judged "any". `repeat: N` (flow) makes a soak: N calls, one
 case. `requires: [feature, ...]` skips a case on a rig without them (pytest's lg_feature).
@@ -36,7 +46,8 @@ KINDS = {
             "level_dbm0": float, "start": ("ring-end", "reversal", "alert"), "delay_ms": int},
     "flow": {"number": str, "caller_name": str, "digits": str, "digit_delay_ms": int,
              "hangup": ("loop-drop", "reversal", "busy"), "hangup_after_ms": int, "cid": bool,
-             "repeat": int},
+             "repeat": int, "patience_ms": int, "talk_ms": int, "max_call_ms": int, "survey": str,
+             "callback": str, "agents": dict},
 }
 BUILTIN = {
     "dtmf": {"digits": "159D480#", "level_dbm0": -10.0, "twist_db": 0.0, "freq_offset_pct": 0.0,
@@ -44,10 +55,11 @@ BUILTIN = {
     "cid": {"format": "mdmf", "number": "5551234", "caller_name": "RIG TEST", "standard": "bell202",
             "level_dbm0": -13.5, "start": "ring-end", "delay_ms": 600},
     "flow": {"number": "5551234", "caller_name": "RIG TEST", "digits": "1#", "digit_delay_ms": None,
-             "hangup": None, "hangup_after_ms": None, "cid": True, "repeat": 1},
+             "hangup": None, "hangup_after_ms": None, "cid": True, "repeat": 1, "patience_ms": None,
+             "talk_ms": None, "max_call_ms": None, "survey": None, "callback": None, "agents": None},
 }
 FLOW_EXPECT = {"states": list, "ended_by": str, "reason": str, "report": str, "cid": str,
-               "within_s": dict}
+               "within_s": dict, "cdr": dict, "recording": bool, "pop": dict}
 CASE_KEYS = {"name", "kind", "expect", "sweep", "requires", "port"}
 
 
@@ -78,6 +90,9 @@ class Plan:
     path: str
     description: str = ""
     cases: list = field(default_factory=list)
+    site: str | None = None  # a site file the rig provisions on the DUT first
+    board: str = "virtual-4"  # the virtual board the rig starts when no DUT is given
+    epoch: float | None = None  # that board's clock at start (Unix s); None: now
 
 
 def load_plan(path) -> Plan:
@@ -97,9 +112,10 @@ def _build(doc, name) -> Plan:
     d = doc.data
     if not isinstance(d, dict):
         fail((), "a plan is a mapping with `plan` and `cases`")
-    unknown = set(d) - {"plan", "description", "port", "defaults", "cases"}
+    unknown = set(d) - {"plan", "description", "port", "defaults", "cases", "site", "board", "epoch"}
     if unknown:
-        fail((sorted(unknown)[0],), f"unknown key {sorted(unknown)[0]!r} (plan, description, port, defaults, cases)")
+        fail((sorted(unknown)[0],), f"unknown key {sorted(unknown)[0]!r} "
+                                    "(plan, description, port, defaults, cases, site, board, epoch)")
     if not isinstance(d.get("plan"), str) or not d["plan"]:
         fail(("plan",), "`plan` must name the plan")
     port = d.get("port", 0)
@@ -117,6 +133,22 @@ def _build(doc, name) -> Plan:
     if not isinstance(cases, list) or not cases:
         fail(("cases",), "`cases` must be a non-empty list")
     plan = Plan(d["plan"], name, str(d.get("description", "")))
+    if "site" in d:
+        site = pathlib.Path(name).parent / str(d["site"])
+        if not site.is_file():
+            fail(("site",), f"site {d['site']!r}: no such file ({site})")
+        plan.site = str(site)
+    if "board" in d:
+        if not isinstance(d["board"], str) or not d["board"]:
+            fail(("board",), "board names a board definition in boards/, e.g. virtual-8")
+        plan.board = d["board"]
+    if "epoch" in d:
+        from ..cli.sim import parse_epoch
+
+        try:
+            plan.epoch = parse_epoch(str(d["epoch"]))
+        except (ValueError, TypeError, Exception) as e:  # argparse.ArgumentTypeError
+            fail(("epoch",), f"epoch: {e}")
     seen = set()
     for i, c in enumerate(cases):
         at = ("cases", i)
@@ -193,10 +225,10 @@ def _param(kind, key, value, fail):
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             fail(f"{key} must be text, not {value!r}")
         value = str(value)
-        if key == "digits":
+        if key in ("digits", "survey", "callback"):
             from .signals import digit_freqs
 
-            for ch in value:
+            for ch in value.replace(",", "") if key == "digits" else value:
                 try:
                     digit_freqs(ch)
                 except ValueError as e:
@@ -206,6 +238,12 @@ def _param(kind, key, value, fail):
         if not isinstance(value, bool):
             fail(f"{key} must be true or false, not {value!r}")
         return value
+    if key == "agents":
+        if not isinstance(value, dict) or not all(
+                str(k).isdigit() and isinstance(v, dict) and set(v) <= {"answer_ms", "talk_ms"}
+                for k, v in value.items()):
+            fail("agents maps FXS port numbers to {answer_ms, talk_ms}")
+        return {int(k): dict(v) for k, v in value.items()}
     return value
 
 

@@ -49,6 +49,8 @@ class Gateway:
         return self.rig.features
 
     def check(self, case, plan=None):
+        if plan is not None:
+            self.rig.prepare(plan)  # its site on the DUT, once
         r = self.rig.run_case(case)
         self.results.append(r)
         if plan is not None:

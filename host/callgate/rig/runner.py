@@ -42,7 +42,23 @@ class Rig:
         self.far_end = far_end
         self.features = frozenset(far_end.features) | frozenset(dut_features)
 
+    def prepare(self, plan, progress=None) -> None:
+        """Provision the plan's site on the DUT, once per rig (flows then run through its IVR,
+        queues and agents)."""
+        if not plan.site or plan.site in getattr(self, "_provisioned", ()):
+            return
+        from ..provision import provision
+        from ..site import load_site
+
+        if progress:
+            progress(f"provisioning {plan.site} ...", end=False)
+        r = provision(self.dut.client, load_site(plan.site))
+        if progress:
+            progress(" " + ("up to date" if r.get("up_to_date") else "switched"), end=True)
+        self._provisioned = set(getattr(self, "_provisioned", ())) | {plan.site}
+
     def run(self, plan, progress=None, stop_on=None) -> list:
+        self.prepare(plan, progress)
         results = []
         n = len(plan.cases)
         width = max(len(c.id) for c in plan.cases)
@@ -138,14 +154,18 @@ class Rig:
     def _flow_once(self, case):
         p, e = case.params, case.expect
         audio = None
-        if p["digits"]:
+        if p["digits"] and "," not in p["digits"]:  # digit groups: the far end keys them one by one
             audio = signals.dtmf(p["digits"], -8.0, 0.0, 0.0, 80, 80)
         hangup_after = p["hangup_after_ms"]
         if p["hangup"] and hangup_after is None:
             hangup_after = 400
+        if p["agents"] is not None:
+            self.far_end.agents(p["agents"])
+        center = any(k in e for k in ("cdr", "recording", "pop"))
         fe, obs = self._call(case.port, number=p["number"], name=p["caller_name"], digits=p["digits"] or "",
                              digit_audio=audio, cid=p["cid"], digit_delay_ms=p["digit_delay_ms"],
-                             hangup=p["hangup"], hangup_after_ms=hangup_after)
+                             hangup=p["hangup"], hangup_after_ms=hangup_after, record=center,
+                             **{k: p[k] for k in ("patience_ms", "talk_ms", "max_call_ms", "survey", "callback")})
         timings = {step: fe.at(step) for step in FLOW_STEPS if fe.at(step) is not None}
         if fe.at("hangup", by="caller") is not None and fe.at("ended") is not None:
             timings["release"] = round(fe.at("ended") - fe.at("hangup", by="caller"), 3)
@@ -169,6 +189,20 @@ class Rig:
         if "cid" in e:
             num = (obs.cid or {}).get("number")
             check("cid", repr(e["cid"]), repr(num), num == e["cid"])
+        if "pop" in e:
+            pop = obs.pops[-1] if obs.pops else {}
+            got_pop = {k: pop.get(k) for k in e["pop"]}
+            check("pop", _fields(e["pop"]), _fields(got_pop) if obs.pops else "none", got_pop == e["pop"])
+        if "cdr" in e or "recording" in e:
+            rec = self._record(obs)
+            if "cdr" in e:
+                got_cdr = {k: (rec or {}).get(k) for k in e["cdr"]}
+                check("cdr", _fields(e["cdr"]), _fields(got_cdr) if rec else "no record",
+                      rec is not None and got_cdr == e["cdr"])
+            if "recording" in e:
+                size = self._recorded_bytes(rec)
+                check("recording", "on the board" if e["recording"] else "none",
+                      f"{size} bytes" if size else "none", bool(size) == e["recording"])
         for step, limit in e.get("within_s", {}).items():
             t = timings.get(step)
             check(f"{step} at", f"<= {limit} s", "never" if t is None else f"{t} s", t is not None and t <= limit)
@@ -176,12 +210,35 @@ class Rig:
             check("call", "ended", "not ended: " + obs.describe(), False)
         return ok, "; ".join(want), "; ".join(got), timings, audio, obs.events
 
-    def _call(self, port, **spec):
+    def _call(self, port, record=False, **spec):
         self.dut.drain()
         t0 = time.time()
         fe = self.far_end.call(port, **spec)
-        obs = self.dut.observe(port, until=lambda: True, timeout=20.0, since=t0)
+        obs = self.dut.observe(port, until=lambda: True, timeout=20.0, since=t0, record=record)
         return fe, obs
+
+    def _record(self, obs):
+        """The DUT's call record of an observed call, read back over the link (cdr pull)."""
+        if obs.cdr is None:
+            return None
+        from ..callcenter.cdr import fetch
+        from ..link.files import RemoteFiles
+
+        records, _ = fetch(RemoteFiles(self.dut.client))
+        return next((r for r in records if r.get("id") == obs.cdr.get("id")), None)
+
+    def _recorded_bytes(self, rec) -> int:
+        """Audio bytes of the record's recording on the DUT (0: none)."""
+        if not rec or not rec.get("recording"):
+            return 0
+        from ..link.files import RemoteFiles
+
+        st = RemoteFiles(self.dut.client).stat(rec["recording"])
+        return max(0, (st or {}).get("size", 0) - 58)
+
+
+def _fields(d) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in d.items())
 
 
 def _dtmf_expected(expect, digits) -> str:

@@ -23,14 +23,14 @@ class NoFarEnd(OSError):
 
 
 @contextlib.contextmanager
-def rig_session(port=None, control=None, clock=8.0, board="virtual-4"):
+def rig_session(port=None, control=None, clock=8.0, board="virtual-4", epoch=None):
     vb = None
     dut = far = None
     try:
         if port is None:
             from ..sim.board import VirtualBoard
 
-            vb = VirtualBoard(board, clock=clock).start()
+            vb = VirtualBoard(board, clock=clock, epoch=epoch).start()
             port, control = vb.data_port, vb.control_path
         elif control is None:
             try:

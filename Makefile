@@ -92,6 +92,7 @@ RIG_PLAN ?= plans/full.yaml
 rig: setup
 	$(BIN)/callgate $(if $(RIG_PORT),--port $(RIG_PORT)) rig run $(RIG_PLAN) --out $(BUILD)/rig
 	$(BIN)/callgate $(if $(RIG_PORT),--port $(RIG_PORT)) rig run plans/callcenter.yaml --out $(BUILD)/rig-callcenter
+	$(BIN)/callgate $(if $(RIG_PORT),--port $(RIG_PORT)) rig run plans/callerid.yaml --out $(BUILD)/rig-callerid
 
 clean:
 	rm -rf $(BUILD) host/callgate/_dsp*.so host/callgate/_dsp.c host/callgate/_dsp.stamp

@@ -73,6 +73,7 @@ _DIGIT_MS = const(3000)
 _NUMBER_MS = const(10000)  # callback: time for the first key after the prompt
 _MAX_NUMBER = const(15)
 _SURVEY_MS = const(5000)
+_EARLY_CID_MS = const(10000)  # caller ID before a ring belongs to a call ringing within this
 
 # Call states (the "state" of CALL events)
 S_IDLE = "idle"
@@ -112,6 +113,9 @@ class Call:
         self.cid_arm = None  # the site's cid_arm command for this port; False: no caller ID
         self.trunk = ""  # the site's name of the port
         self.disconnect = None  # the site's hang-up methods for the port (None: all of them)
+        self.pre_arm = False  # caller ID comes before the first ring (reversal, alert start):
+        self.armed = False  # the receiver is armed while the port is idle
+        self.early = None  # (number, name, status, ms) of caller ID heard before a ring
         # the call center (reset by _ring for each call)
         self.cdr = None  # the call record being filled in
         self.q = None  # acd.Queue while queued
@@ -199,6 +203,7 @@ class Calls:
                 else:  # the line card's receiver: standard bell202, v23 or dtmf, and when it opens
                     c.cid_arm = {"t": "cid_arm", "port": c.port, "standard": p["cid"],
                                  "start": p.get("cid_start", "ring-end")}
+                    c.pre_arm = c.cid_arm["start"] != "ring-end"
         self.survey = bundle.get("survey") or None
         rec = bundle.get("recording") or {}
         self.record_mode = rec.get("mode", "none")
@@ -252,7 +257,9 @@ class Calls:
             if report.get("on"):
                 self._ring(c, now_ms, ports, ev, cmd)
         elif what == "cid":
-            if c.state != S_IDLE:
+            if c.state == S_IDLE:  # before the first ring (reversal or alert start): kept for it
+                c.early = (report.get("number") or "", report.get("name") or "", report.get("status", "ok"), now_ms)
+            else:
                 c.number = report.get("number") or ""
                 c.name = report.get("name") or ""
                 c.cdr["number"] = c.number
@@ -290,6 +297,9 @@ class Calls:
 
     def tick(self, now_ms, ports, ev, cmd):
         for c in self._all:
+            if c.pre_arm and not c.armed and c.state == S_IDLE:
+                cmd.append(c.cid_arm)  # caller ID before the first ring: listen while idle
+                c.armed = True
             if c.state == S_RINGING and ports.state(c.port) == IDLE:
                 self._end(c, "caller", "abandoned", now_ms, ports, ev, cmd)  # stopped ringing unanswered
             elif c.timing and ticks_diff(now_ms, c.deadline) >= 0:
@@ -310,21 +320,28 @@ class Calls:
             c.timing = False
             c.q = c.queued_at = c.agent = c.playing = c.sub = c.recording = c.bye = None
             c.cdr = {"v": 1, "id": "%08x-%d" % (self.boot, c.id), "port": c.port, "trunk": c.trunk,
-                     "number": "", "name": "", "arrived": self.epoch(now), "answered": None,
+                     "number": "", "name": "", "cid": None, "arrived": self.epoch(now), "answered": None,
                      "ivr": [], "queue": None, "queues": [], "queued": None, "offered": 0,
                      "agent": None, "agent_name": None, "connected": None, "agent_left": None,
                      "ended": None, "by": None, "how": None, "outcome": None, "recording": None,
                      "survey": None, "callback": None, "wrap_s": None}
             if c.cid_arm is None:
                 cmd.append({"t": "cid_arm", "port": c.port})
-            elif c.cid_arm:
+            elif c.cid_arm and not c.pre_arm:
                 cmd.append(c.cid_arm)
             c.state = S_RINGING
+            early, c.early = c.early, None
+            if early is not None and ticks_diff(now, early[3]) < _EARLY_CID_MS:
+                c.number, c.name = early[0], early[1]
+                c.cdr["number"], c.cdr["name"], c.cdr["cid"] = early[0], early[1], early[2]
         if c.state != S_RINGING:
             return
         c.rings += 1
         if c.rings == 1:
             ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_RINGING, "rings": 1}))
+            if c.cdr["cid"] is not None:  # it came before the ring
+                ev.append((messages.EV_CID, {"port": c.port, "call": c.id, "number": c.number, "name": c.name,
+                                             "status": c.cdr["cid"]}))
         if c.rings >= (c.answer_rings or self.answer_rings):
             cmd.append({"t": "answer", "port": c.port})
             self.total += 1
@@ -694,6 +711,9 @@ class Calls:
             cmd.append({"t": "record_stop", "port": c.port})
             c.recording = None
         cmd.append({"t": "hangup", "port": c.port})
+        c.armed = c.pre_arm  # the hang-up reset the port's receiver: listen again at once
+        if c.pre_arm:
+            cmd.append(c.cid_arm)
         if c.ivr is not None:
             self.ivr.stop(c.ivr)
         c.timing = False

@@ -106,12 +106,12 @@ def test_the_site_sets_the_rings_before_answering():
 def test_the_site_arms_caller_id_per_port():
     site = bundle()
     site["ports"][0]["cid"] = "v23"
-    site["ports"][0]["cid_start"] = "reversal"
+    site["ports"][0]["cid_start"] = "ring-end"
     site["ports"][1]["cid"] = "none"
     b = Board()
     b.calls.use_site(site, lambda: MON_10)
     b.report(0, what="ring", port=0, on=True)
-    assert b.cmd[0] == {"t": "cid_arm", "port": 0, "standard": "v23", "start": "reversal"}
+    assert b.cmd[0] == {"t": "cid_arm", "port": 0, "standard": "v23", "start": "ring-end"}
     b.cmd = []
     b.report(0, what="ring", port=1, on=True)
     assert [c["t"] for c in b.cmd] == ["answer", "play"]

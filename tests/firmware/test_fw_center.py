@@ -272,3 +272,23 @@ def test_only_the_ports_disconnect_methods_end_a_call():
     assert b.states()[-1] != "ended"
     b.at(9000).report(what="disconnect", port=0, method="tone", tone="busy")
     assert b.states()[-1] == "ended" and b.records[0]["how"] == "busy"
+
+
+def test_caller_id_before_the_first_ring_belongs_to_the_call():
+    s = site()
+    s["ports"][0].update({"cid": "v23", "cid_start": "reversal", "rings": 2})
+    b = Board(s)
+    b.tick(250)  # an idle port whose caller ID comes first: its receiver is armed at once
+    assert b.cmd == [{"t": "cid_arm", "port": 0, "standard": "v23", "start": "reversal"}]
+    b.at(1000).report(what="reversal", port=0)
+    b.at(1800).report(what="cid", port=0, number="5550123", name="EARLY", status="ok")
+    b.at(2500).report(what="ring", port=0, on=True)
+    assert [c["t"] for c in b.cmds(0)] == ["cid_arm"]  # armed already: not again at the ring
+    cid = b.events(messages.EV_CID)
+    assert cid == [{"port": 0, "call": 1, "number": "5550123", "name": "EARLY", "status": "ok"}]
+    b.report(what="ring", port=0, on=False)
+    b.at(8500).report(what="ring", port=0, on=True)  # answered at the second ring
+    b.at(9000).key(0, "*")
+    assert b.records[0]["number"] == "5550123" and b.records[0]["cid"] == "ok"
+    # the hang-up reset the receiver: armed again at once, for a next call right behind
+    assert b.cmd[-2:] == [{"t": "hangup", "port": 0}, {"t": "cid_arm", "port": 0, "standard": "v23", "start": "reversal"}]

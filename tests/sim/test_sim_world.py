@@ -389,3 +389,24 @@ def test_sim_prompt_agent_command():
     assert command(vb, "agent 6 off") == "ok: agent 6 off" and w.net.phone(6).auto_spec is None
     assert command(vb, "agent 0").startswith("error: port 0 is not an FXS port")
     assert command(vb, "agent 6 10 x").startswith("error: not MS")
+
+
+def test_caller_id_before_the_first_ring_after_a_reversal():
+    """ETSI: the exchange reverses the line, sends the data, then rings; the board model hands
+    the reversal to the armed receiver, which decodes V.23 before any ring."""
+    from callgate.sim.audio import AudioPlane
+    from callgate.sim.lines import Lines
+
+    defs = [{"n": 0, "kind": "fxo", "name": "fxo1"}]
+    lines = Lines(defs)
+    reports = []
+    lines.subscribe(reports.append)
+    plane = AudioPlane(lines, {"ports": defs})
+    plane.engine.cid_arm(0, "v23", start="reversal")
+    call = plane.network.place_call(0, number="5550123", name="EARLY", cid_start="reversal", cid_standard="v23")
+    plane.step(150)  # 3 s
+    whats = [r["what"] for r in reports]
+    assert whats.index("reversal") < whats.index("cid") < whats.index("ring")
+    cid = next(r for r in reports if r["what"] == "cid")
+    assert (cid["status"], cid["number"], cid["name"]) == ("ok", "5550123", "EARLY")
+    assert [p["what"] for p in call.progress][:3] == ["calling", "caller-id", "ring"]

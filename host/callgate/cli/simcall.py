@@ -28,6 +28,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--speech", metavar="FILE", help="a WAV file the caller says after the answer")
     p.add_argument("--port-index", type=int, default=0, metavar="N", help="the FXO port called (default 0)")
     p.add_argument("--no-cid", action="store_true", help="send no caller ID")
+    p.add_argument("--cid-standard", choices=("bell202", "v23"), default="bell202", help="the caller ID's FSK standard")
+    p.add_argument("--cid-start", choices=("ring-end", "reversal", "alert"), default="ring-end",
+                   help="send caller ID after the first ring, or before it after a polarity reversal or a dual-tone alert")
     p.add_argument("--digit-delay-ms", type=int, metavar="MS", help="key digits MS after the answer (default: after the prompt)")
     p.add_argument("--hangup-after-ms", type=int, metavar="MS", help="the caller hangs up MS after its digits (or the answer)")
     p.add_argument("--hangup", choices=HANGUP_MODES, default="loop-drop", help="how the caller's hang-up shows on the line")
@@ -75,7 +78,8 @@ def _control(args) -> control.Control:
 def run_call(args) -> int:
     options = {"cid": not args.no_cid, "hangup": args.hangup, "digit_delay_ms": args.digit_delay_ms,
                "hangup_after_ms": args.hangup_after_ms, "patience_ms": args.patience_ms, "talk_ms": args.talk_ms,
-               "survey": args.survey, "callback": args.callback, "max_call_ms": args.max_call_ms}
+               "survey": args.survey, "callback": args.callback, "max_call_ms": args.max_call_ms,
+               "cid_start": args.cid_start, "cid_standard": args.cid_standard}
     done = {}
     with _control(args) as ctl:
         for item in ctl.call(args.port_index, args.number, args.name, args.digits, args.speech, **options):

@@ -63,7 +63,8 @@ class FarEnd(abc.ABC):
 class SimLineFarEnd(FarEnd):
     """The virtual board's line simulator (sim/network.py) over its control socket."""
 
-    features = frozenset({"cid-start:ring-end", "hangup:loop-drop", "hangup:reversal", "hangup:busy"})
+    features = frozenset({"cid-start:ring-end", "cid-start:reversal", "cid-start:alert", "cid:bell202",
+                          "cid:v23", "hangup:loop-drop", "hangup:reversal", "hangup:busy"})
 
     def __init__(self, line: SimLine):
         self.line = line

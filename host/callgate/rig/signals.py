@@ -61,11 +61,11 @@ def dtmf(digits: str, level_dbm0=-10.0, twist_db=0.0, freq_offset_pct=0.0, on_ms
 
 
 def caller_id(format="mdmf", number="5551234", name="", standard="bell202", level_dbm0=-13.5,
-              date=(1, 1, 0, 0), law="ulaw") -> np.ndarray:
-    """One on-hook caller ID sequence (seizure, marks, message) as the C generator makes it;
-    SDMF carries no name."""
+              date=(1, 1, 0, 0), law="ulaw", alert=False) -> np.ndarray:
+    """One on-hook caller ID sequence (seizure, marks, message) as the C generator makes it,
+    after a 100 ms dual-tone alert (ETSI DT-AS) with alert; SDMF carries no name."""
     if format == "sdmf":
         cid = CallerId("sdmf", number=number, date=date)
     else:
         cid = CallerId("mdmf", number=number, name=name, date=date)
-    return generate(cid, standard, law=law, level_dbm0=level_dbm0)
+    return generate(cid, standard, law=law, level_dbm0=level_dbm0, alert_ms=100 if alert else 0)

@@ -220,13 +220,16 @@ class AudioPlane:
         self.network.engine_event(e)
 
     def _on_report(self, report: dict) -> None:
-        # The line card passes ring edges to an armed caller ID receiver (its start condition).
+        # The line card passes ring edges and polarity reversals to an armed caller ID receiver
+        # (its start conditions).
         if report.get("what") == "ring":
-            self.run_soon(self._ring_edge, report["port"], report["on"])
+            self.run_soon(self._line_edge, report["port"], "ring-start" if report["on"] else "ring-end")
+        elif report.get("what") == "reversal":
+            self.run_soon(self._line_edge, report["port"], "reversal")
 
-    def _ring_edge(self, port: int, on: bool) -> None:
+    def _line_edge(self, port: int, event: str) -> None:
         if self.engine._cid[port] is not None:
-            self.engine.cid_line(port, "ring-start" if on else "ring-end")
+            self.engine.cid_line(port, event)
 
     # -- firmware commands (on the audio thread) -------------------------------------------
 
@@ -326,8 +329,11 @@ class AudioPlane:
     def _cmd_cid_arm(self, msg, port) -> None:
         if self.kinds[port] != "fxo":
             raise ValueError(f"port {port} is not FXO: no caller ID")
-        # Bell 202 between the first and second ring: the window opens at the end of a ring.
-        self.engine.cid_arm(port, msg.get("standard", "bell202"), start="ring-end")
+        # The standard (bell202, v23; dtmf: DTMF caller ID, which every receiver also takes) and
+        # what opens the window: the end of the first ring, a reversal, a dual-tone alert.
+        standard = msg.get("standard", "bell202")
+        self.engine.cid_arm(port, "bell202" if standard == "dtmf" else standard,
+                            start=msg.get("start", "ring-end"))
 
     def _cmd_cid_disarm(self, msg, port) -> None:
         self.engine.cid_disarm(port)

@@ -267,7 +267,8 @@ class BoardModel:
 
                 speech = load_speech(msg["speech"]) if msg.get("speech") else None
                 keys = ("digit_delay_ms", "hangup", "hangup_after_ms", "max_rings", "cid", "ring_on_ms", "ring_off_ms",
-                        "max_call_ms", "patience_ms", "talk_ms", "survey", "callback")
+                        "max_call_ms", "patience_ms", "talk_ms", "survey", "callback", "cid_start",
+                        "cid_standard")
                 spec = {k: msg[k] for k in keys if msg.get(k) is not None}
                 for k in ("digit_audio", "cid_audio"):  # WAV files the test rig sends (network.Call)
                     if msg.get(k):

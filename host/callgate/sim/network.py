@@ -34,6 +34,9 @@ from ..dsp.wav import read_wav, resample
 
 HEAR_LEVEL = 300  # linear peak: louder than this in a frame is "something to hear"
 HANGUP_MODES = ("loop-drop", "reversal", "busy")
+CID_STARTS = ("ring-end", "reversal", "alert")
+PRE_RING_MS = 500  # ETSI caller ID before the first ring: from the data's end to the ring
+REVERSAL_GAP_MS = 250  # from the polarity reversal to the data (ETSI: at least 100 ms)
 PROMPT_END = 2400  # samples of quiet after sound: the prompt has ended (300 ms)
 CALLBACK_QUIET = 16000  # samples of quiet after a prompt: the board waits for the number (2 s)
 TALK_RMS = 1600  # linear RMS of the talk bursts: about -20 dBm0 (mu-law 0 dBm0 sine: RMS 16 000)
@@ -156,7 +159,8 @@ class Call:
     def __init__(self, port, number="", name="", digits="", speech=None, *, ring_on_ms=2000,
                  ring_off_ms=4000, cid=True, cid_delay_ms=600, max_rings=6, digit_delay_ms=None,
                  hangup=None, hangup_after_ms=None, max_call_ms=60000, digit_audio=None,
-                 cid_audio=None, patience_ms=None, talk_ms=None, survey=None, callback=None):
+                 cid_audio=None, patience_ms=None, talk_ms=None, survey=None, callback=None,
+                 cid_start="ring-end", cid_standard="bell202"):
         if hangup is not None and hangup not in HANGUP_MODES:
             raise ValueError(f"hangup must be one of {', '.join(HANGUP_MODES)}, not {hangup!r}")
         if not isinstance(digits, str):
@@ -180,6 +184,14 @@ class Call:
         self.speech = speech  # int16 at 8 kHz, or None
         self.ring_on_ms, self.ring_off_ms = ring_on_ms, ring_off_ms
         self.cid, self.cid_delay_ms, self.max_rings = cid, cid_delay_ms, max_rings
+        if cid_start not in CID_STARTS:
+            raise ValueError(f"cid_start must be one of {', '.join(CID_STARTS)}, not {cid_start!r}")
+        if cid_standard not in ("bell202", "v23"):
+            raise ValueError(f"cid_standard must be bell202 or v23, not {cid_standard!r}")
+        # ETSI: the caller ID comes before the first ring, after a polarity reversal or a
+        # dual-tone alert; the ringing then starts PRE_RING_MS after it (ring-end: none).
+        self.cid_start, self.cid_standard = cid_start, cid_standard
+        self.pre_ms = None if cid and cid_start != "ring-end" else 0  # None: not sent yet
         self.digit_delay_ms = digit_delay_ms  # None: key the digits once the prompt has ended
         self.hangup = hangup or "loop-drop"
         self.hangup_after_ms = hangup_after_ms  # None: wait for the board to hang up
@@ -555,6 +567,18 @@ class Network:
         lines = self.plane.lines
         port = call.port
         ms = (now - call.t0) // 8
+        if call.state == "ringing" and (call.pre_ms is None or ms < call.pre_ms):
+            if call.pre_ms is None:  # before the first ring: the reversal or alert, then the data
+                audio = self._cid_audio(call)
+                call.pre_ms = ms + len(audio) // 8 + PRE_RING_MS
+                if call.cid_start == "reversal":
+                    lines.reversal(port)
+                    call.rx.put(np.zeros(REVERSAL_GAP_MS * 8, np.int16))
+                    call.pre_ms += REVERSAL_GAP_MS
+                call.rx.put(audio)
+                call.note(now, "caller-id", number=call.number, name=call.name, start=call.cid_start)
+            return
+        ms -= call.pre_ms
         if call.state == "ringing":
             period = call.ring_on_ms + call.ring_off_ms
             ring_no, phase = divmod(ms, period)
@@ -570,16 +594,11 @@ class Network:
                 call.note(now, "ring", n=call.rings)
             elif not on and lines.ringing(port):
                 lines.ring(port, False)
-                if call.rings == 1 and call.cid:
+                if call.rings == 1 and call.cid and call.cid_start == "ring-end":
                     call.cid_at = now + call.cid_delay_ms * 8
             if call.cid_at is not None and now >= call.cid_at:
                 call.cid_at = None
-                if call.cid_audio is not None:
-                    call.rx.put(call.cid_audio)
-                else:
-                    cid = CallerId("mdmf", number=call.number, name=call.name,
-                                   date=_date_now())
-                    call.rx.put(generate(cid, "bell202", law=self.plane.law))
+                call.rx.put(self._cid_audio(call))
                 call.note(now, "caller-id", number=call.number, name=call.name)
         elif call.state == "connected":
             if call.key_at is not None and now >= call.key_at:
@@ -639,6 +658,15 @@ class Network:
             call.note(now, "digits", digits=group)
         if call.hangup_after_ms is not None and call.sent == len(call.groups):
             call.hangup_at = now + int(call.hangup_after_ms * 8)
+
+    def _cid_audio(self, call: Call):
+        """The caller ID the exchange sends: the rig's own audio, or an MDMF message in the
+        call's standard (after a dual-tone alert for the alert start)."""
+        if call.cid_audio is not None:
+            return call.cid_audio
+        cid = CallerId("mdmf", number=call.number, name=call.name, date=_date_now())
+        return generate(cid, call.cid_standard, law=self.plane.law,
+                        alert_ms=100 if call.cid_start == "alert" else 0)
 
     def _caller_hangs_up(self, call: Call, now: int) -> None:
         lines = self.plane.lines

@@ -1,4 +1,4 @@
-"""Call records off a board (an in-memory one: fakeboard.py) into CSV and JSON, and back, and
+"""Call records off a board (an in-memory one: localboard.py) into CSV and JSON, and back, and
 `callgate cdr pull` / `callgate report` on them."""
 
 import contextlib
@@ -13,7 +13,7 @@ from callgate.callcenter.lines import encode
 from callgate.cli import main as cli_main
 from callgate.link.files import RemoteFiles
 from cdrs import T0, day
-from fakeboard import FakeBoard
+from localboard import LocalBoard
 
 
 def board_with_day():
@@ -23,7 +23,7 @@ def board_with_day():
     bad = bytearray(encode(day1[1]))
     bad[23] ^= 0x04  # a letter of the id: still JSON
     log1 = encode(day1[0]) + bytes(bad) + encode(day1[2]) + encode(day1[3]) + encode({"id": "torn"})[:17]
-    return FakeBoard(files={"cdr/20261118.log": log1, "cdr/20261119.log": log2, "cdr/notes.txt": b"x",
+    return LocalBoard(files={"cdr/20261118.log": log1, "cdr/20261119.log": log2, "cdr/notes.txt": b"x",
                             "site.json": b"{}"}), recs
 
 
@@ -32,7 +32,7 @@ def test_fetch_sorts_by_arrival_and_names_bad_lines():
     got, bad = cdr.fetch(RemoteFiles(b))
     assert got == [r for i, r in enumerate(recs) if i != 1]
     assert [str(x) for x in bad] == ["cdr/20261118.log:2: crc mismatch", "cdr/20261118.log:5: truncated"]
-    assert cdr.fetch(RemoteFiles(FakeBoard())) == ([], [])  # no cdr/ folder: no records
+    assert cdr.fetch(RemoteFiles(LocalBoard())) == ([], [])  # no cdr/ folder: no records
 
 
 def test_csv_columns_and_cells():

@@ -1,4 +1,4 @@
-"""`provision` and `config pull` on an in-memory board (fakeboard.py): the diff, what is sent,
+"""`provision` and `config pull` on an in-memory board (localboard.py): the diff, what is sent,
 copied or kept, the atomic switch, the reload (or its absence), a cut-off transfer, refusals."""
 
 import contextlib
@@ -11,7 +11,7 @@ from callgate.cli import main as cli_main
 from callgate.link.files import RemoteFiles
 from callgate.provision import NoSite, ProvisionRefused, provision, pull_config, pull_prompts
 from callgate.site import load_site
-from fakeboard import FakeBoard
+from localboard import LocalBoard
 from minisite import add_prompt, make_site
 
 APPLIED = {"site": "mini", "applied": True, "pending": False}
@@ -27,7 +27,7 @@ def root(b):
 
 
 def test_first_provision_then_nothing(site_yaml):
-    b = FakeBoard(files={"main.py": b"x"})
+    b = LocalBoard(files={"main.py": b"x"})
     site = load_site(site_yaml)
     before = dict(b.files)
     r = provision(b, site, dry_run=True)
@@ -55,7 +55,7 @@ def test_first_provision_then_nothing(site_yaml):
 
 
 def test_a_change_sends_only_what_changed(site_yaml, tmp_path):
-    b = FakeBoard(reload=APPLIED)
+    b = LocalBoard(reload=APPLIED)
     r1 = provision(b, load_site(site_yaml))
     old = r1["dir"]
     make_site(site_yaml.parent, max_wait=120, welcome_hz=550)  # a queue and a prompt changed
@@ -73,7 +73,7 @@ def test_a_change_sends_only_what_changed(site_yaml, tmp_path):
 
 
 def test_the_running_site_is_kept_until_the_board_loads_the_new_one(site_yaml):
-    b = FakeBoard(reload={"site": "mini", "applied": False, "pending": True})
+    b = LocalBoard(reload={"site": "mini", "applied": False, "pending": True})
     old = provision(b, load_site(site_yaml))["dir"]
     make_site(site_yaml.parent, max_wait=90)
     r = provision(b, load_site(site_yaml))
@@ -87,7 +87,7 @@ def test_the_running_site_is_kept_until_the_board_loads_the_new_one(site_yaml):
 
 
 def test_cut_off_transfer_keeps_the_old_site_and_resumes(site_yaml):
-    b = FakeBoard(reload=APPLIED)
+    b = LocalBoard(reload=APPLIED)
     r1 = provision(b, load_site(site_yaml))
     before = {f: d for f, d in b.files.items()}
     make_site(site_yaml.parent, welcome_hz=300)
@@ -109,7 +109,7 @@ def test_cut_off_transfer_keeps_the_old_site_and_resumes(site_yaml):
 
 
 def test_refused_for_another_board(tmp_path):
-    b = FakeBoard(board="esp32s3-2fxo-2fxs", files={"site.json": b"{}"})
+    b = LocalBoard(board="esp32s3-2fxo-2fxs", files={"site.json": b"{}"})
     before = dict(b.files)
     with pytest.raises(ProvisionRefused, match="is for board virtual-4, but the board is esp32s3-2fxo-2fxs"):
         provision(b, load_site(make_site(tmp_path / "s")))
@@ -117,7 +117,7 @@ def test_refused_for_another_board(tmp_path):
 
 
 def test_not_enough_room(site_yaml):
-    b = FakeBoard(free=3000)
+    b = LocalBoard(free=3000)
     with pytest.raises(ProvisionRefused, match="needs .* bytes, the board has .* free"):
         provision(b, load_site(site_yaml))
     assert b.files == {}
@@ -131,7 +131,7 @@ def test_a_board_with_a_site_put_in_its_root(site_yaml, tmp_path):
     files = {"site.json": (tmp_path / "built" / "site.json").read_bytes()}
     for name in built["prompts"]:
         files[f"prompts/{name}.wav"] = (tmp_path / "built" / "prompts" / f"{name}.wav").read_bytes()
-    b = FakeBoard(files=files)
+    b = LocalBoard(files=files)
     with pytest.raises(NoSite, match="names no folder"):
         pull_config(RemoteFiles(b))
     r = provision(b, load_site(site_yaml))
@@ -140,7 +140,7 @@ def test_a_board_with_a_site_put_in_its_root(site_yaml, tmp_path):
 
 
 def test_config_pull(site_yaml, tmp_path):
-    b = FakeBoard()
+    b = LocalBoard()
     with pytest.raises(NoSite, match="no site"):
         pull_config(RemoteFiles(b))
     r = provision(b, load_site(site_yaml))
@@ -162,7 +162,7 @@ def cli_board(monkeypatch):
 
 
 def test_cli(cli_board, site_yaml, tmp_path, capsys):
-    b = cli_board["b"] = FakeBoard()
+    b = cli_board["b"] = LocalBoard()
     assert cli_main(["--port", "x", "provision", str(site_yaml), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "(the board had no site)" in out and "prompts: +hold +welcome" in out and "dry run:" in out
@@ -194,13 +194,13 @@ def test_cli_invalid_site_sends_nothing(cli_board, tmp_path, capsys):
     assert cli_main(["--port", "x", "provision", str(y)]) == 2
     err = capsys.readouterr().err
     assert f"{y}:4: ports[0].plan:" in err and "nothing sent" in err
-    cli_board["b"] = FakeBoard()
+    cli_board["b"] = LocalBoard()
     assert cli_main(["--port", "x", "provision", str(make_site(tmp_path / "other", board="esp32s3-2fxo-2fxs"))]) == 2
     assert "but the board is virtual-4" in capsys.readouterr().err and cli_board["b"].files == {}
 
 
 def test_an_unreadable_site_json_is_replaced(site_yaml, capsys, cli_board):
-    b = cli_board["b"] = FakeBoard(files={"site.json": b"{torn"})
+    b = cli_board["b"] = LocalBoard(files={"site.json": b"{torn"})
     assert cli_main(["--port", "x", "provision", str(site_yaml)]) == 0
     out = capsys.readouterr().out
     assert "(was unreadable)" in out and "the board's site.json was unreadable" in out

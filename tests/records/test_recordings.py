@@ -1,4 +1,4 @@
-"""Recordings off a board (fakeboard.py): only what the folder lacks, each checked by sha256,
+"""Recordings off a board (localboard.py): only what the folder lacks, each checked by sha256,
 written atomically, listed in index.json; `callgate recordings pull`."""
 
 import contextlib
@@ -10,7 +10,7 @@ from callgate.callcenter.lines import encode
 from callgate.callcenter.recordings import pull
 from callgate.cli import main as cli_main
 from callgate.link.files import RemoteFiles
-from fakeboard import FakeBoard
+from localboard import LocalBoard
 
 
 def entry(i, kind="call", size=1000):
@@ -22,7 +22,7 @@ def board():
     files = {f"rec/1a2b3c4d-{i}.wav": os.urandom(1000 + 300 * i) for i in (1, 2)}
     index = encode(entry(1)) + encode(entry(2, "voicemail")) + b"garbage\n" + encode(entry(3))  # 3: deleted
     files["rec/index.log"] = index
-    return FakeBoard(files=files)
+    return LocalBoard(files=files)
 
 
 def test_pull_then_nothing_then_a_changed_file(tmp_path):
@@ -55,7 +55,7 @@ def test_pull_then_nothing_then_a_changed_file(tmp_path):
 
 
 def test_no_index_no_recordings(tmp_path):
-    r = pull(RemoteFiles(FakeBoard()), tmp_path / "rec")
+    r = pull(RemoteFiles(LocalBoard()), tmp_path / "rec")
     assert r["entries"] == 0 and r["pulled"] == [] and json.loads((tmp_path / "rec" / "index.json").read_text()) == []
 
 
@@ -78,7 +78,7 @@ def test_cli_recordings_pull(monkeypatch, tmp_path, capsys):
 def test_a_file_that_changes_while_read_is_read_again(tmp_path):
     from callgate.link import messages
 
-    class Changing(FakeBoard):
+    class Changing(LocalBoard):
         hashed = 0
 
         def request(self, op, value=None, timeout=None, retries=None):

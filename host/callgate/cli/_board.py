@@ -46,3 +46,17 @@ def board_link(args, on_event=None, keepalive=None):
 
 def add_link_arguments(p) -> None:
     p.add_argument("--timeout", type=float, default=0.5, metavar="S", help="seconds per try of a request (default 0.5)")
+
+
+def add_pull_command(subparsers, group: str, group_help: str, pull_help: str, doc: str, func):
+    """`callgate GROUP pull ...`: a command group whose one sub-command reads something back from
+    a board (config, cdr, recordings). Returns the `pull` parser for its own arguments."""
+    import argparse
+
+    g = subparsers.add_parser(group, help=group_help, description=doc,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = g.add_subparsers(dest=f"{group}_command", metavar="[pull]", required=True)
+    pull = sub.add_parser("pull", help=pull_help, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_link_arguments(pull)
+    pull.set_defaults(func=func)
+    return pull

@@ -19,7 +19,7 @@ import sys
 from ..link.files import RemoteFiles
 from ..provision import provision, pull_config, pull_prompts
 from ..site import SiteError, load_site
-from ._board import add_link_arguments, board_link
+from ._board import add_link_arguments, add_pull_command, board_link
 
 
 def add_parser(subparsers) -> None:
@@ -33,15 +33,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
     p.set_defaults(func=run_provision)
 
-    c = subparsers.add_parser("config", help="read the site a board runs back from it", description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = c.add_subparsers(dest="config_command", metavar="[pull]", required=True)
-    pull = sub.add_parser("pull", help="the board's site.yaml (and prompts)", description=__doc__,
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_link_arguments(pull)
+    pull = add_pull_command(subparsers, "config", "read the site a board runs back from it",
+                            "the board's site.yaml (and prompts)", __doc__, run_pull)
     pull.add_argument("-o", "--output", metavar="FILE", help="write site.yaml here (default: standard output)")
     pull.add_argument("--prompts", metavar="DIR", help="also download the prompts as DIR/NAME.wav")
-    pull.set_defaults(func=run_pull)
 
 
 def _names(d: dict) -> str:

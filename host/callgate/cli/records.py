@@ -19,29 +19,18 @@ import sys
 from ..deploy.deploy import Progress
 from ..link.files import RemoteFiles
 from ..callcenter import cdr, recordings
-from ._board import add_link_arguments, board_link
+from ._board import add_pull_command, board_link
 
 
 def add_parser(subparsers) -> None:
-    c = subparsers.add_parser("cdr", help="call records from a board (CSV or JSON)", description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = c.add_subparsers(dest="cdr_command", metavar="[pull]", required=True)
-    p = sub.add_parser("pull", help="read every call record the board holds", description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_link_arguments(p)
+    p = add_pull_command(subparsers, "cdr", "call records from a board (CSV or JSON)",
+                         "read every call record the board holds", __doc__, run_cdr_pull)
     p.add_argument("--format", choices=("csv", "json"), help="default: json for a .json FILE, else csv")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
-    p.set_defaults(func=run_cdr_pull)
-
-    r = subparsers.add_parser("recordings", help="recordings and voicemails from a board", description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = r.add_subparsers(dest="recordings_command", metavar="[pull]", required=True)
-    p = sub.add_parser("pull", help="download the recordings DIR does not have", description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_link_arguments(p)
+    p = add_pull_command(subparsers, "recordings", "recordings and voicemails from a board",
+                         "download the recordings DIR does not have", __doc__, run_recordings_pull)
     p.add_argument("dir", nargs="?", default="recordings", help="where (default ./recordings)")
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
-    p.set_defaults(func=run_recordings_pull)
 
 
 def _write_text(path, text: str) -> None:

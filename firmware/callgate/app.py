@@ -70,8 +70,11 @@ class App:
     def use_site(self, bundle):
         """Start the call flow afresh with a site bundle (None: the plain flow)."""
         b = self.board
+        old = getattr(self, "calls", None)
         self.calls = Calls(self.board_def["ports"], self.board_def.get("calls"), sink=self.record,
                            epoch=b.epoch_ms, boot=self.boot)
+        if old is not None:  # a reloaded site: call numbers (and so record ids) go on
+            self.calls.next_id, self.calls.total = old.next_id, old.total
         self.calls.use_site(bundle, self.local_time if bundle and bundle.get("hours") else None)
         law = (bundle or {}).get("law") or self.board_def.get("pcm", {}).get("law", "ulaw")
         days = ((bundle or {}).get("recording") or {}).get("days", 90)

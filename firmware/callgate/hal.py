@@ -213,6 +213,12 @@ class _VirtualBoard:
                 msg = json.loads(raw)
             except ValueError:
                 continue
+            except MemoryError:  # a report too big for the heap now: lost, the board goes on
+                import gc
+
+                gc.collect()
+                print("hal: a line-card report lost (no memory):", len(raw), "bytes")
+                continue
             if isinstance(msg, dict):
                 if msg.get("what") == "clock":
                     self._clock(msg)

@@ -1,5 +1,5 @@
 # Recordings on the flash: the line cards record a port (both directions mixed, G.711) and
-# stream the codes back about once a second ("rec" reports, hal.py); this module appends them
+# stream the codes back a few times a second ("rec" reports, hal.py); this module appends them
 # to rec/<id>.wav as they come and, when the last chunk is in, adds a line to rec/index.log
 # (records.py) with the length. The control plane only moves the bytes: it never looks at a
 # sample.

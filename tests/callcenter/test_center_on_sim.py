@@ -162,6 +162,17 @@ def test_the_caller_hangs_up_on_the_agent(board, link):
     assert {a["state"] for a in st["agents"]} == {"idle"}, st
 
 
+def test_a_site_reload_keeps_numbering_calls(board, link):
+    _, events = run_call(board, link, digits="*")
+    first = record_of(link, events)["id"]
+    r = provision(link, load_site(SITE), force_reload=True)  # up to date: only the reload
+    assert r["reload"].get("applied"), r
+    _, events = run_call(board, link, digits="*")
+    second = record_of(link, events)["id"]
+    boot, n = first.split("-")
+    assert second == f"{boot}-{int(n) + 1}"
+
+
 def test_call_records_survive_a_power_cut(board, link):
     run_call(board, link, digits="*")  # the hang-up key: at least this call's record
     before, bad = cdr_mod.fetch(RemoteFiles(link))

@@ -25,7 +25,7 @@ def test_every_call_center_flow_passes(rig_and_plan):
     rig, plan = rig_and_plan
     results = rig.run(plan)
     failed = [f"{r.case.id}: expected {r.expected}; observed {r.observed}" for r in results if not r.passed]
-    assert not failed, "\n".join(failed)
+    assert not failed, "\n".join(failed) + "\nfirmware console:\n" + rig.board.console()[-3000:]
 
 
 def test_a_wrong_expectation_fails_with_both_sides(rig_and_plan):

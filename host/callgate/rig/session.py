@@ -43,6 +43,7 @@ def rig_session(port=None, control=None, clock=8.0, board="virtual-4", epoch=Non
         dut = GatewayDriver(SerialPort(port)).open()
         far = SimLineFarEnd(SimLine(control, clock))
         rig = Rig(dut, far)
+        rig.board = vb  # the virtual board started here (its console, for a failing test), or None
         info = dut.info
         rig.info = {"dut": port, "board": info.get("board"), "firmware": info.get("fw") or info.get("firmware"),
                     "far_end": f"line simulator ({control})", "line_clock": f"{clock:g}x",

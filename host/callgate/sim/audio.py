@@ -50,7 +50,7 @@ from .network import Network
 
 FRAME = 160  # samples: 20 ms at 8 kHz
 RATE = 8000
-REC_CHUNK = RATE  # samples per rec report: one second of model time
+REC_CHUNK = 15 * FRAME  # samples per rec report: 300 ms of model time (small lines for the firmware)
 REC_BUFFER = 3 * RATE  # the recording buffer, rotated every REC_CHUNK
 CLOCK_EVERY = RATE  # a clock report every second of model time
 log = logging.getLogger(__name__)

@@ -146,3 +146,16 @@ def test_cli_port_of_a_running_sim_uses_its_line_simulator(tmp_path):
     finally:
         sim.terminate()
         sim.wait(timeout=10)
+
+
+def test_cli_deploys_the_firmware_under_test_first(tmp_path):
+    """--deploy: the DUT runs this tree's firmware (deployed, verified, restarted) before the
+    plan; the JUnit properties name what was deployed."""
+    import xml.etree.ElementTree as ET
+
+    r = subprocess.run(CALLGATE + ["rig", "run", "plans/short.yaml", "--out", str(tmp_path), "--deploy",
+                                   "--only", "nominal"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "deploying the firmware for virtual-4 ... running" in r.stderr
+    props = {p.get("name"): p.get("value") for p in ET.parse(tmp_path / "junit.xml").iter("property")}
+    assert props.get("deployed"), props

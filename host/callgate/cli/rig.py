@@ -27,6 +27,8 @@ def add_parser(subparsers) -> None:
     r.add_argument("--clock", type=float, default=8.0, metavar="X",
                    help="line time runs X times real time on a virtual board started here (default 8)")
     r.add_argument("--only", metavar="TEXT", help="run only the cases whose name contains TEXT")
+    r.add_argument("--deploy", action="store_true",
+                   help="first deploy this tree's firmware to the board (callgate deploy), so the plan tests it")
     r.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the summary as JSON")
     r.set_defaults(func=run)
     c = sub.add_parser("check", help="validate a plan and list its cases")
@@ -67,6 +69,8 @@ def run(args) -> int:
         print(text, end="\n" if end else "", file=sys.stderr, flush=True)
 
     with rig_session(args.port, args.far_end, args.clock, plan.board, plan.epoch) as rig:
+        if args.deploy:
+            rig.deploy_firmware(progress)
         results = rig.run(plan, progress=progress)
         paths = write_report(out, plan, results, rig.info)
     s = summary(results)

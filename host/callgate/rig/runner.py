@@ -46,6 +46,25 @@ class Rig:
         self.features = frozenset(f for f in far_end.features if not f.startswith("cid")) | self.dut_features
         self.cid_ports = {}  # FXO port -> the DUT's caller ID features, from the plan's site
 
+    def deploy_firmware(self, progress=None) -> dict:
+        """Bring the DUT to "running the firmware under test" (labgrid's strategy states: off ->
+        flashed -> running): deploy this source tree's firmware for its board (callgate deploy:
+        only what differs, verified, switched, restarted) and wait until it runs."""
+        from ..deploy.bundle import build
+        from ..deploy.deploy import deploy
+
+        board = self.dut.info.get("board")
+        if progress:
+            progress(f"deploying the firmware for {board} ...", end=False)
+        r = deploy(self.dut.client, build(board))
+        state = "up to date" if r.get("up_to_date") else r.get("state", "?")
+        if progress:
+            progress(f" {state}", end=True)
+        if state not in ("up to date", "running"):
+            raise RuntimeError(f"the firmware did not come up on the DUT: {state}")
+        self.info = dict(getattr(self, "info", {}), deployed=r.get("running") or r.get("version") or "")
+        return r
+
     def prepare(self, plan, progress=None) -> None:
         """Provision the plan's site on the DUT, once per rig (flows then run through its IVR,
         queues and agents)."""

@@ -119,6 +119,17 @@ def test_a_caller_reaches_an_agent_is_recorded_and_rates_the_call(board, link, t
     assert np.sqrt(np.mean(wav.samples.astype(float) ** 2)) > 100  # both sides talked
 
 
+def test_the_operator_queue_rings_every_free_agent_and_the_first_to_answer_takes_it(board, link):
+    agents(board, carol=2000, talk_ms=3000)  # reception rings all three; only Carol picks up
+    result, events = run_call(board, link, digits="0", survey="5")
+    pops = [e.value for e in events if e.name == "pop"]
+    assert {p["ext"] for p in pops} == {"201", "202", "203"} and {p["queue"] for p in pops} == {"reception"}
+    assert result["agent"] == CAROL
+    r = record_of(link, events)
+    assert r["agent"] == "203" and r["queue"] == "reception" and r["survey"] == {"satisfaction": 5}
+    assert r["offered"] == 3
+
+
 def test_a_caller_who_runs_out_of_patience_is_abandoned(board, link):
     agents(board)  # nobody answers
     result, events = run_call(board, link, digits="1", patience_ms=20000)

@@ -76,6 +76,8 @@ def against_stdlib_wave(buf: bytes, data: "wav.WavData") -> None:
             channels = w.getnchannels()
     except Exception:  # the stdlib is stricter (and looser) in other places: no opinion
         return
+    if len(frames) % 2:  # the stdlib handed back half a sample (its reading of a bad size): no opinion
+        return
     theirs = np.frombuffer(frames, dtype="<i2")
     if channels == data.channels and len(theirs) == data.samples.size:
         np.testing.assert_array_equal(theirs, data.samples.reshape(-1))

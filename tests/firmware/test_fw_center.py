@@ -292,3 +292,32 @@ def test_caller_id_before_the_first_ring_belongs_to_the_call():
     assert b.records[0]["number"] == "5550123" and b.records[0]["cid"] == "ok"
     # the hang-up reset the receiver: armed again at once, for a next call right behind
     assert b.cmd[-2:] == [{"t": "hangup", "port": 0}, {"t": "cid_arm", "port": 0, "standard": "v23", "start": "reversal"}]
+
+
+def test_the_call_center_fits_the_budget_and_calls_leave_nothing_behind():
+    """On MicroPython: the call flow with a site (IVR, queues, agents) takes a few KB, and 20
+    calls through queue, agent and survey leave the heap where it was, the records excepted."""
+    from test_fw_ivr import _mem_alloc
+
+    before = _mem_alloc()
+    b = Board()
+    used = _mem_alloc() - before
+    print("center: calls with a site take %d bytes" % used)
+    assert used < 12000, "the call center takes %d bytes" % used
+
+    def one_call(t):
+        b.at(t).call_in_queue()
+        b.at(t + 2000).hook(2, True)
+        b.at(t + 5000).hook(2, False)
+        b.at(t + 6000).done(0, "survey_q1")
+        b.key(0, "4")
+        b.at(t + 7000).done(0, "thanks")
+        b.tick(t + 20000)  # Alice's wrap-up ends
+        del b.ev[:], b.cmd[:], b.records[:]
+
+    one_call(0)
+    settled = _mem_alloc()
+    for i in range(1, 21):
+        one_call(i * 100000)
+    grew = _mem_alloc() - settled
+    assert grew < 1024, "20 calls left %d bytes behind" % grew

@@ -1,7 +1,8 @@
 # Calls: the inbound call flow of each FXO port, and the agent phones on the FXS ports.
 #
 # Pure logic, like ports.py: line-card reports and the time go in; link events (for the host)
-# and line-card commands (for hal: answer, hangup, play, tone, stop, cid_arm) come out,
+# and line-card commands (for hal: answer, hangup, play, tone, stop, cid_arm, ring, bridge,
+# unbridge, record, record_stop) come out,
 # appended to the caller's lists. No samples: the media engine on the line cards detects
 # DTMF and caller ID and plays prompts; this module only decides. One Call per FXO port is
 # made at boot and reused for every call on it.
@@ -14,7 +15,8 @@
 #   collect --digit--> collect        DTMF; inter-digit timer
 #   collect --end digit, max digits or timeout--> digits   CALL digits (the report)
 #   digits --> ended                  hangup; CALL ended by=board
-#   any answered state --loop drop, reversal or busy tone--> ended by=caller (hangup)
+#   any answered state --loop drop, reversal or busy tone (those of the site's `disconnect`
+#                         for the port)--> ended by=caller (hangup)
 #   ringing --ringing stopped (ports.py's ring gap)--> ended by=caller, reason=abandoned
 #
 #   FXS: off hook -> dial tone; the first digit stops it; on hook -> stop.
@@ -41,7 +43,9 @@
 #
 # Every call that rang leaves one call record: sink(record) gets it when the call ends (the
 # app writes it to the flash, cdr.py). Agents (FXS ports the site names) are acd.py's: their
-# hook switch answers and ends calls; an agent phone without a call gets dial tone.
+# hook switch answers and ends calls; an agent phone without a call gets dial tone. A port whose
+# caller ID comes before the first ring (the site's start: reversal or alert) keeps its
+# receiver armed while idle; what it hears is the next call's if that rings within 10 s.
 
 try:
     from micropython import const

@@ -40,6 +40,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SITE = ROOT / "sites" / "demo" / "site.yaml"
 EPOCH = "2026-11-23T10:00+08:00"  # a Monday, inside the demo site's business hours
 TRUNKS = range(0, 5)
+SUPPORT_LINE = 1  # trunk2: its calls start in the support menu (sites/demo/site.yaml)
 AGENTS = {5: 3000, 6: 4500, 7: 6000}  # FXS port -> ms to answer
 TALK_MS = (60000, 240000)
 
@@ -127,9 +128,12 @@ class Run:
                 "survey": pick(rng, SURVEY), "callback": f"555{rng.randrange(10000):04d}#",
                 "max_rings": 8}
         for port in TRUNKS:
+            digits = spec["digits"]
+            if port == SUPPORT_LINE and digits.startswith("2,"):
+                digits = digits[2:]  # the support line starts in the support menu
             with Control(control, timeout=3600) as ctl:
                 done = None
-                for item in ctl.call(port=port, number=number, name=f"CALLER {n}", **spec):
+                for item in ctl.call(port=port, number=number, name=f"CALLER {n}", **dict(spec, digits=digits)):
                     if item.get("what") == "failed":
                         break
                     if item.get("t") == "done":

@@ -156,15 +156,18 @@ def prompt_dir(folder):
     _prompts = (folder.rstrip("/") + "/prompts/") if folder else "prompts/"
 
 
-def _prompt_bytes(name):
-    """prompts/NAME.wav from the flash, or None (the model then reports the error)."""
+def _prompt_file(name):
+    """(path, size) of prompts/NAME.wav in the flash, or None (the model then reports the error)."""
     if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
         return None
+    path = _prompts + name + ".wav"
     try:
-        with open(_prompts + name + ".wav", "rb") as f:
-            return f.read()
+        return path, os.stat(path)[6]
     except OSError:
         return None
+
+
+_CHUNK = 3072  # prompt bytes read and sent at a time (a multiple of 3: base64 without padding)
 
 
 class _VirtualBoard:
@@ -174,6 +177,7 @@ class _VirtualBoard:
             raise OSError("not started by `callgate sim`: $CALLGATE_SIM is not set")
         self.uart = None
         self._model = None
+        self._sent = {}  # prompt file -> its key, sent to the model on this connection
         # The line cards' clock, from their clock reports: model ms and Unix seconds at the
         # moment of the last report (t0, in this process's ticks), and how fast it runs.
         self.rate = 1
@@ -227,16 +231,38 @@ class _VirtualBoard:
 
     async def do(self, cmd):
         """A line-card command: on the virtual board, a JSON line to the board model. A play
-        carries the prompt's bytes from the flash (base64 "wav"), as a board's firmware feeds
-        its line cards: the model never reads the flash image itself."""
-        if cmd.get("t") == "play" and "wav" not in cmd:
-            data = _prompt_bytes(cmd.get("prompt"))
-            if data is not None:
-                import binascii
+        carries the prompt's bytes from the flash (base64 "wav") the first time this connection
+        plays that file ("key": its path and size), as a board's firmware feeds its line cards:
+        the model never reads the flash image itself. The bytes are read and sent a chunk at a
+        time, so a long prompt needs no big buffer in the heap."""
+        if cmd.get("t") != "play" or "wav" in cmd:
+            await self.tell(cmd)
+            return
+        found = _prompt_file(cmd.get("prompt"))
+        if found is None:
+            await self.tell(cmd)
+            return
+        path, size = found
+        cmd = dict(cmd)
+        cmd["key"] = key = "%s:%d" % (path, size)
+        if self._sent.get(path) == key:
+            await self.tell(cmd)  # the line card has it
+            return
+        import binascii
 
-                cmd = dict(cmd)
-                cmd["wav"] = binascii.b2a_base64(data).decode().strip()
-        await self.tell(cmd)
+        w = self._model[1]
+        head = json.dumps(cmd)
+        w.write(head[:-1].encode() + b', "wav": "')
+        with open(path, "rb") as f:
+            while True:
+                data = f.read(_CHUNK)
+                if not data:
+                    break
+                w.write(binascii.b2a_base64(data)[:-1])  # without its newline
+                await w.drain()
+        w.write(b'"}\n')
+        await w.drain()
+        self._sent[path] = key
 
     async def tell(self, msg):
         w = self._model[1]

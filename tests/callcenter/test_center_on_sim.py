@@ -63,8 +63,20 @@ def wait_idle(board, timeout=30):
     raise AssertionError("the board's lines did not go idle")
 
 
+def agents_idle(link, timeout=30):
+    """Wait until the board has every agent idle (wrap-up of an earlier call over)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if {a["state"] for a in link.request(messages.OP_CALLS)["agents"]} == {"idle"}:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the agents did not become idle")
+
+
 def run_call(board, link, port=0, **spec):
-    """Place a call, wait for it, return (the caller's result, the board's events of it)."""
+    """Place a call once every agent is free, wait for it, return (the caller's result, the
+    board's events of it)."""
+    agents_idle(link)
     spec.setdefault("max_call_ms", 900000)  # the caller waits as long as the board lets them
     call = board.model.network.place_call(port, number="5551234", name="ALICE SMITH", **spec)
     assert call.done.wait(120 / CLOCK + 30), call.progress

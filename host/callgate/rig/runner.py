@@ -194,6 +194,7 @@ class Rig:
             hangup_after = 400
         if p["agents"] is not None:
             self.far_end.agents(p["agents"])
+            self._agents_at_rest()
         center = any(k in e for k in ("cdr", "recording", "pop"))
         fe, obs = self._call(case.port, number=p["number"], name=p["caller_name"], digits=p["digits"] or "",
                              digit_audio=audio, cid=p["cid"], digit_delay_ms=p["digit_delay_ms"],
@@ -249,6 +250,18 @@ class Rig:
         fe = self.far_end.call(port, **spec)
         obs = self.dut.observe(port, until=lambda: True, timeout=20.0, since=t0, record=record)
         return fe, obs
+
+    def _agents_at_rest(self, timeout=30.0) -> None:
+        """Wait until the DUT has every agent idle (an earlier case's wrap-up over), so a case's
+        agents start alike whatever ran before it."""
+        from ..link import messages
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            agents = self.dut.client.request(messages.OP_CALLS).get("agents") or []
+            if all(a.get("state") == "idle" for a in agents):
+                return
+            time.sleep(0.1)
 
     def _record(self, obs):
         """The DUT's call record of an observed call, read back over the link (cdr pull)."""

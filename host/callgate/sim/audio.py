@@ -18,7 +18,8 @@ call runs the same at any speed; only the firmware's own timers run on wall time
 Prompts are files in the board's flash, `prompts/NAME.wav` (any WAV parse_wav reads; resampled
 to 8 kHz and encoded in the port's law when first played). The firmware reads them from its
 flash image and sends their bytes with the play command (hal.py), as a board's firmware feeds
-its line cards, so the board model never reads the image while the firmware writes it.
+its line cards, so the board model never reads the image while the firmware writes it; each
+file once per connection (its "key", path and size, names it after that).
 `write_default_prompts(fs)` synthesises the "welcome" prompt into a mounted image when it has
 none.
 
@@ -270,7 +271,8 @@ class AudioPlane:
 
     def _cmd_play(self, msg, port) -> None:
         name = msg.get("prompt")
-        self.engine.play(port, self._prompt(name, msg.get("wav")), barge_in=bool(msg.get("barge_in", True)))
+        codes = self._prompt(name, msg.get("key") or name, msg.get("wav"))
+        self.engine.play(port, codes, barge_in=bool(msg.get("barge_in", True)))
         self._playing[port] = name
 
     def _cmd_tone(self, msg, port) -> None:
@@ -338,20 +340,18 @@ class AudioPlane:
     def _cmd_cid_disarm(self, msg, port) -> None:
         self.engine.cid_disarm(port)
 
-    def _prompt(self, name, b64) -> np.ndarray:
+    def _prompt(self, name, key, b64) -> np.ndarray:
+        """The codes of a prompt: from the WAV bytes the firmware sent (base64), kept under
+        `key` (its file and size), or those it sent before under that key."""
         if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
             raise ValueError(f"bad prompt name {name!r}")
         if not isinstance(b64, str):
+            if key in self._prompts:
+                return self._prompts[key]
             raise ValueError(f"no prompt {name!r} (no prompts/{name}.wav in flash)")
-        raw = base64.b64decode(b64)
-        cached = self._prompts.get(name)
-        if cached is not None and cached[0] == raw:
-            codes = cached[1]
-        else:
-            wav = parse_wav(raw, f"prompts/{name}.wav")
-            samples = wav.samples if wav.channels == 1 else wav.samples.mean(axis=1).astype(np.int16)
-            if wav.sample_rate != RATE:
-                samples = resample(samples, wav.sample_rate, RATE)
-            codes = self.encode(samples)
-            self._prompts[name] = (raw, codes)
+        wav = parse_wav(base64.b64decode(b64), f"prompts/{name}.wav")
+        samples = wav.samples if wav.channels == 1 else wav.samples.mean(axis=1).astype(np.int16)
+        if wav.sample_rate != RATE:
+            samples = resample(samples, wav.sample_rate, RATE)
+        codes = self._prompts[key] = self.encode(samples)
         return codes

@@ -124,7 +124,7 @@ def run(args) -> int:
             print(f"callgate sim: {args.board} running, {state}", flush=True)
             print(f"  data  {vb.data_port:<12}  callgate --port {vb.data_port} status", flush=True)
             print(f"  repl  {vb.repl_port:<12}  mpremote connect {vb.repl_port}", flush=True)
-            print(f"  phone network         callgate sim call --from 5551234 --digits 1#", flush=True)
+            print("  phone network         callgate sim call --from 5551234 --digits 1#", flush=True)
             if vb.tcp_url:
                 print(f"  tcp   {vb.tcp_url}  callgate --port {vb.tcp_url} status", flush=True)
             print(HELP, flush=True)

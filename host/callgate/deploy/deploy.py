@@ -19,7 +19,6 @@ Steps (docs/deploy.md):
 """
 
 import json
-import sys
 import time
 
 from ..link import LinkError, messages

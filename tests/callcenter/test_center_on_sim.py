@@ -206,3 +206,16 @@ def test_call_records_survive_a_power_cut(board, link):
     assert [r["id"] for r in after] == [r["id"] for r in before] and not bad
     assert link.status()["site"] == "demo"  # the site is loaded again at boot
 
+
+
+def test_status_shows_the_site_calls_and_agents(board, link, capsys):
+    """`callgate --port P status` on the 8-port board: STATUS fits one frame, the calls and
+    agents come from their own request."""
+    from callgate.cli import main as cli_main
+
+    link.close()  # one host tool on a serial port at a time
+    assert cli_main(["--port", board.data_port, "status"]) == 0
+    out = capsys.readouterr().out
+    assert "site demo" in out
+    for ext, name in (("201", "5"), ("202", "6"), ("203", "7")):
+        assert f"agent {ext} (port {name}): " in out

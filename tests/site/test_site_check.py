@@ -337,3 +337,12 @@ def test_bundle_without_survey_or_recording(demo):
     b = bundle(load_site(demo))
     assert b["survey"] is None
     assert b["recording"] == {"mode": "none", "percent": 0, "announce": None, "days": 90}
+
+
+def test_each_missing_field_is_said_once(tmp_path):
+    p = tmp_path / "site.yaml"
+    p.write_text("site: x\n")
+    with pytest.raises(SiteError) as e:
+        load_site(p)
+    lines = str(e.value).splitlines()
+    assert sorted(line.split(": ")[1] for line in lines if "missing" in line) == ["board", "ivr", "ports", "prompts"]

@@ -54,3 +54,22 @@ def test_demo_site_call_reaches_the_sales_queue(site_board):
     assert set(states[4:-1]) <= {"offered"} and all(v["agent"] in ("201", "203") for v in calls[4:-1]), calls
     assert calls[-1]["by"] == "caller"
     assert call.done.wait(5) and call.result()["answered"]
+
+
+def test_sim_provisions_a_site_at_start(tmp_path):
+    """`callgate sim --site FILE`: the site goes onto the board over its serial link, as
+    `callgate provision` puts it; an invalid one stops the sim before anything starts."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "callgate", "sim", "--board", "virtual-8", "--seconds", "1", "--json"]
+    env = dict(__import__("os").environ, CALLGATE_RUNTIME_DIR=str(tmp_path))
+    r = subprocess.run(cmd + ["--site", "sites/demo/site.yaml"], capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "site demo provisioned (applied)" in r.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("site: x\n")
+    r = subprocess.run(cmd + ["--site", str(bad)], capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL, env=env)
+    assert r.returncode == 2 and "board: missing (required)" in r.stderr and "data" not in r.stdout

@@ -38,6 +38,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the ports as one JSON line")
     p.add_argument("--clock", type=float, default=1.0, metavar="X", help="run the phone lines X times faster than real time")
+    p.add_argument("--site", metavar="SITE.yaml",
+                   help="provision this site file onto the board once it runs (callgate provision, over its serial link)")
     p.add_argument("--epoch", type=parse_epoch, metavar="ISO8601",
                    help="the date and time the board's clock starts at, e.g. 2026-11-23T10:00+08:00 (no offset: UTC; default: now)")
     p.set_defaults(func=run)
@@ -96,12 +98,29 @@ def command(vb: VirtualBoard, line: str) -> str | None:
     return HELP
 
 
+def _provision(vb, site) -> None:
+    """The site onto the running board over its data pty, as `callgate provision` does."""
+    from ..link.client import connect
+    from ..provision import provision
+
+    with connect(vb.data_port) as c:
+        r = provision(c, site)
+    reload = r.get("reload") or {}
+    print(f"callgate sim: site {site.data['site']} provisioned ({'applied' if reload.get('applied') else 'stored'})",
+          file=sys.stderr, flush=True)
+
+
 def run(args) -> int:
     stop = threading.Event()
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
 
+    site = None
+    if args.site:  # checked before anything starts: an invalid site is one message per problem
+        from ..site import load_site
+
+        site = load_site(args.site)
     previous = signal.signal(signal.SIGTERM, on_term)
     vb = VirtualBoard(
         args.board, flash=args.flash, noise=args.noise, seed=args.seed, fault_rate=args.fault_rate, tcp_port=args.tcp,
@@ -110,6 +129,8 @@ def run(args) -> int:
     record = None
     try:
         vb.start()
+        if site is not None:
+            _provision(vb, site)
         record = control.register(vb, args.board)  # how `callgate sim call` finds this sim
         fw = vb.model.firmware or {}
         if args.json:

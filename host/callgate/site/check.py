@@ -97,7 +97,7 @@ def _schema_problems(doc, file):
         if len(msg) > 200:
             msg = msg[:197] + "..."
         out.append((file, doc.line_of(path), field_name(path), msg))
-    return out
+    return list(dict.fromkeys(out))  # jsonschema reports `required` once per missing key, each listing all
 
 
 def _board_def(name, boards_dir):

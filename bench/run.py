@@ -21,6 +21,8 @@ Sections:
   board     bench/bench_board.py: ports the virtual board's audio plane (MediaEngine) runs in
             real time on one core, and the host link's frames/s, payload bytes/s and payload
             share over a virtual board it starts (the firmware on MicroPython)
+  center    bench/bench_center.py: the firmware's call flow (IVR, queue, agent, survey) per
+            call and the call records' write and read times, on MicroPython
 """
 
 import argparse
@@ -680,6 +682,9 @@ def main() -> int:
     import bench_board  # bench/: the virtual board's audio plane and host link
     b_lines, b_data = bench_board.section(max(3, repeats // 3), OTHER_ROWS.get("bench_media"))
     print("bench: virtual board done", flush=True)
+    import bench_center  # bench/: the call center's control plane on MicroPython
+    c_lines, c_data = bench_center.section(max(3, repeats // 3))
+    print("bench: call center done", flush=True)
 
     failing = [d for d, (r, rb) in g_verdicts.items() if min(r, rb) < GOAL_G711]
     goals = ["## Goals", ""]
@@ -740,10 +745,10 @@ def main() -> int:
         load_note,
         "",
     ]
-    RESULTS.write_text("\n".join(head + goals + g_lines + notes + d_lines + o_lines + b_lines) + "\n")
+    RESULTS.write_text("\n".join(head + goals + g_lines + notes + d_lines + o_lines + b_lines + c_lines) + "\n")
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "g711": g_data, "dtmf": d_data, "board": b_data},
-                                        indent=1))
+        args.json.write_text(json.dumps({"machine": info, "g711": g_data, "dtmf": d_data, "board": b_data,
+                                         "center": c_data}, indent=1))
     print(RESULTS.read_text())
     return 0
 

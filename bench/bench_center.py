@@ -125,9 +125,9 @@ def section(repeats=5) -> tuple:
         f"| µs per record read back | {f['us_per_record_read']:.0f} |",
         "",
         "No other ACD runs here to compare with. A box with five trunks takes a call every few seconds "
-        "at most: the control plane uses a tiny part of a core on this machine; on an ESP32-S3 "
-        "(MicroPython there is some 10-30 times slower than on this x86 core) it stays well below one "
-        "percent, and a record write is dominated by the flash's erase and program time.",
+        "at most, so on this machine the control plane uses a tiny part of a core. The same figures on "
+        "an ESP32-S3 (slower core, real flash erase and program times) are not measured here: there is "
+        "no board; `make bench` on one would say.",
         "",
     ]
     return lines, f

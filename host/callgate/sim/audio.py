@@ -13,7 +13,8 @@ One thread runs frames of FRAME samples (20 ms at 8 kHz). Each frame it
 
 `clock` is how many times faster than real time the frames run (1.0: a frame every 20 ms;
 tests use more). Everything happens on the model's clock, `now` (samples since start), so a
-call runs the same at any speed; only the firmware's own timers run on wall time.
+call runs the same at any speed; the firmware follows it too, from the clock reports (hal.py:
+its timers, tick and call records use the line cards' time, scaled by the rate between them).
 
 Prompts are files in the board's flash, `prompts/NAME.wav` (any WAV parse_wav reads; resampled
 to 8 kHz and encoded in the port's law when first played). The firmware reads them from its

@@ -184,10 +184,17 @@ class _VirtualBoard:
         self._ms = 0
         self._epoch = time.time()
         self._t0 = time.ticks_ms()
+        self._last = 0
 
     def now_ms(self):
-        """The line cards' time in ms (a ticks value: compare with ticks_diff)."""
-        return time.ticks_add(self._ms, int(time.ticks_diff(time.ticks_ms(), self._t0) * self.rate))
+        """The line cards' time in ms (a ticks value: compare with ticks_diff). Between clock
+        reports it runs at the nominal rate; it never goes back (a model that fell behind makes
+        it wait for the next report instead)."""
+        now = time.ticks_add(self._ms, int(time.ticks_diff(time.ticks_ms(), self._t0) * self.rate))
+        if time.ticks_diff(now, self._last) < 0:
+            return self._last
+        self._last = now
+        return now
 
     def epoch_ms(self, now):
         """Unix ms at line-card time `now` (a now_ms() value)."""

@@ -49,14 +49,15 @@ def add_link_arguments(p) -> None:
 
 
 def add_pull_command(subparsers, group: str, group_help: str, pull_help: str, doc: str, func):
-    """`callgate GROUP pull ...`: a command group whose one sub-command reads something back from
-    a board (config, cdr, recordings). Returns the `pull` parser for its own arguments."""
+    """`callgate GROUP pull ...`: a command group whose sub-command `pull` reads something back
+    from a board (config, cdr, recordings). Returns the `pull` parser, for its own arguments,
+    and the group's sub-parsers, for other sub-commands."""
     import argparse
 
     g = subparsers.add_parser(group, help=group_help, description=doc,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = g.add_subparsers(dest=f"{group}_command", metavar="[pull]", required=True)
+    sub = g.add_subparsers(dest=f"{group}_command", metavar="COMMAND", required=True)
     pull = sub.add_parser("pull", help=pull_help, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_link_arguments(pull)
     pull.set_defaults(func=func)
-    return pull
+    return pull, sub

@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
     p.set_defaults(func=run_provision)
 
-    pull = add_pull_command(subparsers, "config", "read the site a board runs back from it",
+    pull, _ = add_pull_command(subparsers, "config", "read the site a board runs back from it",
                             "the board's site.yaml (and prompts)", __doc__, run_pull)
     pull.add_argument("-o", "--output", metavar="FILE", help="write site.yaml here (default: standard output)")
     pull.add_argument("--prompts", metavar="DIR", help="also download the prompts as DIR/NAME.wav")

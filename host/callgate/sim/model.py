@@ -172,15 +172,23 @@ class BoardModel:
                 self.stats["flipped"] += 1
         return bytes(out)
 
-    def _from_board(self, conn) -> None:
+    def _recv(self, conn) -> bytes | None:
+        """What a connection has for us now; None when nothing yet, or when it closed (then it
+        is dropped)."""
         try:
             data = conn.recv(4096)
         except BlockingIOError:
-            return
+            return None
         except OSError:
             data = b""
         if not data:
             self._drop(conn)
+            return None
+        return data
+
+    def _from_board(self, conn) -> None:
+        data = self._recv(conn)
+        if not data:
             return
         data = self._garble(data, "to_host")
         try:
@@ -204,14 +212,8 @@ class BoardModel:
         self._send(self._uart, self._garble(data, "to_board"))
 
     def _from_firmware(self, conn) -> None:
-        try:
-            data = conn.recv(4096)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
+        data = self._recv(conn)
         if not data:
-            self._drop(conn)
             return
         self._model_buf += data
         *lines, self._model_buf = self._model_buf.split(b"\n")
@@ -228,14 +230,8 @@ class BoardModel:
                 self.lines.command(msg)
 
     def _from_control(self, conn) -> None:
-        try:
-            data = conn.recv(4096)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
+        data = self._recv(conn)
         if not data:
-            self._drop(conn)
             return
         buf = self._control[conn] + data
         *lines, self._control[conn] = buf.split(b"\n")

@@ -29,19 +29,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 SCRIPT = r"""
 import json, time
-from test_fw_center import Board
+from test_fw_center import Board, scripted_call
 
 b = Board()
 def one_call(t):
-    b.at(t).call_in_queue()
-    b.at(t + 2000).hook(2, True)
-    b.at(t + 5000).hook(2, False)
-    b.at(t + 6000).done(0, "survey_q1")
-    b.key(0, "4")
-    b.at(t + 7000).done(0, "thanks")
-    b.tick(t + 20000)
-    assert len(b.records) == 1 and b.records[0]["survey"] == {"satisfaction": 4}, b.records
-    del b.ev[:], b.cmd[:], b.records[:]
+    scripted_call(b, t)
 
 one_call(0)
 flow = []

@@ -21,7 +21,7 @@ from callgate.sim import runtime
 from callgate.sim.audio import AudioPlane
 from callgate.sim.control import Control
 from callgate.sim.lines import Lines
-from callgate.sim.network import Call
+from callgate.sim.caller import Caller
 
 BOARD = json.loads((runtime.board_dir("virtual-8") / "board.json").read_text())
 EPOCH = 1795399200.0  # 2026-11-23T02:00:00Z
@@ -318,7 +318,7 @@ def test_survey_after_the_agent_left_and_callback_while_waiting():
 ])
 def test_bad_caller_keywords(spec, words):
     with pytest.raises(ValueError, match=words):
-        Call(0, **spec)
+        Caller(**spec)
 
 
 def test_bad_agent_and_plane_values():

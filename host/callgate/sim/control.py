@@ -7,7 +7,7 @@ dir is $CALLGATE_RUNTIME_DIR, else $XDG_RUNTIME_DIR/callgate-sims, else
 several), `Control` talks to its board model's control socket (model.py): JSON lines.
 
     with Control(find().control) as ctl:
-        for item in ctl.call(port=0, number="5551234", digits="1#"):
+        for item in ctl.call(0, Caller(number="5551234", digits="1#")):
             print(item)                # {"t": "progress", "what": "ring", ...} ... {"t": "done"}
 """
 
@@ -16,6 +16,8 @@ import os
 import pathlib
 import socket
 import tempfile
+
+from .caller import WAV_FIELDS, Caller
 
 
 class NoSim(OSError):
@@ -130,11 +132,15 @@ class Control:
         self._send(msg)
         return list(self._replies())[-1]
 
-    def call(self, port=0, number="", name="", digits="", speech=None, **options):
-        """Place a call; yields its progress items, then the "done" summary."""
-        msg = {"op": "call", "port": port, "from": number, "name": name, "digits": digits,
-               "speech": os.path.abspath(speech) if speech else None, **options}
-        self._send(msg)
+    def call(self, port=0, caller: Caller | None = None, **fields):
+        """Place a call on FXO `port` by `caller` (or a Caller of `fields`; CallerError before
+        anything is sent if one is bad); yields its progress items, then the "done" summary."""
+        if caller is None:
+            caller = Caller(**fields)
+        elif fields:
+            raise ValueError("call() takes a Caller or its fields, not both")
+        wavs = {k: os.path.abspath(getattr(caller, k)) for k in WAV_FIELDS if getattr(caller, k)}
+        self._send({"op": "call", "port": port, "caller": caller.replace(**wavs).to_json()})
         yield from self._replies()
 
     def phone(self, port: int, action: str, digits: str = "") -> dict:

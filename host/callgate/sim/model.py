@@ -15,7 +15,7 @@ The firmware's hal (firmware/callgate/hal.py) connects to two UNIX sockets in `s
 and serves host tools on a third:
 
     control.sock  the simulated phone network, JSON lines, one request per connection line:
-                {"op": "call", "port", "from", "name", "digits", "speech", ...} places a call
+                {"op": "call", "port", "caller": Caller.to_json() (caller.py)} places a call
                 and streams its progress ({"t": "progress", ...}) then {"t": "done", ...};
                 {"op": "phone", "port", "action": "off"|"on"|"dial", "digits"};
                 {"op": "agent", "port", "answer_ms", "talk_ms" (ms or [low, high]), "seed",
@@ -259,21 +259,9 @@ class BoardModel:
                        "now_s": self.audio.now / 8000,
                        "phones": [ph.status() for ph in self.network.phones.values()]})
             elif op == "call":
-                from .network import load_speech
+                from .caller import Caller
 
-                speech = load_speech(msg["speech"]) if msg.get("speech") else None
-                keys = ("digit_delay_ms", "hangup", "hangup_after_ms", "max_rings", "cid", "ring_on_ms", "ring_off_ms",
-                        "max_call_ms", "patience_ms", "talk_ms", "survey", "callback", "cid_start",
-                        "cid_standard")
-                spec = {k: msg[k] for k in keys if msg.get(k) is not None}
-                for k in ("digit_audio", "cid_audio"):  # WAV files the test rig sends (network.Call)
-                    if msg.get(k):
-                        spec[k] = load_speech(msg[k])
-                if msg.get("cid_delay_ms") is not None:
-                    spec["cid_delay_ms"] = int(msg["cid_delay_ms"])
-                call = self.network.place_call(
-                    int(msg.get("port", 0)), number=str(msg.get("from", "")), name=str(msg.get("name", "")),
-                    digits=str(msg.get("digits", "")), speech=speech, **spec)
+                call = self.network.place_call(int(msg.get("port", 0)), Caller.from_json(msg.get("caller", {})))
                 call.listeners.append(lambda item: reply({"t": "progress", **item}))
                 threading.Thread(target=self._await_call, args=(call, reply), daemon=True).start()
             elif op == "phone":

@@ -29,12 +29,11 @@ import threading
 import numpy as np
 
 from ..dsp.callerid import CallerId, generate
-from ..dsp.tones import check_digits, generate_dtmf, generate_tone
+from ..dsp.tones import generate_dtmf, generate_tone
 from ..dsp.wav import read_wav, resample
+from .caller import Caller
 
 HEAR_LEVEL = 300  # linear peak: louder than this in a frame is "something to hear"
-HANGUP_MODES = ("loop-drop", "reversal", "busy")
-CID_STARTS = ("ring-end", "reversal", "alert")
 PRE_RING_MS = 500  # ETSI caller ID before the first ring: from the data's end to the ring
 REVERSAL_GAP_MS = 250  # from the polarity reversal to the data (ETSI: at least 100 ms)
 PROMPT_END = 2400  # samples of quiet after sound: the prompt has ended (300 ms)
@@ -89,20 +88,6 @@ def _ms(name, value, allow_none=True):
     return value
 
 
-def _digits(name, value, allow_none=True, allow_empty=True):
-    if value is None and allow_none:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string of DTMF digits{' or None' if allow_none else ''}, not {value!r}")
-    if not value and not allow_empty:
-        raise ValueError(f"{name} must not be empty")
-    try:
-        check_digits(value)
-    except ValueError as e:
-        raise ValueError(f"{name} {value!r}: {e}") from None
-    return value
-
-
 def talk_ms_range(value):
     """talk_ms for an agent: a number, or a (low, high) pair (ms) drawn uniformly per call."""
     if isinstance(value, (list, tuple)):
@@ -141,69 +126,36 @@ _BAND = _bandpass()
 
 
 class Call:
-    """One inbound call from the central office to an FXO port.
+    """One inbound call from the central office to an FXO port, its caller described by a
+    Caller (caller.py: what each field does)."""
 
-    digits: DTMF groups separated by commas, "2,1": the first is keyed after the first prompt
-    ends (or digit_delay_ms after the answer), each next one after the next prompt ends.
-    patience_ms: abandon (hang up the `hangup` way) unless bridged to an agent this long after
-    the answer (None: wait). talk_ms: hang up this long after being bridged unless the agent
-    hangs up first (None: wait for the agent). survey: after the agent left, one digit keyed
-    after each prompt that ends (None: hang up 1 s after the agent left; "": key nothing,
-    wait for the board). callback: digits keyed when the board stays quiet 2 s after a prompt
-    ended (it waits for a number: the callback prompt; a queue's hold loop goes on at once),
-    while the caller has never been bridged and its digit groups are used up; again after
-    each such prompt. max_call_ms: the caller gives up after this long since the answer, not
-    counting time bridged to an agent.
-    """
-
-    def __init__(self, port, number="", name="", digits="", speech=None, *, ring_on_ms=2000,
-                 ring_off_ms=4000, cid=True, cid_delay_ms=600, max_rings=6, digit_delay_ms=None,
-                 hangup=None, hangup_after_ms=None, max_call_ms=60000, digit_audio=None,
-                 cid_audio=None, patience_ms=None, talk_ms=None, survey=None, callback=None,
-                 cid_start="ring-end", cid_standard="bell202"):
-        if hangup is not None and hangup not in HANGUP_MODES:
-            raise ValueError(f"hangup must be one of {', '.join(HANGUP_MODES)}, not {hangup!r}")
-        if not isinstance(digits, str):
-            raise ValueError(f"digits must be a string of DTMF digits (groups split by ','), not {digits!r}")
-        if digit_audio is not None:
-            self.groups = [digits]  # the rig's own audio stands for the digits: one group
-        else:
-            self.groups = digits.split(",") if digits else []
-        for i, g in enumerate(self.groups):
-            try:
-                generate_dtmf(g)  # ValueError for a non-digit, before anything starts
-            except ValueError as e:
-                where = f" group {i + 1} {g!r}" if len(self.groups) > 1 else ""
-                raise ValueError(f"digits{where}: {e}") from None
-        for k, v in (("digit_delay_ms", digit_delay_ms), ("hangup_after_ms", hangup_after_ms),
-                     ("patience_ms", patience_ms), ("talk_ms", talk_ms)):
-            _ms(k, v)
-        _ms("max_call_ms", max_call_ms, allow_none=False)
+    def __init__(self, port, caller: Caller):
+        if not isinstance(caller, Caller):
+            raise ValueError(f"a call needs a Caller, not {caller!r}")
         self.port = port
-        self.number, self.name, self.digits = number, name, digits
-        self.speech = speech  # int16 at 8 kHz, or None
-        self.ring_on_ms, self.ring_off_ms = ring_on_ms, ring_off_ms
-        self.cid, self.cid_delay_ms, self.max_rings = cid, cid_delay_ms, max_rings
-        if cid_start not in CID_STARTS:
-            raise ValueError(f"cid_start must be one of {', '.join(CID_STARTS)}, not {cid_start!r}")
-        if cid_standard not in ("bell202", "v23"):
-            raise ValueError(f"cid_standard must be bell202 or v23, not {cid_standard!r}")
+        self.caller = caller
+        c = caller
+        self.number, self.name, self.digits = c.number, c.name, c.digits
+        self.groups = c.groups
+        self.ring_on_ms, self.ring_off_ms = c.ring_on_ms, c.ring_off_ms
+        self.cid, self.cid_delay_ms, self.max_rings = c.cid, c.cid_delay_ms, c.max_rings
         # ETSI: the caller ID comes before the first ring, after a polarity reversal or a
         # dual-tone alert; the ringing then starts PRE_RING_MS after it (ring-end: none).
-        self.cid_start, self.cid_standard = cid_start, cid_standard
-        self.pre_ms = None if cid and cid_start != "ring-end" else 0  # None: not sent yet
-        self.digit_delay_ms = digit_delay_ms  # None: key the digits once the prompt has ended
-        self.hangup = hangup or "loop-drop"
-        self.hangup_after_ms = hangup_after_ms  # None: wait for the board to hang up
-        self.max_call_ms = max_call_ms
-        self.patience_ms = patience_ms
-        self.talk_ms = talk_ms
-        self.survey = _digits("survey", survey)
-        self.callback = _digits("callback", callback, allow_empty=False)
-        # The test rig (host/callgate/rig) sends its own audio: int16 at 8 kHz keyed instead of
-        # generate_dtmf(digits), and sent instead of the MDMF caller ID. None: generated here.
-        self.digit_audio = None if digit_audio is None else np.asarray(digit_audio, np.int16)
-        self.cid_audio = None if cid_audio is None else np.asarray(cid_audio, np.int16)
+        self.cid_start, self.cid_standard = c.cid_start, c.cid_standard
+        self.pre_ms = None if c.cid and c.cid_start != "ring-end" else 0  # None: not sent yet
+        self.digit_delay_ms = c.digit_delay_ms  # None: key the digits once the prompt has ended
+        self.hangup = c.hangup
+        self.hangup_after_ms = c.hangup_after_ms  # None: wait for the board to hang up
+        self.max_call_ms = c.max_call_ms
+        self.patience_ms = c.patience_ms
+        self.talk_ms = c.talk_ms
+        self.survey = c.survey
+        self.callback = c.callback
+        # WAV files read now (OSError if one cannot be): the caller's speech, and the test
+        # rig's own audio (host/callgate/rig) keyed instead of generate_dtmf(digits) and sent
+        # instead of the MDMF caller ID. None: none / generated here.
+        self.speech, self.digit_audio, self.cid_audio = (
+            None if path is None else load_speech(path) for path in (c.speech, c.digit_audio, c.cid_audio))
         self.progress = []
         self.done = threading.Event()
         self.listeners = []  # fn(progress item), called on the audio thread
@@ -396,12 +348,17 @@ class Network:
 
     # -- from any thread --------------------------------------------------------------------
 
-    def place_call(self, port: int, **spec) -> Call:
-        """Start an inbound call on FXO port `port` (Call's keywords); returns the Call."""
+    def place_call(self, port: int, caller: Caller | None = None, **fields) -> Call:
+        """Start an inbound call on FXO port `port` by `caller`, or by a Caller of `fields`;
+        returns the Call."""
+        if caller is None:
+            caller = Caller(**fields)
+        elif fields:
+            raise ValueError("place_call takes a Caller or its fields, not both")
         if port < 0 or port >= len(self.plane.kinds) or self.plane.kinds[port] != "fxo":
             fxo = [p for p, k in enumerate(self.plane.kinds) if k == "fxo"]
             raise ValueError(f"port {port} is not an FXO port (FXO: {fxo})")
-        call = Call(port, **spec)
+        call = Call(port, caller)
         self.plane.run_soon(self._start, call)
         return call
 

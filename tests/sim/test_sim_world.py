@@ -16,9 +16,9 @@ from callgate.cli.simcall import _talk
 from callgate.dsp import g711
 from callgate.dsp.tones import generate_cadence
 from callgate.dsp.wav import encode_wav
-from callgate.sim.audio import REC_CHUNK
+from callgate.sim.linecards import REC_CHUNK
 from callgate.sim import runtime
-from callgate.sim.audio import AudioPlane
+from callgate.sim.linecards import AudioPlane
 from callgate.sim.control import Control
 from callgate.sim.lines import Lines
 from callgate.sim.caller import Caller
@@ -398,7 +398,7 @@ def test_sim_prompt_agent_command():
 def test_caller_id_before_the_first_ring_after_a_reversal():
     """ETSI: the exchange reverses the line, sends the data, then rings; the board model hands
     the reversal to the armed receiver, which decodes V.23 before any ring."""
-    from callgate.sim.audio import AudioPlane
+    from callgate.sim.linecards import AudioPlane
     from callgate.sim.lines import Lines
 
     defs = [{"n": 0, "kind": "fxo", "name": "fxo1"}]

@@ -33,7 +33,7 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("phone", help="an agent phone on an FXS port of a running virtual board", description=__doc__)
     p.add_argument("index", type=int, metavar="PORT", help="the FXS port")
-    p.add_argument("action", choices=("off", "on", "dial"), help="off hook, on hook, or dial DIGITS")
+    p.add_argument("action", choices=control.PHONE_ACTIONS, help="off hook, on hook, or dial DIGITS")
     p.add_argument("digits", nargs="?", default="")
     _common(p)
     p.set_defaults(func=run_phone)

@@ -3,7 +3,7 @@ Driver). It rings a line, sends caller ID and keys digits as audio, and hangs up
 it reports what it did as progress items {"what", "at" (line seconds since the call began)}.
 
 Implementations:
-  SimLineFarEnd  the virtual board's simulated central office (sim/network.py) through its
+  SimLineFarEnd  the virtual board's simulated exchange (sim/exchange.py) through its
                  board model's control socket: works for a `callgate sim` started elsewhere
                  and for the virtual board the rig starts itself.
 A second callgate board as the far end (its FXS ports feeding the DUT's FXO ports) is
@@ -60,7 +60,7 @@ class FarEnd(abc.ABC):
 
 
 class SimLineFarEnd(FarEnd):
-    """The virtual board's line simulator (sim/network.py) over its control socket."""
+    """The virtual board's line simulator (sim/exchange.py) over its control socket."""
 
     features = frozenset({"cid-start:ring-end", "cid-start:reversal", "cid-start:alert", "cid:bell202",
                           "cid:v23", "hangup:loop-drop", "hangup:reversal", "hangup:busy"})

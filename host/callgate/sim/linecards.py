@@ -1,10 +1,11 @@
-"""The line cards' audio plane: the C media engine for every port, on the model's own clock.
+"""The line cards: the C media engine for every port (the audio plane), the firmware's
+line-card commands applied to it and its reports made, on the model's own clock.
 
 One thread runs frames of FRAME samples (20 ms at 8 kHz). Each frame it
   1. applies the firmware's commands that arrived since the last frame (answer, hangup, play,
      tone, stop, bridge, unbridge, dtmf, cid_arm, cid_disarm, ring, record, record_stop:
      lines.command -> here);
-  2. asks the phone network (network.py) for what every port's far end sends (rx),
+  2. asks the exchange (exchange.py, `network`) for what every port's far end sends (rx),
   3. runs callgate.dsp.MediaEngine.process(rx) -> tx and the engine's events (DTMF and caller
      ID decoded from that audio, prompts and tones that ended), which become line reports to
      the firmware (lines.report);
@@ -25,7 +26,7 @@ file once per connection (its "key", path and size, names it after that).
 none.
 
 The call center's commands (docs/callcenter.md): `ring {port, on}` rings the phone on an FXS
-port (network.Phone.ringing); `bridge {a, b}` / `unbridge {port}` also tell the network, so
+port (phones.Phone.ringing); `bridge {a, b}` / `unbridge {port}` also tell the exchange, so
 callers and agents know they talk to a person; `record {port, id}` records the port (both
 directions mixed, the board's law) and sends `rec {port, id, seq, data, end}` reports, data
 the base64 codes of each second of model time, end true on the last one (after
@@ -48,7 +49,7 @@ from ..dsp.cpa import DisconnectSupervisor
 from ..dsp.media import MediaEngine
 from ..dsp.tones import generate_cadence
 from ..dsp.wav import encode_wav, parse_wav, resample
-from .network import Network
+from .exchange import Exchange
 
 FRAME = 160  # samples: 20 ms at 8 kHz
 RATE = 8000
@@ -93,7 +94,7 @@ class AudioPlane:
         self.law = board_def.get("pcm", {}).get("law", "ulaw")
         self.kinds = [p["kind"] for p in board_def["ports"]]
         self.engine = MediaEngine(len(self.kinds), self.law)
-        self.network = Network(self)
+        self.network = Exchange(self)  # the exchange: callers and agent phones (exchange.py)
         self.now = 0  # samples
         self.frames = 0
         self.failures = 0  # frames that raised (the first few are logged)

@@ -11,17 +11,17 @@ import random
 import numpy as np
 import pytest
 
-from callgate.cli.sim import parse_epoch
 from callgate.cli.simcall import _talk
 from callgate.dsp import g711
 from callgate.dsp.tones import generate_cadence
 from callgate.dsp.wav import encode_wav
 from callgate.sim.linecards import REC_CHUNK
-from callgate.sim import runtime
+from callgate import runtime
 from callgate.sim.linecards import AudioPlane
 from callgate.sim.control import Control
 from callgate.sim.lines import Lines
 from callgate.sim.caller import Caller
+from callgate.sim.clock import parse_epoch
 
 BOARD = json.loads((runtime.board_dir("virtual-8") / "board.json").read_text())
 EPOCH = 1795399200.0  # 2026-11-23T02:00:00Z
@@ -334,6 +334,10 @@ def test_bad_agent_and_plane_values():
         AudioPlane(Lines(BOARD["ports"]), BOARD, epoch="today")
     assert parse_epoch("2026-11-23T10:00+08:00") == EPOCH
     assert parse_epoch("2026-11-23T02:00") == EPOCH
+    assert parse_epoch(str(EPOCH)) == EPOCH
+    for text in ("tomorrow", "nan", "inf", "2026-13-01T00:00"):
+        with pytest.raises(ValueError, match="not a"):
+            parse_epoch(text)
     assert _talk("20000-40000") == [20000, 40000] and _talk("500") == 500
 
 

@@ -38,6 +38,7 @@ import pathlib
 from dataclasses import dataclass, field
 
 from ..sim.caller import CID_STANDARDS, CID_STARTS, HANGUP_MODES, Caller, CallerError
+from ..sim.clock import parse_epoch
 from ..site.yamlpos import LoadError, load
 
 # Parameters that say what the far end's caller does are Caller fields (sim/caller.py), checked
@@ -150,11 +151,9 @@ def _build(doc, name) -> Plan:
             fail(("board",), "board names a board definition in boards/, e.g. virtual-8")
         plan.board = d["board"]
     if "epoch" in d:
-        from ..cli.sim import parse_epoch
-
         try:
             plan.epoch = parse_epoch(str(d["epoch"]))
-        except (ValueError, TypeError, Exception) as e:  # argparse.ArgumentTypeError
+        except ValueError as e:
             fail(("epoch",), f"epoch: {e}")
     seen = set()
     for i, c in enumerate(cases):

@@ -49,7 +49,7 @@ import termios
 import threading
 import time
 
-from . import runtime
+from .. import runtime
 from .faults import Faults
 from .linecards import write_default_prompts
 from .flash import FlashImage, put

@@ -12,7 +12,7 @@ One thread runs frames of FRAME samples (20 ms at 8 kHz). Each frame it
   4. gives every port's tx to its far end (what the caller or the agent hears), and runs FXO
      disconnect supervision (the C DisconnectSupervisor: busy tone on an answered line).
 
-`clock` is how many times faster than real time the frames run (1.0: a frame every 20 ms;
+`clock` is how many times faster than real time the frames run (clock.py) (1.0: a frame every 20 ms;
 tests use more). Everything happens on the model's clock, `now` (samples since start), so a
 call runs the same at any speed; the firmware follows it too, from the clock reports (hal.py:
 its timers, tick and call records use the line cards' time, scaled by the rate between them).
@@ -49,6 +49,7 @@ from ..dsp.cpa import DisconnectSupervisor
 from ..dsp.media import MediaEngine
 from ..dsp.tones import generate_cadence
 from ..dsp.wav import encode_wav, parse_wav, resample
+from .clock import check_clock, check_epoch
 from .exchange import Exchange
 
 FRAME = 160  # samples: 20 ms at 8 kHz
@@ -83,13 +84,9 @@ class AudioPlane:
     thread (tests)."""
 
     def __init__(self, lines, board_def: dict, clock: float = 1.0, plan: str = "US", epoch=None):
-        if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not clock > 0:
-            raise ValueError(f"clock must be > 0, not {clock!r}")
-        if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, (int, float))):
-            raise ValueError(f"epoch must be Unix seconds (a number) or None, not {epoch!r}")
         self.lines = lines
-        self.clock = float(clock)
-        self.epoch = time.time() if epoch is None else float(epoch)
+        self.clock = check_clock(clock)
+        self.epoch = time.time() if check_epoch(epoch) is None else float(epoch)
         self.plan = board_def.get("plan", plan)
         self.law = board_def.get("pcm", {}).get("law", "ulaw")
         self.kinds = [p["kind"] for p in board_def["ports"]]

@@ -43,7 +43,8 @@ def test_any_valid_caller_survives_the_json_round_trip(caller):
 BAD = [
     ("number", "555-1234", "caller ID number"), ("number", "5" * (MAX_NUMBER + 1), "at most 20"),
     ("number", 5551234, "caller ID number"), ("name", "ZOË", "printable ASCII"),
-    ("name", "N" * (MAX_NAME + 1), "at most 50"), ("digits", "1,x", "group 2 'x': 'x' at position 0 is not a DTMF digit"), ("digits", 12, "string"),
+    ("name", "N" * (MAX_NAME + 1), "at most 50"), ("digits", 12, "string"),
+    ("digits", "1,x", "group 2 'x': 'x' at position 0 is not a DTMF digit"),
     ("speech", "", "WAV file"), ("speech", 3, "WAV file"), ("cid", "yes", "true or false"),
     ("cid_standard", "v21", "bell202, v23"), ("cid_start", "early", "ring-end, reversal, alert"),
     ("cid_delay_ms", None, "number of ms >= 0"), ("cid_delay_ms", -1, ">= 0"),

@@ -356,6 +356,12 @@ def test_virtual_8_control_ops():
             ctl.agent(0)
         with pytest.raises(ValueError, match="group 2"):
             list(ctl.call(port=4, digits="1,z"))
+        # the board model checks the caller's JSON form itself: a client that skips Caller
+        for caller, words in (({"max_rings": 0}, "max_rings must be a whole number >= 1, not 0"),
+                              ({"from": "5551234"}, "unknown caller field 'from'"),
+                              ("5551234", "a caller is a JSON object")):
+            with pytest.raises(ValueError, match=words):
+                ctl.request({"op": "call", "port": 4, "caller": caller})
         items = list(ctl.call(port=4, digits="1#", patience_ms=60000, survey="5", max_call_ms=30000))
         assert items[-1]["t"] == "done" and items[-1]["answered"] and items[-1]["agent"] is None
 

@@ -8,7 +8,9 @@ several run, or --sim naming its control socket) and ask its board model:
     callgate sim call --digits 2,1 --patience-ms 30000 --talk-ms 20000 --survey 45
     callgate sim agent --port 2 --answer-ms 2000 --talk-ms 20000-40000 ; ... --port 2 --off
 
-`call` prints what the caller experienced, one line per step (or JSON lines with --json), and
+`call` has an option per field of the caller description (sim/caller.py: --from for the
+number, --no-cid, and the others named after their field); a bad value is a one-line usage
+error naming it. It prints what the caller experienced, one line per step (or JSON lines with --json), and
 exits 0 when the call was answered, 1 otherwise.
 """
 

@@ -162,10 +162,8 @@ class Caller:
     cid_standard: str = _field("bell202", _choice(CID_STANDARDS), "the caller ID's FSK standard")
     cid_start: str = _field("ring-end", _choice(CID_STARTS), "caller ID after the first ring (ring-end), or before "
                             "it after a polarity reversal or a dual-tone alert (ETSI)")
-    cid_delay_ms: float = _field(600, _ms_given,
-                                 "caller ID this long after the first ring ends (ring-end)", "MS")
-    ring_on_ms: float = _field(2000, _ms_positive,
-                               "ring cadence: ringing this long", "MS")
+    cid_delay_ms: float = _field(600, _ms_given, "caller ID this long after the first ring ends (ring-end)", "MS")
+    ring_on_ms: float = _field(2000, _ms_positive, "ring cadence: ringing this long", "MS")
     ring_off_ms: float = _field(4000, _ms_given, "ring cadence: then quiet this long", "MS")
     max_rings: int = _field(6, _count, "give up unanswered after this many rings", "N")
     digit_delay_ms: float | None = _field(None, _ms, "key the first group this long after the answer "
@@ -178,12 +176,10 @@ class Caller:
                                        "answer; None: wait", "MS")
     talk_ms: float | None = _field(None, _ms, "hang up this long after being put through; None: wait for the "
                                    "agent", "MS")
-    survey: str | None = _field(None, _dtmf, "after the agent left, one digit keyed after "
-                                "each prompt; None: hang up 1 s after the agent left; '': key nothing, wait",
-                                "DIGITS")
-    callback: str | None = _field(None, _dtmf_some, "keyed (e.g. 5559876#) when the "
-                                  "board waits 2 s after a prompt, never put through, the digit groups used up",
-                                  "DIGITS")
+    survey: str | None = _field(None, _dtmf, "after the agent left, one digit keyed after each prompt; None: hang "
+                                "up 1 s after the agent left; '': key nothing, wait", "DIGITS")
+    callback: str | None = _field(None, _dtmf_some, "keyed (e.g. 5559876#) when the board waits 2 s after a prompt, "
+                                  "never put through, the digit groups used up", "DIGITS")
     max_call_ms: float = _field(60000, _ms_given, "give up this long after the answer, time with an agent not "
                                 "counted", "MS")
     digit_audio: str | None = _field(None, _wav, "a WAV file keyed instead of the digits, as one group (the "

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from callgate.sim import runtime
+from callgate import runtime
 from callgate.sim.flash import FlashImage
 
 WRITER = r"""

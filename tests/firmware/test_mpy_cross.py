@@ -7,7 +7,7 @@ that CPython would accept, so this is the firmware's syntax gate.
 import pathlib
 import subprocess
 
-from callgate.sim import runtime
+from callgate import runtime
 
 
 def test_every_firmware_file_compiles(tmp_path):

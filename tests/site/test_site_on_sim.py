@@ -11,7 +11,7 @@ import pytest
 
 from callgate.link.client import connect
 from callgate.sim.board import VirtualBoard
-from callgate.sim import runtime
+from callgate import runtime
 from callgate.sim.flash import FlashImage
 from callgate.site import build, load_site
 

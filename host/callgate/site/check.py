@@ -351,7 +351,7 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
 
 def load_site(path, boards_dir=None, check_prompts=True) -> Site:
     """Read, validate and cross-check a site file; SiteError lists every problem."""
-    from ..sim import runtime
+    from .. import runtime
 
     boards_dir = pathlib.Path(boards_dir) if boards_dir is not None else runtime.BOARDS
     file = os.fspath(path)

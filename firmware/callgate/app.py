@@ -24,7 +24,7 @@ import asyncio
 import os
 import time
 
-from . import VERSION, hal
+from . import VERSION, hal, linecard
 from .link import messages
 from .link.endpoint import Endpoint
 from .calls import Calls
@@ -151,7 +151,7 @@ class App:
     async def lines(self):
         while True:
             report = await self.board.line()
-            if report.get("what") == "rec":  # recorded audio on its way to the flash
+            if report.get("what") == linecard.REPORT_REC:  # recorded audio on its way to the flash
                 try:
                     self.recorder.feed(report)
                 except (OSError, ValueError) as e:  # a bad chunk never stops the calls
@@ -165,7 +165,7 @@ class App:
 
     async def act(self, events, cmds):
         for c in cmds:  # the line cards first: the host hears of an answer once it is done
-            if c["t"] == "record":
+            if c["t"] == linecard.CMD_RECORD:
                 try:
                     self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
                 except OSError as e:  # no room: the call goes on unrecorded
@@ -212,7 +212,7 @@ class App:
         boot = {"fw": VERSION, "boot": self.boot}
         boot.update(update.boot_report())  # the slot, and a rollback (update.py)
         await self.emit([(messages.EV_BOOT, boot)])
-        await self.board.tell({"t": "hello", "fw": VERSION, "boot": self.boot})
+        await self.board.tell({"t": linecard.CMD_HELLO, "fw": VERSION, "boot": self.boot})
         tasks = [
             asyncio.create_task(self._guard("link", self.link())),
             asyncio.create_task(self._guard("lines", self.lines())),

@@ -66,6 +66,7 @@ except ImportError:  # CPython: plain milliseconds
         return a - b
 
 
+from . import linecard
 from .link import messages
 from .ports import CALL, IDLE
 
@@ -97,6 +98,7 @@ S_VOICEMAIL = "voicemail"
 S_BYE = "bye"  # a last prompt, then the board hangs up (not reported: the end is)
 
 _WAITING = (S_QUEUED, S_OFFERED)
+_HANGUP_REPORTS = (linecard.REPORT_LOOP, linecard.REPORT_REVERSAL, linecard.REPORT_DISCONNECT)
 _UP = (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS, S_MENU, S_QUEUED, S_OFFERED, S_CONNECTED,
        S_SURVEY, S_CALLBACK, S_VOICEMAIL, S_BYE)
 
@@ -205,9 +207,9 @@ class Calls:
                 if p["cid"] == "none":
                     c.cid_arm = False
                 else:  # the line card's receiver: standard bell202, v23 or dtmf, and when it opens
-                    c.cid_arm = {"t": "cid_arm", "port": c.port, "standard": p["cid"],
-                                 "start": p.get("cid_start", "ring-end")}
-                    c.pre_arm = c.cid_arm["start"] != "ring-end"
+                    c.cid_arm = {"t": linecard.CMD_CID_ARM, "port": c.port, "standard": p["cid"],
+                                 "start": p.get("cid_start", linecard.CID_RING_END)}
+                    c.pre_arm = c.cid_arm["start"] != linecard.CID_RING_END
         self.survey = bundle.get("survey") or None
         rec = bundle.get("recording") or {}
         self.record_mode = rec.get("mode", "none")
@@ -257,10 +259,10 @@ class Calls:
         c = self.calls.get(n)
         if c is None:
             return
-        if what == "ring":
+        if what == linecard.REPORT_RING:
             if report.get("on"):
                 self._ring(c, now_ms, ports, ev, cmd)
-        elif what == "cid":
+        elif what == linecard.REPORT_CID:
             if c.state == S_IDLE:  # before the first ring (reversal or alert start): kept for it
                 c.early = (report.get("number") or "", report.get("name") or "", report.get("status", "ok"), now_ms)
             else:
@@ -268,7 +270,7 @@ class Calls:
                 c.name = report.get("name") or ""
                 c.cdr["number"] = c.number
                 c.cdr["name"] = c.name
-                c.cdr["cid"] = report.get("status", "ok")
+                c.cdr["cid"] = report.get("status", linecard.CID_OK)
                 ev.append(
                     (
                         messages.EV_CID,
@@ -277,25 +279,25 @@ class Calls:
                             "call": c.id,
                             "number": c.number,
                             "name": c.name,
-                            "status": report.get("status", "ok"),
+                            "status": report.get("status", linecard.CID_OK),
                         },
                     )
                 )
-        elif what == "dtmf":
+        elif what == linecard.REPORT_DTMF:
             d = report.get("digit") or ""
             ev.append((messages.EV_DTMF, {"port": n, "digit": d, "call": c.id}))
             self._dtmf(c, d, now_ms, ports, ev, cmd)
-        elif what == "prompt_done" or (what == "error" and report.get("cmd") == "play"):
+        elif what == linecard.REPORT_PROMPT_DONE or (what == linecard.REPORT_ERROR and report.get("cmd") == linecard.CMD_PLAY):
             # a prompt the line card could not play: carry on as if it had ended
-            name = report.get("prompt") if what == "prompt_done" else None
-            reason = report.get("reason", "complete") if what == "prompt_done" else "complete"
+            name = report.get("prompt") if what == linecard.REPORT_PROMPT_DONE else None
+            reason = report.get("reason", linecard.REASON_COMPLETE) if what == linecard.REPORT_PROMPT_DONE else linecard.REASON_COMPLETE
             self._prompt_done(c, name, reason, now_ms, ports, ev, cmd)
-        elif what in ("loop", "reversal", "disconnect"):
-            if what == "loop" and report.get("on"):
+        elif what in _HANGUP_REPORTS:
+            if what == linecard.REPORT_LOOP and report.get("on"):
                 return
-            how = "loop-drop" if what == "loop" else ("busy" if what == "disconnect" else what)
+            how = "loop-drop" if what == linecard.REPORT_LOOP else ("busy" if what == linecard.REPORT_DISCONNECT else what)
             if c.state in _UP and (c.disconnect is None or how in c.disconnect):
-                if what == "disconnect":
+                if what == linecard.REPORT_DISCONNECT:
                     how = report.get("tone") or how
                 self._end(c, "caller", how, now_ms, ports, ev, cmd)
 
@@ -330,7 +332,7 @@ class Calls:
                      "ended": None, "by": None, "how": None, "outcome": None, "recording": None,
                      "survey": None, "callback": None, "wrap_s": None}
             if c.cid_arm is None:
-                cmd.append({"t": "cid_arm", "port": c.port})
+                cmd.append({"t": linecard.CMD_CID_ARM, "port": c.port})
             elif c.cid_arm and not c.pre_arm:
                 cmd.append(c.cid_arm)
             c.state = S_RINGING
@@ -347,7 +349,7 @@ class Calls:
                 ev.append((messages.EV_CID, {"port": c.port, "call": c.id, "number": c.number, "name": c.name,
                                              "status": c.cdr["cid"]}))
         if c.rings >= (c.answer_rings or self.answer_rings):
-            cmd.append({"t": "answer", "port": c.port})
+            cmd.append({"t": linecard.CMD_ANSWER, "port": c.port})
             self.total += 1
             c.state = S_ANSWERED
             c.cdr["answered"] = self.epoch(now)
@@ -358,7 +360,7 @@ class Calls:
                 self.ivr.start(c.ivr, self.clock() if self.clock else None, self._acts)
                 self._ivr_acts(c, now, ports, ev, cmd)
                 return
-            cmd.append({"t": "play", "port": c.port, "prompt": self.prompt, "barge_in": True})
+            cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": self.prompt, "barge_in": True})
             c.state = S_PROMPT
             ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_PROMPT, "prompt": self.prompt}))
 
@@ -376,7 +378,7 @@ class Calls:
             self._survey_key(c, d, now, ports, ev, cmd)
         elif st == S_CALLBACK:
             if c.sub == "ask":
-                cmd.append({"t": "stop", "port": c.port})  # barge-in
+                cmd.append({"t": linecard.CMD_STOP, "port": c.port})  # barge-in
                 c.sub = "keys"
             if d == "#" or len(c.digits) >= _MAX_NUMBER:
                 self._callback_done(c, now, ports, ev, cmd)
@@ -396,7 +398,7 @@ class Calls:
             self._set(c, S_COLLECT, ev)
             self._timer(c, now, self.first_digit_ms if not c.digits else self.digit_ms)
             return
-        if reason == "barge-in" or c.playing is None or (name is not None and name != c.playing):
+        if reason == linecard.REASON_BARGE_IN or c.playing is None or (name is not None and name != c.playing):
             return  # not the prompt this step waits for (a stopped hold prompt, a cut question)
         c.playing = None
         if st in _WAITING:
@@ -458,9 +460,9 @@ class Calls:
             i += 1
             t = a[0]
             if t == "play":
-                cmd.append({"t": "play", "port": c.port, "prompt": a[1], "barge_in": a[2]})
+                cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": a[1], "barge_in": a[2]})
             elif t == "stop":
-                cmd.append({"t": "stop", "port": c.port})
+                cmd.append({"t": linecard.CMD_STOP, "port": c.port})
             elif t == "wait":
                 if a[1]:
                     self._timer(c, now, a[1])
@@ -521,7 +523,7 @@ class Calls:
         if operator:
             v["operator"] = True
         ev.append((messages.EV_CALL, v))
-        cmd.append({"t": "stop", "port": c.port})
+        cmd.append({"t": linecard.CMD_STOP, "port": c.port})
         self._hold(c, now, cmd)
         self.acd.tick(now, self._acd)  # a free agent is rung at once
         self._acd_acts(now, ports, ev, cmd)
@@ -542,22 +544,22 @@ class Calls:
 
     def _agent(self, n, what, report, now, ports, ev, cmd):
         """An agent's phone (an FXS port the site names)."""
-        if what == "hook":
+        if what == linecard.REPORT_HOOK:
             if report.get("off"):
                 self.acd.offhook(n, now, self._acd)
                 if self.acd.agents[n].state == "offhook":  # picked up without a call
-                    cmd.append({"t": "tone", "port": n, "plan": self.plan, "name": "dial"})
+                    cmd.append({"t": linecard.CMD_TONE, "port": n, "plan": self.plan, "name": linecard.TONE_DIAL})
                     self.dialing[n] = True
             else:
                 if self.dialing.get(n) or self.acd.agents[n].state == "talking":
-                    cmd.append({"t": "stop", "port": n})  # dial tone, or the busy tone of a caller gone
+                    cmd.append({"t": linecard.CMD_STOP, "port": n})  # dial tone, or the busy tone of a caller gone
                 self.dialing[n] = False
                 self.acd.onhook(n, now, self._acd)
             self._acd_acts(now, ports, ev, cmd)
-        elif what == "dtmf":
+        elif what == linecard.REPORT_DTMF:
             ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
             if self.dialing.get(n):
-                cmd.append({"t": "stop", "port": n})
+                cmd.append({"t": linecard.CMD_STOP, "port": n})
                 self.dialing[n] = False
 
     def _acd_acts(self, now, ports, ev, cmd):
@@ -573,7 +575,7 @@ class Calls:
                                                "call": g.call.id if g.call is not None else 0}))
             elif t == "ring":
                 g, c = a[1], a[2]
-                cmd.append({"t": "ring", "port": g.port, "on": True, "number": c.number, "name": c.name})
+                cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": True, "number": c.number, "name": c.name})
                 c.cdr["offered"] += 1
                 if c.state != S_OFFERED:
                     c.state = S_OFFERED
@@ -584,7 +586,7 @@ class Calls:
                                              "waited_ms": ticks_diff(now, c.queued_at)}))
             elif t == "unring":
                 g, c = a[1], a[2]
-                cmd.append({"t": "ring", "port": g.port, "on": False})
+                cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": False})
                 if c is not None and c.state == S_OFFERED and not self.acd._ringing_for(c):
                     c.state = S_QUEUED
             elif t == "connect":
@@ -602,8 +604,8 @@ class Calls:
         c.agent = g
         c.timing = False
         c.playing = None
-        cmd.append({"t": "stop", "port": c.port})  # the hold prompt: a prompt would cover the bridge
-        cmd.append({"t": "bridge", "port": c.port, "a": c.port, "b": g.port})
+        cmd.append({"t": linecard.CMD_STOP, "port": c.port})  # the hold prompt: a prompt would cover the bridge
+        cmd.append({"t": linecard.CMD_BRIDGE, "port": c.port, "a": c.port, "b": g.port})
         r = c.cdr
         r["agent"] = g.ext
         r["agent_name"] = g.name
@@ -624,15 +626,15 @@ class Calls:
         rid = r["id"] + ("-vm" if kind == "voicemail" else "")
         c.recording = "rec/" + rid + ".wav"
         r["recording"] = c.recording
-        cmd.append({"t": "record", "port": c.port, "id": rid, "file": c.recording, "kind": kind,
+        cmd.append({"t": linecard.CMD_RECORD, "port": c.port, "id": rid, "file": c.recording, "kind": kind,
                     "call": r["id"], "agent": r["agent"], "queue": r["queue"], "number": r["number"]})
 
     def _agent_left(self, c, g, now, ports, ev, cmd):
         c.agent = None
         c.cdr["agent_left"] = self.epoch(now)
-        cmd.append({"t": "unbridge", "port": c.port})
+        cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
         if c.recording is not None:
-            cmd.append({"t": "record_stop", "port": c.port})
+            cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
             c.recording = None
         if self.survey:
             self._set(c, S_SURVEY, ev)
@@ -662,7 +664,7 @@ class Calls:
         q = self.survey["questions"][c.sq]
         c.timing = False
         if c.sub == "ask":
-            cmd.append({"t": "stop", "port": c.port})
+            cmd.append({"t": linecard.CMD_STOP, "port": c.port})
         if "0" <= d <= "9" and q.get("min", 1) <= int(d) <= q.get("max", 5):
             c.cdr["survey"][q["id"]] = int(d)
             self._survey_next(c, now, ports, ev, cmd)
@@ -699,7 +701,7 @@ class Calls:
     def _play(self, c, prompt, barge_in, sub, cmd):
         c.playing = prompt
         c.sub = sub
-        cmd.append({"t": "play", "port": c.port, "prompt": prompt, "barge_in": barge_in})
+        cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": prompt, "barge_in": barge_in})
 
     def _end(self, c, by, how, now, ports, ev, cmd):
         st = c.state
@@ -708,13 +710,13 @@ class Calls:
             self._acd_acts(now, ports, ev, cmd)
         elif st == S_CONNECTED:
             g = c.agent
-            cmd.append({"t": "unbridge", "port": c.port})
+            cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
             self.acd.caller_gone(g)
-            cmd.append({"t": "tone", "port": g.port, "plan": self.plan, "name": "busy"})
+            cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan, "name": linecard.TONE_BUSY})
         if c.recording is not None:
-            cmd.append({"t": "record_stop", "port": c.port})
+            cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
             c.recording = None
-        cmd.append({"t": "hangup", "port": c.port})
+        cmd.append({"t": linecard.CMD_HANGUP, "port": c.port})
         c.armed = c.pre_arm  # the hang-up reset the port's receiver: listen again at once
         if c.pre_arm:
             cmd.append(c.cid_arm)
@@ -744,17 +746,17 @@ class Calls:
         c.timing = True
 
     def _fxs(self, n, what, report, ev, cmd):
-        if what == "hook":
+        if what == linecard.REPORT_HOOK:
             if report.get("off"):
-                cmd.append({"t": "tone", "port": n, "plan": self.plan, "name": "dial"})
+                cmd.append({"t": linecard.CMD_TONE, "port": n, "plan": self.plan, "name": linecard.TONE_DIAL})
                 self.dialing[n] = True
             else:
-                cmd.append({"t": "stop", "port": n})
+                cmd.append({"t": linecard.CMD_STOP, "port": n})
                 self.dialing[n] = False
-        elif what == "dtmf":
+        elif what == linecard.REPORT_DTMF:
             ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
             if self.dialing.get(n):
-                cmd.append({"t": "stop", "port": n})
+                cmd.append({"t": linecard.CMD_STOP, "port": n})
                 self.dialing[n] = False
 
 

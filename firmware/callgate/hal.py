@@ -5,23 +5,13 @@
 #   boot_escape() True if the app must not start (a board is never bricked by its app)
 #   connect()     a connected Board: .uart (StreamReader/Writer of the data UART, the host
 #                 link), await .line() (the next line-card report, a dict), await
-#                 .do(cmd) (a line-card command, below), .tell(msg), .close(), and the
+#                 .do(cmd) (a line-card command, linecard.py), .tell(msg), .close(), and the
 #                 line cards' clock: .now_ms() (ticks, ms), .epoch_ms(now) (Unix ms),
 #                 .rate (times real time: the virtual board's lines may run faster)
 #   prompt_dir(d) where play finds prompts/NAME.wav (the active site's folder)
 #
-# Line-card commands, dicts {"t": ..., "port": n, ...} (calls.py makes them):
-#   answer, hangup (go off/on hook; hangup also resets the port's audio), play {prompt,
-#   barge_in} (a prompt from the flash's prompts/), tone {plan, name}, stop (prompt and tone),
-#   dtmf {digits}, bridge {a, b}, unbridge, cid_arm, cid_disarm, ring {on} (FXS: ring the
-#   phone), record {id} and record_stop (docs/callcenter.md).
-#   With a site (docs/site.md), cid_arm carries {standard: bell202|v23|dtmf, start: ring-end|
-#   reversal|alert}; the virtual board's line card takes the standard and opens at ring end.
-# Line-card reports, {"what": ..., "port": n, ...}: ring {on}, loop {on}, reversal, hook {off},
-#   dtmf {digit}, cid {number, name, status}, prompt_done {prompt, reason}, tone_done,
-#   disconnect {method, tone}, error {cmd, msg}, rec {id, data, end} (recorded codes, base64).
-#   The clock report {ms, epoch, rate} is hal's own: it sets the Board's clock.
-#   (host/callgate/sim/lines.py lists them too.)
+# Line-card commands and reports, and their fields: linecard.py. The clock report is hal's
+# own: it sets the Board's clock and never reaches the application.
 #
 # Two implementations of Board. On the MicroPython Unix port it is the virtual board: the
 # data UART and the line cards are two UNIX sockets served by the board model
@@ -33,6 +23,8 @@ import json
 import os
 import sys
 import time
+
+from . import linecard
 
 VIRTUAL = sys.platform in ("linux", "darwin")  # the Unix port
 BOARD_FILE = "board.json"
@@ -231,7 +223,7 @@ class _VirtualBoard:
                 print("hal: a line-card report lost (no memory):", len(raw), "bytes")
                 continue
             if isinstance(msg, dict):
-                if msg.get("what") == "clock":
+                if msg.get("what") == linecard.REPORT_CLOCK:
                     self._clock(msg)
                     continue
                 return msg
@@ -242,7 +234,7 @@ class _VirtualBoard:
         plays that file ("key": its path and size), as a board's firmware feeds its line cards:
         the model never reads the flash image itself. The bytes are read and sent a chunk at a
         time, so a long prompt needs no big buffer in the heap."""
-        if cmd.get("t") != "play" or "wav" in cmd:
+        if cmd.get("t") != linecard.CMD_PLAY or "wav" in cmd:
             await self.tell(cmd)
             return
         found = _prompt_file(cmd.get("prompt"))

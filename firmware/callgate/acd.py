@@ -25,24 +25,7 @@
 # they first queued) across every queue an agent can take; a caller is rung at one agent at a
 # time, or at every free agent for ring-all.
 
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
-
-try:
-    from time import ticks_add, ticks_diff
-except ImportError:
-
-    def ticks_add(a, b):
-        return a + b
-
-    def ticks_diff(a, b):
-        return a - b
-
+from .link.compat import const, ticks_add, ticks_diff
 
 IDLE = "idle"
 RINGING = "ringing"

@@ -12,19 +12,12 @@
 # main() returns why it stopped ("repl" when the host asked for the REPL); any task that
 # fails stops the others and its exception propagates to main.py, which drops to the REPL.
 
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
-
 import asyncio
 import os
 import time
 
 from . import VERSION, hal, linecard
+from .link.compat import const
 from .link import messages
 from .link.endpoint import Endpoint
 from .calls import Calls

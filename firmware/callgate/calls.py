@@ -47,27 +47,9 @@
 # caller ID comes before the first ring (the site's start: reversal or alert) keeps its
 # receiver armed while idle; what it hears is the next call's if that rings within 10 s.
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the shared tests
-
-    def const(x):
-        return x
-
-
-try:
-    from time import ticks_add, ticks_diff
-except ImportError:  # CPython: plain milliseconds
-
-    def ticks_add(a, b):
-        return a + b
-
-    def ticks_diff(a, b):
-        return a - b
-
-
 from . import linecard
 from .link import messages
+from .link.compat import const, ticks_add, ticks_diff
 from .ports import CALL, IDLE
 
 _ANSWER_RINGS = const(2)

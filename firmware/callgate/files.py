@@ -15,14 +15,6 @@
 # not contain "..". A board.json "storage": {"bytes": N} caps the space reported free (the
 # virtual board's flash is a host folder; on hardware the filesystem's own size counts).
 
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
-
 import os
 
 try:
@@ -31,6 +23,7 @@ except ImportError:  # older ports
     import uhashlib as hashlib
 
 from .link import messages
+from .link.compat import const
 from .link.errors import RemoteError
 
 _BLOCK = const(1024)  # bytes read at a time when hashing or copying

@@ -33,13 +33,7 @@
 # prompt ends. "repeat" plays the menu again without counting a try; "play" plays a prompt,
 # then returns to the menu or hangs up.
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the shared tests
-
-    def const(x):
-        return x
-
+from .link.compat import const
 
 BUNDLE_VERSION = const(1)
 

@@ -10,24 +10,9 @@
 #        ringing -> call   answered (calls.py moves it), call -> idle when the call ends
 #   FXS  idle <-> offhook  with the phone's hook switch
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the shared tests
-
-    def const(x):
-        return x
-
-
-try:
-    from time import ticks_diff
-except ImportError:  # CPython: plain milliseconds
-
-    def ticks_diff(a, b):
-        return a - b
-
-
 from . import linecard
 from .link import messages
+from .link.compat import const, ticks_diff
 
 IDLE = "idle"
 RINGING = "ringing"

@@ -29,15 +29,8 @@
 #   DTMF    {"port", "digit", "call"}          a DTMF digit heard on a port
 # Errors (ERR payload {"code", "msg", "detail"}): ERR_* below.
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the host tools load this same file
-
-    def const(x):
-        return x
-
-
 from . import codec
+from .compat import const
 from .errors import DecodeError
 
 PROTO = const(1)

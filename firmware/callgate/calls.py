@@ -47,7 +47,7 @@
 # caller ID comes before the first ring (the site's start: reversal or alert) keeps its
 # receiver armed while idle; what it hears is the next call's if that rings within 10 s.
 
-from . import linecard
+from . import cdr, linecard
 from .link import messages
 from .link.compat import const, ticks_add, ticks_diff
 from .ports import CALL, IDLE
@@ -59,7 +59,6 @@ _DIGIT_MS = const(3000)
 
 _NUMBER_MS = const(10000)  # callback: time for the first key after the prompt
 _MAX_NUMBER = const(15)
-_SURVEY_MS = const(5000)
 _EARLY_CID_MS = const(10000)  # caller ID before a ring belongs to a call ringing within this
 
 # Call states (the "state" of CALL events)
@@ -176,27 +175,26 @@ class Calls:
         for n, c in self.calls.items():
             if n in self.ivr.sessions:
                 c.ivr = self.ivr.session(n)
-        for p in bundle.get("ports", ()):
-            c = self.calls.get(p.get("n"))
+        for p in bundle["ports"]:  # bundle.check() has seen every field
+            c = self.calls.get(p["n"])
             if c is None:
                 continue
-            c.trunk = p.get("name") or ""
-            if p.get("disconnect"):
+            c.trunk = p["name"]
+            if p["disconnect"]:
                 c.disconnect = tuple(p["disconnect"])
-            if p.get("rings"):
-                c.answer_rings = p["rings"]
-            if p.get("cid"):
+            c.answer_rings = p["rings"]
+            if p["cid"]:
                 if p["cid"] == "none":
                     c.cid_arm = False
                 else:  # the line card's receiver: standard bell202, v23 or dtmf, and when it opens
                     c.cid_arm = {"t": linecard.CMD_CID_ARM, "port": c.port, "standard": p["cid"],
-                                 "start": p.get("cid_start", linecard.CID_RING_END)}
+                                 "start": p["cid_start"]}
                     c.pre_arm = c.cid_arm["start"] != linecard.CID_RING_END
-        self.survey = bundle.get("survey") or None
-        rec = bundle.get("recording") or {}
-        self.record_mode = rec.get("mode", "none")
-        self.record_percent = rec.get("percent", 0)
-        self.notice = rec.get("announce")
+        self.survey = bundle["survey"]
+        rec = bundle["recording"]
+        self.record_mode = rec["mode"]
+        self.record_percent = rec["percent"]
+        self.notice = rec["announce"]
         if clock is None and self.ivr.week is not None:
             import time
 
@@ -307,12 +305,7 @@ class Calls:
             c.number = c.name = c.digits = ""
             c.timing = False
             c.q = c.queued_at = c.agent = c.playing = c.sub = c.recording = c.bye = None
-            c.cdr = {"v": 1, "id": "%08x-%d" % (self.boot, c.id), "port": c.port, "trunk": c.trunk,
-                     "number": "", "name": "", "cid": None, "arrived": self.epoch(now), "answered": None,
-                     "ivr": [], "queue": None, "queues": [], "queued": None, "offered": 0,
-                     "agent": None, "agent_name": None, "connected": None, "agent_left": None,
-                     "ended": None, "by": None, "how": None, "outcome": None, "recording": None,
-                     "survey": None, "callback": None, "wrap_s": None}
+            c.cdr = cdr.new("%08x-%d" % (self.boot, c.id), c.port, c.trunk, self.epoch(now))
             if c.cid_arm is None:
                 cmd.append({"t": linecard.CMD_CID_ARM, "port": c.port})
             elif c.cid_arm and not c.pre_arm:
@@ -390,7 +383,7 @@ class Calls:
                 self._survey_ask(c, cmd)
             elif c.sub == "ask":
                 c.sub = "wait"
-                self._timer(c, now, self.survey.get("ms", _SURVEY_MS))
+                self._timer(c, now, self.survey["ms"])
         elif st == S_CALLBACK and c.sub == "ask":
             c.sub = "keys"
             self._timer(c, now, _NUMBER_MS)
@@ -623,7 +616,7 @@ class Calls:
             c.sq = 0
             c.retry = 0
             c.cdr["survey"] = {}
-            if self.survey.get("intro"):
+            if self.survey["intro"]:
                 self._play(c, self.survey["intro"], True, "intro", cmd)
             else:
                 self._survey_ask(c, cmd)
@@ -647,7 +640,7 @@ class Calls:
         c.timing = False
         if c.sub == "ask":
             cmd.append({"t": linecard.CMD_STOP, "port": c.port})
-        if "0" <= d <= "9" and q.get("min", 1) <= int(d) <= q.get("max", 5):
+        if "0" <= d <= "9" and q["min"] <= int(d) <= q["max"]:
             c.cdr["survey"][q["id"]] = int(d)
             self._survey_next(c, now, ports, ev, cmd)
         elif c.retry == 0:
@@ -662,7 +655,7 @@ class Calls:
         if c.sq < len(self.survey["questions"]):
             self._survey_ask(c, cmd)
         else:
-            self._goodbye(c, self.survey.get("thanks"), "board", "survey-done", now, ports, ev, cmd)
+            self._goodbye(c, self.survey["thanks"], "board", "survey-done", now, ports, ev, cmd)
 
     def _callback_done(self, c, now, ports, ev, cmd):
         c.timing = False

@@ -10,7 +10,7 @@ import pytest
 
 from callgate.cli import main as cli
 from callgate.dsp.wav import read_wav, write_wav
-from callgate.site import SiteError, build, bundle, load_site
+from callgate.site import BUNDLE_VERSION, SiteError, build, bundle, load_site
 from callgate.site.yamlpos import load
 
 
@@ -215,7 +215,7 @@ def test_build_writes_the_bundle_and_g711_prompts(demo, tmp_path):
     out = tmp_path / "out"
     b = build(load_site(demo), out)
     on_disk = json.loads((out / "site.json").read_text())
-    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == 1
+    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == BUNDLE_VERSION == 2
     hold = read_wav(out / "prompts" / "hold.wav")
     assert (hold.sample_rate, hold.channels, hold.encoding) == (8000, 1, "ulaw")
     assert on_disk["prompts"]["hold"]["ms"] == 1000 and abs(hold.frames - 8000) <= 1
@@ -323,7 +323,7 @@ def test_bundle_defaults(demo, tmp_path):
                                     "announce_s": 30, "max_wait_s": 300, "overflow": {"do": "hangup"},
                                     "ring_s": 15, "wrap_s": 10, "record": None}
     keys = b["ivr"]["menus"]["main"]["keys"]
-    assert keys["8"] == {"do": "callback", "prompt": "callback"}
+    assert keys["8"] == {"do": "callback", "prompt": "callback", "then": None}
     assert keys["7"] == {"do": "voicemail", "prompt": "voicemail", "max_s": 60}
     assert b["survey"] == {"questions": [{"id": "satisfaction", "prompt": "survey_q1", "min": 0, "max": 5}],
                            "intro": None, "thanks": "thanks", "ms": 5000}

@@ -1,12 +1,14 @@
 """Compile a valid Site into what a board loads: `site.json` and `prompts/NAME.wav`.
 
-site.json (the "site bundle", BUNDLE_VERSION) is compact and holds only what the firmware
-needs, with every default filled in, so the firmware (ivr.py, acd.py) never guesses:
+site.json (the "site bundle", BUNDLE_VERSION: firmware/callgate/bundle.py's VERSION, the one
+number both sides read) is compact and holds only what the firmware needs, with every default
+filled in here: the firmware keeps no defaults of its own, and refuses a bundle missing a
+field it reads (bundle.check(), which lists them by part):
 
-    {"v": 1, "site": "demo", "board": "virtual-8", "law": "ulaw",
-     "ports": [{"n": 0, "kind": "fxo", "plan": "CN", "cid": "bell202", "cid_start": "ring-end",
+    {"v": 2, "site": "demo", "board": "virtual-8", "law": "ulaw",
+     "ports": [{"n": 0, "kind": "fxo", "name": "trunk1", "plan": "CN", "cid": "bell202", "cid_start": "ring-end",
                 "disconnect": ["loop-drop", "reversal", "busy"], "rings": 2, "menu": "main"},
-               {"n": 5, "kind": "fxs", "agent": "Alice", "ext": "201", "skills": ["sales"]}],
+               {"n": 5, "kind": "fxs", "name": "desk1", "agent": "Alice", "ext": "201", "skills": ["sales"]}],
      "ivr": {"start": "main", "after": "closed", "operator": "reception",
              "menus": {"main": {"prompt": "welcome", "barge": true, "ms": 5000, "retries": 2,
                                 "invalid": "invalid", "timeout": "noinput",
@@ -27,7 +29,7 @@ Actions (menu keys and fallbacks, queue overflows):
 
     {"do": "menu", "to": MENU}       {"do": "queue", "to": QUEUE}
     {"do": "play", "prompt": P, "then": "menu" | "hangup"}
-    {"do": "callback", "prompt": P[, "then": P2]}   ask for a number ended by #; P2 after it
+    {"do": "callback", "prompt": P, "then": P2 | null}   ask for a number ended by #; P2 after it
     {"do": "voicemail", "prompt": P, "max_s": 60}   P, then record the caller up to max_s or #
     {"do": "repeat"}  {"do": "operator"}  {"do": "hangup"}
 
@@ -45,9 +47,9 @@ import os
 import pathlib
 
 from ..dsp.wav import read_wav, resample, write_wav
+from ..firmware.bundle import VERSION as BUNDLE_VERSION
 from .schema import DAYS, SURVEY_MAX, SURVEY_MIN
 
-BUNDLE_VERSION = 1
 BUNDLE_FILE = "site.json"
 RATE = 8000
 DEFAULT_MS = 5000  # a menu's or the survey's wait for a key
@@ -70,8 +72,7 @@ def _action(a):
         out["then"] = a.get("then", "menu")
     if kind == "callback":
         out["prompt"] = a["prompt"]
-        if "then_prompt" in a:
-            out["then"] = a["then_prompt"]
+        out["then"] = a.get("then_prompt")
     if kind == "voicemail":
         out["prompt"] = a["prompt"]
         out["max_s"] = a.get("max_s", DEFAULT_VOICEMAIL_S)

@@ -9,6 +9,7 @@
 #   acd.offhook(port, now, out)       an agent's phone went off hook
 #   acd.onhook(port, now, out)        ... and on hook
 #   acd.tick(now, out)                ring timeouts, wrap-up ends, maximum waits; then offers
+#   acd.ringing(call)                 the agent whose phone rings for this caller, or None
 #
 # Decisions:
 #   ("ring", agent, call)     ring this agent for this caller (the screen pop goes with it)
@@ -184,7 +185,7 @@ class Acd:
 
     def _offer(self, now, out):
         for c in self.waiting:
-            if self._ringing_for(c):
+            if self.ringing(c) is not None:
                 continue
             q = c.q
             free = [a for a in self.order if a.state == IDLE and self.can_take(a, q)]
@@ -202,11 +203,12 @@ class Acd:
                 out.append(("ring", a, c))
                 out.append(("agent", a))
 
-    def _ringing_for(self, call):
+    def ringing(self, call):
+        """The agent whose phone rings for this caller (the first, for ring-all), or None."""
         for a in self.order:
             if a.state == RINGING and a.call is call:
-                return True
-        return False
+                return a
+        return None
 
     def _pick(self, q, free):
         s = q.strategy

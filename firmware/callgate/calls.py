@@ -19,7 +19,8 @@
 #                         for the port)--> ended by=caller (hangup)
 #   ringing --ringing stopped (ports.py's ring gap)--> ended by=caller, reason=abandoned
 #
-#   FXS: off hook -> dial tone; the first digit stops it; on hook -> stop.
+#   FXS: off hook -> dial tone; the first digit stops it; on hook -> stop. An agent's phone
+#   (a site's FXS port) gets dial tone only when picked up without a call (acd.py).
 #
 # Configuration: board.json "calls": {"answer_rings", "prompt", "max_digits", "end_digit",
 # "first_digit_ms", "digit_ms", "plan"}; the defaults below otherwise.
@@ -40,6 +41,19 @@
 #   menu or overflow --voicemail--> voicemail    a prompt, then the caller's message recorded
 #   menu --hang-up key, or a play then hang up--> ended by=board, reason=ivr
 #   any of them --the caller hangs up--> ended by=caller, as above
+#
+# The steps inside survey, callback and voicemail (Call.step; the host sees only the state):
+#
+#   survey/intro --prompt_done--> survey/ask       the intro (if any), then each question
+#   survey/ask --prompt_done--> survey/wait        the answer's timer (the site's survey ms)
+#   survey/ask or wait --key--> survey/ask         a key out of min..max: the question once more
+#              (the next question), or bye         in range, or a second miss: the next one
+#   survey/wait --timeout--> the next question, or bye (the thanks prompt) when none is left
+#   callback/ask --prompt_done or a key--> callback/keys    a key cuts the prompt and counts
+#   callback/keys --#, 15 keys or timeout--> bye (the site's then-prompt; none: ended)
+#   voicemail/ask --prompt_done--> voicemail/rec   record the port, timer max_s
+#   voicemail/rec --# or timeout--> ended by=board, reason=voicemail
+#   bye --prompt_done--> ended                     a last prompt, then the board hangs up
 #
 # Every call that rang leaves one call record: sink(record) gets it when the call ends (the
 # app writes it to the flash, cdr.py). Agents (FXS ports the site names) are acd.py's: their
@@ -78,6 +92,14 @@ S_CALLBACK = "callback"  # keying a number to be called back
 S_VOICEMAIL = "voicemail"
 S_BYE = "bye"  # a last prompt, then the board hangs up (not reported: the end is)
 
+# Call.step: where a call is inside survey, callback and voicemail (the table above)
+_STEP_NONE = const(0)
+_STEP_INTRO = const(1)  # survey: the intro plays
+_STEP_ASK = const(2)  # survey: a question plays; callback, voicemail: their prompt plays
+_STEP_WAIT = const(3)  # survey: waiting for the answer's key
+_STEP_KEYS = const(4)  # callback: the caller keys the number
+_STEP_REC = const(5)  # voicemail: the message is being recorded
+
 _WAITING = (S_QUEUED, S_OFFERED)
 _HANGUP_REPORTS = (linecard.REPORT_LOOP, linecard.REPORT_REVERSAL, linecard.REPORT_DISCONNECT)
 _UP = (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS, S_MENU, S_QUEUED, S_OFFERED, S_CONNECTED,
@@ -111,7 +133,7 @@ class Call:
         self.tried = []  # agents rung for this caller
         self.agent = None  # acd.Agent while connected
         self.playing = None  # the prompt playing, as far as the call flow cares
-        self.sub = None  # the step inside survey, callback, voicemail
+        self.step = _STEP_NONE  # the step inside survey, callback, voicemail
         self.heard_at = None  # when the caller last heard the position (ms)
         self.notice = False  # the recording notice is still to be played
         self.recording = None  # the file being recorded
@@ -231,10 +253,16 @@ class Calls:
         what = report.get("what")
         kind = self.kinds.get(n)
         if kind == "fxs":
-            if self.acd is not None and n in self.acd.agents:
-                self._agent(n, what, report, now_ms, ports, ev, cmd)
-            else:
-                self._fxs(n, what, report, ev, cmd)
+            if what == linecard.REPORT_DTMF:  # a phone's keys: only the dial tone cares
+                ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
+                if self.dialing.get(n):
+                    self._dial_tone(n, False, cmd)
+            elif what == linecard.REPORT_HOOK:
+                off = bool(report.get("off"))
+                if self.acd is not None and n in self.acd.agents:
+                    self._agent_hook(n, off, now_ms, ports, ev, cmd)
+                else:
+                    self._dial_tone(n, off, cmd)
             return
         c = self.calls.get(n)
         if c is None:
@@ -304,7 +332,8 @@ class Calls:
             c.rings = 0
             c.number = c.name = c.digits = ""
             c.timing = False
-            c.q = c.queued_at = c.agent = c.playing = c.sub = c.recording = c.bye = None
+            c.q = c.queued_at = c.agent = c.playing = c.recording = c.bye = None
+            c.step = _STEP_NONE
             c.cdr = cdr.new("%08x-%d" % (self.boot, c.id), c.port, c.trunk, self.epoch(now))
             if c.cid_arm is None:
                 cmd.append({"t": linecard.CMD_CID_ARM, "port": c.port})
@@ -352,15 +381,15 @@ class Calls:
         elif st == S_SURVEY:
             self._survey_key(c, d, now, ports, ev, cmd)
         elif st == S_CALLBACK:
-            if c.sub == "ask":
+            if c.step == _STEP_ASK:
                 cmd.append({"t": linecard.CMD_STOP, "port": c.port})  # barge-in
-                c.sub = "keys"
+                c.step = _STEP_KEYS
             if d == "#" or len(c.digits) >= _MAX_NUMBER:
                 self._callback_done(c, now, ports, ev, cmd)
             else:
                 c.digits += d
                 self._timer(c, now, self.digit_ms)
-        elif st == S_VOICEMAIL and c.sub == "rec" and d == "#":
+        elif st == S_VOICEMAIL and c.step == _STEP_REC and d == "#":
             self._end(c, "board", "voicemail", now, ports, ev, cmd)
 
     def _prompt_done(self, c, name, reason, now, ports, ev, cmd):
@@ -379,16 +408,16 @@ class Calls:
         if st in _WAITING:
             self._hold(c, now, cmd)
         elif st == S_SURVEY:
-            if c.sub == "intro":
+            if c.step == _STEP_INTRO:
                 self._survey_ask(c, cmd)
-            elif c.sub == "ask":
-                c.sub = "wait"
+            elif c.step == _STEP_ASK:
+                c.step = _STEP_WAIT
                 self._timer(c, now, self.survey["ms"])
-        elif st == S_CALLBACK and c.sub == "ask":
-            c.sub = "keys"
+        elif st == S_CALLBACK and c.step == _STEP_ASK:
+            c.step = _STEP_KEYS
             self._timer(c, now, _NUMBER_MS)
-        elif st == S_VOICEMAIL and c.sub == "ask":
-            c.sub = "rec"
+        elif st == S_VOICEMAIL and c.step == _STEP_ASK:
+            c.step = _STEP_REC
             self._record(c, "voicemail", cmd)
             self._timer(c, now, c.max_ms)
         elif st == S_BYE:
@@ -470,11 +499,11 @@ class Calls:
             self._set(c, S_CALLBACK, ev)
             c.digits = ""
             c.then = a[2]
-            self._play(c, a[1], True, "ask", cmd)
+            self._play(c, a[1], True, _STEP_ASK, cmd)
         elif t == "voicemail":
             self._set(c, S_VOICEMAIL, ev)
             c.max_ms = a[2] * 1000
-            self._play(c, a[1], False, "ask", cmd)
+            self._play(c, a[1], False, _STEP_ASK, cmd)
         elif t == "menu" and c.ivr is not None:
             c.state = S_MENU
             self.ivr.enter(c.ivr, a[1], self._acts)
@@ -509,33 +538,25 @@ class Calls:
         q = c.q
         if c.notice:
             c.notice = False
-            self._play(c, self.notice, False, None, cmd)
+            self._play(c, self.notice, False, _STEP_NONE, cmd)
         elif q.positions and (c.heard_at is None or ticks_diff(now, c.heard_at) >= q.announce_ms):
             c.heard_at = now
             pos = self.acd.position(c)
-            self._play(c, q.positions[min(max(pos, 1), len(q.positions)) - 1], False, None, cmd)
+            self._play(c, q.positions[min(max(pos, 1), len(q.positions)) - 1], False, _STEP_NONE, cmd)
         elif q.hold:
-            self._play(c, q.hold, False, None, cmd)
+            self._play(c, q.hold, False, _STEP_NONE, cmd)
 
-    def _agent(self, n, what, report, now, ports, ev, cmd):
-        """An agent's phone (an FXS port the site names)."""
-        if what == linecard.REPORT_HOOK:
-            if report.get("off"):
-                self.acd.offhook(n, now, self._acd)
-                if self.acd.agents[n].state == "offhook":  # picked up without a call
-                    cmd.append({"t": linecard.CMD_TONE, "port": n, "plan": self.plan, "name": linecard.TONE_DIAL})
-                    self.dialing[n] = True
-            else:
-                if self.dialing.get(n) or self.acd.agents[n].state == "talking":
-                    cmd.append({"t": linecard.CMD_STOP, "port": n})  # dial tone, or the busy tone of a caller gone
-                self.dialing[n] = False
-                self.acd.onhook(n, now, self._acd)
-            self._acd_acts(now, ports, ev, cmd)
-        elif what == linecard.REPORT_DTMF:
-            ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
-            if self.dialing.get(n):
-                cmd.append({"t": linecard.CMD_STOP, "port": n})
-                self.dialing[n] = False
+    def _agent_hook(self, n, off, now, ports, ev, cmd):
+        """An agent's phone (an FXS port the site names) went off or on hook."""
+        if off:
+            self.acd.offhook(n, now, self._acd)
+            if self.acd.agents[n].state == "offhook":  # picked up without a call
+                self._dial_tone(n, True, cmd)
+        else:
+            if self.dialing.get(n) or self.acd.agents[n].state == "talking":
+                self._dial_tone(n, False, cmd)  # dial tone, or the busy tone of a caller gone
+            self.acd.onhook(n, now, self._acd)
+        self._acd_acts(now, ports, ev, cmd)
 
     def _acd_acts(self, now, ports, ev, cmd):
         """The ACD's decisions -> commands and events. Taken one at a time from the front, as
@@ -562,7 +583,7 @@ class Calls:
             elif t == "unring":
                 g, c = a[1], a[2]
                 cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": False})
-                if c is not None and c.state == S_OFFERED and not self.acd._ringing_for(c):
+                if c is not None and c.state == S_OFFERED and not self.acd.ringing(c) is not None:
                     c.state = S_QUEUED
             elif t == "connect":
                 self._connect(a[1], a[2], now, ev, cmd)
@@ -617,7 +638,7 @@ class Calls:
             c.retry = 0
             c.cdr["survey"] = {}
             if self.survey["intro"]:
-                self._play(c, self.survey["intro"], True, "intro", cmd)
+                self._play(c, self.survey["intro"], True, _STEP_INTRO, cmd)
             else:
                 self._survey_ask(c, cmd)
         else:
@@ -631,14 +652,14 @@ class Calls:
     # -- survey and callback ---------------------------------------------------------------
 
     def _survey_ask(self, c, cmd):
-        self._play(c, self.survey["questions"][c.sq]["prompt"], True, "ask", cmd)
+        self._play(c, self.survey["questions"][c.sq]["prompt"], True, _STEP_ASK, cmd)
 
     def _survey_key(self, c, d, now, ports, ev, cmd):
-        if c.sub not in ("ask", "wait"):
+        if c.step != _STEP_ASK and c.step != _STEP_WAIT:
             return
         q = self.survey["questions"][c.sq]
         c.timing = False
-        if c.sub == "ask":
+        if c.step == _STEP_ASK:
             cmd.append({"t": linecard.CMD_STOP, "port": c.port})
         if "0" <= d <= "9" and q["min"] <= int(d) <= q["max"]:
             c.cdr["survey"][q["id"]] = int(d)
@@ -667,15 +688,15 @@ class Calls:
         if prompt:
             c.state = S_BYE
             c.bye = (by, how)
-            self._play(c, prompt, False, None, cmd)
+            self._play(c, prompt, False, _STEP_NONE, cmd)
         else:
             self._end(c, by, how, now, ports, ev, cmd)
 
     # -- common ----------------------------------------------------------------------------
 
-    def _play(self, c, prompt, barge_in, sub, cmd):
+    def _play(self, c, prompt, barge_in, step, cmd):
         c.playing = prompt
-        c.sub = sub
+        c.step = step
         cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": prompt, "barge_in": barge_in})
 
     def _end(self, c, by, how, now, ports, ev, cmd):
@@ -720,19 +741,13 @@ class Calls:
         c.deadline = ticks_add(now_ms, ms)
         c.timing = True
 
-    def _fxs(self, n, what, report, ev, cmd):
-        if what == linecard.REPORT_HOOK:
-            if report.get("off"):
-                cmd.append({"t": linecard.CMD_TONE, "port": n, "plan": self.plan, "name": linecard.TONE_DIAL})
-                self.dialing[n] = True
-            else:
-                cmd.append({"t": linecard.CMD_STOP, "port": n})
-                self.dialing[n] = False
-        elif what == linecard.REPORT_DTMF:
-            ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
-            if self.dialing.get(n):
-                cmd.append({"t": linecard.CMD_STOP, "port": n})
-                self.dialing[n] = False
+    def _dial_tone(self, n, on, cmd):
+        """Dial tone on FXS port n, or stop what it plays (on=False: also a busy tone)."""
+        if on:
+            cmd.append({"t": linecard.CMD_TONE, "port": n, "plan": self.plan, "name": linecard.TONE_DIAL})
+        else:
+            cmd.append({"t": linecard.CMD_STOP, "port": n})
+        self.dialing[n] = on
 
 
 def _outcome(state, r, how):

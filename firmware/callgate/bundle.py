@@ -19,7 +19,8 @@ class SiteBundleError(ValueError):
 TOP = ("v", "site", "law", "ports", "ivr", "hours", "queues", "survey", "recording")
 FXO = ("n", "kind", "name", "plan", "cid", "cid_start", "disconnect", "rings", "menu")
 FXS = ("n", "kind", "name", "agent", "ext", "skills")
-IVR = ("start", "after", "operator", "menus")
+IVR = ("start", "after", "operator", "menus", "limit")
+LIMIT = ("steps", "s", "then", "bye")
 MENU = ("prompt", "barge", "ms", "retries", "invalid", "timeout", "fallback", "keys")
 HOURS = ("offset_min", "week", "closed")
 QUEUE = ("skills", "strategy", "hold", "positions", "announce_s", "max_wait_s", "overflow", "ring_s",
@@ -61,6 +62,8 @@ def check(b):
         _need(p, FXO if p["kind"] == "fxo" else FXS, where)
     ivr = b["ivr"]
     _need(ivr, IVR, "ivr.")
+    _need(ivr["limit"], LIMIT, "ivr.limit.")
+    _action(ivr["limit"]["then"], "ivr.limit.then")
     for name, m in ivr["menus"].items():
         where = "ivr.menus.%s." % name
         _need(m, MENU, where)

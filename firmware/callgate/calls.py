@@ -40,6 +40,10 @@
 #   menu or overflow --callback--> callback      the caller keys a number and #
 #   menu or overflow --voicemail--> voicemail    a prompt, then the caller's message recorded
 #   menu --hang-up key, or a play then hang up--> ended by=board, reason=ivr
+#   menu --the site's ivr.limit: more prompts than `steps` in the whole call, or `seconds` in
+#          one visit to the menus--> its `then` action (queue, operator, callback, voicemail),
+#          or bye (its goodbye prompt) and ended by=board, reason=ivr-limit, when `then` is a
+#          hang-up or the limit comes a second time: no caller stays in the menus for good
 #   any of them --the caller hangs up--> ended by=caller, as above
 #
 # The steps inside survey, callback and voicemail (Call.step; the host sees only the state):
@@ -142,6 +146,9 @@ class Call:
         self.then = None  # callback: the prompt after the number
         self.max_ms = 0  # voicemail: longest message
         self.bye = None  # S_BYE: (by, how)
+        self.ivr_since = 0  # when this visit to the menus began (the site's ivr.limit seconds)
+        self.ivr_steps = 0  # prompts the IVR played to this call (ivr.limit steps)
+        self.limited = False  # the IVR limit sent it on once: a second time hangs up
 
 
 class Calls:
@@ -316,6 +323,9 @@ class Calls:
                 c.armed = True
             if c.state == S_RINGING and ports.state(c.port) == IDLE:
                 self._end(c, "caller", "abandoned", now_ms, ports, ev, cmd)  # stopped ringing unanswered
+            elif c.state == S_MENU and ticks_diff(now_ms, c.ivr_since) >= self.ivr.max_ms:
+                del self._acts[:]
+                self._ivr_limit(c, now_ms, ports, ev, cmd)  # in the menus too long, whatever it waits for
             elif c.timing and ticks_diff(now_ms, c.deadline) >= 0:
                 c.timing = False
                 self._timeout(c, now_ms, ports, ev, cmd)
@@ -334,6 +344,8 @@ class Calls:
             c.timing = False
             c.q = c.queued_at = c.agent = c.playing = c.recording = c.bye = None
             c.step = _STEP_NONE
+            c.ivr_steps = 0
+            c.limited = False
             c.cdr = cdr.new("%08x-%d" % (self.boot, c.id), c.port, c.trunk, self.epoch(now))
             if c.cid_arm is None:
                 cmd.append({"t": linecard.CMD_CID_ARM, "port": c.port})
@@ -361,6 +373,7 @@ class Calls:
             ports.move(c.port, CALL, ev)
             if c.ivr is not None:
                 c.state = S_MENU
+                c.ivr_since = now
                 self.ivr.start(c.ivr, self.clock() if self.clock else None, self._acts)
                 self._ivr_acts(c, now, ports, ev, cmd)
                 return
@@ -456,14 +469,25 @@ class Calls:
         self._end(c, "board", "done", now, ports, ev, cmd)
 
     def _ivr_acts(self, c, now, ports, ev, cmd):
-        """The IVR's actions (ivr.py) for call c -> line-card commands and CALL events."""
+        """The IVR's actions (ivr.py) for call c -> line-card commands and CALL events, within
+        the site's bound on a call's time in the menus (ivr.limit: seconds per visit, prompts
+        over the whole call)."""
         acts = self._acts
+        if ticks_diff(now, c.ivr_since) >= self.ivr.max_ms:
+            del acts[:]
+            self._ivr_limit(c, now, ports, ev, cmd)
+            return
         i = 0
         while i < len(acts):
             a = acts[i]
             i += 1
             t = a[0]
             if t == "play":
+                c.ivr_steps += 1
+                if c.ivr_steps > self.ivr.max_steps:
+                    del acts[:]
+                    self._ivr_limit(c, now, ports, ev, cmd)
+                    return
                 cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": a[1], "barge_in": a[2]})
             elif t == "stop":
                 cmd.append({"t": linecard.CMD_STOP, "port": c.port})
@@ -484,6 +508,20 @@ class Calls:
                 self._action(c, a, now, ports, ev, cmd)
                 return
         del acts[:]
+
+    def _ivr_limit(self, c, now, ports, ev, cmd):
+        """The call has been in the menus too long (a silent caller in menus that fall back to
+        each other, say): the site's ivr.limit `then` action, or, when that is a hang-up or the
+        limit comes a second time, its goodbye prompt and the hang-up (reason ivr-limit)."""
+        self.ivr.stop(c.ivr)
+        c.timing = False
+        cmd.append({"t": linecard.CMD_STOP, "port": c.port})
+        then = self.ivr.limit_then
+        if c.limited or then[0] == "hangup":
+            self._goodbye(c, self.ivr.bye, "board", "ivr-limit", now, ports, ev, cmd)
+        else:
+            c.limited = True
+            self._action(c, then, now, ports, ev, cmd)
 
     def _action(self, c, a, now, ports, ev, cmd):
         """Where the IVR or a queue's overflow sends the call (an ivr.py action tuple)."""
@@ -506,6 +544,7 @@ class Calls:
             self._play(c, a[1], False, _STEP_ASK, cmd)
         elif t == "menu" and c.ivr is not None:
             c.state = S_MENU
+            c.ivr_since = now
             self.ivr.enter(c.ivr, a[1], self._acts)
             self._ivr_acts(c, now, ports, ev, cmd)
         else:

@@ -32,6 +32,9 @@
 # repeated, then the menu's fallback action. A menu without keys does its fallback when its
 # prompt ends. "repeat" plays the menu again without counting a try; "play" plays a prompt,
 # then returns to the menu or hangs up.
+#
+# The bundle's ivr.limit (max_steps, max_ms, limit_then, bye here) bounds a call's time in the
+# menus; calls.py counts and enforces it, the IVR itself never ends a call on its own.
 
 from .bundle import SiteBundleError
 from .link.compat import const
@@ -96,6 +99,14 @@ class Ivr:
             for k, a in menu.keys.items():
                 menu.keys[k] = self._resolve(a, menu)
             menu.fallback = self._resolve(menu.fallback, menu)
+        # The bound on one call's time in the menus (calls.py enforces it): at most `steps`
+        # prompts played over the whole call, at most `s` seconds per visit; then the `then`
+        # action (a done-action tuple), or a hang-up after the `bye` prompt.
+        limit = ivr["limit"]
+        self.max_steps = int(limit["steps"])
+        self.max_ms = int(limit["s"]) * 1000
+        self.limit_then = self.action(limit["then"])
+        self.bye = limit["bye"]
         self.start_menu = self._menu(ivr["start"], "ivr.start")
         after = ivr["after"]
         self.after_menu = self._menu(after, "ivr.after") if after else None

@@ -35,6 +35,7 @@ def bundle():
             "start": "main",
             "after": "closed",
             "operator": "reception",
+            "limit": {"steps": 30, "s": 300, "then": {"do": "operator"}, "bye": None},
             "menus": {
                 "main": _menu("welcome", {"do": "operator"},
                               {"1": {"do": "queue", "to": "sales"}, "2": {"do": "menu", "to": "support"},

@@ -376,6 +376,32 @@ def throughput_signal(seconds: int = 180) -> np.ndarray:
     return line(np.concatenate(parts))
 
 
+SIGNAL_CLASSES = ["silence", "digits", "speech", "noise"]
+
+
+def signal_classes(seconds: float) -> dict:
+    """The DTMF receivers' four kinds of input, `seconds` of each, through mu-law:
+    silence   an idle line (white noise of 3 LSB rms, about -70 dBm0)
+    digits    digit-dense: random digits 50 ms on / 50 ms off, -30..-5 dBm0 per tone
+    speech    espeak-ng speech from the talk-off corpus (tools/talkoff_corpus.py), 2 s from
+              each voice in turn (-1 dBFS peak per item: loud talkers)
+    noise     white noise at -20 dBm0
+    Used by the per-class throughput here and by bench/mcu/mcu_bench.py on the Cortex-M4F."""
+    n = int(seconds * RATE)
+    rng = np.random.default_rng(5)
+    out = {"silence": line(rng.normal(0, 3, n))}
+    digits, _ = sequence("".join(rng.choice(list(KEYS), n // 800 + 1)), 50, 50, rng)
+    levels = np.repeat(rng.uniform(-30, -5, n // 800 + 1), 800)[: len(digits)]
+    out["digits"] = line(digits * 10 ** ((levels + 10) / 20))  # sequence() made them at -10
+    import talkoff_corpus
+    corpus, manifest = talkoff_corpus.load()
+    speech = [corpus[p["offset"] + RATE: p["offset"] + 3 * RATE]
+              for p in manifest["parts"] if p["kind"] == "speech"]
+    out["speech"] = np.resize(np.concatenate(speech), n).astype(np.int16)
+    out["noise"] = line(rng.normal(0, peak_of(-20) / np.sqrt(2), n))
+    return {k: out[k][:n] for k in SIGNAL_CLASSES}
+
+
 # Conformance conditions: (table, value label, what Q.24 asks: "detect"/"reject"/"", kwargs)
 def conditions() -> list:
     out = []

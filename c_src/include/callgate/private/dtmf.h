@@ -25,6 +25,10 @@ struct cg_dtmf_rx_s {
     /* The previous window's correlations, for the turn from one window to the next. */
     float prev_window[16];
     int32_t have_window;
+    /* The previous window's two tones, solved (solve_pair), if it got that far: row * 8 +
+     * column, or -1. */
+    float solved[4];
+    int32_t solved_pair;
 
     /* Digit tracking, one step per half-block. */
     int32_t candidate;      /* digit index the last windows agreed on, or -1 */

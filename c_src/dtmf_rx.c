@@ -162,36 +162,37 @@ static float on_frequency(const cg_dtmf_rx_t *s, int k, float ar, float ai, floa
     return 1.0f / (gain * gain);
 }
 
-/* Judge the window made of the previous and the current half-block: a digit index or -1. */
-static int judge_window(cg_dtmf_rx_t *s, const float *cur, float cur_energy, float *row_power,
-                        float *col_power)
+/* The correlation over the window made of halves a (earlier) and b: a + e^(-j w_k HALF) b. */
+static void window_of(const float *a, const float *b, float *x)
 {
-    float x[16], before[16];
     for (int k = 0; k < 8; k++) {
         const float ur = cg_dtmf_unturn[k][0], ui = cg_dtmf_unturn[k][1];
-        /* X = prev + e^(-j w_k HALF) cur: the correlation over the whole window. */
-        x[k] = s->prev[k] + ur * cur[k] - ui * cur[k + 8];
-        x[k + 8] = s->prev[k + 8] + ur * cur[k + 8] + ui * cur[k];
+        x[k] = a[k] + ur * b[k] - ui * b[k + 8];
+        x[k + 8] = a[k + 8] + ur * b[k + 8] + ui * b[k];
     }
-    for (int k = 0; k < 16; k++) {
-        before[k] = s->prev_window[k];
-        s->prev_window[k] = x[k];
-    }
-    const int had_window = s->have_window;
-    s->have_window = 1;
-    if (!had_window)
-        return -1;
+}
+
+/* Judge the window made of the last two halves (cur, with cur_energy, and the one before):
+ * a digit index or -1. */
+static int judge_window(cg_dtmf_rx_t *s, float cur_energy, float *row_power, float *col_power)
+{
+    if (s->halves < 3)
+        return -1; /* the first window has no window before it */
     /* Both halves must carry similar energy, or the tone only partly fills the window. */
     if (s->prev_energy < MIN_HALF_RATIO * cur_energy || cur_energy < MIN_HALF_RATIO * s->prev_energy) {
         s->solved_pair = -1;
         return -1;
     }
+    const float *cur = s->half[s->newest];
+    const float *prev = s->half[(s->newest + 2) % 3];
+    float x[16];
+    window_of(prev, cur, x);
 
     const int r = strongest(x, 0), c = strongest(x, 4);
     float a[4], b[4];
     solve_pair(x, r, c, a);
-    /* Keep this window's solution: the next window needs it (as `before`) if it picks the
-     * same pair, which it does all through a digit. */
+    /* Keep this window's solution: the next window needs it (as the window before) if it picks
+     * the same pair, which it does all through a digit. */
     const int had_pair = s->solved_pair;
     for (int i = 0; i < 4; i++) {
         b[i] = s->solved[i];
@@ -210,8 +211,11 @@ static int judge_window(cg_dtmf_rx_t *s, const float *cur, float cur_energy, flo
         if (residual_power(x, k, r, c, a) * GROUP_MARGIN > (k < 4 ? pr : pc))
             return -1;
     }
-    if (had_pair != r * 8 + c)
+    if (had_pair != r * 8 + c) {
+        float before[16];
+        window_of(s->half[(s->newest + 1) % 3], prev, before);
         solve_pair(before, r, c, b);
+    }
     const float gain_r = on_frequency(s, r, b[0], b[1], a[0], a[1]);
     const float gain_c = on_frequency(s, c, b[2], b[3], a[2], a[3]);
     if (gain_r == 0.0f || gain_c == 0.0f)
@@ -290,11 +294,13 @@ static int step(cg_dtmf_rx_t *s, int hit, float pr, float pc, cg_event_t *ev)
  * re[0..7], im[8..15] of sum x[m] e^(-j w_k m), scaled back from Q10.
  */
 #if defined(__ARM_FEATURE_DSP)
+#define CORRELATE_READS (HALF + 1) /* x[51] is read, and multiplied by a zero basis entry */
 /*
  * Cortex-M4 (and other Arm cores with the DSP extension): SMLAD multiplies two pairs of int16
  * and adds both products in one instruction, so a pair of samples is loaded once (one 32-bit
  * load) and used for the cos and sin rows of two frequencies: 4 SMLADs per 5 loads. 52 = 51
- * rounded up to a pair (the block and the basis are zero beyond 51).
+ * rounded up to a pair: x[51] is read but the basis is zero there, and the energy leaves it out,
+ * so x may point into the caller's samples.
  */
 #include <arm_acle.h>
 #include <string.h>
@@ -309,8 +315,8 @@ static int32_t pair_at(const int16_t *p)
 /* Not inlined: on its own it keeps its accumulators in registers. */
 __attribute__((noinline)) static float correlate(const int16_t *x, float *cur)
 {
-    int64_t energy = 0;
-    for (int m = 0; m < HALF + 1; m += 2) {
+    int64_t energy = (int32_t) x[HALF - 1] * x[HALF - 1];
+    for (int m = 0; m < HALF - 1; m += 2) {
         const int32_t v = pair_at(x + m);
         energy = __smlald(v, v, energy);
     }
@@ -337,6 +343,7 @@ __attribute__((noinline)) static float correlate(const int16_t *x, float *cur)
     return (float) energy;
 }
 #else
+#define CORRELATE_READS CG_DTMF_PAD /* x[51..55] are read, and multiplied by zero basis entries */
 /* Elsewhere: plain loops over whole vectors that compilers turn into multiply-add vector
  * instructions (pmaddwd on x86: 8 multiply-adds per instruction). */
 static float correlate(const int16_t *x, float *cur)
@@ -363,28 +370,34 @@ int cg_dtmf_rx_process(cg_dtmf_rx_t *s, const int16_t *amp, size_t n, cg_event_t
     int events = 0;
     size_t i = 0;
     while (i < n) {
-        size_t take = HALF - s->fill;
-        if (take > n - i)
-            take = n - i;
-        for (size_t j = 0; j < take; j++)
-            s->block[s->fill + j] = amp[i + j];
-        i += take;
-        s->fill += (uint32_t) take;
-        if (s->fill < HALF)
-            break;
+        const int16_t *x;
+        if (s->fill == 0 && n - i >= CORRELATE_READS) {
+            x = amp + i; /* a whole half-block in the caller's buffer: no copy */
+            i += HALF;
+        } else {
+            size_t take = HALF - s->fill;
+            if (take > n - i)
+                take = n - i;
+            for (size_t j = 0; j < take; j++)
+                s->block[s->fill + j] = amp[i + j];
+            i += take;
+            s->fill += (uint32_t) take;
+            if (s->fill < HALF)
+                break;
+            s->fill = 0;
+            x = s->block;
+        }
 
-        float cur[16];
-        const float energy = correlate(s->block, cur);
-        if (s->have_prev) {
+        s->newest = (s->newest + 1) % 3;
+        const float energy = correlate(x, s->half[s->newest]);
+        if (s->halves < 3)
+            s->halves++;
+        if (s->halves >= 2) {
             float pr = 0.0f, pc = 0.0f;
-            const int hit = judge_window(s, cur, energy, &pr, &pc);
+            const int hit = judge_window(s, energy, &pr, &pc);
             events += step(s, hit, pr, pc, &ev[events]);
         }
-        for (int k = 0; k < 16; k++)
-            s->prev[k] = cur[k];
         s->prev_energy = energy;
-        s->have_prev = 1;
-        s->fill = 0;
         s->half_start += HALF;
     }
     return events;

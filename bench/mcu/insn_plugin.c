@@ -2,8 +2,7 @@
  * insn_plugin.c: a QEMU TCG plugin that counts the guest instructions executed between marker
  * calls, exactly. Built with the host's gcc as a shared object by `make bench-mcu`.
  *
- *   qemu-system-arm ... -plugin bench/mcu/insn_plugin.so,arg=mark=0x1234,arg=out=FILE
- *     (QEMU 7.2 takes "arg=KEY=VALUE"; later versions also take "KEY=VALUE")
+ *   qemu-system-arm ... -plugin build/mcu/insn_plugin.so,mark=0x1234,out=FILE[,blocks=FILE2]
  *
  * The guest program calls one function, whose address is `mark` (from the ELF's symbol table,
  * arm-none-eabi-nm), before and after every measured stretch. Each time the first instruction
@@ -11,6 +10,11 @@
  * far as one line of FILE. The difference between two consecutive lines is the instructions
  * from one marker call to the next: the measured code plus the same fixed marker overhead each
  * time (bench/mcu/run.py subtracts it, measured by two marker calls back to back).
+ *
+ * With blocks=FILE2 it also writes, at exit, one line per translation block executed:
+ * "ADDRESS INSTRUCTIONS TIMES" (hex address of its first instruction, its length in
+ * instructions, how often it ran); mcu_bench.py adds them up per function of the ELF's symbol
+ * table, for the whole run.
  *
  * Counting: every translation block adds its instruction count to one 64-bit counter when it
  * starts executing (an inline add, no call). The benchmark program takes no interrupts, so a
@@ -70,6 +74,33 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 /* --- the counter -------------------------------------------------------------------------- */
 
 static uint64_t executed;  /* guest instructions so far (one vCPU) */
+
+/* Per translation block (blocks=FILE2): an open-addressed table keyed by start address; a block
+ * translated again (same address, same length) counts into the same entry. */
+#define TB_SLOTS (1u << 16)
+typedef struct {
+    uint64_t vaddr;
+    uint64_t insns;
+    uint64_t times;
+} tb_count_t;
+static tb_count_t *tbs;
+static FILE *tb_out;
+
+static tb_count_t *tb_entry(uint64_t vaddr, uint64_t insns)
+{
+    uint32_t h = (uint32_t) ((vaddr * 0x9E3779B97F4A7C15ull) >> 48) & (TB_SLOTS - 1);
+    for (uint32_t probe = 0; probe < TB_SLOTS; probe++, h = (h + 1) & (TB_SLOTS - 1)) {
+        tb_count_t *e = &tbs[h];
+        if (e->insns == 0) {
+            e->vaddr = vaddr;
+            e->insns = insns;
+            return e;
+        }
+        if (e->vaddr == vaddr && e->insns == insns)
+            return e;
+    }
+    return NULL; /* full: not counted per block (the total still is) */
+}
 static uint64_t mark_addr; /* first instruction of the marker function */
 static uint64_t marks;
 static FILE *out;
@@ -88,6 +119,11 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     (void) id;
     const size_t n = qemu_plugin_tb_n_insns(tb);
     qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &executed, n);
+    if (tbs != NULL && n > 0) {
+        tb_count_t *e = tb_entry(qemu_plugin_insn_vaddr(qemu_plugin_tb_get_insn(tb, 0)), n);
+        if (e != NULL)
+            qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &e->times, 1);
+    }
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         if (qemu_plugin_insn_vaddr(insn) == mark_addr)
@@ -101,12 +137,19 @@ static void at_exit_cb(qemu_plugin_id_t id, void *userdata)
     (void) userdata;
     fprintf(out, "# total %" PRIu64 " instructions, %" PRIu64 " marks\n", executed, marks);
     fclose(out);
+    if (tb_out != NULL) {
+        for (uint32_t i = 0; i < TB_SLOTS; i++)
+            if (tbs[i].times)
+                fprintf(tb_out, "%" PRIx64 " %" PRIu64 " %" PRIu64 "\n", tbs[i].vaddr,
+                        tbs[i].insns, tbs[i].times);
+        fclose(tb_out);
+    }
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
                                            char **argv)
 {
-    const char *path = NULL;
+    const char *path = NULL, *blocks = NULL;
     if (info->version.cur < 1) {
         fprintf(stderr, "insn_plugin: needs plugin API version 1 or later\n");
         return -1;
@@ -116,8 +159,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             mark_addr = strtoull(argv[i] + 5, NULL, 0) & ~(uint64_t) 1; /* Thumb bit */
         else if (strncmp(argv[i], "out=", 4) == 0)
             path = argv[i] + 4;
+        else if (strncmp(argv[i], "blocks=", 7) == 0)
+            blocks = argv[i] + 7;
         else {
-            fprintf(stderr, "insn_plugin: unknown argument %s (mark=ADDR, out=FILE)\n", argv[i]);
+            fprintf(stderr, "insn_plugin: unknown argument %s (mark=ADDR, out=FILE, blocks=FILE)\n", argv[i]);
             return -1;
         }
     }
@@ -129,6 +174,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     if (out == NULL) {
         perror(path);
         return -1;
+    }
+    if (blocks != NULL) {
+        tbs = calloc(TB_SLOTS, sizeof *tbs);
+        tb_out = fopen(blocks, "w");
+        if (tbs == NULL || tb_out == NULL) {
+            perror(blocks);
+            return -1;
+        }
     }
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
     qemu_plugin_register_atexit_cb(id, at_exit_cb, NULL);

@@ -131,9 +131,9 @@ def run(elf: pathlib.Path) -> tuple:
     mark = re.search(r"^([0-9a-f]+) T bench_mark$", nm, re.M)
     if not mark:
         raise SystemExit("bench-mcu: no bench_mark symbol in the ELF")
-    counts_path = OUT / "counts.txt"
+    counts_path, blocks_path = OUT / "counts.txt", OUT / "blocks.txt"
     cmd = [*QEMU, "-kernel", elf, "-plugin",
-           f"{PLUGIN},mark=0x{mark.group(1)},out={counts_path}"]
+           f"{PLUGIN},mark=0x{mark.group(1)},out={counts_path},blocks={blocks_path}"]
     proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=1800)
     console = proc.stdout + proc.stderr  # QEMU writes semihosting output to stderr
     if proc.returncode != 0 or "bench-mcu: done" not in console:
@@ -157,7 +157,24 @@ def run(elf: pathlib.Path) -> tuple:
                       "per_sample": (span - overhead) / samples}
     shown_cmd = " ".join(shlex.quote(str(c)) for c in QEMU) + \
         " -kernel build/mcu/bench_mcu.elf -plugin build/mcu/insn_plugin.so,mark=0xADDR,out=FILE"
-    return rows, info, overhead, shown_cmd
+    return rows, info, overhead, shown_cmd, by_function(elf, blocks_path)
+
+
+def by_function(elf: pathlib.Path, blocks_path: pathlib.Path) -> dict:
+    """Instructions executed per function of the ELF's symbol table, over the whole run: each
+    translation block counted in the function its first instruction lies in."""
+    syms = []
+    for ln in sh(["arm-none-eabi-nm", "--defined-only", "-S", "-n", elf]).splitlines():
+        f = ln.split()
+        if len(f) == 4 and f[2] in "tTwW":
+            syms.append((int(f[0], 16) & ~1, int(f[1], 16), f[3]))
+    totals = {}
+    for ln in blocks_path.read_text().splitlines():
+        addr, insns, times = ln.split()
+        a = int(addr, 16)
+        name = next((n for s, size, n in syms if s <= a < s + size), "?")
+        totals[name] = totals.get(name, 0) + int(insns) * int(times)
+    return totals
 
 
 def table(rows: dict, keys: list, label: str) -> list:
@@ -168,7 +185,7 @@ def table(rows: dict, keys: list, label: str) -> list:
     return lines
 
 
-def report(rows, info, overhead, shown, qemu_cmd, started) -> str:
+def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> str:
     get = lambda prefix: [k for k in rows if k.startswith(prefix)]  # noqa: E731
     dtmf = ["| signal | callgate cg_dtmf_rx | spandsp dtmf_rx | spandsp / callgate | goal ≥ 2× |",
             "| --- | ---: | ---: | ---: | :---: |"]
@@ -267,7 +284,19 @@ def report(rows, info, overhead, shown, qemu_cmd, started) -> str:
         "(QEMU counts instructions, not cycles: the real share is higher by the M4F's cycles "
         "per instruction, typically 1.2-1.5 on DSP code like this).",
         "",
+        "## Where the instructions go",
+        "",
+        "The whole run (all regions above and their setup), per function of the ELF's symbol "
+        "table (each translation block counted in the function it starts in; static functions "
+        "the compiler inlined count in their caller); the 25 largest:",
+        "",
+        "| function | instructions | share |",
+        "| --- | ---: | ---: |",
     ]
+    whole = sum(funcs.values())
+    for name, n in sorted(funcs.items(), key=lambda kv: -kv[1])[:25]:
+        out.append(f"| {name} | {n:,} | {100 * n / whole:.1f} % |")
+    out.append("")
     return "\n".join(out) + "\n", verdict
 
 
@@ -277,8 +306,8 @@ def main() -> int:
         raise SystemExit(f"bench-mcu: {PLUGIN} is missing: run `make bench-mcu`")
     write_signals()
     elf, shown = build()
-    rows, info, overhead, qemu_cmd = run(elf)
-    text, verdict = report(rows, info, overhead, shown, qemu_cmd, started)
+    rows, info, overhead, qemu_cmd, funcs = run(elf)
+    text, verdict = report(rows, info, overhead, shown, qemu_cmd, started, funcs)
     REPORT.write_text(text)
     print(text)
     return 0

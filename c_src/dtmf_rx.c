@@ -59,12 +59,41 @@ int cg_dtmf_rx_init(cg_dtmf_rx_t *s, const cg_dtmf_rx_cfg_t *cfg)
     s->min_power = 0.5f * peak * peak;
     s->min_twist_ratio = powf(10.0f, -cfg->max_normal_twist_db / 10.0f);
     s->max_twist_ratio = powf(10.0f, cfg->max_reverse_twist_db / 10.0f);
+    float max_gain = 1.0f;
     for (int k = 0; k < 8; k++) {
         /* A tone off by df turns 2 pi df HALF / 8000 radians more per half-block. */
         const float max_turn = 6.2831853f * cg_dtmf_freqs_hz[k] * cfg->max_freq_error_pct *
                                0.01f * (float) HALF / (float) CG_SAMPLE_RATE;
         s->cos_max_turn[k] = max_turn >= 3.1415926f ? -1.0f : cosf(max_turn);
+        /* The most on_frequency() can scale a tone's power by (its gain falls with the turn). */
+        if (max_turn > 3.0f) {
+            max_gain = -1.0f; /* unbounded near a turn of pi: no gate */
+        } else if (max_gain > 0.0f) {
+            const float g = sinf(max_turn) / ((float) WINDOW * sinf(max_turn / (float) WINDOW));
+            if (1.0f / (g * g) > max_gain)
+                max_gain = 1.0f / (g * g);
+        }
     }
+    /*
+     * The quietest window that can hold a digit. In a window of energy E (sum of squares), the
+     * correlation at any frequency is at most sqrt(WINDOW E) (Cauchy-Schwarz; the Q10 basis
+     * entries are within 1 + 7e-4 of unit magnitude), so solve_pair() gives a tone at most
+     * 2 E WINDOW 1.0015 / (WINDOW - |leak|)^2 of power, and on_frequency() scales that by at most
+     * max_gain. Both tones must then reach min_power: below this energy (with a factor 2 to
+     * spare for rounding) no window can, and judge_window() stops at the energy.
+     */
+    float max_leak = 0.0f;
+    for (int r = 0; r < 4; r++)
+        for (int c = 4; c < 8; c++) {
+            const float l = sqrtf(cg_dtmf_leak[c][r][0] * cg_dtmf_leak[c][r][0] +
+                                  cg_dtmf_leak[c][r][1] * cg_dtmf_leak[c][r][1]);
+            if (l > max_leak)
+                max_leak = l;
+        }
+    const float room = (float) WINDOW - max_leak;
+    s->quiet_energy = max_gain > 0.0f ? 0.5f * s->min_power * room * room /
+                                            (2.003f * (float) WINDOW * max_gain)
+                                      : 0.0f;
     s->law = cfg->law;
     s->report_begin = cfg->report_begin;
     s->candidate = -1;
@@ -178,8 +207,9 @@ static int judge_window(cg_dtmf_rx_t *s, float cur_energy, float *row_power, flo
 {
     if (s->halves < 3)
         return -1; /* the first window has no window before it */
-    /* Both halves must carry similar energy, or the tone only partly fills the window. */
-    if (s->prev_energy < MIN_HALF_RATIO * cur_energy || cur_energy < MIN_HALF_RATIO * s->prev_energy) {
+    /* Too quiet for a digit (see quiet_energy); or the halves differ: a tone must fill both. */
+    if (s->prev_energy + cur_energy < s->quiet_energy ||
+        s->prev_energy < MIN_HALF_RATIO * cur_energy || cur_energy < MIN_HALF_RATIO * s->prev_energy) {
         s->solved_pair = -1;
         return -1;
     }

@@ -10,6 +10,7 @@ struct cg_dtmf_rx_s {
     float min_twist_ratio;  /* column power / row power, lower bound */
     float max_twist_ratio;  /* ... upper bound */
     float cos_max_turn[8];  /* cos of the largest phase error accepted per half-block */
+    float quiet_energy;     /* a window with less energy cannot hold a digit (0: no such gate) */
     int32_t law;
     int32_t report_begin;
 

@@ -322,6 +322,9 @@ static void media_state(int state, const char *rx_name)
     }
     end_region();
     say("info media events", state_names[state], rx_name, (unsigned long) events);
+    if (state == PROMPT)
+        say("info media prompt codes played on port 0", NULL, NULL,
+            (unsigned long) engine.port[0].prompt_pos);
 }
 
 static void media(const int16_t *speech, size_t speech_n)

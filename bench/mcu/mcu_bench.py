@@ -200,8 +200,6 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> str:
     per_port = {k[len("media per port "):]: rows[k]["per_sample"] for k in media}
     worst_name = "bridged, recording, caller ID and call progress"
     worst = per_port[worst_name]
-    plane = 8 * RATE * worst
-    budget = SHARE * CLOCK_HZ
     modules = [k for k in rows if not k.startswith(("media", "dtmf_rx"))]
     out = [
         "# Cortex-M4F: instructions per sample",
@@ -263,26 +261,52 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> str:
         "cg_cpa_t per port (US plan) fed the port's rx decoded once more, on ringback (the "
         "media engine does not run it itself).",
         "",
-        "| state | rx signal | instructions per sample per port | per port per second |",
-        "| --- | --- | ---: | ---: |",
+        "| state | rx signal | instructions per sample per port | 8 ports, instructions/s | "
+        "share of 10 % of a 168 MHz M4F |",
+        "| --- | --- | ---: | ---: | ---: |",
     ]
-    rx_of = {i.split(" ", 2)[2].rsplit(" ", 1)[0]: i for i in info if i.startswith("media")}
+    budget = SHARE * CLOCK_HZ
     for k, v in per_port.items():
-        sig = next((s for s in ("speech", "FSK caller ID", "US ringback")
-                    if any(k in key and s in key for key in rx_of)), "")
-        out.append(f"| {k} | {sig} | {v:.1f} | {v * RATE / 1e6:.2f} M |")
+        sig = ("FSK caller ID" if k == "caller ID armed" else
+               "US ringback" if k == "call-progress on" else "speech")
+        plane = 8 * RATE * v
+        out.append(f"| {k} | {sig} | {v:.1f} | {plane / 1e6:.1f} M | {100 * plane / budget:.0f} % |")
+    heavy = max((k for k in per_port if k != worst_name), key=lambda k: per_port[k])
     out += [
+        "",
+        "Checks: " + "; ".join(i[len("media "):] for i in info if i.startswith("media")) + ". "
+        "A prompt's codes are copied where a listening port writes silence codes (newlib's "
+        "memcpy and memset take the same instructions for 160 bytes), hence the equal rows.",
         "",
         "## The audio plane's budget",
         "",
-        f"Every detector a call can need, on every port at once: bridged and recording, caller "
-        f"ID armed and call progress on, plus the DTMF receiver the engine always runs: "
-        f"{worst:.1f} instructions per sample per port. 8 ports × 8000 samples/s × {worst:.1f} = "
-        f"**{plane / 1e6:.1f} M instructions/s**, against 10 % of a 168 MHz Cortex-M4F = "
-        f"{budget / 1e6:.1f} M cycles/s: {plane / budget * 100:.0f} % of that allowance "
-        f"({plane / CLOCK_HZ * 100:.1f} % of the core), counting one cycle per instruction "
-        "(QEMU counts instructions, not cycles: the real share is higher by the M4F's cycles "
-        "per instruction, typically 1.2-1.5 on DSP code like this).",
+        f"The allowance: 10 % of a 168 MHz Cortex-M4F is {budget / 1e6:.1f} M cycles/s, "
+        f"{budget / (8 * RATE):.0f} per sample for each of 8 ports. **QEMU counts "
+        "instructions, not cycles**: the figures below count one cycle per instruction, and a "
+        "real M4F needs more (loads and stores 2 cycles, taken branches 2-4, VDIV/VSQRT 14, "
+        "flash wait states beyond the ART accelerator's hits): typically 1.2-1.5 cycles per "
+        "instruction on code like this, so the shares below are lower bounds.",
+        "",
+        f"- Every detector a call can need, on all 8 ports at once (bridged and recording, "
+        f"caller ID armed, call progress on, and the DTMF receiver the engine always runs): "
+        f"{worst:.1f} instructions per sample per port, 8 × 8000 × {worst:.1f} = "
+        f"**{8 * RATE * worst / 1e6:.1f} M instructions/s, {100 * 8 * RATE * worst / budget:.0f} % "
+        f"of the allowance** ({100 * 8 * RATE * worst / CLOCK_HZ:.1f} % of the core). An upper "
+        "bound: a port runs the caller ID receiver only while it rings and call progress only "
+        "while it dials out, never both, and neither once bridged.",
+        f"- The heaviest single phase, {heavy}, on all 8 ports: "
+        f"{8 * RATE * per_port[heavy] / 1e6:.1f} M instructions/s, "
+        f"{100 * 8 * RATE * per_port[heavy] / budget:.0f} % of the allowance.",
+        f"- The steady state of a call (bridged and recording, DTMF listening): "
+        f"{8 * RATE * per_port['bridged and recording'] / 1e6:.1f} M instructions/s, "
+        f"{100 * 8 * RATE * per_port['bridged and recording'] / budget:.0f} % of the allowance.",
+        "",
+        "What costs: the call-progress tone detector (cg_cpa_tone_process) and the FSK caller ID "
+        f"receiver (cg_cid_rx_process) take {rows['cpa_tone speech']['per_sample']:.0f} and "
+        f"{rows['cid_rx Bell 202 MDMF every 1.2 s']['per_sample']:.0f} instructions per sample "
+        "(the module table above), while a listening port (G.711 decode, the DTMF receiver and "
+        f"the engine's own work) takes {per_port['listening']:.0f}: those two detectors decide "
+        "the audio plane's budget.",
         "",
         "## Where the instructions go",
         "",

@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tarfile
 
+import numpy as np
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 import run as bench_run  # noqa: E402  (bench/run.py: the signals, shared with the x86 bench)
@@ -147,6 +149,9 @@ def run(elf: pathlib.Path) -> tuple:
             regions.append((" ".join(words[1:-1]), int(words[-1])))
         elif ln.startswith("info "):
             info.append(ln[5:])
+        elif ln.startswith("check dtmf_rx events "):
+            name, value = ln.split()[3:5]
+            CHECKS[name] = int(value)
     if len(counts) != 2 * len(regions):
         raise SystemExit(f"bench-mcu: {len(counts)} marks for {len(regions)} regions")
     spans = [counts[2 * i + 1] - counts[2 * i] for i in range(len(regions))]
@@ -158,6 +163,21 @@ def run(elf: pathlib.Path) -> tuple:
     shown_cmd = " ".join(shlex.quote(str(c)) for c in QEMU) + \
         " -kernel build/mcu/bench_mcu.elf -plugin build/mcu/insn_plugin.so,mark=0xADDR,out=FILE"
     return rows, info, overhead, shown_cmd, by_function(elf, blocks_path)
+
+
+CHECKS = {}  # signal class -> the target's checksum of callgate's DTMF events
+
+
+def host_checksum(x) -> int:
+    """The same checksum over the events the host build (callgate.dsp, x86) reports for the
+    samples up to the last whole 160-sample block, before the flush (as main.c sums them)."""
+    from callgate import dsp
+    n = len(x) // 160 * 160
+    det = dsp.DtmfDetector()
+    s = 0
+    for e in det.feed(np.ascontiguousarray(x[:n])):
+        s = (s * 31 + e.start * 7 + e.end * 3 + ord(e.digit)) & 0xFFFFFFFF
+    return s
 
 
 def by_function(elf: pathlib.Path, blocks_path: pathlib.Path) -> dict:
@@ -328,9 +348,12 @@ def main() -> int:
     started = datetime.datetime.now(datetime.timezone.utc)
     if not PLUGIN.exists():
         raise SystemExit(f"bench-mcu: {PLUGIN} is missing: run `make bench-mcu`")
-    write_signals()
+    sig = write_signals()
     elf, shown = build()
     rows, info, overhead, qemu_cmd, funcs = run(elf)
+    same = {k: CHECKS.get(k) == host_checksum(x) for k, x in sig.items()}
+    info.append("dtmf_rx events identical to the host (x86) build's, start and end samples "
+                "included: " + ", ".join(f"{k} {'yes' if v else '**NO**'}" for k, v in same.items()))
     text, verdict = report(rows, info, overhead, shown, qemu_cmd, started, funcs)
     REPORT.write_text(text)
     print(text)

@@ -773,7 +773,8 @@ def only_dtmf(repeats: int, trials: int) -> int:
     d_lines[1:1] = [
         "",
         f"This section was regenerated alone by `{cmd}` on {started:%Y-%m-%d %H:%M} UTC "
-        f"(repeats: {repeats}; other processes' CPU use before and after: {load_before:.2f} and "
+        f"on {machine()['cpu']} (repeats: {repeats}; other processes' CPU use before and after: "
+        f"{load_before:.2f} and "
         f"{load_after:.2f} cores{': **the machine was shared**' if max(load_before, load_after) > 0.2 else ''}"
         "); the rest of the file is from the run named at the top.",
     ]

@@ -78,6 +78,16 @@ bench: setup
 	@tools/need-deb libspandsp-dev gcc:gcc
 	$(BIN)/python bench/run.py
 
+# Instructions per sample of every C module and of spandsp's DTMF receiver on the Cortex-M4F
+# (QEMU's mps2-an386, counted by a TCG plugin); writes bench/MCU.md.
+.PHONY: bench-mcu
+$(BUILD)/mcu/insn_plugin.so: bench/mcu/insn_plugin.c
+	@mkdir -p $(BUILD)/mcu
+	gcc -std=gnu11 -O2 -Wall -Wextra -shared -fPIC $< -o $@
+bench-mcu: setup $(BUILD)/mcu/insn_plugin.so
+	@tools/need-deb gcc-arm-none-eabi:arm-none-eabi-gcc libnewlib-arm-none-eabi:/usr/lib/arm-none-eabi/newlib/libc.a qemu-system-arm:qemu-system-arm gcc:gcc espeak-ng:espeak-ng
+	$(BIN)/python bench/mcu/mcu_bench.py
+
 # libFuzzer targets under ASan/UBSan; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
 fuzz: setup

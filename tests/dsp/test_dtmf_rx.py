@@ -105,6 +105,20 @@ def test_ignores_tones_far_below_the_threshold(rng):
     assert heard(dtmf(ALL, level=-45.0, rng=rng)) == ""
 
 
+@pytest.mark.parametrize("max_freq_error_pct", [1.0, 2.5, 4.0, 6.0])
+@pytest.mark.parametrize("min_level", [-55.0, -38.0, -20.0])
+def test_quiet_window_gate_keeps_every_digit_at_the_configured_minimum(rng, min_level,
+                                                                      max_freq_error_pct):
+    # The receiver stops at the energy of a window too quiet to hold two tones at
+    # min_level_dbm0 (given the largest gain its frequency correction can apply); digits just
+    # above the minimum, on and off frequency, must still all be found, whatever the settings.
+    options = dict(min_level_dbm0=min_level, max_freq_error_pct=max_freq_error_pct)
+    for error in (0.0, 0.5 * max_freq_error_pct / 100 if max_freq_error_pct < 4 else 0.0):
+        x = dtmf(ALL, level=min_level + 1.5, freq_error=error, rng=rng)
+        assert heard(x, **options) == ALL
+    assert heard(dtmf(ALL, level=min_level - 3.0, rng=rng), **options) == ""
+
+
 @pytest.mark.parametrize("snr_db", [15, 12])
 def test_detects_at_15db_snr_in_white_noise(rng, snr_db):
     for _ in range(5):

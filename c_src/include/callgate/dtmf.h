@@ -10,8 +10,10 @@
  *   detector correlates the samples with a cosine and a sine at each of the 8 DTMF frequencies
  *   and sums the energy, in integers: int16 samples times a Q10 int16 table, summed in int32
  *   (exact, so results cannot depend on block sizes; no recursion, so the compiler vectorises
- *   it: pmaddwd on x86, SMLAD on the Cortex-M4). Every half-block it judges the 102-sample
- *   window made of the last two halves:
+ *   it: pmaddwd on x86; on the Cortex-M4 it is written with SMLAD, two multiply-adds per
+ *   instruction). Every half-block it judges the 102-sample window made of the last two halves:
+ *     - the window carries enough energy for two tones at min_level_dbm0 (a quiet window stops
+ *       here, before any floating-point work);
  *     - both halves carry similar energy (a window a tone only partly fills is refused);
  *     - the strongest row and column correlations are solved jointly for the two tones'
  *       complex amplitudes, each freed of the other's spectral leakage, so levels and twist are
@@ -28,7 +30,8 @@
  *   digits; a dropout of 10 ms or more splits a digit in two.
  *
  * Measured figures (tests/dsp/test_dtmf_rx.py and bench/RESULTS.md) are in the README.
- * The state is 376 bytes per channel (x86-64); the const tables are 2.5 KiB.
+ * The state is 464 bytes per channel (x86-64 and Cortex-M4F); the const tables are 2.5 KiB.
+ * Cost: bench/RESULTS.md (x86) and bench/MCU.md (Cortex-M4F, instructions per sample).
  */
 #ifndef CALLGATE_DTMF_H
 #define CALLGATE_DTMF_H

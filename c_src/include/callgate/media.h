@@ -51,11 +51,11 @@
  *   silent) and so may tx (every output dropped).
  *
  * Figures (tests/dsp/test_media.py prints the sizes; bench/bench_media.c the speed):
- *   RAM: cg_media_t is about 7.3 KiB for CG_MEDIA_MAX_PORTS = 8 on Cortex-M4F: about 670
+ *   RAM: cg_media_t is about 8.0 KiB for CG_MEDIA_MAX_PORTS = 8 on Cortex-M4F: about 750
  *   bytes per port, most of it the DTMF receiver (callgate/dtmf.h), then the DTMF generator
  *   (116), the tone generator (52), prompt, bridge and recorder state; and 2 KiB of scratch
  *   (two linear frames, one code frame, detector events). A caller ID receiver (about
- *   1.3 KiB) is the caller's, needed only on ports where caller ID is expected (while
+ *   1.4 KiB) is the caller's, needed only on ports where caller ID is expected (while
  *   ringing). Code: about 3 KiB (-O2, Thumb-2). test_media.py prints the host's sizes.
  *   Cost per port per frame: the DTMF receiver (16 multiply-adds per sample) and one G.711
  *   decode per sample, always; plus an encode per sample for a tone or DTMF, a copy or a
@@ -63,7 +63,7 @@
  *   On the bench host (x86-64, gcc -O3, 20 ms frames; bench_media throughput): 0.4 to 0.6 us
  *   per port and frame listening or playing a prompt, 0.8 to 1.5 us playing a tone, about
  *   1 us bridged, transcoded and recording: 13 000 to 50 000 ports in real time per core.
- *   Not yet measured on the board's Cortex-M4F.
+ *   On the Cortex-M4F (QEMU, instructions, not cycles): bench/MCU.md (`make bench-mcu`).
  */
 #ifndef CALLGATE_MEDIA_H
 #define CALLGATE_MEDIA_H

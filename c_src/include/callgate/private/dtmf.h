@@ -10,21 +10,27 @@ struct cg_dtmf_rx_s {
     float min_twist_ratio;  /* column power / row power, lower bound */
     float max_twist_ratio;  /* ... upper bound */
     float cos_max_turn[8];  /* cos of the largest phase error accepted per half-block */
+    float quiet_energy;     /* a window with less energy cannot hold a digit (0: no such gate) */
     int32_t law;
     int32_t report_begin;
 
-    /* The half-block being collected; 56 = 51 rounded up to whole vectors, kept zero beyond 51. */
+    /* The half-block being collected (when it does not lie whole in the caller's buffer);
+     * 56 = 51 rounded up to whole vectors, kept zero beyond 51. */
     int16_t block[56];
     uint32_t fill;          /* samples in it so far */
     uint64_t half_start;    /* stream position of its first sample */
 
-    /* The previous half-block, as complex values re[0..7], im[8..15]. */
-    float prev[16];
-    float prev_energy;
-    int32_t have_prev;
-    /* The previous window's correlations, for the turn from one window to the next. */
-    float prev_window[16];
-    int32_t have_window;
+    /* The correlations of the last three half-blocks, as complex values re[0..7], im[8..15]:
+     * half[newest] is the latest, then (newest + 2) % 3, then (newest + 1) % 3. A window is two
+     * consecutive halves; the oldest half is needed only for the previous window. */
+    float half[3][16];
+    uint32_t newest;
+    uint32_t halves;        /* half-blocks correlated so far, up to 3 */
+    float prev_energy;      /* energy of the half before the latest */
+    /* The previous window's two tones, solved (solve_pair), if it got that far: row * 8 +
+     * column, or -1. */
+    float solved[4];
+    int32_t solved_pair;
 
     /* Digit tracking, one step per half-block. */
     int32_t candidate;      /* digit index the last windows agreed on, or -1 */

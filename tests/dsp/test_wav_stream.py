@@ -180,3 +180,28 @@ def test_events_far_into_a_long_file_are_found_where_they_are(tmp_path):
     messages = [e for e in found["events"] if e["event"] == "message"]
     assert [(m["standard"], m["number"]) for m in messages] == [("v23", "5551234")]
     assert 15.0 < messages[0]["start_s"] < 15.0 + len(message) / 8000
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=200) | st.builds(
+    lambda n, cut, junk: encode_wav(np.arange(n, dtype=np.int16), 8000, "alaw")[:cut] + junk,
+    st.integers(0, 50), st.integers(0, 200), st.binary(max_size=20)), st.booleans())
+def test_open_wav_and_parse_wav_agree_on_any_bytes(tmp_path_factory, buf, allow):
+    """The streaming reader and the in-memory one walk the chunks with the same code: same
+    error, or the same audio."""
+    from callgate.dsp.wav import parse_wav
+
+    path = tmp_path_factory.mktemp("any") / "x.wav"
+    path.write_bytes(buf)
+    try:
+        whole = parse_wav(buf, str(path), allow)
+    except WavError as e:
+        with pytest.raises(WavError) as streamed:
+            list(open_wav(path, allow).blocks(7))
+        assert str(streamed.value) == str(e)
+        return
+    stream = open_wav(path, allow)
+    parts = list(stream.blocks(7))
+    got = np.concatenate(parts) if parts else whole.samples[:0]
+    np.testing.assert_array_equal(got, whole.samples)
+    assert (stream.frames, stream.truncated) == (whole.frames, whole.truncated)

@@ -117,6 +117,19 @@ def test_a_device_is_one_port_by_any_name(tmp_path):
                 PortLock(vb.data_port).acquire()
         assert not lock.held
         PortLock("loop://").acquire().acquire()  # nothing to share: no lock
+        with serial.Serial(vb.data_port, exclusive=True):  # another tool that locks the device
+            with pytest.raises(PortInUse, match=f"port {vb.data_port} is in use by another program"):
+                Client(vb.data_port)
+        with connect(vb.data_port) as c:  # and everything was let go
+            c.ping()
+
+
+def test_no_lock_folder_is_no_reason_to_refuse(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("CALLGATE_LOCK_DIR", str(blocker / "locks"))  # cannot be made
+    with PortLock("socket://127.0.0.1:9") as lock:
+        assert not lock.held
 
 
 # --- a board that answers nothing -------------------------------------------------------------

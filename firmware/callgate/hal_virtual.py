@@ -95,6 +95,7 @@ class Board:
             raise OSError("not started by `callgate sim`: $CALLGATE_SIM is not set")
         self.uart = None
         self._model = None
+        self._socks = ()
         self._sent = {}  # prompt file -> its key, sent to the model on this connection
         # The line cards' clock, from their clock reports: model ms and Unix seconds at the
         # moment of the last report (t0, in this process's ticks), and how fast it runs.
@@ -131,6 +132,7 @@ class Board:
         self.uart = (asyncio.StreamReader(u), asyncio.StreamWriter(u, {}))
         m = _unix_connect(self.dir + "/model.sock")
         self._model = (asyncio.StreamReader(m), asyncio.StreamWriter(m, {}))
+        self._socks = (u, m)
 
     async def line(self):
         """The next line-card report from the board model, e.g. {"what": "ring", ...}."""
@@ -198,3 +200,8 @@ class Board:
         for pair in (self.uart, self._model):
             if pair:
                 pair[1].close()
+        # MicroPython's StreamWriter.close() leaves the socket open (wait_closed() closes it,
+        # and the loop has ended by now): close them, so the board model sees the app go.
+        for sock in self._socks:
+            sock.close()
+        self._socks = ()

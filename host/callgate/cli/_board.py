@@ -4,6 +4,7 @@ import contextlib
 
 from ..link import LinkError
 from ..link.client import Client
+from ..link.portlock import PortInUse
 
 
 class LinkFailed(OSError):
@@ -25,6 +26,8 @@ def board_link(args, on_event=None, keepalive=None):
     """
     try:
         client = Client(need_port(args), timeout=args.timeout, keepalive=keepalive)
+    except PortInUse as e:  # names the port and the program that has it
+        raise LinkFailed(str(e)) from e
     except LinkError as e:
         raise LinkFailed(f"{args.port}: {e}") from e
     try:

@@ -204,59 +204,18 @@ def _cid_line(record: dict) -> str:
     return f"{at}  {what}{level}: " + ", ".join(fields)
 
 
-def _fsk_standard_of(samples, record) -> str:
-    """Which FSK standard's tones carry a message: spectrum power near 1200 + 2200 Hz (Bell
-    202) against 1300 + 2100 Hz (V.23) over the message's samples."""
-    import numpy as np
-
-    span = samples[int(record["start_s"] * 8000):int(record["end_s"] * 8000)].astype(float)
-    if len(span) < 64:
-        return ""
-    spectrum = np.abs(np.fft.rfft(span * np.hanning(len(span)))) ** 2
-    freqs = np.fft.rfftfreq(len(span), 1 / 8000)
-
-    def near(hz):
-        return spectrum[np.abs(freqs - hz) <= 40].sum()
-
-    return "bell202" if near(1200) + near(2200) >= near(1300) + near(2100) else "v23"
-
-
 def cmd_cid(args) -> int:
-    from callgate.dsp.callerid import decode_audio
-    from callgate.dsp.wav import read_wav
+    from callgate.dsp.callerid import CallerIdScanner
+    from callgate.dsp.wav import open_wav
 
-    wav = read_wav(args.input)
+    wav = open_wav(args.input)
     if wav.sample_rate != 8000 or wav.channels != 1:
         raise ValueError(f"{args.input} is {wav.sample_rate} Hz, {wav.channels} channel(s): "
                          f"convert it first (callgate dsp convert --resample)")
-    standards = ("bell202", "v23") if args.standard == "auto" else (args.standard,)
-    records = []
-    for i, standard in enumerate(standards):
-        # DTMF caller ID and alerts do not depend on the FSK standard: take them once.
-        for event in decode_audio(wav.samples, standard, dtmf=not args.no_dtmf and i == 0,
-                                  min_level_dbm0=args.min_level):
-            if event.kind == "alert" and i > 0:
-                continue
-            if event.message is not None and event.message.type == "dtmf" and i > 0:
-                continue
-            record = event.to_dict()
-            if event.message is not None and event.message.type != "dtmf":
-                record["standard"] = standard
-            records.append(record)
-    records.sort(key=lambda r: (r["start_s"], r.get("standard", "")))
-    # With both standards, the same message can decode in each (their tones are close): keep
-    # a good one over an error, then the louder one, whose correlators matched its tones.
-    def rank(r):
-        return (r["event"] == "message", r.get("standard") == _fsk_standard_of(wav.samples, r))
-
-    unique = []
-    for r in records:
-        twin = next((u for u in unique if abs(u["start_s"] - r["start_s"]) < 0.05
-                     and u["event"] != "alert" and r["event"] != "alert"), None)
-        if twin is None:
-            unique.append(r)
-        elif rank(r) > rank(twin):
-            unique[unique.index(twin)] = r
+    # auto: both FSK receivers, each message labelled by its tones (callerid.CallerIdScanner)
+    scanner = CallerIdScanner(args.standard, dtmf=not args.no_dtmf, min_level_dbm0=args.min_level)
+    events = [e for block in wav.blocks() for e in scanner.feed(block)] + scanner.flush()
+    unique = [e.to_dict() for e in events]
     lines = [_cid_line(r) for r in unique] or [f"{args.input}: no caller ID found"]
     emit(args, {"command": "cid", "input": args.input, "events": unique}, lines)
     return 0 if any(r["event"] == "message" for r in unique) else 1
@@ -313,19 +272,20 @@ COMMANDS["gen-cid"] = (cmd_gen_cid, _args_gen_cid, "write a caller ID sequence t
 # --- dtmf: find DTMF digits in a WAV file ---------------------------------------------------
 
 def read_line_audio(path, resample_ok: bool = False):
-    """A WAV file as 8 kHz mono int16 (and its law for levels): the shape every detector
-    takes. Another rate or several channels is an error unless resample_ok."""
-    from callgate.dsp.wav import read_wav, resample
+    """A WAV file as blocks of 8 kHz mono int16 (and its law for levels): the shape every
+    detector takes, read block by block (constant memory; the header is checked first).
+    Another rate or several channels is an error unless resample_ok."""
+    from callgate.dsp.wav import open_wav, resample_blocks
 
-    wav = read_wav(path)
+    wav = open_wav(path)
     law = "alaw" if wav.encoding == "alaw" else "ulaw"
     if wav.sample_rate == 8000 and wav.channels == 1:
-        return wav.samples, law
+        return wav.blocks(), law
     shape = "mono" if wav.channels == 1 else f"{wav.channels} channels"
     if not resample_ok:
         raise ValueError(f"{path} is {wav.sample_rate} Hz {shape}; callgate works at 8000 Hz "
                          f"mono: add --resample to convert the rate and mix the channels down")
-    return resample(wav.samples, wav.sample_rate, 8000), law
+    return resample_blocks(wav.blocks(), wav.sample_rate, 8000), law
 
 
 def _args_dtmf(p) -> None:
@@ -339,10 +299,11 @@ def _args_dtmf(p) -> None:
 
 
 def cmd_dtmf(args) -> int:
-    from callgate.dsp.dtmf import detect_dtmf
+    from callgate.dsp.dtmf import DtmfDetector
 
-    samples, law = read_line_audio(args.input, args.resample)
-    events = detect_dtmf(samples, law=law, min_level_dbm0=args.min_level)
+    blocks, law = read_line_audio(args.input, args.resample)
+    detector = DtmfDetector(law=law, min_level_dbm0=args.min_level)
+    events = [e for block in blocks for e in detector.feed(block)] + detector.flush()
     records = [{"digit": e.digit, "start_s": round(e.start_s, 4), "end_s": round(e.end_s, 4),
                 "start": e.start, "end": e.end, "duration_ms": round(e.duration_ms, 1),
                 "level_dbm0": e.level_dbm0, "twist_db": e.twist_db} for e in events]
@@ -377,13 +338,23 @@ def _args_cpa(p) -> None:
 
 
 def cmd_cpa(args) -> int:
-    from callgate.dsp.cpa import ToneDetector, analyze_call
+    from callgate.dsp.cpa import CallProgressAnalyzer, ToneDetector
     from callgate.dsp.tones import find_plan
 
     plan = find_plan(args.plan).name  # ValueError lists the valid plans
-    samples, law = read_line_audio(args.input, args.resample)
-    result = analyze_call(samples, plan, law=law, no_dial_tone_ms=args.wait_dial_tone,
-                          no_answer_ms=args.no_answer)
+    blocks, law = read_line_audio(args.input, args.resample)
+    cpa = CallProgressAnalyzer(plan, law=law, no_dial_tone_ms=args.wait_dial_tone,
+                               no_answer_ms=args.no_answer)
+    tones = ToneDetector(plan, law=law) if args.tones else None
+    heard = []
+    for block in blocks:  # read until the result (and to the end with --tones)
+        if cpa.result is None:
+            cpa.feed(block)
+        if tones is None and cpa.result is not None:
+            break
+        if tones is not None:
+            heard += tones.feed(block)
+    result = cpa.result or cpa.finish()
     record = {"command": "cpa", "input": args.input, "plan": plan, "law": law,
               **result.to_dict()}
     what = result.result + (f" ({result.tone})" if result.tone and result.tone != result.result
@@ -393,8 +364,7 @@ def cmd_cpa(args) -> int:
     lines = [f"{args.input}: {what}, decided at {result.end / 8000:.2f} s "
              f"({result.decide_s:.2f} s after the analysis began)"]
     if args.tones:
-        events = [e.to_dict() for e in ToneDetector(plan, law=law).feed(samples)
-                  if e.kind != "silence"]
+        events = [e.to_dict() for e in heard if e.kind != "silence"]
         record["events"] = events
         lines += [f"  {e['start_s']:8.2f}-{e['end_s']:.2f} s  {e['kind']} "
                   f"{e.get('tone', '') or e.get('frequency_hz', '')}".rstrip() for e in events]

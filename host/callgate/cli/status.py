@@ -1,11 +1,19 @@
-"""`callgate --port P status`: what the board says about itself."""
+"""`callgate --port P status`: what the board says about itself.
+
+A board that answers nothing at all is most often one whose app is not running: stopped at
+its REPL (mpremote interrupted it, or a REPL request) or kept off by safe mode; the data port
+then stays silent. status says so and how to start the app again, naming the REPL port of a
+running `callgate sim`.
+"""
 
 import json
+import os
 
 from ..link import messages
+from ..link.client import LinkTimeout
 from ..link.errors import RemoteError
 
-from ._board import add_link_arguments, board_link
+from ._board import LinkFailed, add_link_arguments, board_link
 
 
 def add_parser(subparsers) -> None:
@@ -14,13 +22,56 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def silent_board_hint(port: str, rx_bytes: int) -> str:
+    """Why a board may not answer HELLO, and what to do, from what came back (rx_bytes)."""
+    if rx_bytes:
+        return (f"{rx_bytes} bytes came back but no reply: is {port} the board's data port (not "
+                f"its REPL)?")
+    sim = _virtual_board(port)
+    if sim is not None:
+        record, firmware = sim
+        if firmware is None:
+            return (f"the virtual board's app is not running: it is stopped at its REPL "
+                    f"(mpremote or a REPL request stopped it) or in safe mode. Start it again "
+                    f"from the REPL port: `mpremote connect {record.repl} repl`, then Ctrl-D (a "
+                    f"soft reset runs main.py); in safe mode remove the safe file first "
+                    f"(`mpremote connect {record.repl} rm :safe`)")
+        return "the virtual board's app is running but does not answer"
+    return ("nothing came back at all. If the board's app is stopped at its REPL (mpremote or a "
+            "REPL request stopped it) or in safe mode (the boot escape), the data port stays "
+            "silent: start the app again from the board's REPL port (`mpremote connect "
+            "REPL_PORT repl`, then Ctrl-D for a soft reset) or press reset. Otherwise check the "
+            "port and that the board is powered")
+
+
+def _virtual_board(port: str):
+    """(sim record, its firmware's hello or None) if a running `callgate sim` has this data
+    port, else None."""
+    from ..sim import control
+
+    try:
+        for record in control.running():
+            if record.data and os.path.realpath(record.data) == os.path.realpath(port):
+                with control.Control(record.control, timeout=2.0) as ctl:
+                    return record, ctl.info().get("firmware")
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def run(args) -> int:
-    with board_link(args) as c:
-        st = c.status()
-        try:
-            st.update(c.request(messages.OP_CALLS))  # calls and agents (firmware with a call center)
-        except RemoteError:
-            pass
+    try:
+        with board_link(args) as c:
+            st = c.status()
+            try:
+                st.update(c.request(messages.OP_CALLS))  # calls and agents (firmware with a call center)
+            except RemoteError:
+                pass
+    except LinkFailed as e:
+        cause = e.__cause__
+        if isinstance(cause, LinkTimeout) and cause.op == "hello":
+            raise LinkFailed(f"{e}; {silent_board_hint(args.port, cause.rx_bytes)}") from cause
+        raise
     if args.json:
         print(json.dumps(st))
         return 0

@@ -19,6 +19,11 @@ What a reader meets in the wild, and what happens:
     whose message starts with the file name. The reader never raises anything else for bad
     content; I/O errors stay OSError.
 
+Reading is header first: open_wav walks the chunk list (reading only chunk headers and the
+fmt chunk) and returns a WavStream whose blocks() read the audio piece by piece with constant
+memory, so a file that is not a WAV file is refused after a few bytes, however large, and a
+long recording is processed without holding it. read_wav reads the whole audio at once.
+
 Writing (write_wav) produces the plain formats (or WAVE_FORMAT_EXTENSIBLE on request), with
 a fact chunk for G.711, through a temporary file renamed over the target, so an existing file
 is replaced whole or not at all.
@@ -118,29 +123,32 @@ def _parse_fmt(body: bytes, fail):
     return encoding, channels, rate, align
 
 
-def parse_wav(buf: bytes, name: str = "<bytes>", allow_truncated: bool = False) -> WavData:
-    """A WavData from the bytes of a WAV file (see the module's notes); WavError if bad."""
+def _layout(read, length: int, name: str, allow_truncated: bool):
+    """Walk the chunk list of a WAV file of `length` bytes, read(pos, n) giving its bytes (only
+    headers and the fmt chunk are read, never the audio): (encoding, channels, rate, align,
+    data offset, data size in whole frames, truncated). WavError if bad."""
 
     def fail(problem):
         raise WavError(f"{name}: {problem}")
 
-    buf = memoryview(buf).cast("B")
-    if len(buf) < 12:
-        fail(f"too short to be a WAV file ({len(buf)} bytes)")
-    magic, riff_size, form = bytes(buf[0:4]), _u32(buf, 4), bytes(buf[8:12])
+    if length < 12:
+        fail(f"too short to be a WAV file ({length} bytes)")
+    head = read(0, 12)
+    magic, riff_size, form = head[0:4], _u32(head, 4), head[8:12]
     if magic in (b"RIFX", b"RF64", b"BW64"):
         fail(f"{magic.decode()} files are not supported (only little-endian RIFF WAVE)")
     if magic != b"RIFF" or form != b"WAVE":
-        fail(f"not a RIFF/WAVE file (starts with {bytes(buf[0:12])!r})")
-    end = len(buf) if riff_size < 4 else min(len(buf), 8 + riff_size)
+        fail(f"not a RIFF/WAVE file (starts with {head!r})")
+    end = length if riff_size < 4 else min(length, 8 + riff_size)
 
     fmt = data = None
     truncated = False
     pos = 12
     while pos + 8 <= end:
-        chunk_id, size = bytes(buf[pos:pos + 4]), _u32(buf, pos + 4)
+        header = read(pos, 8)
+        chunk_id, size = header[0:4], _u32(header, 4)
         body = pos + 8
-        available = len(buf) - body
+        available = length - body
         label = chunk_id.decode("latin-1")
         if size > available:
             if chunk_id == b"data" and allow_truncated:
@@ -156,7 +164,7 @@ def parse_wav(buf: bytes, name: str = "<bytes>", allow_truncated: bool = False) 
         if chunk_id == b"fmt ":
             if fmt is not None:
                 fail("two fmt chunks")
-            fmt = _parse_fmt(bytes(buf[body:body + size]), fail)
+            fmt = _parse_fmt(read(body, min(size, _FMT_READ)), fail)
         elif chunk_id == b"data":
             if data is not None:
                 fail("two data chunks")
@@ -173,7 +181,14 @@ def parse_wav(buf: bytes, name: str = "<bytes>", allow_truncated: bool = False) 
         if not truncated:
             fail(f"data chunk of {size} bytes is not a whole number of {align}-byte frames")
         size -= size % align
-    raw = bytes(buf[offset:offset + size])
+    return encoding, channels, rate, align, offset, size, truncated
+
+
+_FMT_READ = 4096  # the fmt fields are in its first 40 bytes; an absurd size is not read
+
+
+def _decode(raw: bytes, encoding: str, channels: int):
+    """(samples, codes) from the bytes of whole frames."""
     codes = None
     if encoding == "pcm16":
         samples = np.frombuffer(raw, dtype="<i2").astype(np.int16)
@@ -183,18 +198,84 @@ def parse_wav(buf: bytes, name: str = "<bytes>", allow_truncated: bool = False) 
     if channels > 1:
         samples = samples.reshape(-1, channels)
         codes = None if codes is None else codes.reshape(-1, channels)
+    return samples, codes
+
+
+def parse_wav(buf: bytes, name: str = "<bytes>", allow_truncated: bool = False) -> WavData:
+    """A WavData from the bytes of a WAV file (see the module's notes); WavError if bad."""
+    buf = memoryview(buf).cast("B")
+    encoding, channels, rate, _align, offset, size, truncated = _layout(
+        lambda pos, n: bytes(buf[pos:pos + n]), len(buf), name, allow_truncated)
+    samples, codes = _decode(bytes(buf[offset:offset + size]), encoding, channels)
     return WavData(rate, channels, encoding, samples, codes, name, truncated)
 
 
 def read_wav(path, allow_truncated: bool = False) -> WavData:
-    """Read a WAV file (see the module's notes). WavError for bad content, OSError for I/O."""
+    """Read a WAV file (see the module's notes). WavError for bad content, OSError for I/O.
+    The header is checked before the audio is read; for long files use open_wav."""
+    stream = open_wav(path, allow_truncated)
+    if stream.data_bytes > MAX_FILE_BYTES:
+        raise WavError(f"{stream.path}: {stream.data_bytes} bytes of audio is too much to read "
+                       f"at once (limit {MAX_FILE_BYTES})")
+    with open(path, "rb") as f:
+        f.seek(stream.data_offset)
+        raw = f.read(stream.data_bytes)
+    if len(raw) != stream.data_bytes:
+        raise WavError(f"{stream.path}: the file changed while it was read")
+    samples, codes = _decode(raw, stream.encoding, stream.channels)
+    return WavData(stream.sample_rate, stream.channels, stream.encoding, samples, codes,
+                   stream.path, stream.truncated)
+
+
+@dataclass
+class WavStream:
+    """A WAV file's format, its audio read in blocks (``blocks()``) with constant memory.
+    Made by open_wav, which has checked the header; the file is opened again per blocks()."""
+
+    path: str
+    sample_rate: int
+    channels: int
+    encoding: str
+    frames: int
+    data_offset: int
+    data_bytes: int
+    truncated: bool = False
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+    def blocks(self, frames: int = 65536):
+        """Yield the audio as int16 arrays of up to `frames` frames: shape (n,) if mono, else
+        (n, channels). OSError if the file cannot be read; WavError if it got shorter."""
+        if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
+            raise ValueError(f"frames must be a positive int, not {frames!r}")
+        align = self.data_bytes // self.frames if self.frames else 1
+        left = self.data_bytes
+        with open(self.path, "rb") as f:
+            f.seek(self.data_offset)
+            while left > 0:
+                raw = f.read(min(left, frames * align))
+                if not raw or len(raw) % align:
+                    raise WavError(f"{self.path}: the file got shorter while it was read")
+                left -= len(raw)
+                yield _decode(raw, self.encoding, self.channels)[0]
+
+
+def open_wav(path, allow_truncated: bool = False) -> WavStream:
+    """Check a WAV file's header (see the module's notes) without reading its audio: a
+    WavStream to read it in blocks. WavError for bad content, OSError for I/O."""
     name = os.fspath(path)
     with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > MAX_FILE_BYTES:
-            raise WavError(f"{name}: {size} bytes is too large (limit {MAX_FILE_BYTES})")
-        buf = f.read()
-    return parse_wav(buf, str(name), allow_truncated)
+        length = os.fstat(f.fileno()).st_size
+
+        def read(pos, n):
+            f.seek(pos)
+            return f.read(n)
+
+        encoding, channels, rate, align, offset, size, truncated = _layout(
+            read, length, str(name), allow_truncated)
+    return WavStream(str(name), rate, channels, encoding, size // align, offset, size, truncated)
 
 
 def encode_wav(samples, sample_rate: int = 8000, encoding: str = "pcm16",
@@ -300,3 +381,47 @@ def resample(samples, from_rate: int, to_rate: int = 8000) -> np.ndarray:
     if up != down and len(x):
         x = resample_poly(x, up, down)
     return np.clip(np.round(x), -32768, 32767).astype(np.int16)
+
+
+def resample_blocks(blocks, from_rate: int, to_rate: int = 8000, block_frames: int = 32768):
+    """resample() over a stream: int16 blocks in (any lengths, (n,) or (n, channels)), int16
+    mono blocks out, with constant memory. The output is resample()'s on the whole signal (to
+    within 1 for the rounding): the input is cut into pieces of a whole number of `down`
+    samples, each filtered with enough samples of context on both sides (zeros before the
+    start and after the end, as resample_poly pads) that no output sees a cut."""
+    from scipy.signal import resample_poly
+
+    for name, rate in (("from_rate", from_rate), ("to_rate", to_rate)):
+        if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate <= 0:
+            raise ValueError(f"{name} must be a positive whole number of Hz, not {rate!r}")
+    g = math.gcd(int(from_rate), int(to_rate))
+    up, down = int(to_rate) // g, int(from_rate) // g
+
+    def mono(block):
+        x = np.asarray(block, dtype=np.float64)
+        return x.mean(axis=1) if x.ndim == 2 else x
+
+    def to_int16(x):
+        return np.clip(np.round(x), -32768, 32767).astype(np.int16)
+
+    if up == down:
+        for block in blocks:
+            yield to_int16(mono(block))
+        return
+    half_len = 10 * max(up, down)  # resample_poly's filter reaches half_len / up inputs away
+    need = half_len // up + 2
+    context = down * -(-need // down)
+    piece = down * max(1, block_frames // down)
+    buf = np.zeros(context)  # the left context: zeros before the start
+    for block in blocks:
+        buf = np.concatenate([buf, mono(block)])
+        while len(buf) >= 2 * context + piece:
+            y = resample_poly(buf[:2 * context + piece], up, down)
+            first = context * up // down
+            yield to_int16(y[first:first + piece * up // down])
+            buf = buf[piece:]
+    rest = len(buf) - context
+    if rest > 0:
+        y = resample_poly(buf, up, down)
+        first = context * up // down
+        yield to_int16(y[first:first + -(-rest * up // down)])

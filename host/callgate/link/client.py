@@ -22,8 +22,13 @@ the new boot's events and goes on delivering them. With `keepalive=S` it PINGs a
 without traffic while someone is subscribed, so a restart (or a lost last event) is noticed
 even on a quiet line; `monitor` uses that. Bytes that were waiting in the port when it opened
 (replies and events meant for a host that went away) are discarded.
+
+One host per port: the client holds the port's lock (portlock.py) from opening to close(), so
+a second program on the same port is refused at once with PortInUse, naming the first one,
+instead of both losing replies to each other.
 """
 
+import errno
 import itertools
 import queue
 import random
@@ -34,12 +39,18 @@ import serial
 
 from . import frame, messages
 from .errors import DecodeError, LinkError, RemoteError
+from .portlock import PortInUse, PortLock, is_device
 
 DEFAULT_BAUD = 921600
 
 
 class LinkTimeout(LinkError, TimeoutError):
-    """No reply before the deadline, after every retry."""
+    """No reply before the deadline, after every retry. op: the request's name ("hello"...);
+    rx_bytes: how many bytes the port had delivered by then (0: nothing answers at all)."""
+
+    def __init__(self, message: str, op=None, rx_bytes: int = 0):
+        super().__init__(message)
+        self.op, self.rx_bytes = op, rx_bytes
 
 
 class LinkClosed(LinkError):
@@ -98,10 +109,16 @@ class Client:
         self.keepalive = keepalive
         self.info = None
         self.resets = 0  # board restarts seen (each followed by a new handshake)
-        self.stats = {"sent": 0, "retries": 0, "replies": 0, "events": 0, "recovered": 0, "lost": 0, "late": 0, "damaged": 0}
+        self.stats = {"sent": 0, "retries": 0, "replies": 0, "events": 0, "recovered": 0, "lost": 0, "late": 0, "damaged": 0,
+                      "rx_bytes": 0}
         self.port, self.baudrate, self.reopen = port, baudrate, reopen
         self.reopens = 0  # times the port vanished and was opened again
-        self._ser = self._open()
+        self._port_lock = PortLock(port).acquire()  # PortInUse if another program has it
+        try:
+            self._ser = self._open()
+        except BaseException:
+            self._port_lock.release()
+            raise
         self._last_check = 0.0
         self._ids = itertools.count(random.getrandbits(16))
         self._pending = {}
@@ -119,13 +136,19 @@ class Client:
         self._dispatcher.start()
 
     def _open(self):
-        ser = serial.serial_for_url(self.port, do_not_open=True, baudrate=self.baudrate, timeout=0.05)
+        options = {"exclusive": True} if is_device(self.port) else {}  # flock on the device too
+        ser = serial.serial_for_url(self.port, do_not_open=True, baudrate=self.baudrate, timeout=0.05, **options)
         for line in ("dtr", "rts"):  # some adapters reset the board on DTR/RTS; a pty has none
             try:
                 setattr(ser, line, False)
             except (OSError, ValueError, serial.SerialException):
                 pass
-        ser.open()
+        try:
+            ser.open()
+        except serial.SerialException as e:
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):  # another user's or tool's lock
+                raise PortInUse(self.port) from None
+            raise
         try:
             ser.reset_input_buffer()  # left over for a host that went away
         except (OSError, serial.SerialException):
@@ -143,7 +166,7 @@ class Client:
             while not self._closed.is_set() and time.monotonic() < deadline:
                 try:
                     self._ser = self._open()
-                except (OSError, ValueError, serial.SerialException):
+                except (OSError, ValueError, serial.SerialException, PortInUse):
                     time.sleep(0.2)
                     continue
                 self.reopens += 1
@@ -180,7 +203,8 @@ class Client:
                     raise LinkClosed(str(self._error or "client closed"))
             else:
                 name = messages.OP_NAMES.get(op, op)
-                raise LinkTimeout(f"no reply to {name} in {retries + 1} tries of {timeout:g} s")
+                raise LinkTimeout(f"no reply to {name} in {retries + 1} tries of {timeout:g} s", name,
+                                  self.stats["rx_bytes"])
         finally:
             with self._lock:
                 self._pending.pop(rid, None)
@@ -250,6 +274,7 @@ class Client:
         self._reader.join(timeout=2)
         self._dispatcher.join(timeout=2)
         self._ser.close()
+        self._port_lock.release()
         with self._lock:
             for slot in self._pending.values():
                 slot.done.set()
@@ -276,6 +301,7 @@ class Client:
         while not self._closed.is_set():
             try:
                 data = self._ser.read(max(1, self._ser.in_waiting))
+                self.stats["rx_bytes"] += len(data)
             except (OSError, serial.SerialException, TypeError, AttributeError) as e:
                 if self._closed.is_set():
                     return

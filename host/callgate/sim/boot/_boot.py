@@ -15,7 +15,10 @@ hal_virtual.mount_flash()
 for _m in [m for m in sys.modules if m == "callgate" or m.startswith("callgate.")]:
     del sys.modules[_m]
 del hal_virtual
-sys.path[0] = "/flash"  # the script's folder, as when main.py was run from the flash
+# A board's sys.path starts with "" (the current folder, /flash here), not with a script's
+# folder: then what `mpremote mount` puts in the current folder (/remote) imports as on a
+# board. The firmware's own folders follow (MICROPYPATH).
+sys.path[0] = ""
 if os.getenv("CALLGATE_RUN_MAIN") != "0":
     try:
         with open("main.py") as _f:

@@ -20,6 +20,8 @@ from . import rig as rig_commands
 from . import sim as sim_commands
 from . import site as site_commands
 from . import status as status_commands
+from . import output
+from .errors import USER_ERRORS, ParseError, UsageError  # noqa: F401 (UsageError: for the groups)
 
 # name -> module; add a group by adding a line.
 GROUPS = {
@@ -37,40 +39,79 @@ GROUPS = {
 }
 
 
-class UsageError(Exception):
-    """A problem with what the user asked for, printed without a traceback."""
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (no usage block) and goes through main(), so it is
+    JSON under --json too."""
+
+    def error(self, message):
+        words = self.prog.split()[1:]  # the command: "dsp gen-dtmf"
+        where = f"{' '.join(words)}: " if words else ""
+        raise ParseError(f"{where}{message} (see {self.prog} --help)")
 
 
-USER_ERRORS = (UsageError, OSError, ValueError, TypeError)
+def commands(parser: argparse.ArgumentParser, path=()):
+    """Every (path of words, parser) under parser, the group parsers included, depth first."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name), sub
+                yield from commands(sub, (*path, name))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="callgate",
         description="A call center in a box: the DSP core on WAV files, the virtual board, "
-                    "and the tools that talk to boards over their serial link.")
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+                    "and the tools that talk to boards over their serial link.",
+        epilog="--json (before or after the command) makes every command print JSON; "
+               "an output path of - is standard output.")
+    parser.add_argument("--json", action="store_true",
+                        help="print machine-readable JSON (errors too: {\"error\": MESSAGE})")
     parser.add_argument(
         "--port",
         default=os.environ.get("CALLGATE_PORT"),
         help="the board's link: a serial port, the virtual board's pty, socket:// or rfc2217:// (default $CALLGATE_PORT)",
     )
-    sub = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="group", metavar="COMMAND", required=True, parser_class=Parser)
     for module in GROUPS.values():
         module.add_parser(sub)
+    for _, p in commands(parser):
+        # --json after the command too; SUPPRESS keeps `callgate --json CMD` working.
+        if "--json" not in p._option_string_actions:
+            p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                           help="print machine-readable JSON")
     return parser
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    json_out = "--json" in argv[:argv.index("--")] if "--" in argv else "--json" in argv
     try:
-        return args.func(args) or 0
-    except USER_ERRORS as exc:
-        print(f"callgate: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        try:
+            args = build_parser().parse_args(argv)
+            json_out = output.wants_json(args)
+            code = args.func(args) or 0
+        except BrokenPipeError:
+            raise
+        except USER_ERRORS as exc:
+            text = output.error_text(exc)
+            if json_out:
+                print(output.to_json({"error": text}), flush=True)
+            else:
+                print(f"callgate: error: {text}", file=sys.stderr)
+            code = 2
+        except KeyboardInterrupt:
+            code = 130
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader went away (`callgate ... | head`): stop quietly, as a Unix tool does.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not complain
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 128 + 13  # as if killed by SIGPIPE
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ exits 0 when the call was answered, 1 otherwise.
 """
 
 import argparse
-import json
 
 from ..sim import control
 from ..sim.network import HANGUP_MODES
+from . import validate
+from .output import emit, to_json
 
 
 def add_parsers(sub) -> None:
@@ -26,27 +27,27 @@ def add_parsers(sub) -> None:
     p.add_argument("--digits", default="", help="DTMF digits the caller keys after the prompt (e.g. 1#); groups split by "
                    "commas are keyed after successive prompts (2,1)")
     p.add_argument("--speech", metavar="FILE", help="a WAV file the caller says after the answer")
-    p.add_argument("--port-index", type=int, default=0, metavar="N", help="the FXO port called (default 0)")
+    p.add_argument("--port-index", type=validate.whole(least=0), default=0, metavar="N", help="the FXO port called (default 0)")
     p.add_argument("--no-cid", action="store_true", help="send no caller ID")
     p.add_argument("--cid-standard", choices=("bell202", "v23"), default="bell202", help="the caller ID's FSK standard")
     p.add_argument("--cid-start", choices=("ring-end", "reversal", "alert"), default="ring-end",
                    help="send caller ID after the first ring, or before it after a polarity reversal or a dual-tone alert")
-    p.add_argument("--digit-delay-ms", type=int, metavar="MS", help="key digits MS after the answer (default: after the prompt)")
-    p.add_argument("--hangup-after-ms", type=int, metavar="MS", help="the caller hangs up MS after its digits (or the answer)")
+    p.add_argument("--digit-delay-ms", type=validate.milliseconds, metavar="MS", help="key digits MS after the answer (default: after the prompt)")
+    p.add_argument("--hangup-after-ms", type=validate.milliseconds, metavar="MS", help="the caller hangs up MS after its digits (or the answer)")
     p.add_argument("--hangup", choices=HANGUP_MODES, default="loop-drop", help="how the caller's hang-up shows on the line")
-    p.add_argument("--patience-ms", type=int, metavar="MS", help="abandon unless put through to an agent MS after the answer")
-    p.add_argument("--talk-ms", type=int, metavar="MS", help="hang up MS after being put through (default: wait for the agent)")
+    p.add_argument("--patience-ms", type=validate.milliseconds, metavar="MS", help="abandon unless put through to an agent MS after the answer")
+    p.add_argument("--talk-ms", type=validate.milliseconds, metavar="MS", help="hang up MS after being put through (default: wait for the agent)")
     p.add_argument("--survey", metavar="DIGITS", help="after the agent left, key one digit per survey question "
                    "(default: hang up 1 s after the agent)")
     p.add_argument("--callback", metavar="DIGITS", help="key DIGITS (e.g. 5559876#) when the board waits 2 s after a prompt, "
                    "once the --digits groups are used up")
-    p.add_argument("--max-call-ms", type=int, metavar="MS", help="give up MS after the answer, time with an agent "
+    p.add_argument("--max-call-ms", type=validate.milliseconds, metavar="MS", help="give up MS after the answer, time with an agent "
                    "not counted (default 60000)")
     _common(p)
     p.set_defaults(func=run_call)
 
     p = sub.add_parser("phone", help="an agent phone on an FXS port of a running virtual board", description=__doc__)
-    p.add_argument("index", type=int, metavar="PORT", help="the FXS port")
+    p.add_argument("index", type=validate.whole(least=0), metavar="PORT", help="the FXS port")
     p.add_argument("action", choices=("off", "on", "dial"), help="off hook, on hook, or dial DIGITS")
     p.add_argument("digits", nargs="?", default="")
     _common(p)
@@ -54,8 +55,8 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("agent", help="make an FXS phone of a running virtual board answer and hang up by itself",
                        description=__doc__)
-    p.add_argument("--port", dest="agent_port", type=int, required=True, metavar="N", help="the FXS port")
-    p.add_argument("--answer-ms", type=int, default=2000, metavar="MS", help="answer MS after ringing starts (default 2000)")
+    p.add_argument("--port", dest="agent_port", type=validate.whole(least=0), required=True, metavar="N", help="the FXS port")
+    p.add_argument("--answer-ms", type=validate.milliseconds, default=2000, metavar="MS", help="answer MS after ringing starts (default 2000)")
     p.add_argument("--never-answer", action="store_true", help="let it ring")
     p.add_argument("--talk-ms", type=_talk, default=60000, metavar="MS[-MS]",
                    help="hang up MS after being put through, or a random time in MS-MS (default 60000)")
@@ -67,7 +68,6 @@ def add_parsers(sub) -> None:
 
 def _common(p) -> None:
     p.add_argument("--sim", metavar="SOCKET", help="the sim's control socket (default: the running sim's)")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON lines")
 
 
 def _control(args) -> control.Control:
@@ -84,7 +84,7 @@ def run_call(args) -> int:
     with _control(args) as ctl:
         for item in ctl.call(args.port_index, args.number, args.name, args.digits, args.speech, **options):
             if args.json:
-                print(json.dumps(item), flush=True)
+                print(to_json(item), flush=True)
             elif item["t"] == "progress":
                 print(format_progress(item), flush=True)
             if item["t"] == "done":
@@ -119,7 +119,7 @@ def run_agent(args) -> int:
         r = ctl.agent(args.agent_port, None if args.never_answer else args.answer_ms, args.talk_ms, args.seed,
                       args.off)
     if args.json:
-        print(json.dumps(r))
+        emit(args, r)
     elif r.get("auto") is None:
         print(f"ok: phone {r['port']} is manual")
     else:
@@ -132,5 +132,5 @@ def run_agent(args) -> int:
 def run_phone(args) -> int:
     with _control(args) as ctl:
         r = ctl.phone(args.index, args.action, args.digits)
-    print(json.dumps(r) if args.json else f"ok: phone {r['port']} {r['action']} {args.digits}".rstrip())
+    emit(args, r, f"ok: phone {r['port']} {r['action']} {args.digits}".rstrip())
     return 0

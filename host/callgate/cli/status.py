@@ -1,11 +1,10 @@
 """`callgate --port P status`: what the board says about itself."""
 
-import json
-
 from ..link import messages
 from ..link.errors import RemoteError
 
 from ._board import add_link_arguments, board_link
+from .output import emit
 
 
 def add_parser(subparsers) -> None:
@@ -22,7 +21,7 @@ def run(args) -> int:
         except RemoteError:
             pass
     if args.json:
-        print(json.dumps(st))
+        emit(args, st)
         return 0
     print(
         f"board {st['board']}  firmware {st['fw']}  boot {st['boot']:08x}  uptime {st['uptime_ms'] / 1000:.1f} s"

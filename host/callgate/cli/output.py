@@ -26,7 +26,17 @@ def wants_json(args) -> bool:
 
 
 def is_stdout(path) -> bool:
-    return path is not None and os.fspath(path) == "-"
+    """Whether an output path is standard output: "-", or a name of the same file
+    (/dev/stdout, the terminal's device): then a command's summary goes to standard error."""
+    if path is None:
+        return False
+    path = os.fspath(path)
+    if path == "-":
+        return True
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def plain(obj):
@@ -74,26 +84,47 @@ def write_output(path, data) -> None:
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if is_stdout(path):
+    if os.fspath(path) == "-":
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
     path = os.fspath(path)
-    target = os.path.realpath(path) if os.path.islink(path) else path
     try:
-        mode = os.stat(target).st_mode
+        mode = os.stat(path).st_mode  # through any symbolic links
     except FileNotFoundError:
         mode = None
+    except OSError as e:
+        raise _named(e, path) from None
     if mode is not None and stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", path)
-    if mode is None or stat.S_ISREG(mode):
+    target = _link_target(path)
+    if target is not None and (mode is None or stat.S_ISREG(mode)):
         _replace(target, data, mode, shown=path)
     else:
-        _write_through(target, data, shown=path)
+        _write_through(path, data, shown=path)
+
+
+def _link_target(path: str):
+    """Where path's symbolic links lead (path itself if it is none), or None when a link goes
+    through /proc or /dev/fd (/dev/stdout, /proc/self/fd/1: an open file of this process,
+    which only writing through reaches)."""
+    for _ in range(40):
+        if _is_process_file(path):
+            return None
+        if not os.path.islink(path):
+            return path
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+    raise OSError(errno.ELOOP, "too many levels of symbolic links", path)
+
+
+def _is_process_file(path: str) -> bool:
+    p = os.path.abspath(path)
+    return p.startswith(("/proc/", "/dev/fd/"))
 
 
 def _write_through(target: str, data: bytes, shown: str) -> None:
+    sys.stdout.flush()  # the path may be standard output by another name
     try:
         with open(target, "wb") as f:
             f.write(data)

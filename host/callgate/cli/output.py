@@ -86,8 +86,13 @@ def write_output(path, data) -> None:
         data = data.encode("utf-8")
     if os.fspath(path) == "-":
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            fd = sys.stdout.fileno()
+        except (OSError, ValueError, AttributeError):  # not a file (a test's capture)
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
+        _write_all(fd, data)
         return
     path = os.fspath(path)
     try:
@@ -126,10 +131,23 @@ def _is_process_file(path: str) -> bool:
 def _write_through(target: str, data: bytes, shown: str) -> None:
     sys.stdout.flush()  # the path may be standard output by another name
     try:
-        with open(target, "wb") as f:
-            f.write(data)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+    except BrokenPipeError:
+        raise
     except OSError as e:
         raise _named(e, shown) from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """All of data to fd. (A buffered file can report a short write to a pipe whose reader
+    left as success; os.write raises BrokenPipeError on the next try.)"""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _replace(target: str, data: bytes, mode, shown: str) -> None:

@@ -41,7 +41,7 @@ def add_parser(subparsers) -> None:
                          description=SAMPLE_DOC, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("cdr", metavar="CDRFILE", help="call records (`cdr pull`): .csv or .json")
     s.add_argument("--per-agent", type=validate.whole(least=1), required=True, metavar="N", help="calls per agent")
-    s.add_argument("--seed", type=int, required=True, help="the draw's seed (write it down: it repeats the draw)")
+    s.add_argument("--seed", type=validate.whole(), required=True, help="the draw's seed (write it down: it repeats the draw)")
     s.add_argument("--min-talk-s", type=validate.number(least=0, unit="s"), default=0.0, metavar="S", help="only calls with at least S seconds of talk")
     s.add_argument("--since", metavar="ISO", help="only calls that arrived at or after this time (ISO 8601)")
     s.add_argument("--until", metavar="ISO", help="only calls that arrived before this time")

@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
         metavar="R",
         help="chance per byte, each way, that the data UART corrupts, drops or duplicates it",
     )
-    p.add_argument("--seed", type=int, help="seed of the noise and faults (repeatable runs)")
+    p.add_argument("--seed", type=validate.whole(), help="seed of the noise and faults (repeatable runs)")
     p.add_argument("--tcp", type=validate.port, metavar="PORT", help="also serve the data UART on 127.0.0.1:PORT (socket://)")
     p.add_argument("--seconds", type=validate.number(least=0, unit="s"), metavar="S", help="stop after S seconds")
     p.add_argument("--clock", type=validate.number(above=0, most=1000), default=1.0, metavar="X", help="run the phone lines X times faster than real time")

@@ -60,7 +60,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--never-answer", action="store_true", help="let it ring")
     p.add_argument("--talk-ms", type=_talk, default=60000, metavar="MS[-MS]",
                    help="hang up MS after being put through, or a random time in MS-MS (default 60000)")
-    p.add_argument("--seed", type=int, help="seed of the random talk times")
+    p.add_argument("--seed", type=validate.whole(), help="seed of the random talk times")
     p.add_argument("--off", action="store_true", help="a manual phone again")
     _common(p)
     p.set_defaults(func=run_agent)

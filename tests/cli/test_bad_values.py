@@ -42,6 +42,10 @@ def test_every_checked_option_names_a_value_it_refuses(words, capsys):
         assert repr(BOGUS) in err and (not a.option_strings or a.option_strings[0] in err), err
 
 
+def here(name: str) -> str:
+    return str(ROOT / name)
+
+
 # Every command with a value out of its range: (argv, what the one line must name).
 BAD = {
     ("sim",): [(["sim", "--tcp", "99999"], "--tcp: 99999 is not a TCP port (1..65535)"),
@@ -61,16 +65,16 @@ BAD = {
     ("site", "check"): [(["site", "check", "no-such-site.yaml"], "no-such-site.yaml")],
     ("site", "build"): [(["site", "build", "no-such-site.yaml", "out"], "no-such-site.yaml")],
     ("rig", "check"): [(["rig", "check", "no-such-plan.yaml"], "no-such-plan.yaml")],
-    ("rig", "run"): [(["rig", "run", "plans/short.yaml", "--out", "o", "--clock", "-8"], "--clock: -8 must be more")],
+    ("rig", "run"): [(["rig", "run", here("plans/short.yaml"), "--out", "o", "--clock", "-8"], "--clock: -8 must be more")],
     ("provision",): [(["--port", "/dev/null", "provision", "no-such-site.yaml"], "no-such-site.yaml")],
     ("config", "pull"): [(["--port", "/dev/null", "config", "pull", "--timeout", "inf"], "--timeout: 'inf' is not a finite")],
     ("cdr", "pull"): [(["--port", "/dev/null", "cdr", "pull", "--format", "xml"], "--format: invalid choice: 'xml'")],
     ("recordings", "pull"): [(["--port", "/dev/null", "recordings", "pull", "--timeout", "-1"], "--timeout: -1 must be more")],
     ("recordings", "sample"): [(["recordings", "sample", "c.json", "--per-agent", "0", "--seed", "1"],
                                 "--per-agent: 0 must be at least 1"),
-                               (["recordings", "sample", "README.md", "--per-agent", "1", "--seed", "1"],
-                                "README.md: not call records")],
-    ("report",): [(["report", "tests/cli/conftest.py"], "tests/cli/conftest.py: not call records"),
+                               (["recordings", "sample", here("README.md"), "--per-agent", "1", "--seed", "1"],
+                                here("README.md") + ": not call records")],
+    ("report",): [(["report", here("tests/cli/conftest.py")], here("tests/cli/conftest.py") + ": not call records"),
                   (["report", "c.json", "--agents", "0"], "--agents: 0 must be at least 1"),
                   (["report", "c.json", "--target", "-1"], "--target: -1 must be at least 0 s")],
     ("deploy",): [(["--port", "/dev/null", "deploy", "--timeout", "nan"], "--timeout: 'nan' is not a finite number")],
@@ -80,7 +84,7 @@ BAD = {
                           (["dsp", "gen-dtmf", "1X", "x.wav"], "'X'")],
     ("dsp", "tone"): [(["dsp", "tone", "CN", "busy", "x.wav", "--seconds", "0"], "--seconds: 0 must be more than 0 s"),
                       (["dsp", "tone", "XX", "busy", "x.wav", "--seconds", "1"], "XX")],
-    ("dsp", "convert"): [(["dsp", "convert", "README.md", "x.wav", "--to", "alaw"], "README.md")],
+    ("dsp", "convert"): [(["dsp", "convert", here("README.md"), "x.wav", "--to", "alaw"], here("README.md"))],
     ("dsp", "gen-cid"): [(["dsp", "gen-cid", "x.wav", "--level", "-81"], "--level: -81 is out of range: -80..3 dBm0"),
                          (["dsp", "gen-cid", "x.wav", "--number", "555-1234"], "--number: '555-1234' is not a calling"),
                          (["dsp", "gen-cid", "x.wav", "--date", "13011200"], "--date: '13011200' is not a date"),
@@ -97,13 +101,14 @@ def test_every_command_has_bad_values():
 
 @pytest.mark.parametrize("argv,named", [case for cases in BAD.values() for case in cases],
                          ids=lambda x: " ".join(x) if isinstance(x, list) else "")
-def test_a_bad_value_is_one_line_naming_it(argv, named, capsys, monkeypatch):
-    monkeypatch.chdir(ROOT)
+def test_a_bad_value_is_one_line_naming_it(argv, named, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CALLGATE_PORT", raising=False)
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "", err
     assert err.count("\n") == 1 and err.startswith("callgate: error: ") and "Traceback" not in err, err
     assert named in err, err
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 def test_a_bad_value_in_a_real_process_has_no_traceback():

@@ -97,6 +97,13 @@ def test_writing_to_standard_output_full_is_one_clean_line():
     assert r.stderr.count("\n") == 1 and "No space left on device" in r.stderr, r.stderr
 
 
+def test_text_onto_a_full_standard_output_is_one_clean_line(tmp_path):
+    for argv in (["dsp", "gen-dtmf", "1", tmp_path / "x.wav"], ["--json", "rig", "check", "plans/short.yaml"]):
+        with open("/dev/full", "wb") as full:
+            r = callgate(*argv, stdout=full, stderr=subprocess.PIPE)
+        assert r.returncode == 2 and r.stderr == "callgate: error: standard output: No space left on device\n", r.stderr
+
+
 def test_dash_and_dev_stdout_are_standard_output(tmp_path):
     for name in ("-", "/dev/stdout"):
         r = callgate("dsp", "gen-dtmf", "12", name, text=False)

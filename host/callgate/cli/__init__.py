@@ -85,33 +85,49 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
-    json_out = "--json" in argv[:argv.index("--")] if "--" in argv else "--json" in argv
+    json_out = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
     try:
         try:
             args = build_parser().parse_args(argv)
             json_out = output.wants_json(args)
             code = args.func(args) or 0
+            output.flush_stdout()  # a full disk or a closed pipe shows here, not at exit
+            return code
         except BrokenPipeError:
             raise
         except USER_ERRORS as exc:
-            text = output.error_text(exc)
-            if json_out:
-                print(output.to_json({"error": text}), flush=True)
-            else:
-                print(f"callgate: error: {text}", file=sys.stderr)
-            code = 2
+            _report(output.error_text(exc), json_out)
+            return 2
         except KeyboardInterrupt:
-            code = 130
-        sys.stdout.flush()
-        return code
+            return 130
     except BrokenPipeError:
         # The reader went away (`callgate ... | head`): stop quietly, as a Unix tool does.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not complain
-        except (OSError, ValueError, AttributeError):
-            pass
+        _drop_stdout()
         return 128 + 13  # as if killed by SIGPIPE
+
+
+def _report(text: str, json_out: bool) -> None:
+    """An error as one line: {"error": ...} on standard output with --json, else on standard
+    error; on standard error after all when standard output cannot take it."""
+    try:
+        sys.stdout.flush()
+        if json_out:
+            print(output.to_json({"error": text}), flush=True)
+            return
+    except OSError:
+        _drop_stdout()
+    print(f"callgate: error: {text}", file=sys.stderr, flush=True)
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so what is still buffered for it cannot fail again
+    when the interpreter exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

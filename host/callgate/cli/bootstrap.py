@@ -9,7 +9,6 @@ whether the board came up. Afterwards `callgate deploy` updates it over the link
 docs/deploy.md.
 """
 
-import argparse
 import sys
 import time
 

@@ -9,7 +9,6 @@ Refused before anything changes: a bundle for another board, a bad hash, a versi
 than the board's minimum, files larger than the board's free storage. docs/deploy.md.
 """
 
-import argparse
 import sys
 
 from ..deploy import bundle as bundle_mod

@@ -8,7 +8,6 @@ again and goes on (a PING each second of silence notices a restart whose BOOT ev
 lost).
 """
 
-import argparse
 import queue
 import sys
 import time

@@ -63,13 +63,29 @@ def emit(args, record, text=(), to_stderr: bool = False) -> None:
     goes to standard error."""
     stream = sys.stderr if to_stderr else sys.stdout
     if wants_json(args):
-        print(to_json(record), file=stream, flush=True)
-        return
-    if isinstance(text, str):
-        text = [text]
-    for line in text:
-        print(line, file=stream)
-    stream.flush()
+        lines = [to_json(record)]
+    else:
+        lines = [text] if isinstance(text, str) else text
+    try:
+        for line in lines:
+            print(line, file=stream)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        where = "standard output" if stream is sys.stdout else "standard error"
+        raise OSError(e.errno, e.strerror or str(e), where) from None
+
+
+def flush_stdout() -> None:
+    """sys.stdout.flush(), an error naming standard output (a closed pipe stays
+    BrokenPipeError: main() ends quietly on it)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise OSError(e.errno, e.strerror or str(e), "standard output") from None
 
 
 def write_output(path, data) -> None:

@@ -2,7 +2,10 @@
 
 Every group module has `add_parser(subparsers)`, which registers its sub-commands and sets
 `func` on each; `func(args)` returns the process exit code. A user error raises UsageError
-(or one of the errors listed in USER_ERRORS) and is printed as one line, never a traceback.
+(or one of the errors listed in errors.USER_ERRORS) and is printed as one line, never a
+traceback. Results go through output.emit (text, or JSON with --json, which every command
+takes before or after its name), output files through output.write_output, numbers through
+validate's argparse types.
 """
 
 import argparse

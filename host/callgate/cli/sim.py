@@ -36,7 +36,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=validate.whole(), help="seed of the noise and faults (repeatable runs)")
     p.add_argument("--tcp", type=validate.port, metavar="PORT", help="also serve the data UART on 127.0.0.1:PORT (socket://)")
     p.add_argument("--seconds", type=validate.number(least=0, unit="s"), metavar="S", help="stop after S seconds")
-    p.add_argument("--clock", type=validate.number(above=0, most=1000), default=1.0, metavar="X", help="run the phone lines X times faster than real time")
+    p.add_argument("--clock", type=validate.number(above=0), default=1.0, metavar="X", help="run the phone lines X times faster than real time")
     p.add_argument("--site", metavar="SITE.yaml",
                    help="provision this site file onto the board once it runs (callgate provision, over its serial link)")
     p.add_argument("--epoch", type=parse_epoch, metavar="ISO8601",

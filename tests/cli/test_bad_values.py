@@ -143,3 +143,12 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(argv, tmp_path):
     err = p.stderr.read().decode()
     assert p.wait(60) == 141, err
     assert err == "", err
+
+
+def test_a_csv_that_is_not_call_records_is_refused_by_name(tmp_path, capsys):
+    """It was read as 0 calls; now the file and what is wrong with it are named."""
+    csv = tmp_path / "calls.csv"
+    csv.write_text("a,b\n1,2\n")
+    code, out, err = run(capsys, "report", csv)
+    assert code == 2 and out == ""
+    assert err == f"callgate: error: {csv}: not call records (its first line lacks the columns id and arrived)\n"

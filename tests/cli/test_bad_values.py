@@ -10,7 +10,7 @@ import pytest
 
 from callgate.cli import build_parser, commands
 
-from conftest import CALLGATE, ROOT, run
+from clitools import CALLGATE, ROOT, run
 
 
 def runnable():

@@ -16,7 +16,7 @@ import pytest
 
 from callgate.cli import build_parser, commands
 
-from conftest import CALLGATE, ROOT, callgate
+from clitools import CALLGATE, ROOT, callgate
 from minisite import make_site
 
 

@@ -14,7 +14,7 @@ from callgate.cli import build_parser, commands
 from callgate.cli.output import write_output
 from callgate.dsp.wav import read_wav
 
-from conftest import callgate, run
+from clitools import callgate, run
 
 NULL, FULL = os.makedev(1, 3), os.makedev(1, 7)  # Linux: /dev/null, /dev/full
 

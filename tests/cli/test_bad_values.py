@@ -56,6 +56,7 @@ BAD = {
     ("sim", "call"): [(["sim", "call", "--port-index", "-1"], "--port-index: -1 must be at least 0"),
                       (["sim", "call", "--patience-ms", "-5"], "--patience-ms: -5 must be at least 0 ms")],
     ("sim", "phone"): [(["sim", "phone", "-2", "off"], "-2 must be at least 0"),
+                       (["sim", "phone", "2", "off", "--sim", "/nonexistent"], "/nonexistent: No such file"),
                        (["sim", "phone", "2", "up"], "invalid choice: 'up'")],
     ("sim", "agent"): [(["sim", "agent", "--port", "2", "--answer-ms", "-1"], "--answer-ms: -1 must be at least 0"),
                        (["sim", "agent", "--port", "2", "--talk-ms", "9-x"], "--talk-ms: not MS or MS-MS: '9-x'")],

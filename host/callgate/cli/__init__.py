@@ -117,6 +117,8 @@ def _report(text: str, json_out: bool) -> None:
         if json_out:
             print(output.to_json({"error": text}), flush=True)
             return
+    except BrokenPipeError:
+        raise  # no reader: main() ends quietly
     except OSError:
         _drop_stdout()
     print(f"callgate: error: {text}", file=sys.stderr, flush=True)

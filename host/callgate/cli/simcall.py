@@ -72,7 +72,10 @@ def _common(p) -> None:
 
 def _control(args) -> control.Control:
     path = args.sim or control.find(getattr(args, "port", None)).control
-    return control.Control(path)
+    try:
+        return control.Control(path)
+    except OSError as e:  # name the socket: --sim, or the one the sim's record gave
+        raise OSError(e.errno, f"{e.strerror or e} (a running `callgate sim`'s control socket?)", path) from None
 
 
 def run_call(args) -> int:

@@ -561,7 +561,7 @@ def dtmf_section(binaries: dict, repeats: int, trials: int) -> tuple:
     ratio = tp["callgate"]["samples_per_s"] / tp["spandsp"]["samples_per_s"]
     data["throughput"] = rows + [{**r, "impl": r["impl"] + " (c_src -O2)"} for r in rows_o2]
     lines += [
-        f"### Throughput",
+        "### Throughput",
         "",
         f"{len(sig) / RATE / 60:.0f} minutes of audio (2 s of digits at -30..-5 dBm0, 2 s of "
         "idle line, 2 s of -20 dBm0 white noise, in turn; through mu-law), fed in 160-sample "

@@ -10,7 +10,6 @@ building (mpy-cross) is not timed. Figures in docs/deploy.md.
 """
 
 import argparse
-import os
 import pathlib
 import shutil
 import statistics

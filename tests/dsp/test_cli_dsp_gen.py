@@ -112,11 +112,11 @@ def test_unknown_names_are_one_line_errors(tmp_path, capsys, argv, message):
 
 
 @pytest.mark.parametrize("argv,name", [
-    (["gen-dtmf", "1", "OUT", "--on-ms", "1"], "on_ms"),
-    (["gen-dtmf", "1", "OUT", "--level", "10"], "level_dbm0"),
-    (["gen-dtmf", "1", "OUT", "--level", "-70", "--twist", "-20"], "twist_db"),
-    (["tone", "CN", "dial", "OUT", "--seconds", "-1"], "seconds"),
-    (["tone", "CN", "dial", "OUT", "--seconds", "nan"], "seconds"),
+    (["gen-dtmf", "1", "OUT", "--on-ms", "1"], "--on-ms: 1 "),
+    (["gen-dtmf", "1", "OUT", "--level", "10"], "--level: 10 "),
+    (["gen-dtmf", "1", "OUT", "--level", "-70", "--twist", "-20"], "--twist -20"),
+    (["tone", "CN", "dial", "OUT", "--seconds", "-1"], "--seconds: -1 "),
+    (["tone", "CN", "dial", "OUT", "--seconds", "nan"], "--seconds: 'nan'"),
 ])
 def test_bad_values_are_errors_naming_the_parameter(tmp_path, capsys, argv, name):
     out = tmp_path / "x.wav"

@@ -342,7 +342,7 @@ def test_sim_kill_command():
         sim.stdin.write("kill\n")
         sim.stdin.flush()
         assert select.select([sim.stdout], [], [], 15)[0]
-        line = sim.stdout.readline()
+        line = json.loads(sim.stdout.readline())["reply"]  # --json: each reply as {"command", "reply"}
         assert line.startswith(f"ok: killed firmware {old}, restarted as "), line
         try:
             os.kill(old, 0)

@@ -3,7 +3,7 @@
 
 import subprocess
 
-from callgate.sim import runtime
+from callgate import runtime
 from callgate.sim.board import VirtualBoard
 
 

@@ -112,4 +112,7 @@ def test_sim_provisions_a_site_at_start(tmp_path):
     bad.write_text("site: x\n")
     r = subprocess.run(cmd + ["--site", str(bad)], capture_output=True, text=True, timeout=60,
                        stdin=subprocess.DEVNULL, env=env)
-    assert r.returncode == 2 and "board: missing (required)" in r.stderr and "data" not in r.stdout
+    problems = json.loads(r.stdout)  # --json: the site's problems as JSON, as `site check --json` prints them
+    assert r.returncode == 2 and problems["ok"] is False and "data" not in problems
+    assert {"field": "board", "message": "missing (required)"}.items() <= next(
+        p for p in problems["problems"] if p["field"] == "board").items()

@@ -158,12 +158,24 @@ def read_csv(f) -> list:
 
 
 def load(path) -> list:
-    """Records from a file `cdr pull` wrote: .csv, else JSON (a list of records)."""
+    """Records from a file `cdr pull` wrote: .csv, else JSON (a list of records). A file that
+    is not one is a ValueError naming it and why."""
     path = str(path)
-    with open(path, newline="" if path.endswith(".csv") else None, encoding="utf-8") as f:
-        if path.lower().endswith(".csv"):
-            return read_csv(f)
-        data = json.load(f)
+    csv_file = path.lower().endswith(".csv")
+    try:
+        with open(path, newline="" if csv_file else None, encoding="utf-8") as f:
+            if csv_file:
+                reader = csv.DictReader(f)
+                if "id" not in (reader.fieldnames or ()) or "arrived" not in reader.fieldnames:
+                    raise ValueError("not call records (its first line lacks the columns id and arrived)")
+                return [unrow(cells) for cells in reader]
+            data = json.load(f)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not call records (not UTF-8 text: a binary file?)") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not call records (not JSON: {e.msg} at line {e.lineno})") from None
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise ValueError(f"{path}: not a list of call records")
     return data

@@ -5,6 +5,7 @@ import contextlib
 from ..link import LinkError
 from ..link.client import Client
 from ..link.portlock import PortInUse
+from . import validate
 
 
 class LinkFailed(OSError):
@@ -48,7 +49,7 @@ def board_link(args, on_event=None, keepalive=None):
 
 
 def add_link_arguments(p) -> None:
-    p.add_argument("--timeout", type=float, default=0.5, metavar="S", help="seconds per try of a request (default 0.5)")
+    p.add_argument("--timeout", type=validate.seconds, default=0.5, metavar="S", help="seconds per try of a request (default 0.5)")
 
 
 def add_pull_command(subparsers, group: str, group_help: str, pull_help: str, doc: str, func):

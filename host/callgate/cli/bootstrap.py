@@ -9,8 +9,6 @@ whether the board came up. Afterwards `callgate deploy` updates it over the link
 docs/deploy.md.
 """
 
-import argparse
-import json
 import sys
 import time
 
@@ -19,6 +17,7 @@ from ..deploy.bootstrap import bootstrap
 from ..link import LinkError, messages
 from ..link.client import connect
 from ._board import add_link_arguments, need_port
+from .output import emit
 
 
 def add_parser(subparsers) -> None:
@@ -27,7 +26,6 @@ def add_parser(subparsers) -> None:
     p.add_argument("--board", required=True, metavar="NAME", help="the board folder in boards/")
     p.add_argument("--repl", metavar="PORT", help="the board's REPL port (default: --port)")
     p.add_argument("--bundle", metavar="DIR", help="install a saved bundle instead of building one")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
     p.set_defaults(func=run)
 
 
@@ -40,7 +38,7 @@ def run(args) -> int:
     if repl != port:
         r["state"] = _wait_up(port, b.slot, args.timeout)
     if args.json:
-        print(json.dumps(r))
+        emit(args, r)
     else:
         print(f"installed {r['version']} in {r['slot']} ({r['files']} files, {r['sent']} bytes, {r['seconds']:.2f} s) and reset the board")
         if "state" in r:

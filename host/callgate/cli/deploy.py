@@ -9,13 +9,12 @@ Refused before anything changes: a bundle for another board, a bad hash, a versi
 than the board's minimum, files larger than the board's free storage. docs/deploy.md.
 """
 
-import argparse
-import json
 import sys
 
 from ..deploy import bundle as bundle_mod
 from ..deploy.deploy import deploy
 from ._board import add_link_arguments, board_link
+from .output import emit
 
 
 def add_parser(subparsers) -> None:
@@ -29,7 +28,6 @@ def add_parser(subparsers) -> None:
     p.add_argument("--source", action="store_true", help="ship .py sources, not .mpy")
     p.add_argument("--dry-run", action="store_true", help="list what would change, change nothing")
     p.add_argument("--no-restart", action="store_true", help="switch, but let the next reset start the new version")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
     p.set_defaults(func=run)
 
 
@@ -45,7 +43,7 @@ def run(args) -> int:
         quiet = args.json or not sys.stderr.isatty()
         r = deploy(c, b, dry_run=args.dry_run, out=None if quiet else sys.stderr, restart=not args.no_restart)
     if args.json:
-        print(json.dumps(r))
+        emit(args, r)
         return 0 if r.get("state") in (None, "running") else 1
     print(f"board {r['board']}: running {r['running']} ({r['active'] or 'frozen'}), bundle {r['version']} -> {r['slot']}")
     if r["up_to_date"]:

@@ -1,7 +1,10 @@
 """`callgate dsp ...`: the DSP core on WAV files, for users who do not write code."""
 
 import argparse
-import json
+
+from . import validate
+from .errors import UsageError
+from .output import emit, is_stdout, write_output
 
 
 def add_parser(subparsers) -> None:
@@ -11,15 +14,6 @@ def add_parser(subparsers) -> None:
         p = sub.add_parser(name, help=help_text, description=help_text)
         add_arguments(p)
         p.set_defaults(func=func)
-
-
-def emit(args, records, text_lines) -> None:
-    """Print records as JSON with --json, else the human-readable lines."""
-    if getattr(args, "json", False):
-        print(json.dumps(records, indent=None))
-    else:
-        for line in text_lines:
-            print(line)
 
 
 # name -> (function, argument adder, one-line help); filled below by each command.
@@ -37,39 +31,50 @@ def _law_of(encoding: str) -> str:
     return "alaw" if encoding == "alaw" else "ulaw"
 
 
-def _add_output_options(p, json_too: bool = True) -> None:
+def _add_output_options(p) -> None:
     p.add_argument("--encoding", choices=_ENCODINGS, default="pcm16",
                    help="sample encoding of OUT.wav (default pcm16)")
-    if json_too:
-        # Also accepted after the command; SUPPRESS keeps `callgate --json dsp ...` working.
-        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                       help="print machine-readable JSON")
+
+
+def _write(args, path, samples, encoding: str) -> None:
+    """OUT.wav (or standard output for -) through the CLI's one output writer."""
+    from callgate.dsp.wav import encode_wav
+
+    write_output(path, encode_wav(samples, 8000, encoding))
+
+
+_OUT_HELP = "the WAV file to write (- for standard output)"
+# The ranges the DSP core takes (c_src), checked here so the message names the option.
+_LEVEL = validate.number(least=-80, most=3, unit="dBm0")
+_MIN_LEVEL_CID = validate.number(least=-70, most=0, unit="dBm0")
+_MIN_LEVEL_DTMF = validate.number(least=-70, most=3, unit="dBm0")
 
 
 def _args_gen_dtmf(p) -> None:
     p.add_argument("digits", metavar="DIGITS", help="digits to dial: 0-9 * # A-D")
-    p.add_argument("output", metavar="OUT.wav")
-    p.add_argument("--level", type=float, default=-10.0, metavar="DBM0",
-                   help="low-group tone level in dBm0 (default -10)")
-    p.add_argument("--twist", type=float, default=0.0, metavar="DB",
-                   help="high-group level minus low-group level in dB (default 0)")
-    p.add_argument("--on-ms", type=int, default=50, metavar="MS",
+    p.add_argument("output", metavar="OUT.wav", help=_OUT_HELP)
+    p.add_argument("--level", type=_LEVEL, default=-10.0, metavar="DBM0",
+                   help="low-group tone level in dBm0, -80..3 (default -10)")
+    p.add_argument("--twist", type=validate.number(least=-40, most=40, unit="dB"), default=0.0, metavar="DB",
+                   help="high-group level minus low-group level in dB, -40..40 (default 0)")
+    p.add_argument("--on-ms", type=validate.whole(least=2, most=65535, unit="ms"), default=50, metavar="MS",
                    help="tone per digit (default 50)")
-    p.add_argument("--off-ms", type=int, default=55, metavar="MS",
+    p.add_argument("--off-ms", type=validate.whole(least=2, most=65535, unit="ms"), default=55, metavar="MS",
                    help="silence after each digit (default 55)")
     _add_output_options(p)
 
 
 def cmd_gen_dtmf(args) -> int:
     from callgate.dsp.tones import SAMPLE_RATE, generate_dtmf
-    from callgate.dsp.wav import write_wav
-
     if not args.digits:
         raise ValueError("DIGITS is empty: give at least one digit (0-9 * # A-D)")
+    if not -80 <= args.level + args.twist <= 3:
+        raise UsageError(f"--level {args.level:g} with --twist {args.twist:+g} puts the high-group tone at "
+                         f"{args.level + args.twist:g} dBm0, outside -80..3")
     law = _law_of(args.encoding)
     samples = generate_dtmf(args.digits, level_dbm0=args.level, twist_db=args.twist,
                             on_ms=args.on_ms, off_ms=args.off_ms, law=law)
-    write_wav(args.output, samples, SAMPLE_RATE, args.encoding)
+    _write(args, args.output, samples, args.encoding)
     record = {"command": "gen-dtmf", "output": args.output, "digits": args.digits,
               "encoding": args.encoding, "law": law, "sample_rate": SAMPLE_RATE,
               "samples": len(samples), "seconds": len(samples) / SAMPLE_RATE,
@@ -78,7 +83,7 @@ def cmd_gen_dtmf(args) -> int:
     emit(args, record, [
         f"{args.output}: {len(args.digits)} DTMF digit(s), {record['seconds']:.3f} s, "
         f"{args.encoding} at {SAMPLE_RATE} Hz; {args.level:g} dBm0 ({law}) low group, "
-        f"twist {args.twist:+g} dB, {args.on_ms}/{args.off_ms} ms"])
+        f"twist {args.twist:+g} dB, {args.on_ms}/{args.off_ms} ms"], to_stderr=is_stdout(args.output))
     return 0
 
 
@@ -86,22 +91,21 @@ def _args_tone(p) -> None:
     p.add_argument("plan", metavar="PLAN", help="tone plan: CN, US, EU (ITU)")
     p.add_argument("name", metavar="NAME",
                    help="tone: dial, busy, ringback, congestion, call-waiting, sit, cng, ced")
-    p.add_argument("output", metavar="OUT.wav")
-    p.add_argument("--seconds", type=float, required=True, metavar="N", help="length of OUT.wav")
-    p.add_argument("--level", type=float, default=None, metavar="DBM0",
-                   help="level per frequency in dBm0 (default: the plan's)")
+    p.add_argument("output", metavar="OUT.wav", help=_OUT_HELP)
+    p.add_argument("--seconds", type=validate.number(above=0, most=3600, unit="s"), required=True, metavar="N",
+                   help="length of OUT.wav (up to 3600)")
+    p.add_argument("--level", type=_LEVEL, default=None, metavar="DBM0",
+                   help="level per frequency in dBm0, -80..3 (default: the plan's)")
     _add_output_options(p)
 
 
 def cmd_tone(args) -> int:
     from callgate.dsp.tones import SAMPLE_RATE, find_plan, find_tone, generate_tone
-    from callgate.dsp.wav import write_wav
-
     plan = find_plan(args.plan).name  # ValueError lists the valid plans
     tone = find_tone(plan, args.name)  # ... or the plan's tones
     law = _law_of(args.encoding)
     samples = generate_tone(args.plan, args.name, args.seconds, law=law, level_dbm0=args.level)
-    write_wav(args.output, samples, SAMPLE_RATE, args.encoding)
+    _write(args, args.output, samples, args.encoding)
     level = tone.level_dbm0 if args.level is None else args.level
     record = {"command": "tone", "output": args.output, "plan": plan, "tone": tone.name,
               "description": tone.describe(), "frequencies_hz": list(tone.frequencies_hz),
@@ -111,24 +115,22 @@ def cmd_tone(args) -> int:
               "seconds": len(samples) / SAMPLE_RATE}
     emit(args, record, [
         f"{args.output}: {plan} {tone.name} ({tone.describe()}) at {level:g} dBm0 ({law}), "
-        f"{record['seconds']:.3f} s, {args.encoding} at {SAMPLE_RATE} Hz"])
+        f"{record['seconds']:.3f} s, {args.encoding} at {SAMPLE_RATE} Hz"], to_stderr=is_stdout(args.output))
     return 0
 
 
 def _args_convert(p) -> None:
     p.add_argument("input", metavar="IN.wav")
-    p.add_argument("output", metavar="OUT.wav")
+    p.add_argument("output", metavar="OUT.wav", help=_OUT_HELP)
     p.add_argument("--to", choices=_ENCODINGS, required=True, help="encoding of OUT.wav")
     p.add_argument("--resample", action="store_true",
                    help="convert another sample rate to 8000 Hz and mix channels down to mono")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                   help="print machine-readable JSON")
 
 
 def cmd_convert(args) -> int:
     from callgate.dsp.g711 import alaw_to_ulaw, ulaw_to_alaw
     from callgate.dsp.tones import SAMPLE_RATE
-    from callgate.dsp.wav import read_wav, resample, write_wav
+    from callgate.dsp.wav import read_wav, resample
 
     wav = read_wav(args.input)
     resampled = False
@@ -150,7 +152,7 @@ def cmd_convert(args) -> int:
         else:
             samples = (alaw_to_ulaw if wav.encoding == "alaw" else ulaw_to_alaw)(wav.codes)
             how = "transcoded by the G.711 tables"
-    write_wav(args.output, samples, SAMPLE_RATE, args.to)
+    _write(args, args.output, samples, args.to)
     record = {"command": "convert", "input": args.input, "output": args.output,
               "from": {"encoding": wav.encoding, "sample_rate": wav.sample_rate,
                        "channels": wav.channels, "frames": wav.frames},
@@ -159,7 +161,7 @@ def cmd_convert(args) -> int:
               "resampled": resampled, "how": how}
     emit(args, record, [
         f"{args.output}: {args.to} at {SAMPLE_RATE} Hz mono, {len(samples) / SAMPLE_RATE:.3f} s "
-        f"({how} from {wav.encoding} at {wav.sample_rate} Hz, {wav.channels} channel(s))"])
+        f"({how} from {wav.encoding} at {wav.sample_rate} Hz, {wav.channels} channel(s))"], to_stderr=is_stdout(args.output))
     return 0
 
 
@@ -179,10 +181,8 @@ def _args_cid(p) -> None:
     p.add_argument("--standard", choices=_CID_STANDARDS, default="auto",
                    help="FSK standard (default auto: listen for both)")
     p.add_argument("--no-dtmf", action="store_true", help="do not look for DTMF caller ID")
-    p.add_argument("--min-level", type=float, default=-52.0, metavar="DBM0",
-                   help="weakest FSK carrier accepted (default -52)")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                   help="print machine-readable JSON")
+    p.add_argument("--min-level", type=_MIN_LEVEL_CID, default=-52.0, metavar="DBM0",
+                   help="weakest FSK carrier accepted, -70..0 (default -52)")
 
 
 def _cid_line(record: dict) -> str:
@@ -222,29 +222,52 @@ def cmd_cid(args) -> int:
 
 
 def _args_gen_cid(p) -> None:
-    p.add_argument("output", metavar="OUT.wav")
+    p.add_argument("output", metavar="OUT.wav", help=_OUT_HELP)
     p.add_argument("--format", choices=("sdmf", "mdmf", "mwi", "dtmf"), default="mdmf")
     p.add_argument("--standard", choices=_CID_STANDARDS[:2], default="bell202")
-    p.add_argument("--number", default="", help="calling number (digits)")
-    p.add_argument("--name", default="", help="calling name (MDMF)")
+    p.add_argument("--number", type=_cid_number, default="", help="calling number (up to 20 digits)")
+    p.add_argument("--name", type=_cid_name, default="", help="calling name (MDMF; up to 50 ASCII characters)")
     p.add_argument("--absence", choices=("private", "unavailable"), default=None,
                    help="send a reason for absence instead of a number (and name)")
-    p.add_argument("--date", default=None, metavar="MMDDhhmm", help="date and time")
+    p.add_argument("--date", type=_cid_date, default=None, metavar="MMDDhhmm",
+                   help="date and time (SDMF needs it)")
     p.add_argument("--mwi", choices=("on", "off"), default="on", help="for --format mwi")
-    p.add_argument("--level", type=float, default=-13.5, metavar="DBM0")
+    p.add_argument("--level", type=_LEVEL, default=-13.5, metavar="DBM0", help="FSK level, -80..3 (default -13.5)")
     p.add_argument("--alert", action="store_true", help="send a dual-tone alert first")
     _add_output_options(p)
 
 
+def _cid_number(text: str) -> str:
+    if not text.isascii() or not (text.isdigit() or text == "") or len(text) > 20:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a calling number (up to 20 digits 0-9)")
+    return text
+
+
+def _cid_name(text: str) -> str:
+    if not text.isascii() or not text.isprintable() or len(text) > 50:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a calling name (up to 50 printable ASCII characters)")
+    return text
+
+
+def _cid_date(text: str) -> tuple:
+    """MMDDhhmm -> (month, day, hour, minute)."""
+    if len(text) == 8 and text.isascii() and text.isdigit():
+        month, day, hour, minute = (int(text[i:i + 2]) for i in range(0, 8, 2))
+        if 1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59:
+            return month, day, hour, minute
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date and time MMDDhhmm (e.g. 11231000)")
+
+
 def cmd_gen_cid(args) -> int:
     from callgate.dsp.callerid import CallerId, encode, encode_dtmf, generate
-    from callgate.dsp.wav import write_wav
 
-    date = None
-    if args.date is not None:
-        if len(args.date) != 8 or not args.date.isdigit():
-            raise ValueError(f"--date must be MMDDhhmm, not {args.date!r}")
-        date = tuple(int(args.date[i:i + 2]) for i in range(0, 8, 2))
+    date = args.date
+    if args.format in ("sdmf", "dtmf") and not (args.number or args.absence):
+        raise UsageError(f"--format {args.format} needs --number DIGITS or --absence")
+    if args.format == "mdmf" and not (args.number or args.name or args.absence or date):
+        raise UsageError("--format mdmf needs one of --number, --name, --date, --absence")
+    if args.format == "sdmf" and date is None:
+        raise UsageError("--format sdmf needs --date MMDDhhmm")
     if args.format == "mwi":
         message = CallerId("sdmf-mwi", mwi=args.mwi == "on")
     else:
@@ -256,12 +279,12 @@ def cmd_gen_cid(args) -> int:
     payload = encode_dtmf(message) if args.format == "dtmf" else encode(message).hex()
     samples = generate(message, args.standard, level_dbm0=args.level,
                        law=_law_of(args.encoding), alert_ms=100 if args.alert else 0)
-    write_wav(args.output, samples, 8000, args.encoding)
+    _write(args, args.output, samples, args.encoding)
     record = {"command": "gen-cid", "output": args.output, "message": message.to_dict(),
               "payload": payload, "standard": args.standard, "samples": len(samples),
               "seconds": len(samples) / 8000}
     emit(args, record, [f"{args.output}: {args.format} caller ID ({payload}), "
-                        f"{record['seconds']:.3f} s, {args.encoding}"])
+                        f"{record['seconds']:.3f} s, {args.encoding}"], to_stderr=is_stdout(args.output))
     return 0
 
 
@@ -292,10 +315,8 @@ def _args_dtmf(p) -> None:
     p.add_argument("input", metavar="FILE.wav", help="WAV file (pcm16, A-law or mu-law)")
     p.add_argument("--resample", action="store_true",
                    help="accept another sample rate or several channels (converted first)")
-    p.add_argument("--min-level", type=float, default=-38.0, metavar="DBM0",
-                   help="weakest tone accepted, per tone (default -38)")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                   help="print machine-readable JSON")
+    p.add_argument("--min-level", type=_MIN_LEVEL_DTMF, default=-38.0, metavar="DBM0",
+                   help="weakest tone accepted, per tone, -70..3 (default -38)")
 
 
 def cmd_dtmf(args) -> int:
@@ -327,14 +348,12 @@ def _args_cpa(p) -> None:
     p.add_argument("--plan", default="CN", help="tone plan: CN, US, EU (ITU); default CN")
     p.add_argument("--resample", action="store_true",
                    help="accept another sample rate or several channels (converted first)")
-    p.add_argument("--wait-dial-tone", type=int, default=0, metavar="MS",
+    p.add_argument("--wait-dial-tone", type=validate.whole(least=0, most=600000, unit="ms"), default=0, metavar="MS",
                    help="the file starts off-hook: dial tone must come within MS (default: the "
                         "file starts after dialling)")
-    p.add_argument("--no-answer", type=int, default=30000, metavar="MS",
-                   help="ringback timeout (default 30000)")
+    p.add_argument("--no-answer", type=validate.whole(least=1000, most=600000, unit="ms"), default=30000,
+                   metavar="MS", help="ringback timeout, 1000..600000 (default 30000)")
     p.add_argument("--tones", action="store_true", help="also list the tones, voice and beeps heard")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                   help="print machine-readable JSON")
 
 
 def cmd_cpa(args) -> int:

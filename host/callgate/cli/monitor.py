@@ -8,21 +8,20 @@ again and goes on (a PING each second of silence notices a restart whose BOOT ev
 lost).
 """
 
-import argparse
-import json
 import queue
 import sys
 import time
 
+from . import validate
 from ._board import add_link_arguments, board_link
+from .output import emit
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("monitor", help="print a board's events, one line each", description=__doc__)
     add_link_arguments(p)
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="one JSON object per line")
-    p.add_argument("--count", type=int, metavar="N", help="stop after N events")
-    p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--count", type=validate.whole(least=1), metavar="N", help="stop after N events")
+    p.add_argument("--seconds", type=validate.seconds, metavar="S", help="stop after S seconds")
     p.set_defaults(func=run)
 
 
@@ -55,8 +54,5 @@ def run(args) -> int:
             except queue.Empty:
                 continue
             seen += 1
-            if args.json:
-                print(json.dumps({"t": round(ev.received, 3), **ev.as_dict()}), flush=True)
-            else:
-                print(format_event(ev), flush=True)
+            emit(args, {"t": round(ev.received, 3), **ev.as_dict()}, format_event(ev))  # JSON: one line each
     return 0

@@ -2,7 +2,7 @@
 
     callgate --port P provision sites/demo/site.yaml --dry-run   # what would change
     callgate --port P provision sites/demo/site.yaml             # send, verify, switch, reload
-    callgate --port P config pull [-o FILE] [--prompts DIR]      # the site.yaml the board runs
+    callgate --port P config pull [-o FILE|-] [--prompts DIR]    # the site.yaml the board runs
 
 provision checks the site first (an invalid one: the problems as `site check` prints them,
 exit 2, nothing sent) and refuses a site for another board. It builds the site, shows what
@@ -13,13 +13,14 @@ next boot. docs/callcenter.md, Host tools.
 """
 
 import argparse
-import json
 import sys
 
 from ..link.files import RemoteFiles
 from ..provision import provision, pull_config, pull_prompts
 from ..site import SiteError, load_site
 from ._board import add_link_arguments, add_pull_command, board_link
+from .output import emit, is_stdout, wants_json, write_output
+from .site import problems
 
 
 def add_parser(subparsers) -> None:
@@ -30,12 +31,11 @@ def add_parser(subparsers) -> None:
     p.add_argument("--boards", metavar="DIR", help="board definitions (default: the source tree's boards/)")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     p.add_argument("--reload", action="store_true", help="ask the board to reload its site even when up to date")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
     p.set_defaults(func=run_provision)
 
     pull, _ = add_pull_command(subparsers, "config", "read the site a board runs back from it",
                             "the board's site.yaml (and prompts)", __doc__, run_pull)
-    pull.add_argument("-o", "--output", metavar="FILE", help="write site.yaml here (default: standard output)")
+    pull.add_argument("-o", "--output", metavar="FILE", help="write site.yaml here (default, or -: standard output)")
     pull.add_argument("--prompts", metavar="DIR", help="also download the prompts as DIR/NAME.wav")
 
 
@@ -72,16 +72,13 @@ def run_provision(args) -> int:
     try:
         site = load_site(args.site, args.boards)
     except SiteError as e:
-        for line in str(e).splitlines():
-            print(line, file=sys.stderr)
-        print(f"callgate: {len(e.problems)} problem(s) in {args.site}: nothing sent", file=sys.stderr)
-        return 2
-    json_out = getattr(args, "json", False)
+        return problems(args, e, ": nothing sent")
+    json_out = wants_json(args)
     with board_link(args) as c:
         quiet = json_out or not sys.stderr.isatty()
         r = provision(c, site, dry_run=args.dry_run, out=None if quiet else sys.stderr, force_reload=args.reload)
     if json_out:
-        print(json.dumps(r))
+        emit(args, r)
         return 0
     print_plan(r)
     if r["up_to_date"]:
@@ -113,13 +110,14 @@ def run_pull(args) -> int:
         fs = RemoteFiles(c)
         text, current = pull_config(fs)
         written = pull_prompts(fs, current, args.prompts) if args.prompts else []
-    if args.output:
-        with open(args.output, "wb") as f:
-            f.write(text)
-        print(f"{args.output}: site {current.get('site')} from {current['dir']}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(text)
-        sys.stdout.flush()
-    if args.prompts:
+    result = {"site": current.get("site"), "dir": current["dir"], "prompts": written}
+    if wants_json(args) and (args.output is None or is_stdout(args.output)):
+        emit(args, dict(result, yaml=text.decode("utf-8", "replace")))  # the YAML as a field of the JSON
+        return 0
+    write_output(args.output or "-", text)
+    if args.output and not is_stdout(args.output):
+        emit(args, dict(result, output=args.output), f"{args.output}: site {current.get('site')} from {current['dir']}",
+             to_stderr=not wants_json(args))
+    if args.prompts and not wants_json(args):
         print(f"{args.prompts}: {len(written)} prompt(s)", file=sys.stderr)
     return 0

@@ -1,72 +1,71 @@
 """`callgate --port P cdr pull` and `callgate --port P recordings pull`: records off a board;
 `callgate recordings sample`: calls to review.
 
-    callgate --port P cdr pull [--format csv|json] [-o FILE]   # every cdr/*.log, by arrival
+    callgate --port P cdr pull [--format csv|json] [-o FILE|-] # every cdr/*.log, by arrival
     callgate --port P recordings pull [DIR]                    # rec/ files not yet in DIR
     callgate recordings sample calls.json --per-agent 3 --seed 7 [--min-talk-s 30] [--since ISO]
-                               [--until ISO] [--reviewed FILE] [-o sample.json]
+                               [--until ISO] [--reviewed FILE] [-o sample.json|-]
 
 Call records are read line by line (CRC-32 + JSON, docs/callcenter.md); a bad line is skipped
 with one line on standard error naming the file, the line number and why (crc mismatch, not
 JSON, truncated). CSV has a fixed column order with ISO-8601 UTC times and the computed
-wait_s and talk_s; JSON is the list of records as the board stored them. Recordings are
+wait_s and talk_s; JSON is the list of records as the board stored them (--json without -o
+prints that; with -o FILE, --json prints a summary). Recordings are
 fetched only when DIR lacks a file with the board's sha256, checked, written atomically, and
 listed in DIR/index.json.
 """
 
 import argparse
 import json
-import os
 import sys
 
 from ..deploy.deploy import Progress
 from ..link.files import RemoteFiles
 from ..callcenter import cdr, recordings
 from ._board import add_pull_command, board_link
+from . import validate
+from .errors import UsageError
+from .output import emit, is_stdout, wants_json, write_output
 
 
 def add_parser(subparsers) -> None:
     p, _ = add_pull_command(subparsers, "cdr", "call records from a board (CSV or JSON)",
                          "read every call record the board holds", __doc__, run_cdr_pull)
-    p.add_argument("--format", choices=("csv", "json"), help="default: json for a .json FILE, else csv")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
+    p.add_argument("--format", choices=("csv", "json"),
+                   help="default: json for a .json FILE or with --json, else csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (default, or -: standard output)")
     p, group = add_pull_command(subparsers, "recordings", "recordings and voicemails from a board",
                          "download the recordings DIR does not have", __doc__, run_recordings_pull)
     p.add_argument("dir", nargs="?", default="recordings", help="where (default ./recordings)")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
     s = group.add_parser("sample", help="draw recorded calls for quality review, N per agent at random",
                          description=SAMPLE_DOC, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("cdr", metavar="CDRFILE", help="call records (`cdr pull`): .csv or .json")
-    s.add_argument("--per-agent", type=int, required=True, metavar="N", help="calls per agent")
-    s.add_argument("--seed", type=int, required=True, help="the draw's seed (write it down: it repeats the draw)")
-    s.add_argument("--min-talk-s", type=float, default=0.0, metavar="S", help="only calls with at least S seconds of talk")
+    s.add_argument("--per-agent", type=validate.whole(least=1), required=True, metavar="N", help="calls per agent")
+    s.add_argument("--seed", type=validate.whole(), required=True, help="the draw's seed (write it down: it repeats the draw)")
+    s.add_argument("--min-talk-s", type=validate.number(least=0, unit="s"), default=0.0, metavar="S", help="only calls with at least S seconds of talk")
     s.add_argument("--since", metavar="ISO", help="only calls that arrived at or after this time (ISO 8601)")
     s.add_argument("--until", metavar="ISO", help="only calls that arrived before this time")
     s.add_argument("--reviewed", metavar="FILE", help="ids of calls already reviewed, one per line: left out")
-    s.add_argument("-o", "--output", metavar="FILE", help="write the sample and how it was drawn (JSON) here")
+    s.add_argument("-o", "--output", metavar="FILE",
+                   help="write the sample and how it was drawn (JSON) here (default, or -: standard output)")
     s.set_defaults(func=run_sample)
 
 
-def _write_text(path, text: str) -> None:
-    tmp = path + ".part"
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def run_cdr_pull(args) -> int:
-    fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "csv")
+    to_stdout = args.output is None or is_stdout(args.output)
+    if wants_json(args) and to_stdout and args.format == "csv":
+        raise UsageError("--json prints the records as JSON: for CSV, give -o FILE (or leave out --json)")
+    fmt = args.format or ("json" if (to_stdout and wants_json(args)) or (args.output or "").lower().endswith(".json")
+                          else "csv")
     with board_link(args) as c:
         records, bad = cdr.fetch(RemoteFiles(c))
     for b in bad:
         print(f"callgate: skipped {b}", file=sys.stderr)
-    text = cdr.to_text(records, fmt)
-    if args.output:
-        _write_text(args.output, text)
-        print(f"{args.output}: {len(records)} call record(s)" + (f", {len(bad)} bad line(s) skipped" if bad else ""),
-              file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_output(args.output or "-", cdr.to_text(records, fmt))
+    if not to_stdout:
+        emit(args, {"output": args.output, "format": fmt, "records": len(records), "skipped": [str(b) for b in bad]},
+             f"{args.output}: {len(records)} call record(s)" + (f", {len(bad)} bad line(s) skipped" if bad else ""),
+             to_stderr=not wants_json(args))
     return 0
 
 
@@ -81,12 +80,10 @@ def run_recordings_pull(args) -> int:
         print(f"callgate: skipped {b}", file=sys.stderr)
     for f in r["failed"]:
         print(f"callgate: {f}: the copy read never matched the board's sha256; not written", file=sys.stderr)
-    if json_out:
-        print(json.dumps(dict(r, bad=[str(b) for b in r["bad"]])))
-    else:
-        print(f"{args.dir}: {r['entries']} recording(s) on the board: {len(r['pulled'])} pulled "
-              f"({r['bytes'] / 1000:.1f} kB), {len(r['have'])} already here, {len(r['missing'])} no longer on the board"
-              + (f", {len(r['failed'])} failed" if r["failed"] else ""))
+    emit(args, dict(r, bad=[str(b) for b in r["bad"]]),
+         f"{args.dir}: {r['entries']} recording(s) on the board: {len(r['pulled'])} pulled "
+         f"({r['bytes'] / 1000:.1f} kB), {len(r['have'])} already here, {len(r['missing'])} no longer on the board"
+         + (f", {len(r['failed'])} failed" if r["failed"] else ""))
     return 1 if r["failed"] else 0
 
 
@@ -109,14 +106,17 @@ def run_sample(args) -> int:
             reviewed = [line.strip() for line in f if line.strip()]
     since, until = _time("--since", args.since), _time("--until", args.until)
     s = sampling.draw(records, args.per_agent, args.seed, args.min_talk_s, since, until, reviewed)
-    text = json.dumps(s, indent=1, ensure_ascii=False) + "\n"
-    if args.output:
-        _write_text(args.output, text)
+    write_output(args.output or "-", json.dumps(s, indent=1, ensure_ascii=False) + "\n")
+    lines = [f"agent {agent}: {len(a['chosen'])} of {a['eligible']} eligible: {' '.join(a['chosen'])}"
+             for agent, a in s["drawn"]["agents"].items()]
+    if args.output is None or is_stdout(args.output):
+        # The sample (JSON) is on standard output: the summary goes to standard error, as text.
+        for line in lines:
+            print(line, file=sys.stderr)
     else:
-        sys.stdout.write(text)
-    for agent, a in s["drawn"]["agents"].items():
-        print(f"agent {agent}: {len(a['chosen'])} of {a['eligible']} eligible: {' '.join(a['chosen'])}",
-              file=sys.stderr)
+        emit(args, {"output": args.output, "agents": {agent: {"eligible": a["eligible"], "chosen": a["chosen"]}
+                                                      for agent, a in s["drawn"]["agents"].items()}},
+             lines, to_stderr=not wants_json(args))
     return 0
 
 

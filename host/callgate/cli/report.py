@@ -12,22 +12,22 @@ predicts for N agents given the calls, the period they arrived in (or --period S
 """
 
 import argparse
-import json
 import math
 
 from ..callcenter import cdr
 from ..callcenter.stats import erlang_c, summary
+from . import validate
+from .output import emit
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("report", help="call-center figures from call records (ASA, service level, AHT...)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", metavar="CDRFILE", help="call records: .csv or .json (callgate cdr pull)")
-    p.add_argument("--target", type=float, default=20, metavar="S", help="service-level target, seconds (default 20)")
-    p.add_argument("--agents", type=int, metavar="N", help="add Erlang C's prediction for N agents")
-    p.add_argument("--period", type=float, metavar="S",
+    p.add_argument("--target", type=validate.number(least=0, unit="s"), default=20, metavar="S", help="service-level target, seconds (default 20)")
+    p.add_argument("--agents", type=validate.whole(least=1), metavar="N", help="add Erlang C's prediction for N agents")
+    p.add_argument("--period", type=validate.seconds, metavar="S",
                    help="the period the calls came in, for Erlang C (default: first to last arrival)")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the figures as JSON")
     p.set_defaults(func=run)
 
 
@@ -84,10 +84,5 @@ def run(args) -> int:
             raise ValueError("Erlang C needs answered calls (for the AHT) and a period: give --period S")
         e = erlang_c(s["calls"], period, s["aht_s"], args.agents, args.target)
         s["erlang_c"] = dict(e, calls=s["calls"], period_s=period, aht_s=s["aht_s"])
-    if getattr(args, "json", False):
-        if "erlang_c" in s:  # JSON has no infinity: an endless queue's ASA is null
-            s["erlang_c"] = {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in s["erlang_c"].items()}
-        print(json.dumps(s))
-    else:
-        print(text(s))
+    emit(args, s, text(s))  # JSON has no infinity: there an endless queue's ASA is null
     return 0

@@ -11,8 +11,10 @@ results.json. Exit 0 when no case failed, 1 otherwise.
 """
 
 import argparse
-import json
 import sys
+
+from . import validate
+from .output import emit
 
 
 def add_parser(subparsers) -> None:
@@ -24,12 +26,11 @@ def add_parser(subparsers) -> None:
     r.add_argument("plan", metavar="PLAN", help="a plan (YAML), e.g. plans/short.yaml")
     r.add_argument("--out", required=True, metavar="DIR", help="the results folder (made if missing)")
     r.add_argument("--far-end", metavar="SOCKET", help="the line simulator's control socket (default: the sim of --port)")
-    r.add_argument("--clock", type=float, default=8.0, metavar="X",
+    r.add_argument("--clock", type=validate.number(above=0), default=8.0, metavar="X",
                    help="line time runs X times real time on a virtual board started here (default 8)")
     r.add_argument("--only", metavar="TEXT", help="run only the cases whose name contains TEXT")
     r.add_argument("--deploy", action="store_true",
                    help="first deploy this tree's firmware to the board (callgate deploy), so the plan tests it")
-    r.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the summary as JSON")
     r.set_defaults(func=run)
     c = sub.add_parser("check", help="validate a plan and list its cases")
     c.add_argument("plan", metavar="PLAN")
@@ -40,10 +41,11 @@ def check(args) -> int:
     from ..rig.plan import load_plan
 
     plan = load_plan(args.plan)
-    for case in plan.cases:
-        exp = case.expect if isinstance(case.expect, str) else "flow"
-        print(f"{case.id}  ({case.kind}, expect {exp}, line {case.line})")
-    print(f"{plan.path}: plan {plan.name}, {len(plan.cases)} cases")
+    cases = [{"id": case.id, "kind": case.kind, "expect": case.expect if isinstance(case.expect, str) else "flow",
+              "line": case.line} for case in plan.cases]
+    emit(args, {"plan": plan.name, "path": str(plan.path), "board": plan.board, "cases": cases},
+         [f"{c['id']}  ({c['kind']}, expect {c['expect']}, line {c['line']})" for c in cases]
+         + [f"{plan.path}: plan {plan.name}, {len(plan.cases)} cases"])
     return 0
 
 
@@ -74,9 +76,7 @@ def run(args) -> int:
         results = rig.run(plan, progress=progress)
         paths = write_report(out, plan, results, rig.info)
     s = summary(results)
-    if getattr(args, "json", False):
-        print(json.dumps({**s, "report": str(paths["html"]), "junit": str(paths["junit"])}))
-    else:
-        print(f"{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped in {s['seconds']} s; "
-              f"report {paths['html']}, junit {paths['junit']}")
+    emit(args, {**s, "report": str(paths["html"]), "junit": str(paths["junit"])},
+         f"{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped in {s['seconds']} s; "
+         f"report {paths['html']}, junit {paths['junit']}")
     return 0 if s["failed"] == 0 else 1

@@ -6,7 +6,6 @@ started stops with it.
 """
 
 import argparse
-import json
 import signal
 import sys
 import threading
@@ -15,7 +14,8 @@ from ..sim import control
 from ..sim.board import VirtualBoard
 from ..sim.clock import parse_epoch
 from ..sim.lines import LineError
-from . import simcall
+from . import simcall, validate
+from .output import emit, to_json
 
 HELP = ("commands: ring PORT [on|off] | hook PORT [off|on] | agent PORT [ANSWER_MS [TALK_MS[-MS]] | off] | ports | "
         "kill | quit")
@@ -25,19 +25,18 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("sim", help="run a virtual board and print its serial ports", description=__doc__)
     p.add_argument("--board", default="virtual-4", help="board definition in boards/ (default virtual-4)")
     p.add_argument("--flash", metavar="IMAGE", help="keep the board's flash in IMAGE, a LittleFS2 image file, made if missing (default: a temporary one)")
-    p.add_argument("--noise", type=float, default=0.0, metavar="P", help="chance of a bit flip per byte on the data UART")
+    p.add_argument("--noise", type=validate.probability, default=0.0, metavar="P", help="chance of a bit flip per byte on the data UART")
     p.add_argument(
         "--fault-rate",
-        type=float,
+        type=validate.probability,
         default=0.0,
         metavar="R",
         help="chance per byte, each way, that the data UART corrupts, drops or duplicates it",
     )
-    p.add_argument("--seed", type=int, help="seed of the noise and faults (repeatable runs)")
-    p.add_argument("--tcp", type=int, metavar="PORT", help="also serve the data UART on 127.0.0.1:PORT (socket://)")
-    p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the ports as one JSON line")
-    p.add_argument("--clock", type=float, default=1.0, metavar="X", help="run the phone lines X times faster than real time")
+    p.add_argument("--seed", type=validate.whole(), help="seed of the noise and faults (repeatable runs)")
+    p.add_argument("--tcp", type=validate.port, metavar="PORT", help="also serve the data UART on 127.0.0.1:PORT (socket://)")
+    p.add_argument("--seconds", type=validate.number(least=0, unit="s"), metavar="S", help="stop after S seconds")
+    p.add_argument("--clock", type=validate.number(above=0), default=1.0, metavar="X", help="run the phone lines X times faster than real time")
     p.add_argument("--site", metavar="SITE.yaml",
                    help="provision this site file onto the board once it runs (callgate provision, over its serial link)")
     p.add_argument("--epoch", type=_epoch, metavar="ISO8601",
@@ -110,9 +109,13 @@ def run(args) -> int:
 
     site = None
     if args.site:  # checked before anything starts: an invalid site is one message per problem
-        from ..site import load_site
+        from ..site import SiteError, load_site
+        from .site import problems
 
-        site = load_site(args.site)
+        try:
+            site = load_site(args.site)
+        except SiteError as e:
+            return problems(args, e, ": the sim did not start")
     previous = signal.signal(signal.SIGTERM, on_term)
     vb = VirtualBoard(
         args.board, flash=args.flash, noise=args.noise, seed=args.seed, fault_rate=args.fault_rate, tcp_port=args.tcp,
@@ -131,7 +134,7 @@ def run(args) -> int:
             info["control"] = vb.control_path
             if vb.tcp_url:
                 info["tcp"] = vb.tcp_url
-            print(json.dumps(info), flush=True)
+            emit(args, info)
         else:
             state = "safe mode (app not started)" if vb.safe_mode() else f"firmware {fw.get('fw')}"
             print(f"callgate sim: {args.board} running, {state}", flush=True)
@@ -145,10 +148,10 @@ def run(args) -> int:
             timer = threading.Timer(args.seconds, stop.set)
             timer.daemon = True
             timer.start()
-            threading.Thread(target=_read_commands, args=(vb, stop), daemon=True).start()
+            threading.Thread(target=_read_commands, args=(vb, stop, args.json), daemon=True).start()
             stop.wait()
         else:
-            _read_commands(vb, stop)
+            _read_commands(vb, stop, args.json)
             while not stop.wait(1.0):  # no more input: run until a signal
                 pass
     except KeyboardInterrupt:
@@ -160,13 +163,15 @@ def run(args) -> int:
     return 0
 
 
-def _read_commands(vb: VirtualBoard, stop: threading.Event) -> None:
+def _read_commands(vb: VirtualBoard, stop: threading.Event, json_out: bool = False) -> None:
     for line in sys.stdin:
         out = command(vb, line)
         if out is None:
             stop.set()
             return
-        if out:
+        if out and json_out:
+            print(to_json({"command": line.strip(), "reply": out}), flush=True)
+        elif out:
             print(out, flush=True)
     if sys.stdin.isatty():
         stop.set()  # Ctrl-D at a terminal means quit

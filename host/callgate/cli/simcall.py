@@ -15,7 +15,6 @@ exits 0 when the call was answered, 1 otherwise.
 """
 
 import argparse
-import json
 
 from ..sim import control
 from ..sim.caller import FIELDS, Caller, CallerError, options
@@ -24,17 +23,19 @@ from ..sim.caller import FIELDS, Caller, CallerError, options
 # after the field but for these, and with the caller's defaults but for these.
 FLAGS = {"number": "--from", "cid": "--no-cid"}
 DEFAULTS = {"number": "5551234"}
+from . import validate
+from .output import emit, to_json
 
 
 def add_parsers(sub) -> None:
     p = sub.add_parser("call", help="place a simulated inbound call on a running virtual board", description=__doc__)
-    p.add_argument("--port-index", type=int, default=0, metavar="N", help="the FXO port called (default 0)")
+    p.add_argument("--port-index", type=validate.whole(least=0), default=0, metavar="N", help="the FXO port called (default 0)")
     _caller_options(p)
     _common(p)
     p.set_defaults(func=run_call)
 
     p = sub.add_parser("phone", help="an agent phone on an FXS port of a running virtual board", description=__doc__)
-    p.add_argument("index", type=int, metavar="PORT", help="the FXS port")
+    p.add_argument("index", type=validate.whole(least=0), metavar="PORT", help="the FXS port")
     p.add_argument("action", choices=control.PHONE_ACTIONS, help="off hook, on hook, or dial DIGITS")
     p.add_argument("digits", nargs="?", default="")
     _common(p)
@@ -42,12 +43,12 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("agent", help="make an FXS phone of a running virtual board answer and hang up by itself",
                        description=__doc__)
-    p.add_argument("--port", dest="agent_port", type=int, required=True, metavar="N", help="the FXS port")
-    p.add_argument("--answer-ms", type=int, default=2000, metavar="MS", help="answer MS after ringing starts (default 2000)")
+    p.add_argument("--port", dest="agent_port", type=validate.whole(least=0), required=True, metavar="N", help="the FXS port")
+    p.add_argument("--answer-ms", type=validate.milliseconds, default=2000, metavar="MS", help="answer MS after ringing starts (default 2000)")
     p.add_argument("--never-answer", action="store_true", help="let it ring")
     p.add_argument("--talk-ms", type=_talk, default=60000, metavar="MS[-MS]",
                    help="hang up MS after being put through, or a random time in MS-MS (default 60000)")
-    p.add_argument("--seed", type=int, help="seed of the random talk times")
+    p.add_argument("--seed", type=validate.whole(), help="seed of the random talk times")
     p.add_argument("--off", action="store_true", help="a manual phone again")
     _common(p)
     p.set_defaults(func=run_agent)
@@ -55,7 +56,6 @@ def add_parsers(sub) -> None:
 
 def _common(p) -> None:
     p.add_argument("--sim", metavar="SOCKET", help="the sim's control socket (default: the running sim's)")
-    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON lines")
 
 
 def _caller_options(p) -> None:
@@ -103,7 +103,10 @@ def caller_of(args) -> Caller:
 
 def _control(args) -> control.Control:
     path = args.sim or control.find(getattr(args, "port", None)).control
-    return control.Control(path)
+    try:
+        return control.Control(path)
+    except OSError as e:  # name the socket: --sim, or the one the sim's record gave
+        raise OSError(e.errno, f"{e.strerror or e} (a running `callgate sim`'s control socket?)", path) from None
 
 
 def run_call(args) -> int:
@@ -111,7 +114,7 @@ def run_call(args) -> int:
     with _control(args) as ctl:
         for item in ctl.call(args.port_index, caller_of(args)):
             if args.json:
-                print(json.dumps(item), flush=True)
+                print(to_json(item), flush=True)
             elif item["t"] == "progress":
                 print(format_progress(item), flush=True)
             if item["t"] == "done":
@@ -146,7 +149,7 @@ def run_agent(args) -> int:
         r = ctl.agent(args.agent_port, None if args.never_answer else args.answer_ms, args.talk_ms, args.seed,
                       args.off)
     if args.json:
-        print(json.dumps(r))
+        emit(args, r)
     elif r.get("auto") is None:
         print(f"ok: phone {r['port']} is manual")
     else:
@@ -159,5 +162,5 @@ def run_agent(args) -> int:
 def run_phone(args) -> int:
     with _control(args) as ctl:
         r = ctl.phone(args.index, args.action, args.digits)
-    print(json.dumps(r) if args.json else f"ok: phone {r['port']} {r['action']} {args.digits}".rstrip())
+    emit(args, r, f"ok: phone {r['port']} {r['action']} {args.digits}".rstrip())
     return 0

@@ -8,10 +8,10 @@ whole site is valid. With --json, check prints {"ok": bool, "problems": [...]} a
 bundle's summary.
 """
 
-import json
 import sys
 
 from ..site import SiteError, build, load_site
+from .output import emit, wants_json
 
 
 def add_parser(subparsers) -> None:
@@ -29,14 +29,17 @@ def add_parser(subparsers) -> None:
     b.set_defaults(func=run_build)
 
 
-def _problems(args, e: SiteError) -> int:
-    if args.json:
-        print(json.dumps({"ok": False, "problems": [
-            {"file": f, "line": n, "field": fld, "message": m} for f, n, fld, m in e.problems]}))
+def problems(args, e: SiteError, after: str = "") -> int:
+    """An invalid site: with --json {"ok": false, "error", "problems": [...]} on standard
+    output, else one line per problem on standard error. Exit 2."""
+    summary = f"{len(e.problems)} problem(s) in {args.site}{after}"
+    if wants_json(args):
+        emit(args, {"ok": False, "error": summary, "problems": [
+            {"file": f, "line": n, "field": fld, "message": m} for f, n, fld, m in e.problems]})
     else:
         for line in str(e).splitlines():
             print(line, file=sys.stderr)
-        print(f"callgate: {len(e.problems)} problem(s) in {args.site}", file=sys.stderr)
+        print(f"callgate: {summary}", file=sys.stderr)
     return 2
 
 
@@ -44,13 +47,12 @@ def run_check(args) -> int:
     try:
         site = load_site(args.site, args.boards)
     except SiteError as e:
-        return _problems(args, e)
+        return problems(args, e)
     d = site.data
-    if args.json:
-        print(json.dumps({"ok": True, "problems": []}))
-    else:
-        print(f"{args.site}: ok (site {d['site']} on {d['board']}: {len(d['ports'])} ports, "
-              f"{len(d['ivr']['menus'])} menus, {len(d.get('queues', {}))} queues, {len(d['prompts'])} prompts)")
+    emit(args, {"ok": True, "problems": [], "site": d["site"], "board": d["board"], "ports": len(d["ports"]),
+                "menus": len(d["ivr"]["menus"]), "queues": len(d.get("queues", {})), "prompts": len(d["prompts"])},
+         f"{args.site}: ok (site {d['site']} on {d['board']}: {len(d['ports'])} ports, "
+         f"{len(d['ivr']['menus'])} menus, {len(d.get('queues', {}))} queues, {len(d['prompts'])} prompts)")
     return 0
 
 
@@ -58,12 +60,9 @@ def run_build(args) -> int:
     try:
         site = load_site(args.site, args.boards)
     except SiteError as e:
-        return _problems(args, e)
+        return problems(args, e)
     b = build(site, args.out)
     ms = sum(p["ms"] for p in b["prompts"].values())
-    if args.json:
-        print(json.dumps({"ok": True, "out": args.out, "law": b["law"], "prompts": len(b["prompts"]),
-                          "prompt_ms": ms}))
-    else:
-        print(f"{args.out}: site.json and {len(b['prompts'])} prompts ({ms / 1000:.1f} s, 8 kHz {b['law']})")
+    emit(args, {"ok": True, "out": args.out, "law": b["law"], "prompts": len(b["prompts"]), "prompt_ms": ms},
+         f"{args.out}: site.json and {len(b['prompts'])} prompts ({ms / 1000:.1f} s, 8 kHz {b['law']})")
     return 0

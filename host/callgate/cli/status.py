@@ -6,7 +6,6 @@ then stays silent. status says so and how to start the app again, naming the REP
 running `callgate sim`.
 """
 
-import json
 import os
 
 from ..link import messages
@@ -14,6 +13,7 @@ from ..link.client import LinkTimeout
 from ..link.errors import RemoteError
 
 from ._board import LinkFailed, add_link_arguments, board_link
+from .output import emit
 
 
 def add_parser(subparsers) -> None:
@@ -73,7 +73,7 @@ def run(args) -> int:
             raise LinkFailed(f"{e}; {silent_board_hint(args.port, cause.rx_bytes)}") from cause
         raise
     if args.json:
-        print(json.dumps(st))
+        emit(args, st)
         return 0
     print(
         f"board {st['board']}  firmware {st['fw']}  boot {st['boot']:08x}  uptime {st['uptime_ms'] / 1000:.1f} s"

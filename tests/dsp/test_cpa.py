@@ -162,7 +162,6 @@ def test_voice_silence_and_beep_events(rng):
 # --- The analyser: every terminal result ------------------------------------------------------
 
 def ringing(plan, cycles, rng):
-    tone = generate_tone(plan, "ringback", 0)
     cycle = {"CN": 5.0, "US": 6.0, "EU": 5.0}[plan]
     return cat(quiet(0.4, rng), generate_tone(plan, "ringback", cycles * cycle))
 

@@ -9,7 +9,7 @@ import os
 
 from callgate.cli import main as cli_main
 from callgate.deploy.deploy import deploy
-from callgate.link import messages
+from callgate.firmware.link import messages
 from callgate.link.files import RemoteFiles
 
 from deploy_helpers import boot_state

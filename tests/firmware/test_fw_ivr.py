@@ -2,7 +2,10 @@
 # and MicroPython (mp_runner.py). tests/site/test_ivr_bundle.py runs it on the demo site as
 # the host compiles it.
 
-from callgate.ivr import Ivr, SiteBundleError
+import fw
+
+Ivr = fw.module("ivr").Ivr
+SiteBundleError = fw.module("ivr").SiteBundleError
 
 RUNS_ON_MICROPYTHON = True
 

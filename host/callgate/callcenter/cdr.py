@@ -18,8 +18,8 @@ import datetime
 import io
 import json
 
-from ..link import messages
-from ..link.errors import RemoteError
+from ..firmware.link import messages
+from ..firmware.link.errors import RemoteError
 from .lines import parse
 from .stats import talk_s, wait_s
 

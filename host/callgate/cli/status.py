@@ -2,8 +2,8 @@
 
 import json
 
-from ..link import messages
-from ..link.errors import RemoteError
+from ..firmware.link import messages
+from ..firmware.link.errors import RemoteError
 
 from ._board import add_link_arguments, board_link
 

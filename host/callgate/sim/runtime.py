@@ -25,9 +25,9 @@ import sys
 import tempfile
 from importlib import resources
 
-import callgate.firmware
+from .. import firmware
 
-PACKAGE = pathlib.Path(callgate.firmware.__file__).resolve().parent  # the firmware package's folder
+PACKAGE = pathlib.Path(firmware.__file__).resolve().parent  # the firmware package's folder
 _CHECKOUT = PACKAGE.name == "callgate" and (PACKAGE.parent / "main.py").is_file()
 ROOT = PACKAGE.parents[1] if _CHECKOUT else None  # the checkout, None in an installed wheel
 SHARE = ROOT if _CHECKOUT else pathlib.Path(str(resources.files("callgate") / "share"))
@@ -69,7 +69,8 @@ def tool(name: str) -> str:
         return str(here)
     found = shutil.which(name)
     if found is None:
-        raise ToolMissing(f"{name} is not installed (run `make setup`, or `pip install callgate` again)")
+        raise ToolMissing(f"{name} is not installed (callgate's dependencies bring it: run `make setup` in a "
+                          "checkout, else install callgate again)")
     return found
 
 

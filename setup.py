@@ -14,6 +14,7 @@ FIRMWARE_PACKAGES = ["callgate.firmware"] + ["callgate.firmware." + p for p in f
 # (callgate.sim.runtime finds them there): the board folders, the boot script the virtual
 # board and `callgate bootstrap` put on a board, and the demo site.
 SHARE = ["boards", "firmware/main.py", "sites/demo"]
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class build_py_with_share(build_py):
@@ -22,13 +23,14 @@ class build_py_with_share(build_py):
         if self.editable_mode:  # an editable install uses the checkout's own files
             return
         share = os.path.join(self.build_lib, "callgate", "share")
+        shutil.rmtree(share, ignore_errors=True)  # nothing left from an earlier build in build/
         for item in SHARE:
-            dst = os.path.join(share, item)
+            src, dst = os.path.join(HERE, item), os.path.join(share, item)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            if os.path.isdir(item):
-                shutil.copytree(item, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+            if os.path.isdir(src):
+                shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
             else:
-                shutil.copyfile(item, dst)
+                shutil.copyfile(src, dst)
 
 
 setup(

@@ -114,13 +114,13 @@ def audio_figures(repeats=5):
 # --- link -----------------------------------------------------------------------------------
 
 def _payload(value):
-    from callgate.link import codec
+    from callgate.firmware.link import codec
 
     return 0 if value is None else len(codec.dumps(value))
 
 
 def link_figures(seconds=1.0):
-    from callgate.link import frame, messages
+    from callgate.firmware.link import frame, messages
     from callgate.link.client import connect
     from callgate.sim.board import VirtualBoard
 

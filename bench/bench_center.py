@@ -43,8 +43,8 @@ for rep in range(REPEATS):
         one_call((rep * CALLS + i) * 100000)
     flow.append(time.ticks_diff(time.ticks_us(), t0))
 
-from callgate import hal
-hal.mount_flash()
+from callgate import hal_virtual
+hal_virtual.mount_flash()
 from callgate.cdr import CdrLog
 from callgate import records
 log = CdrLog()

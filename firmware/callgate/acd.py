@@ -26,7 +26,7 @@
 # they first queued) across every queue an agent can take; a caller is rung at one agent at a
 # time, or at every free agent for ring-all.
 
-from .link.compat import ticks_add, ticks_diff
+from .compat import ticks_add, ticks_diff
 
 IDLE = "idle"
 RINGING = "ringing"

@@ -17,7 +17,7 @@ import os
 import time
 
 from . import VERSION, bundle, hal, linecard
-from .link.compat import const
+from .compat import const
 from .link import messages
 from .link.endpoint import Endpoint
 from .calls import Calls

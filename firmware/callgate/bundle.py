@@ -5,7 +5,7 @@
 # boot, or OP_SITE_RELOAD), never at a call. ivr.py, acd.py and calls.py then read the fields
 # without fallbacks.
 
-from .link.compat import const
+from .compat import const
 
 VERSION = const(2)  # the bundle's "v": the host's build writes this same number
 FILE = "site.json"  # in the flash root, with prompts/ beside it (or in its "dir")

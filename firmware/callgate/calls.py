@@ -67,7 +67,7 @@
 
 from . import cdr, linecard
 from .link import messages
-from .link.compat import const, ticks_add, ticks_diff
+from .compat import const, ticks_add, ticks_diff
 from .ports import CALL, IDLE
 
 _ANSWER_RINGS = const(2)

@@ -25,7 +25,7 @@ except ImportError:  # older ports
     import uhashlib as hashlib
 
 from .link import messages
-from .link.compat import const
+from .compat import const
 from .link.errors import RemoteError
 
 _BLOCK = const(1024)  # bytes read at a time when hashing or copying

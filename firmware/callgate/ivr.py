@@ -37,7 +37,7 @@
 # menus; calls.py counts and enforces it, the IVR itself never ends a call on its own.
 
 from .bundle import SiteBundleError
-from .link.compat import const
+from .compat import const
 
 # Session states
 IDLE = "idle"

@@ -12,7 +12,7 @@
 
 from . import linecard
 from .link import messages
-from .link.compat import const, ticks_diff
+from .compat import const, ticks_diff
 
 IDLE = "idle"
 RINGING = "ringing"

@@ -33,12 +33,12 @@ import tempfile
 import threading
 import time
 
+from . import runtime
 from .sim.caller import Caller
 from .sim.control import Control
 
 CALLGATE = [sys.executable, "-m", "callgate"]
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SITE = ROOT / "sites" / "demo" / "site.yaml"
+SITE = runtime.DEMO_SITE  # sites/demo/site.yaml, in a checkout or an installed wheel
 EPOCH = "2026-11-23T10:00+08:00"  # a Monday, inside the demo site's business hours
 TRUNKS = range(0, 5)
 SUPPORT_LINE = 1  # trunk2: its calls start in the support menu (sites/demo/site.yaml)

@@ -15,7 +15,7 @@ from callgate.callcenter import cdr as cdr_mod
 from callgate.callcenter.recordings import pull as pull_recordings
 from callgate.cli.sim import parse_epoch
 from callgate.dsp.wav import read_wav
-from callgate.link import messages
+from callgate.firmware.link import messages
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
 from callgate.provision import provision

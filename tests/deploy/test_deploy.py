@@ -9,10 +9,10 @@ import os
 
 from callgate.cli import main as cli_main
 from callgate.deploy.deploy import deploy
-from callgate.link import messages
+from callgate.firmware.link import messages
 from callgate.link.files import RemoteFiles
 
-from deploy_helpers import boot_state
+from deploy_helpers import boot_state, flash_snapshot
 
 
 def test_upload_resumes_where_the_board_stopped(client):
@@ -84,6 +84,27 @@ def test_cli_deploy(board, firmware, tmp_path, capsys):
     assert "board running 0.3.0" in out, out
     assert cli_main(["--port", board.data_port, "deploy", "--bundle", str(saved)]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_cli_deploy_source_names_a_firmware_tree(board, firmware, tmp_path, capsys):
+    """--source DIR builds from that firmware tree (a checkout's firmware/), not the installed
+    one; a folder that is not one is refused in one line before anything is sent; --py ships
+    the .py sources."""
+    import json
+
+    from deploy_helpers import set_version
+
+    set_version(firmware.path, "0.4.0")
+    port = ["--port", board.data_port]
+    assert cli_main([*port, "deploy", "--source", str(firmware.path), "--py", "--dry-run", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["version"] == "0.4.0" and r["dry_run"]
+    assert "callgate/app.py" in r["send"] and "callgate/app.mpy" not in r["send"]
+    before = flash_snapshot(board.fs)
+    assert cli_main([*port, "deploy", "--source", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{tmp_path}: not a firmware tree" in err, err
+    assert flash_snapshot(board.fs) == before
 
 
 def test_progress_line():

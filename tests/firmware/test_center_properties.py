@@ -11,8 +11,8 @@ import heapq
 
 from hypothesis import given, settings, strategies as st
 
-from callgate.calls import Calls
-from callgate.ports import Ports
+from callgate.firmware.calls import Calls
+from callgate.firmware.ports import Ports
 from test_fw_center import DEFS, site
 from test_fw_ivr import MON_10
 

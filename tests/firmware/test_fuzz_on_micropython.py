@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callgate.link import frame, messages
+from callgate.firmware.link import frame, messages
 from callgate import runtime
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -2,9 +2,11 @@
 # allocation then raises MemoryError), as micropython-lib's usb-device tests do. Shared file:
 # on CPython, which has no heap lock, pytest reports these as skipped.
 
-from callgate.link import messages
-from callgate.link.crc import crc16
-from callgate.ports import Ports
+import fw
+
+messages = fw.module("link.messages")
+crc16 = fw.module("link.crc").crc16
+Ports = fw.module("ports").Ports
 
 RUNS_ON_MICROPYTHON = True
 
@@ -41,7 +43,7 @@ def test_idle_port_tick_does_not_allocate():
 
 
 def test_idle_calls_tick_does_not_allocate():
-    from callgate.calls import Calls
+    Calls = fw.module("calls").Calls
 
     defs = [{"n": 0, "kind": "fxo"}, {"n": 1, "kind": "fxs"}]
     p = Ports(defs)

@@ -1,9 +1,11 @@
 # The inbound call flow from line-card reports. Shared: CPython (pytest) and MicroPython
 # (mp_runner.py).
 
-from callgate.calls import Calls
-from callgate.link import messages
-from callgate.ports import Ports
+import fw
+
+Calls = fw.module("calls").Calls
+messages = fw.module("link.messages")
+Ports = fw.module("ports").Ports
 
 RUNS_ON_MICROPYTHON = True
 

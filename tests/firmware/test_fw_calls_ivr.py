@@ -1,10 +1,12 @@
 # The inbound call flow with a site: an answered call goes to the IVR (calls.py + ivr.py).
 # Shared: CPython (pytest) and MicroPython (mp_runner.py).
 
-from callgate.calls import Calls
-from callgate.link import messages
-from callgate.ports import Ports
+import fw
 from test_fw_ivr import MON_10, SUN_10, bundle
+
+Calls = fw.module("calls").Calls
+messages = fw.module("link.messages")
+Ports = fw.module("ports").Ports
 
 RUNS_ON_MICROPYTHON = True
 

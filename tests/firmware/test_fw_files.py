@@ -9,10 +9,13 @@ try:
 except ImportError:
     import uhashlib as hashlib
 
-from callgate import files, update
-from callgate.files import Files
-from callgate.link import messages
-from callgate.link.errors import RemoteError
+import fw
+
+files = fw.module("files")
+update = fw.module("update")
+Files = files.Files
+messages = fw.module("link.messages")
+RemoteError = fw.module("link.errors").RemoteError
 
 RUNS_ON_MICROPYTHON = True
 

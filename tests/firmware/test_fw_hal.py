@@ -3,7 +3,9 @@
 
 import sys
 
-from callgate import hal
+import fw
+
+hal = fw.module("hal")
 
 RUNS_ON_MICROPYTHON = True
 
@@ -19,8 +21,7 @@ def _raises(exc, fn, *args):
 def test_board_json_names_the_backend():
     assert hal.backend_name({"hal": "virtual"}) == "virtual"
     assert hal.backend_name({"hal": "mcu"}) == "mcu"
-    from callgate import hal_mcu, hal_virtual
-
+    hal_mcu, hal_virtual = fw.module("hal_mcu"), fw.module("hal_virtual")
     assert hal.backend({"hal": "virtual"}) is hal_virtual
     assert hal.backend({"hal": "mcu"}) is hal_mcu
 
@@ -36,8 +37,7 @@ def test_a_board_json_without_hal_gets_the_ports_backend():
 
 
 def test_the_mcu_backend_says_its_line_card_driver_is_missing():
-    from callgate import hal_mcu
-
+    hal_mcu = fw.module("hal_mcu")
     coro = hal_mcu.connect()
     msg = _raises(NotImplementedError, coro.send, None)
     assert "docs/hardware.md" in msg, msg

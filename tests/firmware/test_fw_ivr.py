@@ -2,8 +2,11 @@
 # and MicroPython (mp_runner.py). tests/site/test_ivr_bundle.py runs it on the demo site as
 # the host compiles it.
 
-from callgate.bundle import VERSION, SiteBundleError, check
-from callgate.ivr import Ivr
+import fw
+
+Ivr = fw.module("ivr").Ivr
+_bundle = fw.module("bundle")
+VERSION, SiteBundleError, check = _bundle.VERSION, _bundle.SiteBundleError, _bundle.check
 
 RUNS_ON_MICROPYTHON = True
 

@@ -5,10 +5,12 @@
 
 import gc
 
-from callgate.calls import Calls
-from callgate.link import messages
-from callgate.link.endpoint import Endpoint
-from callgate.ports import Ports
+import fw
+
+Calls = fw.module("calls").Calls
+messages = fw.module("link.messages")
+Endpoint = fw.module("link.endpoint").Endpoint
+Ports = fw.module("ports").Ports
 
 RUNS_ON_MICROPYTHON = True
 

@@ -1,7 +1,10 @@
 # Port states from line-card reports. Shared: CPython (pytest) and MicroPython (mp_runner.py).
 
-from callgate.link import messages
-from callgate.ports import RING_GAP_MS, Ports
+import fw
+
+messages = fw.module("link.messages")
+RING_GAP_MS = fw.module("ports").RING_GAP_MS
+Ports = fw.module("ports").Ports
 
 RUNS_ON_MICROPYTHON = True
 

@@ -37,7 +37,7 @@ while True:
 
 
 def _records(image):
-    from callgate.records import parse
+    from callgate.firmware.records import parse
 
     data = image.read("cdr/20261123.log") or b""
     lines = data.split(b"\n")

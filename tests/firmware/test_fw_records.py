@@ -7,9 +7,16 @@ import os
 import struct
 from binascii import b2a_base64
 
-from callgate import files, records
-from callgate.cdr import CdrLog, day
-from callgate.recorder import HEADER_LEN, INDEX, Recorder, header
+import fw
+
+files = fw.module("files")
+records = fw.module("records")
+CdrLog = fw.module("cdr").CdrLog
+day = fw.module("cdr").day
+HEADER_LEN = fw.module("recorder").HEADER_LEN
+INDEX = fw.module("recorder").INDEX
+Recorder = fw.module("recorder").Recorder
+header = fw.module("recorder").header
 
 RUNS_ON_MICROPYTHON = True
 

@@ -2,9 +2,12 @@
 # CPython and under tests/firmware/mp_runner.py on MicroPython.
 
 from _rng import Rng
-from callgate.link import cobs
-from callgate.link.crc import _TABLE, crc16
-from callgate.link.errors import CobsError
+import fw
+
+cobs = fw.module("link.cobs")
+_TABLE = fw.module("link.crc")._TABLE
+crc16 = fw.module("link.crc").crc16
+CobsError = fw.module("link.errors").CobsError
 
 RUNS_ON_MICROPYTHON = True
 

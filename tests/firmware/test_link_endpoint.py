@@ -1,10 +1,13 @@
 # The board's end of the link: handshake, at-most-once, events and their ring.
 # Shared: CPython (pytest) and MicroPython (mp_runner.py).
 
-from callgate.link import frame, messages
-from callgate.link.endpoint import Endpoint
-from callgate.link.errors import RemoteError
-from callgate.link.messages import ERR, EVT, REQ, RSP
+import fw
+
+frame = fw.module("link.frame")
+messages = fw.module("link.messages")
+Endpoint = fw.module("link.endpoint").Endpoint
+RemoteError = fw.module("link.errors").RemoteError
+ERR, EVT, REQ, RSP = messages.ERR, messages.EVT, messages.REQ, messages.RSP
 
 RUNS_ON_MICROPYTHON = True
 

@@ -2,8 +2,12 @@
 # inside frames. Shared: CPython (pytest) and MicroPython (mp_runner.py).
 
 from _rng import Rng
-from callgate.link import frame
-from callgate.link.errors import CrcError, FrameError, FrameTooLong
+import fw
+
+frame = fw.module("link.frame")
+CrcError = fw.module("link.errors").CrcError
+FrameError = fw.module("link.errors").FrameError
+FrameTooLong = fw.module("link.errors").FrameTooLong
 
 RUNS_ON_MICROPYTHON = True
 

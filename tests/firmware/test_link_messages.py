@@ -1,8 +1,12 @@
 # Payload codec and message header. Shared: CPython (pytest) and MicroPython (mp_runner.py).
 
 from _rng import Rng
-from callgate.link import codec, messages
-from callgate.link.errors import DecodeError, EncodeError
+import fw
+
+codec = fw.module("link.codec")
+messages = fw.module("link.messages")
+DecodeError = fw.module("link.errors").DecodeError
+EncodeError = fw.module("link.errors").EncodeError
 
 RUNS_ON_MICROPYTHON = True
 

@@ -8,10 +8,10 @@ frame delimiter, and the board's endpoint answers the next good request whatever
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callgate.link import codec, cobs, frame, messages
-from callgate.link.crc import crc16
-from callgate.link.endpoint import Endpoint
-from callgate.link.errors import CobsError, DecodeError, FrameError
+from callgate.firmware.link import codec, cobs, frame, messages
+from callgate.firmware.link.crc import crc16
+from callgate.firmware.link.endpoint import Endpoint
+from callgate.firmware.link.errors import CobsError, DecodeError, FrameError
 
 bodies = st.binary(min_size=1, max_size=frame.MAX_FRAME - frame.CRC_LEN)
 small_bodies = st.binary(min_size=1, max_size=80)

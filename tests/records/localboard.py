@@ -13,9 +13,9 @@ import shutil
 import tempfile
 from collections.abc import MutableMapping
 
-from callgate.files import Files
-from callgate.link import messages
-from callgate.link.errors import RemoteError
+from callgate.firmware.files import Files
+from callgate.firmware.link import messages
+from callgate.firmware.link.errors import RemoteError
 
 
 class Folder(MutableMapping):

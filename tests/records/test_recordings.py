@@ -76,7 +76,7 @@ def test_cli_recordings_pull(monkeypatch, tmp_path, capsys):
 
 
 def test_a_file_that_changes_while_read_is_read_again(tmp_path):
-    from callgate.link import messages
+    from callgate.firmware.link import messages
 
     class Changing(LocalBoard):
         hashed = 0

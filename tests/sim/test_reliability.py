@@ -18,7 +18,7 @@ import time
 import pytest
 import serial
 
-from callgate.link import frame, messages
+from callgate.firmware.link import frame, messages
 from callgate.link.client import Client, LinkError, connect
 from callgate.sim.board import VirtualBoard
 from callgate.sim.faults import Faults
@@ -183,7 +183,7 @@ def test_monitor_survives_firmware_restart():
 
 HOST_SCRIPT = r"""
 import sys, time
-from callgate.link import frame, messages
+from callgate.firmware.link import frame, messages
 from callgate.link.client import connect
 c = connect(sys.argv[1])
 print("connected", flush=True)

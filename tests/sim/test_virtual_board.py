@@ -12,7 +12,8 @@ import time
 import pytest
 import serial
 
-from callgate.link import RemoteError, frame, messages
+from callgate.firmware.link import frame, messages
+from callgate.firmware.link.errors import RemoteError
 from callgate.link.client import LinkTimeout, connect
 from callgate import runtime
 from callgate.sim.board import VirtualBoard

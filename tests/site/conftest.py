@@ -7,13 +7,6 @@ import shutil
 
 import pytest
 
-import callgate
-from callgate import runtime
-
-_fw = str(runtime.FIRMWARE / "callgate")
-if _fw not in callgate.__path__:  # callgate.ivr (firmware) for test_ivr_bundle.py, as tests/firmware does
-    callgate.__path__.append(_fw)
-
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEMO = ROOT / "sites" / "demo"
 

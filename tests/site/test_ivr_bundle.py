@@ -3,7 +3,7 @@ bundle format the host writes is the one the firmware reads."""
 
 import json
 
-from callgate.ivr import Ivr
+from callgate.firmware.ivr import Ivr
 from callgate.site import build, load_site
 
 OPEN = (2026, 11, 23, 10, 0, 0, 0)  # Monday 10:00, site time
@@ -46,7 +46,7 @@ def test_demo_after_hours(demo, tmp_path):
 
 
 def test_demo_queues_and_overflows_as_the_firmware_reads_them(demo, tmp_path):
-    from callgate.acd import Acd
+    from callgate.firmware.acd import Acd
 
     build(load_site(demo), tmp_path / "flash")
     b = json.loads((tmp_path / "flash" / "site.json").read_text())

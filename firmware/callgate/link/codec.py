@@ -17,7 +17,7 @@
 
 import struct
 
-from .compat import const
+from ..compat import const
 from .errors import DecodeError, EncodeError
 
 MAX_DEPTH = const(8)

@@ -13,7 +13,7 @@
 # frames again, byte for byte, and says how many were already gone.
 
 from . import frame, messages
-from .compat import const
+from ..compat import const
 from .crc import crc16
 from .errors import DecodeError, EncodeError, FrameTooLong, RemoteError
 from .messages import ERR, EVT, REQ, RSP

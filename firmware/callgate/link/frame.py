@@ -9,7 +9,7 @@
 # line sends it.
 
 from . import cobs
-from .compat import const
+from ..compat import const
 from .crc import crc16
 from .errors import CrcError, FrameError, FrameTooLong
 

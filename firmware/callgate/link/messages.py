@@ -38,7 +38,7 @@
 # Errors (ERR payload {"code", "msg", "detail"}): ERR_* below.
 
 from . import codec
-from .compat import const
+from ..compat import const
 from .errors import DecodeError
 
 PROTO = const(1)

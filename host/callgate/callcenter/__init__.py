@@ -1,7 +1,7 @@
 """What a board's call center leaves on its flash, read on the host (docs/callcenter.md, Host tools).
 
-Named callcenter, not records: firmware/callgate/records.py (the board's writer) shares the
-callgate package when the firmware is tested on CPython (callgate.__path__ gains firmware/).
+The board writes these records with firmware/callgate/records.py (callgate.firmware.records on
+the host).
 
 lines.py       the record-line format: CRC32 TAB compact JSON LF; parse() reports bad lines
 cdr.py         fetch call records from a board; CSV and JSON out, and back in

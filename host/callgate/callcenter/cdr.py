@@ -19,8 +19,8 @@ import io
 import json
 
 from ..firmware import cdr as board
-from ..link import messages
-from ..link.errors import RemoteError
+from ..firmware.link import messages
+from ..firmware.link.errors import RemoteError
 from .lines import parse
 from .stats import talk_s, wait_s
 

@@ -24,8 +24,8 @@ import os
 import pathlib
 import struct
 
-from ..link import messages
-from ..link.errors import RemoteError
+from ..firmware.link import messages
+from ..firmware.link.errors import RemoteError
 from .lines import parse
 
 INDEX = "rec/index.log"

@@ -2,7 +2,7 @@
 
 import contextlib
 
-from ..link import LinkError
+from ..firmware.link.errors import LinkError
 from ..link.client import Client
 from ..link.portlock import PortInUse
 from . import validate

@@ -14,7 +14,8 @@ import time
 
 from ..deploy import bundle as bundle_mod
 from ..deploy.bootstrap import bootstrap
-from ..link import LinkError, messages
+from ..firmware.link import messages
+from ..firmware.link.errors import LinkError
 from ..link.client import connect
 from ._board import add_link_arguments, need_port
 from .output import emit

@@ -1,6 +1,7 @@
-"""`callgate --port P deploy [--board NAME] [--dry-run]`: put firmware/ on a board.
+"""`callgate --port P deploy [--board NAME] [--source DIR] [--dry-run]`: put the firmware on a board.
 
-Builds the bundle (firmware/callgate compiled by mpy-cross for the board's architecture,
+Builds the bundle (the firmware package callgate installed, or the one in --source DIR, a
+checkout's firmware/ folder, compiled by mpy-cross for the board's architecture,
 the board's files, a manifest with every file's sha256), compares it with the slot the board
 runs, sends only what changed (resuming a deploy that was cut off), has the board check every
 file, switches atomically and restarts the board into the new version, which the board rolls
@@ -18,14 +19,16 @@ from .output import emit
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("deploy", help="deploy firmware/ to a board (verified, resumable, atomic)", description=__doc__)
+    p = subparsers.add_parser("deploy", help="deploy the firmware to a board (verified, resumable, atomic)", description=__doc__)
     add_link_arguments(p)
     p.add_argument("--board", metavar="NAME", help="the board folder in boards/ (default: the board's own id)")
     p.add_argument("--bundle", metavar="DIR", help="deploy a bundle saved earlier instead of building one")
     p.add_argument("--save", metavar="DIR", help="also save the bundle built into DIR")
     p.add_argument("--version", dest="fw_version", metavar="V", help="the bundle's version (default: callgate.VERSION)")
     p.add_argument("--min-version", metavar="V", help="the oldest version the board may take after this one")
-    p.add_argument("--source", action="store_true", help="ship .py sources, not .mpy")
+    p.add_argument("--source", metavar="DIR", help="the firmware tree to build from, as a checkout's firmware/ "
+                   "(default: the firmware installed with callgate)")
+    p.add_argument("--py", action="store_true", help="ship .py sources, not .mpy")
     p.add_argument("--dry-run", action="store_true", help="list what would change, change nothing")
     p.add_argument("--no-restart", action="store_true", help="switch, but let the next reset start the new version")
     p.set_defaults(func=run)
@@ -36,8 +39,8 @@ def run(args) -> int:
         if args.bundle:
             b = bundle_mod.Bundle.load(args.bundle)
         else:
-            b = bundle_mod.build(args.board or c.info.get("board"), version=args.fw_version,
-                                 min_version=args.min_version, mpy=not args.source)
+            b = bundle_mod.build(args.board or c.info.get("board"), firmware=args.source, version=args.fw_version,
+                                 min_version=args.min_version, mpy=not args.py)
         if args.save:
             b.save(args.save)
         quiet = args.json or not sys.stderr.isatty()

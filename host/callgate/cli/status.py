@@ -8,9 +8,9 @@ running `callgate sim`.
 
 import os
 
-from ..link import messages
+from ..firmware.link import messages
+from ..firmware.link.errors import RemoteError
 from ..link.client import LinkTimeout
-from ..link.errors import RemoteError
 
 from ._board import LinkFailed, add_link_arguments, board_link
 from .output import emit

@@ -1,10 +1,12 @@
 """A firmware bundle: the files a board's slot holds, and their manifest.
 
-    b = build("virtual-4")                 # firmware/callgate compiled by mpy-cross + board files
+    b = build("virtual-4")                 # the firmware package compiled by mpy-cross + board files
+    b = build("virtual-4", firmware="../checkout/firmware")   # another firmware tree
     b.manifest["files"]["callgate/app.mpy"]  # {"sha256": hex, "size": n}
     b.save(dir); Bundle.load(dir)
 
-The package firmware/callgate is compiled with mpy-cross for the board's architecture
+The firmware package (firmware/callgate in a checkout; the installed callgate.firmware, by
+default: callgate.runtime.FIRMWARE) is compiled with mpy-cross for the board's architecture
 (board.json "arch", else from its "mcu"), with the same -O level as the board's manifest.py
 freezes it. firmware/main.py is not in a bundle: it is the boot path that chooses a slot
 (docs/deploy.md), put on the board by provisioning or `callgate bootstrap`, never by a
@@ -135,12 +137,15 @@ def compile_mpy(src: pathlib.Path, name: str, arch: str | None, opt: int = OPT) 
 
 def build(board: str, firmware=None, boards=None, version: str | None = None,
           min_version: str | None = None, mpy: bool = True, extra: dict | None = None) -> Bundle:
-    """Build the bundle for board from firmware/ (default: the source tree's) and boards/NAME.
+    """Build the bundle for board from a firmware tree (a folder holding the package callgate/,
+    as a checkout's firmware/; default: the one callgate runs, runtime.FIRMWARE) and boards/NAME.
 
     mpy=False ships the .py sources instead of .mpy. extra: more files {slot path: bytes}
     (tests use it).
     """
     firmware = pathlib.Path(firmware) if firmware else runtime.FIRMWARE
+    if not (firmware / "callgate" / "__init__.py").is_file():
+        raise BundleError(f"{firmware}: not a firmware tree (no callgate/__init__.py: name a checkout's firmware/ folder)")
     board_path = (pathlib.Path(boards) / board) if boards else runtime.board_dir(board)
     try:
         board_def = json.loads((board_path / "board.json").read_text())
@@ -148,9 +153,9 @@ def build(board: str, firmware=None, boards=None, version: str | None = None,
         raise BundleError(f"board {board}: {e}") from e
     arch = arch_of(board_def)
     files = {}
-    pkg = firmware / "callgate"
+    pkg = (firmware / "callgate").resolve()  # an installed wheel's tree links to the package
     for src in sorted(pkg.rglob("*.py")):
-        rel = src.relative_to(firmware).as_posix()
+        rel = "callgate/" + src.relative_to(pkg).as_posix()
         if "__pycache__" in rel:
             continue
         if mpy:

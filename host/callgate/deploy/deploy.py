@@ -21,8 +21,8 @@ Steps (docs/deploy.md):
 import json
 import time
 
-from ..link import LinkError, messages
-from ..link.errors import RemoteError
+from ..firmware.link import messages
+from ..firmware.link.errors import LinkError, RemoteError
 from ..link.files import RemoteFiles
 from .bundle import Bundle, BundleError
 

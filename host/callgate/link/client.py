@@ -37,8 +37,8 @@ import time
 
 import serial
 
-from . import frame, messages
-from .errors import DecodeError, LinkError, RemoteError
+from ..firmware.link import frame, messages
+from ..firmware.link.errors import DecodeError, LinkError, RemoteError
 from .portlock import PortInUse, PortLock, is_device
 
 DEFAULT_BAUD = 921600

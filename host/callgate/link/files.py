@@ -13,8 +13,8 @@ it sends anything.
 
 import hashlib
 
-from . import frame, messages
-from .errors import RemoteError
+from ..firmware.link import frame, messages
+from ..firmware.link.errors import RemoteError
 
 # Bytes of a WRITE request that are not the chunk: header, CBOR map and keys, offset, and
 # the byte string's head; the path is added per file.

@@ -40,8 +40,8 @@ import tempfile
 import time
 
 from ..deploy.deploy import Progress
-from ..link import LinkError, messages
-from ..link.errors import RemoteError
+from ..firmware.link import messages
+from ..firmware.link.errors import LinkError, RemoteError
 from ..link.files import RemoteFiles
 from ..site import BUNDLE_FILE, build
 

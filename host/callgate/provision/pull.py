@@ -13,8 +13,8 @@ import json
 import os
 import pathlib
 
-from ..link import messages
-from ..link.errors import RemoteError
+from ..firmware.link import messages
+from ..firmware.link.errors import RemoteError
 from .provision import ROOT
 
 

@@ -254,7 +254,7 @@ class Rig:
     def _agents_at_rest(self, timeout=30.0) -> None:
         """Wait until the DUT has every agent idle (an earlier case's wrap-up over), so a case's
         agents start alike whatever ran before it."""
-        from ..link import messages
+        from ..firmware.link import messages
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

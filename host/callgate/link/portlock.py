@@ -25,7 +25,7 @@ import re
 import sys
 import tempfile
 
-from .errors import LinkError
+from ..firmware.link.errors import LinkError
 
 
 class PortInUse(LinkError):

@@ -144,7 +144,12 @@ uint64_t mp_hal_time_ns(void) {
 }
 
 // MICROPY_PORT_INIT_FUNC (mpconfigboard.h): the end of mp_init(), at every boot and soft
-// reset. The qemu port's main() runs no boot script itself.
+// reset; the qemu port's main() runs no script itself. As other MicroPython ports do: the
+// frozen _boot.py (mount the flash), then main.py (the frozen firmware/main.py, else one on
+// the flash) unless the reset came from the raw REPL (mpremote's soft reset), then the REPL.
 void callgate_board_init(void) {
     pyexec_frozen_module("_boot.py", false);
+    if (pyexec_mode_kind == PYEXEC_MODE_FRIENDLY_REPL) {
+        pyexec_file_if_exists("main.py");
+    }
 }

@@ -49,8 +49,8 @@ class Target:
 
     def put(self, name: str, data: bytes, typecode: str = "h") -> None:
         """An array `name` on the target holding data (sent in base64 chunks)."""
-        self.run(f"from array import array\n{name} = array({typecode!r}, bytes({len(data)}))\n"
-                 f"_mv = memoryview({name})")
+        self.run(f"import gc\nfrom array import array\n{name} = None\ngc.collect()\n"
+                 f"{name} = array({typecode!r}, bytes({len(data)}))\n_mv = memoryview({name})")
         step = 3 * 1024
         size = 2 if typecode == "h" else 1
         for i in range(0, len(data), step):

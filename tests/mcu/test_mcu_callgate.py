@@ -1,0 +1,226 @@
+"""_callgate on the MCU image against the host's cffi binding of the same C (callgate._dsp).
+
+Each test runs the C core on the target (Cortex-M4F under QEMU, gcc -Os, MicroPython's libm)
+and on the host (x86-64, gcc -O3, glibc's libm) over the same input and compares. G.711 and
+what the integer detectors decide (digits, positions, kinds) must be bit-exact; levels and
+twists are float and come through single-precision libm functions (powf, log10f, atan2f)
+whose last bits may differ between the two libms, so they are compared to 0.01 dB.
+"""
+
+import hashlib
+import struct
+
+import numpy as np
+import pytest
+
+from callgate._dsp import ffi, lib
+from callgate.dsp.events import KIND_VALUES
+from callgate.dsp.media import MediaEngine
+
+EVENT = struct.Struct("<QQiiff")
+BLOCK = 160  # samples per process call on both sides: 20 ms
+
+
+def host_events(process, samples, block=BLOCK, flush=None):
+    """Run a cffi process(state, ptr, n, ev, max_ev) over samples in blocks; raw event tuples."""
+    ev = ffi.new("cg_event_t[]", 64)
+    out = []
+    for i in range(0, len(samples), block):
+        chunk = np.ascontiguousarray(samples[i:i + block])
+        n = process(ffi.from_buffer("int16_t[]", chunk), len(chunk), ev, 64)
+        assert n >= 0
+        out += [(e.start_sample, e.end_sample, e.kind, e.value, e.level_dbm0, e.detail)
+                for e in ev[0:n]]
+    if flush is not None:
+        n = flush(ev, 64)
+        out += [(e.start_sample, e.end_sample, e.kind, e.value, e.level_dbm0, e.detail)
+                for e in ev[0:n]]
+    return out
+
+
+# The target's side of the same loop: prints one repr'd list of event tuples.
+TARGET_EVENTS = """
+import struct
+_ev = bytearray(_callgate.EVENT_SIZE * 64)
+_out = []
+_mv = memoryview({samples})
+for _i in range(0, len(_mv), {block}):
+    _n = {obj}.process(_mv[_i:_i + {block}], _ev)
+    for _k in range(_n):
+        _out.append(struct.unpack_from(_callgate.EVENT_FORMAT, _ev, _k * _callgate.EVENT_SIZE))
+{flush}
+print(repr(_out))
+"""
+FLUSH = """_n = {obj}.flush(_ev)
+for _k in range(_n):
+    _out.append(struct.unpack_from(_callgate.EVENT_FORMAT, _ev, _k * _callgate.EVENT_SIZE))"""
+
+
+def target_events(target, obj, samples="x", block=BLOCK, flush=False):
+    code = TARGET_EVENTS.format(samples=samples, block=block, obj=obj,
+                                flush=FLUSH.format(obj=obj) if flush else "")
+    return target.eval_printed(code)
+
+
+def same_events(mcu, host):
+    """Integer fields exactly, float fields to 0.01 dB."""
+    assert [e[:4] for e in mcu] == [e[:4] for e in host]
+    for m, h in zip(mcu, host):
+        assert m[4] == pytest.approx(h[4], abs=0.01) and m[5] == pytest.approx(h[5], abs=0.01)
+
+
+def dtmf_samples(digits: str, level=-10.0) -> np.ndarray:
+    """The host's C DTMF generator (cg_dtmf_tx), 100 ms of silence before and after."""
+    cfg = ffi.new("cg_dtmf_tx_cfg_t *")
+    lib.cg_dtmf_tx_cfg_default(cfg)
+    cfg.level_dbm0 = level
+    tx = ffi.new("cg_dtmf_tx_t *")
+    assert lib.cg_dtmf_tx_init(tx, cfg) == 0
+    assert lib.cg_dtmf_tx_put(tx, digits.encode(), len(digits)) == len(digits)
+    out = np.zeros(800 * (len(digits) + 1) + 1600, dtype=np.int16)
+    n = lib.cg_dtmf_tx_process(tx, ffi.from_buffer("int16_t[]", out[800:]), len(out) - 800)
+    return out[:800 + n + 800]
+
+
+@pytest.fixture
+def mcu(target):
+    """The target with a fresh VM per test (a whole heap for its buffers)."""
+    target.soft_reset()
+    target.run("import _callgate\nfrom array import array")
+    target.eval_printed = lambda code: __import__("ast").literal_eval(target.run(code).strip())
+    return target
+
+
+def test_g711_bit_exact_over_every_input_and_code(mcu):
+    out = mcu.run("""
+import hashlib, binascii
+hu = hashlib.sha256(); ha = hashlib.sha256()
+x = array('h', bytes(2 * 4096)); c = bytearray(4096)
+for base in range(-32768, 32768, 4096):
+    for i in range(4096):
+        x[i] = base + i
+    _callgate.ulaw_encode(x, c); hu.update(c)
+    _callgate.alaw_encode(x, c); ha.update(c)
+codes = bytes(range(256)); y = array('h', bytes(512)); t = bytearray(256)
+print(binascii.hexlify(hu.digest()).decode(), binascii.hexlify(ha.digest()).decode())
+_callgate.ulaw_decode(codes, y); print(binascii.hexlify(y).decode())
+_callgate.alaw_decode(codes, y); print(binascii.hexlify(y).decode())
+_callgate.ulaw_to_alaw(codes, t); print(binascii.hexlify(t).decode())
+_callgate.alaw_to_ulaw(codes, t); print(binascii.hexlify(t).decode())
+""", timeout=120).split()
+    x = np.arange(-32768, 32768, dtype=np.int16)
+    c = np.empty(65536, dtype=np.uint8)
+    lib.cg_ulaw_encode(ffi.from_buffer("uint8_t[]", c), ffi.from_buffer("int16_t[]", x), 65536)
+    hu = hashlib.sha256(c.tobytes()).hexdigest()
+    lib.cg_alaw_encode(ffi.from_buffer("uint8_t[]", c), ffi.from_buffer("int16_t[]", x), 65536)
+    ha = hashlib.sha256(c.tobytes()).hexdigest()
+    codes = np.arange(256, dtype=np.uint8)
+    y = np.empty(256, dtype=np.int16)
+    t = np.empty(256, dtype=np.uint8)
+    host = [hu, ha]
+    lib.cg_ulaw_decode(ffi.from_buffer("int16_t[]", y), ffi.from_buffer("uint8_t[]", codes), 256)
+    host.append(y.astype("<i2").tobytes().hex())
+    lib.cg_alaw_decode(ffi.from_buffer("int16_t[]", y), ffi.from_buffer("uint8_t[]", codes), 256)
+    host.append(y.astype("<i2").tobytes().hex())
+    lib.cg_ulaw_to_alaw(ffi.from_buffer("uint8_t[]", t), ffi.from_buffer("uint8_t[]", codes), 256)
+    host.append(t.tobytes().hex())
+    lib.cg_alaw_to_ulaw(ffi.from_buffer("uint8_t[]", t), ffi.from_buffer("uint8_t[]", codes), 256)
+    host.append(t.tobytes().hex())
+    assert out == host
+
+
+def test_g711_refuses_short_output_and_wrong_sample_buffers(mcu):
+    msg = mcu.run("""
+for bad in (lambda: _callgate.ulaw_encode(array('h', [1, 2, 3]), bytearray(2)),
+            lambda: _callgate.ulaw_encode(bytearray(4), bytearray(4)),
+            lambda: _callgate.ulaw_decode(b'abc', array('h', [0]))):
+    try:
+        bad(); print('accepted')
+    except (ValueError, TypeError) as e:
+        print(type(e).__name__, e)
+""")
+    assert msg.splitlines() == ["ValueError out is shorter than the samples",
+                                "TypeError samples must be an array('h')",
+                                "ValueError out is shorter than the codes"]
+
+
+def test_dtmf_receiver_decodes_host_samples_as_the_host_does(mcu):
+    x = dtmf_samples("0123456789*#ABCD")
+    mcu.put("x", x.astype("<i2").tobytes())
+    mcu.run("rx = _callgate.DtmfRx(_callgate.ULAW, report_begin=True)")
+    on_mcu = target_events(mcu, "rx", flush=True)
+    s = ffi.new("cg_dtmf_rx_t *")
+    cfg = ffi.new("cg_dtmf_rx_cfg_t *")
+    lib.cg_dtmf_rx_cfg_default(cfg)
+    cfg.report_begin = 1
+    assert lib.cg_dtmf_rx_init(s, cfg) == 0
+    on_host = host_events(lambda p, n, ev, m: lib.cg_dtmf_rx_process(s, p, n, ev, m), x,
+                          flush=lambda ev, m: lib.cg_dtmf_rx_flush(s, ev, m))
+    digits = "".join(chr(e[3]) for e in on_mcu if e[2] == KIND_VALUES['dtmf'])
+    assert digits == "0123456789*#ABCD"
+    same_events(on_mcu, on_host)
+
+
+def test_dtmf_generator_is_bit_exact_and_its_digits_decode_on_the_target(mcu):
+    out = mcu.run("""
+import hashlib, binascii
+tx = _callgate.DtmfTx(_callgate.ULAW, level_dbm0=-12.0, twist_db=2.0)
+tx.put('159#D0')
+y = array('h', bytes(2 * 8000))
+n = tx.process(y)
+print(n, tx.pending(), binascii.hexlify(hashlib.sha256(memoryview(y)[:n]).digest()).decode())
+""").split()
+    cfg = ffi.new("cg_dtmf_tx_cfg_t *")
+    lib.cg_dtmf_tx_cfg_default(cfg)
+    cfg.level_dbm0, cfg.twist_db = -12.0, 2.0
+    s = ffi.new("cg_dtmf_tx_t *")
+    lib.cg_dtmf_tx_init(s, cfg)
+    lib.cg_dtmf_tx_put(s, b"159#D0", 6)
+    y = np.zeros(8000, dtype=np.int16)
+    n = lib.cg_dtmf_tx_process(s, ffi.from_buffer("int16_t[]", y), 8000)
+    assert out == [str(n), "0", hashlib.sha256(y[:n].astype("<i2").tobytes()).hexdigest()]
+    mcu.run("x = memoryview(y)[:n]\nrx = _callgate.DtmfRx()")
+    on_mcu = target_events(mcu, "rx", flush=True)
+    assert "".join(chr(e[3]) for e in on_mcu if e[2] == KIND_VALUES['dtmf']) == "159#D0"
+
+
+def test_caller_id_receiver_decodes_host_fsk_as_the_host_does(mcu):
+    from callgate.dsp import callerid
+
+    x = callerid.generate(callerid.CallerId(type="mdmf", number="5551234", name="A CALLER",
+                                            date=(12, 3, 8, 15)), "bell202")
+    x = np.concatenate([np.zeros(800, np.int16), x, np.zeros(800, np.int16)])
+    mcu.put("x", x.astype("<i2").tobytes())
+    mcu.run("rx = _callgate.CidRx(_callgate.BELL202, _callgate.ULAW)")
+    on_mcu = target_events(mcu, "rx", flush=True)
+    message = mcu.eval("rx.message()")
+    s = ffi.new("cg_cid_rx_t *")
+    cfg = callerid.rx_cfg("bell202", "ulaw", (), 20, 5000, True)
+    assert lib.cg_cid_rx_init(s, cfg) == 0
+    on_host = host_events(lambda p, n, ev, m: lib.cg_cid_rx_process(s, p, n, ev, m), x,
+                          flush=lambda ev, m: lib.cg_cid_rx_flush(s, ev, m))
+    same_events(on_mcu, on_host)
+    assert KIND_VALUES['cid-message'] in [e[2] for e in on_mcu]
+    assert message["status"] == "ok"
+    assert (message["number"], message["name"], message["date"]) == ("5551234", "A CALLER",
+                                                                      (12, 3, 8, 15))
+
+
+def test_call_progress_names_a_busy_line_as_the_host_does(mcu):
+    from callgate.dsp.tones import generate_tone
+
+    x = generate_tone("US", "busy", 3.0)
+    mcu.put("x", x.astype("<i2").tobytes())
+    mcu.run("cpa = _callgate.Cpa('US', _callgate.ULAW)\ncpa.dialed(0)")
+    on_mcu = target_events(mcu, "cpa", flush=True)
+    cfg = ffi.new("cg_cpa_cfg_t *")
+    lib.cg_cpa_cfg_default(cfg)
+    cfg.tone.plan_name = plan = ffi.new("char[]", b"US")
+    s = ffi.new("cg_cpa_t *")
+    assert lib.cg_cpa_init(s, cfg) == 0 and plan
+    lib.cg_cpa_dialed(s, 0)
+    on_host = host_events(lambda p, n, ev, m: lib.cg_cpa_process(s, p, n, ev, m), x,
+                          flush=lambda ev, m: lib.cg_cpa_flush(s, ev, m))
+    assert [e[2] for e in on_mcu] == [KIND_VALUES['cpa-busy']]
+    same_events(on_mcu, on_host)
+    assert mcu.eval("cpa.done()") is True

@@ -2,9 +2,11 @@
 
 Each test runs the C core on the target (Cortex-M4F under QEMU, gcc -Os, MicroPython's libm)
 and on the host (x86-64, gcc -O3, glibc's libm) over the same input and compares. G.711 and
-what the integer detectors decide (digits, positions, kinds) must be bit-exact; levels and
-twists are float and come through single-precision libm functions (powf, log10f, atan2f)
-whose last bits may differ between the two libms, so they are compared to 0.01 dB.
+what the detectors decide (digits, positions, kinds, values) and every generated sample must
+be bit-exact; levels and twists are float and come through single-precision libm functions
+(log10f, atan2f, sinf) whose last bits differ between the two libms, so they are compared to
+0.001 dB. The build has -ffp-contract=off (usermod/_callgate/micropython.mk): without it gcc
+fuses multiply-adds on the M4F and the float paths differ from x86-64's more widely.
 """
 
 import hashlib
@@ -38,35 +40,38 @@ def host_events(process, samples, block=BLOCK, flush=None):
     return out
 
 
-# The target's side of the same loop: prints one repr'd list of event tuples.
+# The target's side of the same loop: prints the raw event records, in hex (every bit of the
+# floats, not MicroPython's shorter float repr).
 TARGET_EVENTS = """
-import struct
+import binascii
 _ev = bytearray(_callgate.EVENT_SIZE * 64)
 _out = []
 _mv = memoryview({samples})
 for _i in range(0, len(_mv), {block}):
     _n = {obj}.process(_mv[_i:_i + {block}], _ev)
-    for _k in range(_n):
-        _out.append(struct.unpack_from(_callgate.EVENT_FORMAT, _ev, _k * _callgate.EVENT_SIZE))
+    _out.append(binascii.hexlify(_ev[:_n * _callgate.EVENT_SIZE]).decode())
 {flush}
-print(repr(_out))
+print(repr(''.join(_out)))
 """
 FLUSH = """_n = {obj}.flush(_ev)
-for _k in range(_n):
-    _out.append(struct.unpack_from(_callgate.EVENT_FORMAT, _ev, _k * _callgate.EVENT_SIZE))"""
+_out.append(binascii.hexlify(_ev[:_n * _callgate.EVENT_SIZE]).decode())"""
 
 
 def target_events(target, obj, samples="x", block=BLOCK, flush=False):
     code = TARGET_EVENTS.format(samples=samples, block=block, obj=obj,
                                 flush=FLUSH.format(obj=obj) if flush else "")
-    return target.eval_printed(code)
+    raw = bytes.fromhex(target.eval_printed(code))
+    return [EVENT.unpack_from(raw, i) for i in range(0, len(raw), EVENT.size)]
 
 
 def same_events(mcu, host):
-    """Integer fields exactly, float fields to 0.01 dB."""
+    """Positions, kinds and values exactly; levels and twists (float32, read from the raw
+    records) to 0.001 dB: they go through log10f/atan2f/sinf, and MicroPython's libm and glibc
+    differ in the last bit of about one result in four (measured: log10f 55, sinf 19 of 200
+    random inputs; sqrtf, done by the FPU, none), which moves a level by about 1e-6 dB."""
     assert [e[:4] for e in mcu] == [e[:4] for e in host]
     for m, h in zip(mcu, host):
-        assert m[4] == pytest.approx(h[4], abs=0.01) and m[5] == pytest.approx(h[5], abs=0.01)
+        assert m[4] == pytest.approx(h[4], abs=1e-3) and m[5] == pytest.approx(h[5], abs=1e-3)
 
 
 def dtmf_samples(digits: str, level=-10.0) -> np.ndarray:
@@ -290,7 +295,7 @@ print(repr((m.now(), m.peer(1), r, binascii.hexlify(hashlib.sha256(rec[:r]).dige
     assert [(e[0], e[4], e[2], e[3], e[5]) for e in on_mcu] == \
         [(e.port, k, e.start, e.end, e.value) for e, k in zip(on_host, kinds)]
     for m_ev, h_ev in zip(on_mcu, on_host):
-        assert m_ev[6] == pytest.approx(h_ev.level_dbm0, abs=0.01)
+        assert m_ev[6] == pytest.approx(h_ev.level_dbm0, abs=0.01)  # host rounds to 0.01
     assert tx_mcu == [x.hexdigest() for x in h]
     assert tail_mcu == (eng.now, 2, r, hashlib.sha256(rec[:r].tobytes()).hexdigest())
     # What the scenario was meant to exercise did happen.

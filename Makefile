@@ -97,11 +97,11 @@ rig: setup
 # The MCU image (docs/hardware.md): MicroPython's qemu port for boards/$(BOARD)/ (a Cortex-M4F
 # gateway MCU on QEMU's mps2-an386) with the _callgate user C module (usermod/) and the frozen
 # firmware; prints flash and RAM use. MICROPY_DIR=/path/to/micropython uses a checkout of the
-# same commit instead of the snapshot in ../shared/vendor/. Output in build/mcu/$(BOARD)/.
+# same commit instead of the snapshot in ../shared/vendor/. Output in build/mcu/$(BOARD)/. The
+# script installs its Debian packages (tools/need-deb) once it has found the source.
 .PHONY: firmware test-mcu
 BOARD ?= qemu-m4f
 firmware:
-	@tools/need-deb gcc-arm-none-eabi:arm-none-eabi-gcc libnewlib-arm-none-eabi:/usr/lib/arm-none-eabi/newlib qemu-system-arm:qemu-system-arm
 	@tools/mcu-firmware.sh $(BOARD)
 
 # The image on QEMU: boots, _callgate against the host's cffi binding, the firmware imports.

@@ -40,6 +40,9 @@ else
     exit 2
 fi
 
+"$ROOT/tools/need-deb" gcc-arm-none-eabi:arm-none-eabi-gcc \
+    libnewlib-arm-none-eabi:/usr/lib/arm-none-eabi/newlib qemu-system-arm:qemu-system-arm
+
 export GIT_CEILING_DIRECTORIES=$(dirname "$SRC")
 
 # mpy-cross for the frozen bytecode, built out of the source tree.

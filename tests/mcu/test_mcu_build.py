@@ -25,3 +25,21 @@ def test_the_image_fits_the_part(mcu_elf):
     assert sizes["flash_bytes"] <= sizes["flash_capacity"] == 1024 * 1024
     assert sizes["ram_static_bytes"] + 16 * 1024 <= sizes["ram_capacity"] == 192 * 1024
     assert sizes["heap_bytes"] == 144 * 1024
+
+
+def test_without_micropython_source_the_build_names_micropy_dir(tmp_path):
+    """No MICROPY_DIR and no snapshot: one line naming MICROPY_DIR, nothing built. (Runs
+    without the source too: it is what a fresh clone outside this machine sees.)"""
+    import os
+
+    import pytest
+
+    from callgate.mcu import McuError, build_firmware
+
+    env = {k: v for k, v in os.environ.items() if k != "MICROPY_DIR"}
+    env["MICROPY_TARBALL"] = str(tmp_path / "absent.tar.gz")
+    with pytest.raises(McuError, match="set MICROPY_DIR to a checkout of micropython"):
+        build_firmware(env=env)
+    env["MICROPY_DIR"] = str(tmp_path)
+    with pytest.raises(McuError, match=f"MICROPY_DIR={tmp_path} is not a MicroPython source"):
+        build_firmware(env=env)

@@ -34,13 +34,15 @@ class McuError(OSError):
     """The image or QEMU is missing, or QEMU did not come up (one line, for the CLI)."""
 
 
-def build_firmware(board: str = BOARD) -> pathlib.Path:
+def build_firmware(board: str = BOARD, env=None) -> pathlib.Path:
     """`make firmware BOARD=board` (incremental); the image's path. McuError naming
     MICROPY_DIR when there is no MicroPython source to build from."""
     r = subprocess.run(["make", "--no-print-directory", "firmware", f"BOARD={board}"], cwd=ROOT,
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=env)
     if r.returncode != 0:
-        raise McuError((r.stderr.strip() or r.stdout.strip()).splitlines()[-1])
+        said = [line for line in (r.stderr + r.stdout).splitlines()
+                if line.strip() and not line.startswith("make")]
+        raise McuError(said[-1] if said else f"make firmware BOARD={board} failed")
     return ROOT / "build" / "mcu" / board / "firmware.elf"
 
 

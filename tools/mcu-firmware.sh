@@ -16,8 +16,6 @@ COMMIT=1c3c201149
 BOARD_DIR=$ROOT/boards/$BOARD
 OUT=$ROOT/build/mcu
 JOBS=${JOBS:-2}
-# MicroPython names its version after the git repository its source is in: the snapshot
-# unpacked under build/ must not take this repository's commit for its own.
 
 [ -f "$BOARD_DIR/mpconfigboard.mk" ] || {
     echo "mcu-firmware: no MCU board boards/$BOARD (a folder with mpconfigboard.mk)" >&2; exit 2; }
@@ -43,6 +41,8 @@ fi
 "$ROOT/tools/need-deb" gcc-arm-none-eabi:arm-none-eabi-gcc \
     libnewlib-arm-none-eabi:/usr/lib/arm-none-eabi/newlib qemu-system-arm:qemu-system-arm
 
+# MicroPython names its version after the git repository its source is in: the snapshot
+# unpacked under build/ must not take this repository's commit for its own.
 export GIT_CEILING_DIRECTORIES=$(dirname "$SRC")
 
 # mpy-cross for the frozen bytecode, built out of the source tree.

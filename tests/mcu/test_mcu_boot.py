@@ -56,3 +56,27 @@ def test_the_image_states_the_board(target):
     assert target.eval("__import__('os').getcwd()") == "/flash"
     assert target.eval("__import__('os').statvfs('/flash')[0]") == 4096  # LittleFS blocks
     assert target.eval("__import__('os').statvfs('/flash')[2]") == 256  # 1 MiB of flash
+
+
+def test_asyncio_runs_on_the_image(target):
+    """The port turns asyncio off; the board turns it on (mpconfigboard.h) and freezes it."""
+    out = target.run("""
+import asyncio
+log = []
+async def ticker(name, n):
+    for i in range(n):
+        log.append(name)
+        await asyncio.sleep_ms(5)
+async def waiter(flag):
+    await flag.wait()
+    log.append('flag')
+async def main():
+    flag = asyncio.ThreadSafeFlag()
+    w = asyncio.create_task(waiter(flag))
+    await asyncio.gather(ticker('a', 3), ticker('b', 3))
+    flag.set()
+    await w
+asyncio.run(main())
+print(''.join(log))
+""")
+    assert out.strip() == "ababab" + "flag"

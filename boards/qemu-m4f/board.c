@@ -7,12 +7,20 @@
 // _boot.py mounts it with LittleFS2 at every boot. Writes reach the file at once, so the file
 // keeps what a board's flash keeps when the power goes.
 //
+// UARTs: UART0 is the REPL (the port's own). `_board.UART(1)` and `_board.UART(2)` are the
+// mps2-an386's UART1 and UART2 as non-blocking byte streams (read, readinto, readline,
+// write, and poll, so asyncio.StreamReader/StreamWriter take them): the host link's data UART
+// and the line-card bus, each a channel of its own (QEMU: one -serial per UART), so a 0x03 on
+// them is a byte, never a Ctrl-C. The CMSDK UART holds one received byte; QEMU holds the
+// rest back until it is read, so nothing is lost, and a read takes what has arrived.
+//
 // Clock: the port has no RTC; mp_hal_time_ns (file times in LittleFS, time.time) counts from
 // 1970-01-01 at boot. The firmware takes wall time from the host link, not from here.
 
 #include <string.h>
 
 #include "py/mperrno.h"
+#include "py/stream.h"
 #include "py/mphal.h"
 #include "py/runtime.h"
 #include "extmod/vfs.h"
@@ -125,9 +133,112 @@ static MP_DEFINE_CONST_DICT(flash_locals, flash_locals_table);
 static MP_DEFINE_CONST_OBJ_TYPE(flash_type, MP_QSTR_Flash, MP_TYPE_FLAG_NONE,
     make_new, flash_make_new, locals_dict, &flash_locals);
 
+// --- _board.UART(n): the CMSDK APB UARTs 1..4 as streams -----------------------------------
+
+typedef struct {
+    volatile uint32_t DATA;
+    volatile uint32_t STATE;
+    volatile uint32_t CTRL;
+    volatile uint32_t INTSTATUS;
+    volatile uint32_t BAUDDIV;
+} cmsdk_uart_t;
+
+#define UART_STATE_TXFULL (1u << 0)
+#define UART_STATE_RXFULL (1u << 1)
+#define UART_CTRL_TX_EN (1u << 0)
+#define UART_CTRL_RX_EN (1u << 1)
+
+static const uint32_t uart_base[] = { 0x40004000, 0x40005000, 0x40006000, 0x40007000, 0x40009000 };
+
+typedef struct {
+    mp_obj_base_t base;
+    cmsdk_uart_t *regs;
+    uint8_t id;
+} uart_obj_t;
+
+static mp_obj_t uart_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
+    const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    mp_int_t id = mp_obj_get_int(args[0]);
+    if (id < 1 || id >= (mp_int_t)MP_ARRAY_SIZE(uart_base)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("UART 1..4 (UART0 is the REPL)"));
+    }
+    uart_obj_t *self = mp_obj_malloc(uart_obj_t, type);
+    self->regs = (cmsdk_uart_t *)uart_base[id];
+    self->id = (uint8_t)id;
+    self->regs->BAUDDIV = 16;
+    self->regs->CTRL = UART_CTRL_TX_EN | UART_CTRL_RX_EN;
+    return MP_OBJ_FROM_PTR(self);
+}
+
+static mp_uint_t uart_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *errcode) {
+    uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    uint8_t *p = buf;
+    mp_uint_t n = 0;
+    while (n < size && (self->regs->STATE & UART_STATE_RXFULL)) {
+        p[n++] = (uint8_t)self->regs->DATA;
+    }
+    if (n == 0 && size > 0) {
+        *errcode = MP_EAGAIN;
+        return MP_STREAM_ERROR;
+    }
+    return n;
+}
+
+static mp_uint_t uart_write(mp_obj_t self_in, const void *buf, mp_uint_t size, int *errcode) {
+    uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    const uint8_t *p = buf;
+    (void)errcode;
+    for (mp_uint_t i = 0; i < size; i++) {
+        while (self->regs->STATE & UART_STATE_TXFULL) {
+        }
+        self->regs->DATA = p[i];
+    }
+    return size;
+}
+
+static mp_uint_t uart_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
+    uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (request == MP_STREAM_POLL) {
+        mp_uint_t ready = 0;
+        if ((arg & MP_STREAM_POLL_RD) && (self->regs->STATE & UART_STATE_RXFULL)) {
+            ready |= MP_STREAM_POLL_RD;
+        }
+        if ((arg & MP_STREAM_POLL_WR) && !(self->regs->STATE & UART_STATE_TXFULL)) {
+            ready |= MP_STREAM_POLL_WR;
+        }
+        return ready;
+    }
+    if (request == MP_STREAM_FLUSH || request == MP_STREAM_CLOSE) {
+        return 0;
+    }
+    *errcode = MP_EINVAL;
+    return MP_STREAM_ERROR;
+}
+
+static const mp_stream_p_t uart_stream_p = {
+    .read = uart_read,
+    .write = uart_write,
+    .ioctl = uart_ioctl,
+};
+
+static const mp_rom_map_elem_t uart_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&mp_stream_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&mp_stream_readinto_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readline), MP_ROM_PTR(&mp_stream_unbuffered_readline_obj) },
+    { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&mp_stream_write_obj) },
+    { MP_ROM_QSTR(MP_QSTR_flush), MP_ROM_PTR(&mp_stream_flush_obj) },
+    { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&mp_stream_close_obj) },
+};
+static MP_DEFINE_CONST_DICT(uart_locals, uart_locals_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(uart_type, MP_QSTR_UART, MP_TYPE_FLAG_ITER_IS_STREAM,
+    make_new, uart_make_new, protocol, &uart_stream_p, locals_dict, &uart_locals);
+
 static const mp_rom_map_elem_t board_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__board) },
     { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&flash_type) },
+    { MP_ROM_QSTR(MP_QSTR_UART), MP_ROM_PTR(&uart_type) },
 };
 static MP_DEFINE_CONST_DICT(board_module_globals, board_module_globals_table);
 

@@ -80,3 +80,37 @@ asyncio.run(main())
 print(''.join(log))
 """)
     assert out.strip() == "ababab" + "flag"
+
+
+def test_data_uart_and_line_card_bus_are_channels_of_their_own(mcu_elf, tmp_path, repl_at):
+    """UART1 (the host link) and UART2 (the line-card bus) as asyncio streams on the target,
+    each on its own pty: every byte value crosses both ways, 0x03 included, and the REPL on
+    UART0 keeps running (the echo task is started from it and reports there)."""
+    payload = bytes(range(256)) * 4
+    with QemuBoard(tmp_path, elf=mcu_elf) as board:
+        t = repl_at(board.repl)
+        with serial.Serial(board.data, 115200, timeout=0.2) as data, \
+                serial.Serial(board.bus, 115200, timeout=0.2) as bus:
+            t.t.exec_raw_no_follow("""
+import asyncio, _board
+async def echo(n, tag, count):
+    r = asyncio.StreamReader(_board.UART(n))
+    w = asyncio.StreamWriter(_board.UART(n), {})
+    got = await r.readexactly(count)
+    w.write(tag + got)
+    await w.drain()
+async def main():
+    await asyncio.gather(echo(1, b'data:', %d), echo(2, b'bus:', 5))
+    print('echoed')
+asyncio.run(main())
+""" % len(payload))
+            time.sleep(0.5)
+            bus.write(b"\x03ok\x03!")
+            data.write(payload)
+            back_data = _read_until(data, payload)
+            back_bus = _read_until(bus, b"bus:\x03ok\x03!")
+        out, err = t.t.follow(timeout=30)
+        t.close()
+    assert back_data == b"data:" + payload
+    assert back_bus == b"bus:\x03ok\x03!"
+    assert out.strip() == b"echoed" and err == b""

@@ -1,10 +1,13 @@
 """Start the MCU image (make firmware BOARD=qemu-m4f) in QEMU with its REPL on a pty.
 
-    with QemuBoard(workdir) as board:      # qemu-system-arm -M mps2-an386 ... -serial pty
-        board.repl                         # /dev/pts/N: raw REPL, mpremote, pyserial
+    with QemuBoard(workdir) as board:      # qemu-system-arm -M mps2-an386 ... -serial pty x3
+        board.repl                         # /dev/pts/N: UART0, raw REPL, mpremote, pyserial
+        board.data                         # UART1: the host link's data UART (_board.UART(1))
+        board.bus                          # UART2: the line-card bus (_board.UART(2))
         board.flash                        # the board's flash (sim.flash.FlashImage)
 
-The board's UART0 is the REPL, on a pty QEMU makes. Its flash is `flash.img` in `workdir`
+The board's UART0 is the REPL, UART1 and UART2 two more channels, each on a pty QEMU makes
+(so a 0x03 on the data or bus channel is a byte, never a Ctrl-C for the REPL). Its flash is `flash.img` in `workdir`
 (QEMU's working folder, where the image's semihosting calls find it): a LittleFS2 image of the
 board's size, made here on first use with the board's board.json in it, which the firmware
 mounts at /flash (boards/qemu-m4f/_boot.py). It outlives the process, as flash does; the host
@@ -27,7 +30,8 @@ BOARD = "qemu-m4f"
 FIRMWARE_ELF = ROOT / "build" / "mcu" / BOARD / "firmware.elf"
 MACHINE = "mps2-an386"
 QEMU = "qemu-system-arm"
-_PTY = re.compile(rb"char device redirected to (\S+) \(label serial0\)")
+_PTY = re.compile(rb"char device redirected to (\S+) \(label serial(\d)\)")
+UARTS = ("repl", "data", "bus")  # UART0, UART1, UART2
 
 
 class McuError(OSError):
@@ -55,7 +59,7 @@ class QemuBoard:
         self.board_json = ROOT / "boards" / board / "board.json"
         self.qemu = qemu
         self.proc = None
-        self.repl = None
+        self.repl = self.data = self.bus = None
         board_def = json.loads(self.board_json.read_text())
         self.flash = FlashImage(self.workdir / "flash.img", board_def["storage"]["bytes"])
 
@@ -65,6 +69,7 @@ class QemuBoard:
             self.flash.write("board.json", self.board_json.read_bytes())
 
     def start(self, timeout: float = 10.0) -> str:
+        """Start QEMU; the REPL's pty (the data and bus ptys are set too)."""
         if not self.elf.is_file():
             raise McuError(f"{self.elf}: no MCU image (make firmware BOARD={BOARD})")
         if shutil.which(self.qemu) is None:
@@ -72,7 +77,7 @@ class QemuBoard:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.prepare_flash()
         cmd = [self.qemu, "-M", MACHINE, "-nographic", "-monitor", "none", "-semihosting",
-               "-serial", "pty", "-kernel", str(self.elf)]
+               *[arg for _ in UARTS for arg in ("-serial", "pty")], "-kernel", str(self.elf)]
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = b""
@@ -84,14 +89,14 @@ class QemuBoard:
                 if not chunk:
                     break
                 out += chunk
-                m = _PTY.search(out)
-                if m:
-                    self.repl = m.group(1).decode()
+                found = {int(n): path.decode() for path, n in _PTY.findall(out)}
+                if len(found) == len(UARTS):
+                    self.repl, self.data, self.bus = (found[i] for i in range(len(UARTS)))
                     return self.repl
             elif self.proc.poll() is not None:
                 break
         self.stop()
-        raise McuError(f"QEMU did not offer the REPL pty: {out.decode(errors='replace').strip()}")
+        raise McuError(f"QEMU did not offer the UARTs' ptys: {out.decode(errors='replace').strip()}")
 
     def stop(self) -> None:
         if self.proc is not None:

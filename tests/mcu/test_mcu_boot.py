@@ -114,3 +114,35 @@ asyncio.run(main())
     assert back_data == b"data:" + payload
     assert back_bus == b"bus:\x03ok\x03!"
     assert out.strip() == b"echoed" and err == b""
+
+
+def test_mpremote_and_a_host_compiled_mpy_work_on_the_image(mcu_elf, tmp_path):
+    """The mpremote command on the REPL pty, and a .mpy from the host's mpy-cross for the
+    board's arch (board.json "arch", as `callgate deploy` compiles bundles) imports there."""
+    import json
+    import pathlib
+    import subprocess
+
+    from callgate.sim import runtime
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    arch = json.loads((root / "boards" / "qemu-m4f" / "board.json").read_text())["arch"]
+    mpy = tmp_path / "crc.mpy"
+    subprocess.run([runtime.mpy_cross(), f"-march={arch}", "-o", str(mpy),
+                    str(root / "firmware" / "callgate" / "link" / "crc.py")], check=True)
+    mpremote = runtime.tool("mpremote")
+    with QemuBoard(tmp_path / "run", elf=mcu_elf) as board:
+        def run(*args):
+            r = subprocess.run([mpremote, "connect", board.repl, *args], capture_output=True,
+                               text=True, timeout=60)
+            assert r.returncode == 0, r.stderr
+            return r.stdout
+        run("fs", "cp", str(mpy), ":crc.mpy")
+        assert "crc.mpy" in run("fs", "ls")
+        out = run("exec", "import crc, _callgate; print(crc.crc16(b'123456789'), _callgate.MAX_PORTS)")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("crc", root / "firmware" / "callgate" / "link" / "crc.py")
+    crc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(crc)
+    assert out.split() == [str(crc.crc16(b"123456789")), "8"]

@@ -369,3 +369,56 @@ print(before, gc.mem_alloc(), gc.mem_free())
     print(f"firmware package imported: {after - before} bytes of heap, {free} bytes free")
     assert after - before < 24 * 1024  # frozen bytecode runs from flash: only the objects
     assert free > 100 * 1024
+
+
+def test_bad_arguments_are_refused_with_the_reason(mcu):
+    """Each refusal is an exception naming the problem (the C core's reason where it refused),
+    and the object stays usable."""
+    out = mcu.run("""
+m = _callgate.Media(2)
+ev = bytearray(_callgate.MEDIA_MAX_EVENTS * _callgate.MEDIA_EVENT_SIZE)
+cases = (
+    lambda: _callgate.Media(9),
+    lambda: m.play(2, b'abc'),
+    lambda: m.play(0, b''),
+    lambda: m.bridge(1, 1),
+    lambda: m.dtmf(0, '12x'),
+    lambda: m.tone(0, 'US', 'no-such-tone'),
+    lambda: m.process(bytearray(320), bytearray(320), bytearray(100)),
+    lambda: m.process(bytearray(320), bytearray(300), ev),
+    lambda: m.process(bytearray(2 * 400), None, ev),
+    lambda: m.process(None, None, ev),
+    lambda: m.process(bytearray(320), bytearray(320), memoryview(ev)[1:]),
+    lambda: m.cid_arm(0, _callgate.DtmfRx()),
+    lambda: _callgate.Cpa('XX'),
+    lambda: _callgate.DtmfRx(7),
+    lambda: _callgate.DtmfRx().process(array('h', bytes(2 * 1000)), bytearray(_callgate.EVENT_SIZE * 2)),
+    lambda: _callgate.CidRx(9),
+)
+for case in cases:
+    try:
+        case()
+        print('accepted')
+    except (ValueError, TypeError) as e:
+        print(type(e).__name__ + ':', e)
+print(m.process(bytearray(b'\\xff' * 320), bytearray(320), ev))
+""")
+    assert out.splitlines() == [
+        "ValueError: ports must be 1..MAX_PORTS",
+        "ValueError: no such port",
+        "ValueError: play: a parameter is out of its documented range",
+        "ValueError: bridge: a parameter is out of its documented range",
+        "ValueError: dtmf: no such item (plan, tone, digit)",
+        "ValueError: no such tone plan or tone",
+        "ValueError: process: the output buffer is too small",
+        "ValueError: tx must hold ports x n codes",
+        "ValueError: process: a parameter is out of its documented range",
+        "ValueError: give n when rx and tx are None",
+        "ValueError: event buffer must be aligned (a whole bytearray)",
+        "TypeError: cid_arm takes a CidRx",
+        "ValueError: no such tone plan",
+        "ValueError: law must be ULAW or ALAW",
+        "ValueError: process: the output buffer is too small",
+        "ValueError: CidRx: a parameter is out of its documented range",
+        "0",
+    ]

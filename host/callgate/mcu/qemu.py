@@ -14,6 +14,7 @@ mounts at /flash (boards/qemu-m4f/_boot.py). It outlives the process, as flash d
 reads or writes it only while QEMU is stopped (FlashImage's rule).
 """
 
+import ctypes
 import json
 import os
 import pathlib
@@ -21,6 +22,7 @@ import re
 import select
 import shutil
 import subprocess
+import sys
 import time
 
 from ..sim.flash import FlashImage
@@ -32,6 +34,15 @@ MACHINE = "mps2-an386"
 QEMU = "qemu-system-arm"
 _PTY = re.compile(rb"char device redirected to (\S+) \(label serial(\d)\)")
 UARTS = ("repl", "data", "bus")  # UART0, UART1, UART2
+
+
+def _die_with_parent() -> None:
+    """In QEMU's process before exec (Linux): SIGTERM when the process that started it ends,
+    so a launcher killed outright leaves no QEMU behind (its REPL loop keeps a core busy)."""
+    try:
+        ctypes.CDLL(None).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+    except (OSError, AttributeError):
+        pass
 
 
 class McuError(OSError):
@@ -79,7 +90,8 @@ class QemuBoard:
         cmd = [self.qemu, "-M", MACHINE, "-nographic", "-monitor", "none", "-semihosting",
                *[arg for _ in UARTS for arg in ("-serial", "pty")], "-kernel", str(self.elf)]
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         out = b""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,4 +1,9 @@
-# The cffi extension needs setup.py's cffi_modules; everything else is in pyproject.toml.
-from setuptools import setup
+# The cffi extension (cffi_modules) and the package list live here; the rest is pyproject.toml.
+from setuptools import find_packages, setup
 
-setup(cffi_modules=["cffi_build/build_dsp.py:ffibuilder"])
+FIRMWARE_PACKAGES = ["callgate.firmware", "callgate.firmware.link"]
+
+setup(
+    packages=find_packages("host") + FIRMWARE_PACKAGES,
+    cffi_modules=["cffi_build/build_dsp.py:ffibuilder"],
+)

@@ -72,7 +72,7 @@ print(json.dumps({"flow_us": flow, "calls": CALLS, "reports_per_call": 9, "write
 
 def figures(repeats=5, calls=200, records=500) -> dict:
     sys.path.insert(0, str(ROOT / "host"))
-    from callgate.sim import runtime
+    from callgate import runtime
     from callgate.sim.flash import FlashImage
 
     with tempfile.TemporaryDirectory(prefix="callgate-bench-") as tmp:

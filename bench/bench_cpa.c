@@ -1,8 +1,8 @@
 /*
- * Call-progress tone detection side by side: callgate's cg_cpa_tone (c_src/cpa.c, the whole CN
- * plan: 450, 950, 1400, 1800, 1100, 2100 Hz and every cadence, plus voice/beep classification)
- * and spandsp's super_tone_rx given the CN busy, congestion, ringback and dial cadences with the
- * same tolerances (+-20 % or +-50 ms).
+ * Call-progress tone detection side by side: callgate's cg_cpa_tone (c_src/cpa_tone.c, the
+ * whole CN plan: 450, 950, 1400, 1800, 1100, 2100 Hz and every cadence, plus voice/beep
+ * classification) and spandsp's super_tone_rx given the CN busy, congestion, ringback and dial
+ * cadences with the same tolerances (+-20 % or +-50 ms).
  *
  *   bench_cpa throughput   60 s of CN line audio made with cg_tone_gen: busy, white-noise
  *                          bursts, ringback, congestion, dial tone, in turn; both fed 160-sample
@@ -14,8 +14,8 @@
 #include <math.h>
 #include <spandsp.h>
 
-#include "callgate/cpa.h"
-#include "callgate/private/cpa.h"
+#include "callgate/cpa_tone.h"
+#include "callgate/private/cpa_tone.h"
 #include "callgate/private/tone.h"
 
 #define BLOCK 160

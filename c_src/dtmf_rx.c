@@ -61,7 +61,7 @@ int cg_dtmf_rx_init(cg_dtmf_rx_t *s, const cg_dtmf_rx_cfg_t *cfg)
     s->max_twist_ratio = powf(10.0f, cfg->max_reverse_twist_db / 10.0f);
     for (int k = 0; k < 8; k++) {
         /* A tone off by df turns 2 pi df HALF / 8000 radians more per half-block. */
-        const float max_turn = 6.2831853f * cg_dtmf_freqs_hz[k] * cfg->max_freq_error_pct *
+        const float max_turn = CG_TWO_PI * cg_dtmf_freqs_hz[k] * cfg->max_freq_error_pct *
                                0.01f * (float) HALF / (float) CG_SAMPLE_RATE;
         s->cos_max_turn[k] = max_turn >= 3.1415926f ? -1.0f : cosf(max_turn);
     }

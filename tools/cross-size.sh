@@ -12,6 +12,9 @@ CFLAGS=(-Os -std=c99 -Wall -Wextra -Wdouble-promotion -Werror -ffunction-section
 INC=(-Ic_src/include -Ic_src/gen)
 OUT=build/cross
 REPORT=bench/CROSS.md
+# Features made of several modules, summed below the module table: "name|header|modules".
+FEATURES=("call progress|callgate/cpa.h|cpa_tone cpa_outbound disconnect"
+          "caller ID|callgate/cid.h|cid_msg cid_rx cid_tx")
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*.o
@@ -81,6 +84,19 @@ $CC "${ARCH[@]}" "${CFLAGS[@]}" -fno-common "${INC[@]}" -DCG_SIZES_LIST="\"$PWD/
         printf "| %s | %d | %d | %d | %d |\n", n, $1, $2, $3, $4
         t += $1; d += $2; b += $3; a += $4 }
         END { printf "| **total** | **%d** | **%d** | **%d** | **%d** |\n", t, d, b, a }'
+    echo
+    echo "Features of several modules (a board that links only some of them pays only for those):"
+    echo
+    echo "| feature | header | modules | text | data | bss | total |"
+    echo "| --- | --- | --- | ---: | ---: | ---: | ---: |"
+    for feature in "${FEATURES[@]}"; do
+        IFS='|' read -r name header modules <<< "$feature"
+        files=()
+        for m in $modules; do files+=("$OUT/$m.o"); done
+        arm-none-eabi-size "${files[@]}" | awk -v name="$name" -v header="$header" \
+            -v modules="${modules// /, }" 'NR > 1 { t += $1; d += $2; b += $3; a += $4 }
+            END { printf "| %s | %s | %s | %d | %d | %d | %d |\n", name, header, modules, t, d, b, a }'
+    done
     echo
     echo "State structs (sizeof on the target; tests/c/sizes.c):"
     echo

@@ -22,7 +22,7 @@ import time
 from callgate.deploy import bundle
 from callgate.deploy.deploy import deploy
 from callgate.link.client import connect
-from callgate.sim import runtime
+from callgate import runtime
 from callgate.sim.board import VirtualBoard
 
 

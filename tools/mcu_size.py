@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 FLASH_BYTES = 1024 * 1024  # boards/qemu-m4f/m4f.ld
 RAM_BYTES = 192 * 1024
 
@@ -56,7 +57,8 @@ def main(build: pathlib.Path) -> dict:
     flash = s.get(".isr_vector", 0) + s.get(".text", 0) + s.get(".data", 0)
     ram = s.get(".data", 0) + s.get(".bss", 0)
     heap = symbol_size(elf, "gc_heap")
-    core = objects_size(sorted(build.rglob("c_src/*.o")))
+    sources = {p.stem for p in (ROOT / "c_src").glob("*.c")}  # not objects of files since gone
+    core = objects_size(sorted(o for o in build.rglob("c_src/*.o") if o.stem in sources))
     binding = objects_size(sorted(build.rglob("_callgate/*.o")))
     result = {"flash_bytes": flash, "flash_capacity": FLASH_BYTES, "ram_static_bytes": ram,
               "ram_capacity": RAM_BYTES, "heap_bytes": heap,

@@ -2,7 +2,6 @@
 # FROZEN_MANIFEST=boards/virtual-8/manifest.py. The PyPI micropython-unix binary the virtual
 # board runs cannot freeze modules, so `callgate sim` runs the same files from source
 # (MICROPYPATH=firmware); tests/firmware/test_mpy_cross.py checks they all compile.
-# Paths are relative to this file.
+# Paths are relative to this file. The HAL backend is the virtual board's (board.json "hal").
 metadata(description="callgate firmware for the virtual board", version="0.1.0")
-package("callgate", base_path="../../firmware", opt=3)
-module("main.py", base_path="../../firmware", opt=3)
+include("../../firmware", hal="virtual")

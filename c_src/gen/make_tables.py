@@ -11,10 +11,23 @@ module's algorithms, which are the reference the C core must match bit for bit.
 
 import math
 import pathlib
+import re
 import struct
 import sys
 
 OUT = pathlib.Path(__file__).resolve().parent
+COMMON_H = OUT.parent / "include" / "callgate" / "common.h"
+
+
+def _common_constant(name: str) -> float:
+    """A number #defined in callgate/common.h (as a float literal there), read as a double."""
+    m = re.search(rf"^#define {name} ([0-9.]+)f\b", COMMON_H.read_text(), re.M)
+    if not m:
+        sys.exit(f"make_tables: {name} is not #defined as a float literal in {COMMON_H}")
+    return float(m.group(1))
+
+
+TWO_PI = _common_constant("CG_TWO_PI")  # 2 pi: the one name c_src gives it
 
 
 # --- G.711 as ITU-T G.191 computes it -------------------------------------------------
@@ -167,7 +180,7 @@ DTMF_PAD = 56  # a half-block rounded up to whole 8-lane vectors
 
 def dtmf_tables() -> str:
     freqs = DTMF_ROWS_HZ + DTMF_COLS_HZ
-    w = [2.0 * math.pi * f / 8000.0 for f in freqs]
+    w = [TWO_PI * f / 8000.0 for f in freqs]
     # Q10 int16, transposed and padded with zeros to whole 8-lane vectors: the receiver sums
     # int16 samples x basis in int32, which cannot overflow (51 * 2^15 * 2^10 < 2^31) and maps
     # onto pmaddwd on x86 and SMLAD on the Cortex-M4.
@@ -235,7 +248,7 @@ def cid_rx_tables() -> str:
     for label, mark, space in CID_STANDARDS:
         rows.append(f"    {{ /* {label}: mark {mark:g} Hz, space {space:g} Hz */")
         for f in (mark, space):
-            w = 2.0 * math.pi * f / 8000.0
+            w = TWO_PI * f / 8000.0
             for fn in (math.cos, math.sin):
                 rows.append("        {" + ", ".join(f32(fn(w * k)) for k in range(CID_FSK_WINDOW))
                             + "},")
@@ -246,7 +259,7 @@ def cid_rx_tables() -> str:
              + "\n".join(rows) + "\n};\n")
     body += ("\n/* Goertzel coefficients 2 cos(2 pi f / 8000) for the alert tones 2130 and 2750 Hz. */\n"
              "static const float cg_cid_alert_coef[2] = {"
-             + ", ".join(f32(2.0 * math.cos(2.0 * math.pi * f / 8000.0)) for f in CID_ALERT_HZ)
+             + ", ".join(f32(2.0 * math.cos(TWO_PI * f / 8000.0)) for f in CID_ALERT_HZ)
              + "};\n")
     # Pre-filter: a 2nd-order Butterworth high-pass at 900 Hz and low-pass at 2500 Hz (bilinear,
     # RBJ cookbook form), so noise outside the FSK band does not reach the correlators.
@@ -264,7 +277,7 @@ CID_PREFILTER_HZ = (700.0, 2900.0)
 
 def _rbj_biquad(kind: str, f0: float, q: float = 1.0 / math.sqrt(2.0)):
     """Normalised (b0, b1, b2, a1, a2) of an RBJ-cookbook 2nd-order filter at 8 kHz."""
-    w0 = 2.0 * math.pi * f0 / 8000.0
+    w0 = TWO_PI * f0 / 8000.0
     alpha = math.sin(w0) / (2.0 * q)
     c = math.cos(w0)
     if kind == "lowpass":
@@ -277,7 +290,7 @@ def _rbj_biquad(kind: str, f0: float, q: float = 1.0 / math.sqrt(2.0)):
 
 def cid_tx_tables() -> str:
     half = CID_SINE_SIZE // 2
-    sine = [0.0 if i % half == 0 else math.sin(2.0 * math.pi * i / CID_SINE_SIZE)
+    sine = [0.0 if i % half == 0 else math.sin(TWO_PI * i / CID_SINE_SIZE)
             for i in range(CID_SINE_SIZE + 1)]
     body = f"#define CG_CID_SINE_BITS {CID_SINE_SIZE.bit_length() - 1}\n\n"
     body += "/* sin(2 pi i / 256), i = 0..256 (the last entry is a guard for interpolation). */\n"
@@ -316,7 +329,7 @@ def tone_tables() -> str:
         elif i % quarter == 0:
             sine.append(1.0 if (i // quarter) % 4 == 1 else -1.0)
         else:
-            sine.append(math.sin(2.0 * math.pi * i / n))
+            sine.append(math.sin(TWO_PI * i / n))
     # Raised cosine sin^2(pi/2 e/R), e = 0..R: the envelope at ramp step e. Entries e and R - e
     # add up to 1, so a ramp centred on a boundary puts the half-amplitude point on it.
     ramp = [math.sin(0.5 * math.pi * e / TONE_RAMP) ** 2 for e in range(TONE_RAMP + 1)]

@@ -9,6 +9,7 @@
 #   acd.offhook(port, now, out)       an agent's phone went off hook
 #   acd.onhook(port, now, out)        ... and on hook
 #   acd.tick(now, out)                ring timeouts, wrap-up ends, maximum waits; then offers
+#   acd.ringing(call)                 the agent whose phone rings for this caller, or None
 #
 # Decisions:
 #   ("ring", agent, call)     ring this agent for this caller (the screen pop goes with it)
@@ -25,24 +26,7 @@
 # they first queued) across every queue an agent can take; a caller is rung at one agent at a
 # time, or at every free agent for ring-all.
 
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
-
-try:
-    from time import ticks_add, ticks_diff
-except ImportError:
-
-    def ticks_add(a, b):
-        return a + b
-
-    def ticks_diff(a, b):
-        return a - b
-
+from .link.compat import ticks_add, ticks_diff
 
 IDLE = "idle"
 RINGING = "ringing"
@@ -50,51 +34,45 @@ TALKING = "talking"
 WRAPUP = "wrapup"
 OFFHOOK = "offhook"
 
-_RING_MS = const(15000)
-_WRAP_MS = const(10000)
-_WAIT_MS = const(300000)
-_ANNOUNCE_MS = const(30000)
-
-
 class Agent:
     def __init__(self, p):
         self.port = p["n"]
-        self.ext = p.get("ext", "")
-        self.name = p.get("agent", "")
-        self.skills = p.get("skills", ())
+        self.ext = p["ext"]
+        self.name = p["agent"]
+        self.skills = p["skills"]
         self.state = IDLE
         self.since = 0  # idle since (longest-idle)
         self.calls = 0  # calls taken since boot (fewest-calls)
         self.call = None  # the call ringing here, or being talked to
         self.until = 0  # ring timeout, or the end of wrap-up
-        self.wrap_ms = _WRAP_MS
+        self.wrap_ms = 0  # the queue's, when a call connects
 
 
 class Queue:
     def __init__(self, name, q):
         self.name = name
-        self.skills = q.get("skills", ())
-        self.strategy = q.get("strategy", "longest-idle")
-        self.hold = q.get("hold")
-        self.positions = q.get("positions") or ()
-        self.announce_ms = int(q.get("announce_s", _ANNOUNCE_MS // 1000)) * 1000
-        self.max_wait_ms = int(q.get("max_wait_s", _WAIT_MS // 1000)) * 1000
-        self.overflow = q.get("overflow") or {"do": "hangup"}
-        self.ring_ms = int(q.get("ring_s", _RING_MS // 1000)) * 1000
-        self.wrap_ms = int(q.get("wrap_s", _WRAP_MS // 1000)) * 1000
-        self.record = q.get("record")  # True, False, or None: the site's policy
+        self.skills = q["skills"]
+        self.strategy = q["strategy"]
+        self.hold = q["hold"]
+        self.positions = q["positions"]
+        self.announce_ms = int(q["announce_s"]) * 1000
+        self.max_wait_ms = int(q["max_wait_s"]) * 1000
+        self.overflow = q["overflow"]
+        self.ring_ms = int(q["ring_s"]) * 1000
+        self.wrap_ms = int(q["wrap_s"]) * 1000
+        self.record = q["record"]  # True, False, or None: the site's policy
         self.last = -1  # round-robin: the port of the last agent rung
 
 
 class Acd:
     def __init__(self, bundle):
         self.agents = {}
-        for p in bundle.get("ports", ()):
-            if p.get("kind") == "fxs" and p.get("ext"):
+        for p in bundle["ports"]:  # bundle.check() has seen every field
+            if p["kind"] == "fxs":
                 self.agents[p["n"]] = Agent(p)
         self.order = [self.agents[n] for n in sorted(self.agents)]
         self.queues = {}
-        for name, q in (bundle.get("queues") or {}).items():
+        for name, q in bundle["queues"].items():
             self.queues[name] = Queue(name, q)
         self.waiting = []  # calls, oldest first
 
@@ -207,7 +185,7 @@ class Acd:
 
     def _offer(self, now, out):
         for c in self.waiting:
-            if self._ringing_for(c):
+            if self.ringing(c) is not None:
                 continue
             q = c.q
             free = [a for a in self.order if a.state == IDLE and self.can_take(a, q)]
@@ -225,11 +203,12 @@ class Acd:
                 out.append(("ring", a, c))
                 out.append(("agent", a))
 
-    def _ringing_for(self, call):
+    def ringing(self, call):
+        """The agent whose phone rings for this caller (the first, for ring-all), or None."""
         for a in self.order:
             if a.state == RINGING and a.call is call:
-                return True
-        return False
+                return a
+        return None
 
     def _pick(self, q, free):
         s = q.strategy

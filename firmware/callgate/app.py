@@ -12,24 +12,16 @@
 # main() returns why it stopped ("repl" when the host asked for the REPL); any task that
 # fails stops the others and its exception propagates to main.py, which drops to the REPL.
 
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
-
 import asyncio
 import os
 import time
 
-from . import VERSION, hal
+from . import VERSION, bundle, hal, linecard
+from .link.compat import const
 from .link import messages
 from .link.endpoint import Endpoint
 from .calls import Calls
 from .cdr import CdrLog
-from .ivr import load_bundle
 from .recorder import Recorder
 from .link.errors import RemoteError
 from .files import Files
@@ -52,7 +44,7 @@ class App:
         self._done = []  # events of records written since the last act()
         self.site = None
         self._next_site = None  # a reloaded site waiting for the calls to end
-        self.use_site(load_bundle())  # site.json in the flash: calls go to the IVR
+        self.use_site(bundle.load()[0])  # site.json in the flash: calls go to the IVR
         self.ep = Endpoint({"fw": VERSION, "board": self.id, "boot": self.boot})
         self.ep.handle(messages.OP_STATUS, self.status)
         self.ep.handle(messages.OP_REPL, self.repl)
@@ -67,7 +59,7 @@ class App:
         self._to_repl = False
         self._to_reset = False
 
-    def use_site(self, bundle):
+    def use_site(self, site):
         """Start the call flow afresh with a site bundle (None: the plain flow)."""
         b = self.board
         old = getattr(self, "calls", None)
@@ -75,12 +67,14 @@ class App:
                            epoch=b.epoch_ms, boot=self.boot)
         if old is not None:  # a reloaded site: call numbers (and so record ids) go on
             self.calls.next_id, self.calls.total = old.next_id, old.total
-        self.calls.use_site(bundle, self.local_time if bundle and bundle.get("hours") else None)
-        law = (bundle or {}).get("law") or self.board_def.get("pcm", {}).get("law", "ulaw")
-        days = ((bundle or {}).get("recording") or {}).get("days", 90)
-        self.recorder = Recorder(law, days)
-        hal.prompt_dir((bundle or {}).get("dir"))
-        self.site = bundle
+        self.calls.use_site(site, self.local_time if site and site["hours"] else None)
+        board_law = self.board_def.get("pcm", {}).get("law", "ulaw")
+        if site:
+            self.recorder = Recorder(site["law"], site["recording"]["days"])
+        else:
+            self.recorder = Recorder(board_law)
+        hal.prompt_dir(site.get("dir") if site else None)  # "dir": where the site was installed
+        self.site = site
 
     def local_time(self):
         """The site's local time now, on the line cards' clock (business hours)."""
@@ -92,16 +86,18 @@ class App:
         self._done.append((messages.EV_CDR, {"id": r["id"], "outcome": r["outcome"], "file": path}))
 
     def site_reload(self, value):
-        bundle = load_bundle()
-        if bundle is None:
-            raise RemoteError(messages.ERR_NOT_FOUND, "site", "no valid site.json")
+        site, why = bundle.load()
+        if site is None:
+            if why is None:
+                raise RemoteError(messages.ERR_NOT_FOUND, "no site.json", bundle.FILE)
+            raise RemoteError(messages.ERR_REFUSED, "site.json refused: " + why, bundle.FILE)
         busy = self.calls.busy()
         if busy:
-            self._next_site = bundle  # applied by the clock task once the calls are over
+            self._next_site = site  # applied by the clock task once the calls are over
         else:
             self._next_site = None
-            self.use_site(bundle)
-        return {"site": bundle.get("site"), "applied": not busy, "pending": busy}
+            self.use_site(site)
+        return {"site": site["site"], "applied": not busy, "pending": busy}
 
     def calls_status(self, value):
         return {"calls": self.calls.status(), "agents": self.calls.agents()}
@@ -151,7 +147,7 @@ class App:
     async def lines(self):
         while True:
             report = await self.board.line()
-            if report.get("what") == "rec":  # recorded audio on its way to the flash
+            if report.get("what") == linecard.REPORT_REC:  # recorded audio on its way to the flash
                 try:
                     self.recorder.feed(report)
                 except (OSError, ValueError) as e:  # a bad chunk never stops the calls
@@ -165,7 +161,7 @@ class App:
 
     async def act(self, events, cmds):
         for c in cmds:  # the line cards first: the host hears of an answer once it is done
-            if c["t"] == "record":
+            if c["t"] == linecard.CMD_RECORD:
                 try:
                     self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
                 except OSError as e:  # no room: the call goes on unrecorded
@@ -212,7 +208,7 @@ class App:
         boot = {"fw": VERSION, "boot": self.boot}
         boot.update(update.boot_report())  # the slot, and a rollback (update.py)
         await self.emit([(messages.EV_BOOT, boot)])
-        await self.board.tell({"t": "hello", "fw": VERSION, "boot": self.boot})
+        await self.board.tell({"t": linecard.CMD_HELLO, "fw": VERSION, "boot": self.boot})
         tasks = [
             asyncio.create_task(self._guard("link", self.link())),
             asyncio.create_task(self._guard("lines", self.lines())),

@@ -19,7 +19,8 @@
 #                         for the port)--> ended by=caller (hangup)
 #   ringing --ringing stopped (ports.py's ring gap)--> ended by=caller, reason=abandoned
 #
-#   FXS: off hook -> dial tone; the first digit stops it; on hook -> stop.
+#   FXS: off hook -> dial tone; the first digit stops it; on hook -> stop. An agent's phone
+#   (a site's FXS port) gets dial tone only when picked up without a call (acd.py).
 #
 # Configuration: board.json "calls": {"answer_rings", "prompt", "max_digits", "end_digit",
 # "first_digit_ms", "digit_ms", "plan"}; the defaults below otherwise.
@@ -39,7 +40,24 @@
 #   menu or overflow --callback--> callback      the caller keys a number and #
 #   menu or overflow --voicemail--> voicemail    a prompt, then the caller's message recorded
 #   menu --hang-up key, or a play then hang up--> ended by=board, reason=ivr
+#   menu --the site's ivr.limit: more prompts than `steps` in the whole call, or `seconds` in
+#          one visit to the menus--> its `then` action (queue, operator, callback, voicemail),
+#          or bye (its goodbye prompt) and ended by=board, reason=ivr-limit, when `then` is a
+#          hang-up or the limit comes a second time: no caller stays in the menus for good
 #   any of them --the caller hangs up--> ended by=caller, as above
+#
+# The steps inside survey, callback and voicemail (Call.step; the host sees only the state):
+#
+#   survey/intro --prompt_done--> survey/ask       the intro (if any), then each question
+#   survey/ask --prompt_done--> survey/wait        the answer's timer (the site's survey ms)
+#   survey/ask or wait --key--> survey/ask         a key out of min..max: the question once more
+#              (the next question), or bye         in range, or a second miss: the next one
+#   survey/wait --timeout--> the next question, or bye (the thanks prompt) when none is left
+#   callback/ask --prompt_done or a key--> callback/keys    a key cuts the prompt and counts
+#   callback/keys --#, 15 keys or timeout--> bye (the site's then-prompt; none: ended)
+#   voicemail/ask --prompt_done--> voicemail/rec   record the port, timer max_s
+#   voicemail/rec --# or timeout--> ended by=board, reason=voicemail
+#   bye --prompt_done--> ended                     a last prompt, then the board hangs up
 #
 # Every call that rang leaves one call record: sink(record) gets it when the call ends (the
 # app writes it to the flash, cdr.py). Agents (FXS ports the site names) are acd.py's: their
@@ -47,26 +65,9 @@
 # caller ID comes before the first ring (the site's start: reversal or alert) keeps its
 # receiver armed while idle; what it hears is the next call's if that rings within 10 s.
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the shared tests
-
-    def const(x):
-        return x
-
-
-try:
-    from time import ticks_add, ticks_diff
-except ImportError:  # CPython: plain milliseconds
-
-    def ticks_add(a, b):
-        return a + b
-
-    def ticks_diff(a, b):
-        return a - b
-
-
+from . import cdr, linecard
 from .link import messages
+from .link.compat import const, ticks_add, ticks_diff
 from .ports import CALL, IDLE
 
 _ANSWER_RINGS = const(2)
@@ -76,7 +77,6 @@ _DIGIT_MS = const(3000)
 
 _NUMBER_MS = const(10000)  # callback: time for the first key after the prompt
 _MAX_NUMBER = const(15)
-_SURVEY_MS = const(5000)
 _EARLY_CID_MS = const(10000)  # caller ID before a ring belongs to a call ringing within this
 
 # Call states (the "state" of CALL events)
@@ -96,7 +96,16 @@ S_CALLBACK = "callback"  # keying a number to be called back
 S_VOICEMAIL = "voicemail"
 S_BYE = "bye"  # a last prompt, then the board hangs up (not reported: the end is)
 
+# Call.step: where a call is inside survey, callback and voicemail (the table above)
+_STEP_NONE = const(0)
+_STEP_INTRO = const(1)  # survey: the intro plays
+_STEP_ASK = const(2)  # survey: a question plays; callback, voicemail: their prompt plays
+_STEP_WAIT = const(3)  # survey: waiting for the answer's key
+_STEP_KEYS = const(4)  # callback: the caller keys the number
+_STEP_REC = const(5)  # voicemail: the message is being recorded
+
 _WAITING = (S_QUEUED, S_OFFERED)
+_HANGUP_REPORTS = (linecard.REPORT_LOOP, linecard.REPORT_REVERSAL, linecard.REPORT_DISCONNECT)
 _UP = (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS, S_MENU, S_QUEUED, S_OFFERED, S_CONNECTED,
        S_SURVEY, S_CALLBACK, S_VOICEMAIL, S_BYE)
 
@@ -128,7 +137,7 @@ class Call:
         self.tried = []  # agents rung for this caller
         self.agent = None  # acd.Agent while connected
         self.playing = None  # the prompt playing, as far as the call flow cares
-        self.sub = None  # the step inside survey, callback, voicemail
+        self.step = _STEP_NONE  # the step inside survey, callback, voicemail
         self.heard_at = None  # when the caller last heard the position (ms)
         self.notice = False  # the recording notice is still to be played
         self.recording = None  # the file being recorded
@@ -137,6 +146,9 @@ class Call:
         self.then = None  # callback: the prompt after the number
         self.max_ms = 0  # voicemail: longest message
         self.bye = None  # S_BYE: (by, how)
+        self.ivr_since = 0  # when this visit to the menus began (the site's ivr.limit seconds)
+        self.ivr_steps = 0  # prompts the IVR played to this call (ivr.limit steps)
+        self.limited = False  # the IVR limit sent it on once: a second time hangs up
 
 
 class Calls:
@@ -192,27 +204,26 @@ class Calls:
         for n, c in self.calls.items():
             if n in self.ivr.sessions:
                 c.ivr = self.ivr.session(n)
-        for p in bundle.get("ports", ()):
-            c = self.calls.get(p.get("n"))
+        for p in bundle["ports"]:  # bundle.check() has seen every field
+            c = self.calls.get(p["n"])
             if c is None:
                 continue
-            c.trunk = p.get("name") or ""
-            if p.get("disconnect"):
+            c.trunk = p["name"]
+            if p["disconnect"]:
                 c.disconnect = tuple(p["disconnect"])
-            if p.get("rings"):
-                c.answer_rings = p["rings"]
-            if p.get("cid"):
+            c.answer_rings = p["rings"]
+            if p["cid"]:
                 if p["cid"] == "none":
                     c.cid_arm = False
                 else:  # the line card's receiver: standard bell202, v23 or dtmf, and when it opens
-                    c.cid_arm = {"t": "cid_arm", "port": c.port, "standard": p["cid"],
-                                 "start": p.get("cid_start", "ring-end")}
-                    c.pre_arm = c.cid_arm["start"] != "ring-end"
-        self.survey = bundle.get("survey") or None
-        rec = bundle.get("recording") or {}
-        self.record_mode = rec.get("mode", "none")
-        self.record_percent = rec.get("percent", 0)
-        self.notice = rec.get("announce")
+                    c.cid_arm = {"t": linecard.CMD_CID_ARM, "port": c.port, "standard": p["cid"],
+                                 "start": p["cid_start"]}
+                    c.pre_arm = c.cid_arm["start"] != linecard.CID_RING_END
+        self.survey = bundle["survey"]
+        rec = bundle["recording"]
+        self.record_mode = rec["mode"]
+        self.record_percent = rec["percent"]
+        self.notice = rec["announce"]
         if clock is None and self.ivr.week is not None:
             import time
 
@@ -249,18 +260,24 @@ class Calls:
         what = report.get("what")
         kind = self.kinds.get(n)
         if kind == "fxs":
-            if self.acd is not None and n in self.acd.agents:
-                self._agent(n, what, report, now_ms, ports, ev, cmd)
-            else:
-                self._fxs(n, what, report, ev, cmd)
+            if what == linecard.REPORT_DTMF:  # a phone's keys: only the dial tone cares
+                ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
+                if self.dialing.get(n):
+                    self._dial_tone(n, False, cmd)
+            elif what == linecard.REPORT_HOOK:
+                off = bool(report.get("off"))
+                if self.acd is not None and n in self.acd.agents:
+                    self._agent_hook(n, off, now_ms, ports, ev, cmd)
+                else:
+                    self._dial_tone(n, off, cmd)
             return
         c = self.calls.get(n)
         if c is None:
             return
-        if what == "ring":
+        if what == linecard.REPORT_RING:
             if report.get("on"):
                 self._ring(c, now_ms, ports, ev, cmd)
-        elif what == "cid":
+        elif what == linecard.REPORT_CID:
             if c.state == S_IDLE:  # before the first ring (reversal or alert start): kept for it
                 c.early = (report.get("number") or "", report.get("name") or "", report.get("status", "ok"), now_ms)
             else:
@@ -268,7 +285,7 @@ class Calls:
                 c.name = report.get("name") or ""
                 c.cdr["number"] = c.number
                 c.cdr["name"] = c.name
-                c.cdr["cid"] = report.get("status", "ok")
+                c.cdr["cid"] = report.get("status", linecard.CID_OK)
                 ev.append(
                     (
                         messages.EV_CID,
@@ -277,25 +294,25 @@ class Calls:
                             "call": c.id,
                             "number": c.number,
                             "name": c.name,
-                            "status": report.get("status", "ok"),
+                            "status": report.get("status", linecard.CID_OK),
                         },
                     )
                 )
-        elif what == "dtmf":
+        elif what == linecard.REPORT_DTMF:
             d = report.get("digit") or ""
             ev.append((messages.EV_DTMF, {"port": n, "digit": d, "call": c.id}))
             self._dtmf(c, d, now_ms, ports, ev, cmd)
-        elif what == "prompt_done" or (what == "error" and report.get("cmd") == "play"):
+        elif what == linecard.REPORT_PROMPT_DONE or (what == linecard.REPORT_ERROR and report.get("cmd") == linecard.CMD_PLAY):
             # a prompt the line card could not play: carry on as if it had ended
-            name = report.get("prompt") if what == "prompt_done" else None
-            reason = report.get("reason", "complete") if what == "prompt_done" else "complete"
+            name = report.get("prompt") if what == linecard.REPORT_PROMPT_DONE else None
+            reason = report.get("reason", linecard.REASON_COMPLETE) if what == linecard.REPORT_PROMPT_DONE else linecard.REASON_COMPLETE
             self._prompt_done(c, name, reason, now_ms, ports, ev, cmd)
-        elif what in ("loop", "reversal", "disconnect"):
-            if what == "loop" and report.get("on"):
+        elif what in _HANGUP_REPORTS:
+            if what == linecard.REPORT_LOOP and report.get("on"):
                 return
-            how = "loop-drop" if what == "loop" else ("busy" if what == "disconnect" else what)
+            how = "loop-drop" if what == linecard.REPORT_LOOP else ("busy" if what == linecard.REPORT_DISCONNECT else what)
             if c.state in _UP and (c.disconnect is None or how in c.disconnect):
-                if what == "disconnect":
+                if what == linecard.REPORT_DISCONNECT:
                     how = report.get("tone") or how
                 self._end(c, "caller", how, now_ms, ports, ev, cmd)
 
@@ -306,6 +323,9 @@ class Calls:
                 c.armed = True
             if c.state == S_RINGING and ports.state(c.port) == IDLE:
                 self._end(c, "caller", "abandoned", now_ms, ports, ev, cmd)  # stopped ringing unanswered
+            elif c.state == S_MENU and ticks_diff(now_ms, c.ivr_since) >= self.ivr.max_ms:
+                del self._acts[:]
+                self._ivr_limit(c, now_ms, ports, ev, cmd)  # in the menus too long, whatever it waits for
             elif c.timing and ticks_diff(now_ms, c.deadline) >= 0:
                 c.timing = False
                 self._timeout(c, now_ms, ports, ev, cmd)
@@ -322,15 +342,13 @@ class Calls:
             c.rings = 0
             c.number = c.name = c.digits = ""
             c.timing = False
-            c.q = c.queued_at = c.agent = c.playing = c.sub = c.recording = c.bye = None
-            c.cdr = {"v": 1, "id": "%08x-%d" % (self.boot, c.id), "port": c.port, "trunk": c.trunk,
-                     "number": "", "name": "", "cid": None, "arrived": self.epoch(now), "answered": None,
-                     "ivr": [], "queue": None, "queues": [], "queued": None, "offered": 0,
-                     "agent": None, "agent_name": None, "connected": None, "agent_left": None,
-                     "ended": None, "by": None, "how": None, "outcome": None, "recording": None,
-                     "survey": None, "callback": None, "wrap_s": None}
+            c.q = c.queued_at = c.agent = c.playing = c.recording = c.bye = None
+            c.step = _STEP_NONE
+            c.ivr_steps = 0
+            c.limited = False
+            c.cdr = cdr.new("%08x-%d" % (self.boot, c.id), c.port, c.trunk, self.epoch(now))
             if c.cid_arm is None:
-                cmd.append({"t": "cid_arm", "port": c.port})
+                cmd.append({"t": linecard.CMD_CID_ARM, "port": c.port})
             elif c.cid_arm and not c.pre_arm:
                 cmd.append(c.cid_arm)
             c.state = S_RINGING
@@ -347,7 +365,7 @@ class Calls:
                 ev.append((messages.EV_CID, {"port": c.port, "call": c.id, "number": c.number, "name": c.name,
                                              "status": c.cdr["cid"]}))
         if c.rings >= (c.answer_rings or self.answer_rings):
-            cmd.append({"t": "answer", "port": c.port})
+            cmd.append({"t": linecard.CMD_ANSWER, "port": c.port})
             self.total += 1
             c.state = S_ANSWERED
             c.cdr["answered"] = self.epoch(now)
@@ -355,10 +373,11 @@ class Calls:
             ports.move(c.port, CALL, ev)
             if c.ivr is not None:
                 c.state = S_MENU
+                c.ivr_since = now
                 self.ivr.start(c.ivr, self.clock() if self.clock else None, self._acts)
                 self._ivr_acts(c, now, ports, ev, cmd)
                 return
-            cmd.append({"t": "play", "port": c.port, "prompt": self.prompt, "barge_in": True})
+            cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": self.prompt, "barge_in": True})
             c.state = S_PROMPT
             ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_PROMPT, "prompt": self.prompt}))
 
@@ -375,15 +394,15 @@ class Calls:
         elif st == S_SURVEY:
             self._survey_key(c, d, now, ports, ev, cmd)
         elif st == S_CALLBACK:
-            if c.sub == "ask":
-                cmd.append({"t": "stop", "port": c.port})  # barge-in
-                c.sub = "keys"
+            if c.step == _STEP_ASK:
+                cmd.append({"t": linecard.CMD_STOP, "port": c.port})  # barge-in
+                c.step = _STEP_KEYS
             if d == "#" or len(c.digits) >= _MAX_NUMBER:
                 self._callback_done(c, now, ports, ev, cmd)
             else:
                 c.digits += d
                 self._timer(c, now, self.digit_ms)
-        elif st == S_VOICEMAIL and c.sub == "rec" and d == "#":
+        elif st == S_VOICEMAIL and c.step == _STEP_REC and d == "#":
             self._end(c, "board", "voicemail", now, ports, ev, cmd)
 
     def _prompt_done(self, c, name, reason, now, ports, ev, cmd):
@@ -396,22 +415,22 @@ class Calls:
             self._set(c, S_COLLECT, ev)
             self._timer(c, now, self.first_digit_ms if not c.digits else self.digit_ms)
             return
-        if reason == "barge-in" or c.playing is None or (name is not None and name != c.playing):
+        if reason == linecard.REASON_BARGE_IN or c.playing is None or (name is not None and name != c.playing):
             return  # not the prompt this step waits for (a stopped hold prompt, a cut question)
         c.playing = None
         if st in _WAITING:
             self._hold(c, now, cmd)
         elif st == S_SURVEY:
-            if c.sub == "intro":
+            if c.step == _STEP_INTRO:
                 self._survey_ask(c, cmd)
-            elif c.sub == "ask":
-                c.sub = "wait"
-                self._timer(c, now, self.survey.get("ms", _SURVEY_MS))
-        elif st == S_CALLBACK and c.sub == "ask":
-            c.sub = "keys"
+            elif c.step == _STEP_ASK:
+                c.step = _STEP_WAIT
+                self._timer(c, now, self.survey["ms"])
+        elif st == S_CALLBACK and c.step == _STEP_ASK:
+            c.step = _STEP_KEYS
             self._timer(c, now, _NUMBER_MS)
-        elif st == S_VOICEMAIL and c.sub == "ask":
-            c.sub = "rec"
+        elif st == S_VOICEMAIL and c.step == _STEP_ASK:
+            c.step = _STEP_REC
             self._record(c, "voicemail", cmd)
             self._timer(c, now, c.max_ms)
         elif st == S_BYE:
@@ -450,17 +469,28 @@ class Calls:
         self._end(c, "board", "done", now, ports, ev, cmd)
 
     def _ivr_acts(self, c, now, ports, ev, cmd):
-        """The IVR's actions (ivr.py) for call c -> line-card commands and CALL events."""
+        """The IVR's actions (ivr.py) for call c -> line-card commands and CALL events, within
+        the site's bound on a call's time in the menus (ivr.limit: seconds per visit, prompts
+        over the whole call)."""
         acts = self._acts
+        if ticks_diff(now, c.ivr_since) >= self.ivr.max_ms:
+            del acts[:]
+            self._ivr_limit(c, now, ports, ev, cmd)
+            return
         i = 0
         while i < len(acts):
             a = acts[i]
             i += 1
             t = a[0]
             if t == "play":
-                cmd.append({"t": "play", "port": c.port, "prompt": a[1], "barge_in": a[2]})
+                c.ivr_steps += 1
+                if c.ivr_steps > self.ivr.max_steps:
+                    del acts[:]
+                    self._ivr_limit(c, now, ports, ev, cmd)
+                    return
+                cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": a[1], "barge_in": a[2]})
             elif t == "stop":
-                cmd.append({"t": "stop", "port": c.port})
+                cmd.append({"t": linecard.CMD_STOP, "port": c.port})
             elif t == "wait":
                 if a[1]:
                     self._timer(c, now, a[1])
@@ -479,6 +509,20 @@ class Calls:
                 return
         del acts[:]
 
+    def _ivr_limit(self, c, now, ports, ev, cmd):
+        """The call has been in the menus too long (a silent caller in menus that fall back to
+        each other, say): the site's ivr.limit `then` action, or, when that is a hang-up or the
+        limit comes a second time, its goodbye prompt and the hang-up (reason ivr-limit)."""
+        self.ivr.stop(c.ivr)
+        c.timing = False
+        cmd.append({"t": linecard.CMD_STOP, "port": c.port})
+        then = self.ivr.limit_then
+        if c.limited or then[0] == "hangup":
+            self._goodbye(c, self.ivr.bye, "board", "ivr-limit", now, ports, ev, cmd)
+        else:
+            c.limited = True
+            self._action(c, then, now, ports, ev, cmd)
+
     def _action(self, c, a, now, ports, ev, cmd):
         """Where the IVR or a queue's overflow sends the call (an ivr.py action tuple)."""
         c.timing = False
@@ -493,13 +537,14 @@ class Calls:
             self._set(c, S_CALLBACK, ev)
             c.digits = ""
             c.then = a[2]
-            self._play(c, a[1], True, "ask", cmd)
+            self._play(c, a[1], True, _STEP_ASK, cmd)
         elif t == "voicemail":
             self._set(c, S_VOICEMAIL, ev)
             c.max_ms = a[2] * 1000
-            self._play(c, a[1], False, "ask", cmd)
+            self._play(c, a[1], False, _STEP_ASK, cmd)
         elif t == "menu" and c.ivr is not None:
             c.state = S_MENU
+            c.ivr_since = now
             self.ivr.enter(c.ivr, a[1], self._acts)
             self._ivr_acts(c, now, ports, ev, cmd)
         else:
@@ -521,7 +566,7 @@ class Calls:
         if operator:
             v["operator"] = True
         ev.append((messages.EV_CALL, v))
-        cmd.append({"t": "stop", "port": c.port})
+        cmd.append({"t": linecard.CMD_STOP, "port": c.port})
         self._hold(c, now, cmd)
         self.acd.tick(now, self._acd)  # a free agent is rung at once
         self._acd_acts(now, ports, ev, cmd)
@@ -532,33 +577,25 @@ class Calls:
         q = c.q
         if c.notice:
             c.notice = False
-            self._play(c, self.notice, False, None, cmd)
+            self._play(c, self.notice, False, _STEP_NONE, cmd)
         elif q.positions and (c.heard_at is None or ticks_diff(now, c.heard_at) >= q.announce_ms):
             c.heard_at = now
             pos = self.acd.position(c)
-            self._play(c, q.positions[min(max(pos, 1), len(q.positions)) - 1], False, None, cmd)
+            self._play(c, q.positions[min(max(pos, 1), len(q.positions)) - 1], False, _STEP_NONE, cmd)
         elif q.hold:
-            self._play(c, q.hold, False, None, cmd)
+            self._play(c, q.hold, False, _STEP_NONE, cmd)
 
-    def _agent(self, n, what, report, now, ports, ev, cmd):
-        """An agent's phone (an FXS port the site names)."""
-        if what == "hook":
-            if report.get("off"):
-                self.acd.offhook(n, now, self._acd)
-                if self.acd.agents[n].state == "offhook":  # picked up without a call
-                    cmd.append({"t": "tone", "port": n, "plan": self.plan, "name": "dial"})
-                    self.dialing[n] = True
-            else:
-                if self.dialing.get(n) or self.acd.agents[n].state == "talking":
-                    cmd.append({"t": "stop", "port": n})  # dial tone, or the busy tone of a caller gone
-                self.dialing[n] = False
-                self.acd.onhook(n, now, self._acd)
-            self._acd_acts(now, ports, ev, cmd)
-        elif what == "dtmf":
-            ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
-            if self.dialing.get(n):
-                cmd.append({"t": "stop", "port": n})
-                self.dialing[n] = False
+    def _agent_hook(self, n, off, now, ports, ev, cmd):
+        """An agent's phone (an FXS port the site names) went off or on hook."""
+        if off:
+            self.acd.offhook(n, now, self._acd)
+            if self.acd.agents[n].state == "offhook":  # picked up without a call
+                self._dial_tone(n, True, cmd)
+        else:
+            if self.dialing.get(n) or self.acd.agents[n].state == "talking":
+                self._dial_tone(n, False, cmd)  # dial tone, or the busy tone of a caller gone
+            self.acd.onhook(n, now, self._acd)
+        self._acd_acts(now, ports, ev, cmd)
 
     def _acd_acts(self, now, ports, ev, cmd):
         """The ACD's decisions -> commands and events. Taken one at a time from the front, as
@@ -573,7 +610,7 @@ class Calls:
                                                "call": g.call.id if g.call is not None else 0}))
             elif t == "ring":
                 g, c = a[1], a[2]
-                cmd.append({"t": "ring", "port": g.port, "on": True, "number": c.number, "name": c.name})
+                cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": True, "number": c.number, "name": c.name})
                 c.cdr["offered"] += 1
                 if c.state != S_OFFERED:
                     c.state = S_OFFERED
@@ -584,8 +621,8 @@ class Calls:
                                              "waited_ms": ticks_diff(now, c.queued_at)}))
             elif t == "unring":
                 g, c = a[1], a[2]
-                cmd.append({"t": "ring", "port": g.port, "on": False})
-                if c is not None and c.state == S_OFFERED and not self.acd._ringing_for(c):
+                cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": False})
+                if c is not None and c.state == S_OFFERED and not self.acd.ringing(c) is not None:
                     c.state = S_QUEUED
             elif t == "connect":
                 self._connect(a[1], a[2], now, ev, cmd)
@@ -602,8 +639,8 @@ class Calls:
         c.agent = g
         c.timing = False
         c.playing = None
-        cmd.append({"t": "stop", "port": c.port})  # the hold prompt: a prompt would cover the bridge
-        cmd.append({"t": "bridge", "port": c.port, "a": c.port, "b": g.port})
+        cmd.append({"t": linecard.CMD_STOP, "port": c.port})  # the hold prompt: a prompt would cover the bridge
+        cmd.append({"t": linecard.CMD_BRIDGE, "port": c.port, "a": c.port, "b": g.port})
         r = c.cdr
         r["agent"] = g.ext
         r["agent_name"] = g.name
@@ -624,23 +661,23 @@ class Calls:
         rid = r["id"] + ("-vm" if kind == "voicemail" else "")
         c.recording = "rec/" + rid + ".wav"
         r["recording"] = c.recording
-        cmd.append({"t": "record", "port": c.port, "id": rid, "file": c.recording, "kind": kind,
+        cmd.append({"t": linecard.CMD_RECORD, "port": c.port, "id": rid, "file": c.recording, "kind": kind,
                     "call": r["id"], "agent": r["agent"], "queue": r["queue"], "number": r["number"]})
 
     def _agent_left(self, c, g, now, ports, ev, cmd):
         c.agent = None
         c.cdr["agent_left"] = self.epoch(now)
-        cmd.append({"t": "unbridge", "port": c.port})
+        cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
         if c.recording is not None:
-            cmd.append({"t": "record_stop", "port": c.port})
+            cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
             c.recording = None
         if self.survey:
             self._set(c, S_SURVEY, ev)
             c.sq = 0
             c.retry = 0
             c.cdr["survey"] = {}
-            if self.survey.get("intro"):
-                self._play(c, self.survey["intro"], True, "intro", cmd)
+            if self.survey["intro"]:
+                self._play(c, self.survey["intro"], True, _STEP_INTRO, cmd)
             else:
                 self._survey_ask(c, cmd)
         else:
@@ -654,16 +691,16 @@ class Calls:
     # -- survey and callback ---------------------------------------------------------------
 
     def _survey_ask(self, c, cmd):
-        self._play(c, self.survey["questions"][c.sq]["prompt"], True, "ask", cmd)
+        self._play(c, self.survey["questions"][c.sq]["prompt"], True, _STEP_ASK, cmd)
 
     def _survey_key(self, c, d, now, ports, ev, cmd):
-        if c.sub not in ("ask", "wait"):
+        if c.step != _STEP_ASK and c.step != _STEP_WAIT:
             return
         q = self.survey["questions"][c.sq]
         c.timing = False
-        if c.sub == "ask":
-            cmd.append({"t": "stop", "port": c.port})
-        if "0" <= d <= "9" and q.get("min", 1) <= int(d) <= q.get("max", 5):
+        if c.step == _STEP_ASK:
+            cmd.append({"t": linecard.CMD_STOP, "port": c.port})
+        if "0" <= d <= "9" and q["min"] <= int(d) <= q["max"]:
             c.cdr["survey"][q["id"]] = int(d)
             self._survey_next(c, now, ports, ev, cmd)
         elif c.retry == 0:
@@ -678,7 +715,7 @@ class Calls:
         if c.sq < len(self.survey["questions"]):
             self._survey_ask(c, cmd)
         else:
-            self._goodbye(c, self.survey.get("thanks"), "board", "survey-done", now, ports, ev, cmd)
+            self._goodbye(c, self.survey["thanks"], "board", "survey-done", now, ports, ev, cmd)
 
     def _callback_done(self, c, now, ports, ev, cmd):
         c.timing = False
@@ -690,16 +727,16 @@ class Calls:
         if prompt:
             c.state = S_BYE
             c.bye = (by, how)
-            self._play(c, prompt, False, None, cmd)
+            self._play(c, prompt, False, _STEP_NONE, cmd)
         else:
             self._end(c, by, how, now, ports, ev, cmd)
 
     # -- common ----------------------------------------------------------------------------
 
-    def _play(self, c, prompt, barge_in, sub, cmd):
+    def _play(self, c, prompt, barge_in, step, cmd):
         c.playing = prompt
-        c.sub = sub
-        cmd.append({"t": "play", "port": c.port, "prompt": prompt, "barge_in": barge_in})
+        c.step = step
+        cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": prompt, "barge_in": barge_in})
 
     def _end(self, c, by, how, now, ports, ev, cmd):
         st = c.state
@@ -708,13 +745,13 @@ class Calls:
             self._acd_acts(now, ports, ev, cmd)
         elif st == S_CONNECTED:
             g = c.agent
-            cmd.append({"t": "unbridge", "port": c.port})
+            cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
             self.acd.caller_gone(g)
-            cmd.append({"t": "tone", "port": g.port, "plan": self.plan, "name": "busy"})
+            cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan, "name": linecard.TONE_BUSY})
         if c.recording is not None:
-            cmd.append({"t": "record_stop", "port": c.port})
+            cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
             c.recording = None
-        cmd.append({"t": "hangup", "port": c.port})
+        cmd.append({"t": linecard.CMD_HANGUP, "port": c.port})
         c.armed = c.pre_arm  # the hang-up reset the port's receiver: listen again at once
         if c.pre_arm:
             cmd.append(c.cid_arm)
@@ -743,19 +780,13 @@ class Calls:
         c.deadline = ticks_add(now_ms, ms)
         c.timing = True
 
-    def _fxs(self, n, what, report, ev, cmd):
-        if what == "hook":
-            if report.get("off"):
-                cmd.append({"t": "tone", "port": n, "plan": self.plan, "name": "dial"})
-                self.dialing[n] = True
-            else:
-                cmd.append({"t": "stop", "port": n})
-                self.dialing[n] = False
-        elif what == "dtmf":
-            ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
-            if self.dialing.get(n):
-                cmd.append({"t": "stop", "port": n})
-                self.dialing[n] = False
+    def _dial_tone(self, n, on, cmd):
+        """Dial tone on FXS port n, or stop what it plays (on=False: also a busy tone)."""
+        if on:
+            cmd.append({"t": linecard.CMD_TONE, "port": n, "plan": self.plan, "name": linecard.TONE_DIAL})
+        else:
+            cmd.append({"t": linecard.CMD_STOP, "port": n})
+        self.dialing[n] = on
 
 
 def _outcome(state, r, how):

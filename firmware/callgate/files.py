@@ -12,16 +12,10 @@
 #   read, stat, list, rename, remove (a file or a folder), copy (on the board), df
 #
 # Paths are relative to the flash root (the current folder at boot), "/"-separated, and may
-# not contain "..". A board.json "storage": {"bytes": N} caps the space reported free (the
-# virtual board's flash is a host folder; on hardware the filesystem's own size counts).
-
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
+# not contain "..". The flash is a LittleFS filesystem: on the virtual board an image file of
+# board.json "storage" bytes, mounted by hal_virtual.py; on hardware the board's flash
+# partition. A board.json "storage": {"bytes": N} also caps the space reported free, counted
+# from the files in the flash root (without it the filesystem's own statvfs counts).
 
 import os
 
@@ -31,6 +25,7 @@ except ImportError:  # older ports
     import uhashlib as hashlib
 
 from .link import messages
+from .link.compat import const
 from .link.errors import RemoteError
 
 _BLOCK = const(1024)  # bytes read at a time when hashing or copying

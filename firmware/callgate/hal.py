@@ -1,42 +1,35 @@
-# The single door to hardware. Nothing else in the firmware imports machine, opens a
-# socket or reads a pin: the application asks this module for
+# The single door to hardware. Nothing else in the application imports machine, opens a
+# socket or reads a pin: it asks this module for
 #
 #   board_def()   the board definition (board.json in the flash root: ports, cards, pins)
 #   boot_escape() True if the app must not start (a board is never bricked by its app)
 #   connect()     a connected Board: .uart (StreamReader/Writer of the data UART, the host
 #                 link), await .line() (the next line-card report, a dict), await
-#                 .do(cmd) (a line-card command, below), .tell(msg), .close(), and the
-#                 line cards' clock: .now_ms() (ticks, ms), .epoch_ms(now) (Unix ms),
-#                 .rate (times real time: the virtual board's lines may run faster)
+#                 .do(cmd) (a line-card command), .tell(msg), .close(), and the line cards'
+#                 clock: .now_ms() (ticks, ms), .epoch_ms(now) (Unix ms), .rate (times real
+#                 time: the virtual board's lines may run faster)
 #   prompt_dir(d) where play finds prompts/NAME.wav (the active site's folder)
 #
-# Line-card commands, dicts {"t": ..., "port": n, ...} (calls.py makes them):
-#   answer, hangup (go off/on hook; hangup also resets the port's audio), play {prompt,
-#   barge_in} (a prompt from the flash's prompts/), tone {plan, name}, stop (prompt and tone),
-#   dtmf {digits}, bridge {a, b}, unbridge, cid_arm, cid_disarm, ring {on} (FXS: ring the
-#   phone), record {id} and record_stop (docs/callcenter.md).
-#   With a site (docs/site.md), cid_arm carries {standard: bell202|v23|dtmf, start: ring-end|
-#   reversal|alert}; the virtual board's line card takes the standard and opens at ring end.
-# Line-card reports, {"what": ..., "port": n, ...}: ring {on}, loop {on}, reversal, hook {off},
-#   dtmf {digit}, cid {number, name, status}, prompt_done {prompt, reason}, tone_done,
-#   disconnect {method, tone}, error {cmd, msg}, rec {id, data, end} (recorded codes, base64).
-#   The clock report {ms, epoch, rate} is hal's own: it sets the Board's clock.
-#   (host/callgate/sim/lines.py lists them too.)
+# Line-card commands and reports, and their fields: linecard.py. A backend's own reports
+# (the virtual board's clock) set the Board's clock and never reach the application.
 #
-# Two implementations of Board. On the MicroPython Unix port it is the virtual board: the
-# data UART and the line cards are two UNIX sockets served by the board model
-# (host/callgate/sim), found in the folder named by $CALLGATE_SIM; line-card reports and
-# commands are JSON lines there (docs/virtual-board.md). On the ESP32-S3 the UART is
-# machine.UART and the line cards are the C user module (docs/hardware.md), not written yet.
+# One backend per kind of board, named by board.json "hal" and frozen alone by the board's
+# manifest (firmware/manifest.py), so an MCU image holds no virtual-board code:
+#
+#   "virtual"  hal_virtual.py: the board model's UNIX sockets ($CALLGATE_SIM) and the flash
+#              image (mount_flash); the Unix port (docs/virtual-board.md)
+#   "mcu"      hal_mcu.py: machine.UART and the C user module _callgate over the board's
+#              line-card bus (docs/hardware.md)
+#
+# A board.json without "hal" (an older flash) gets "virtual" on the Unix port, "mcu" elsewhere.
 
 import json
 import os
 import sys
-import time
 
-VIRTUAL = sys.platform in ("linux", "darwin")  # the Unix port
 BOARD_FILE = "board.json"
 SAFE_FILE = "safe"  # in the flash root: stay in the REPL (delete it to run the app again)
+BACKENDS = ("virtual", "mcu")
 
 _board = None
 
@@ -49,102 +42,44 @@ def board_def():
     return _board
 
 
+def backend_name(board=None):
+    """The HAL backend the board names (board.json "hal")."""
+    if board is None:
+        board = board_def()
+    name = board.get("hal")
+    if name is None:
+        return "virtual" if sys.platform in ("linux", "darwin") else "mcu"
+    if name not in BACKENDS:
+        raise ValueError("board.json hal %r: not a HAL backend (%s)" % (name, ", ".join(BACKENDS)))
+    return name
+
+
+def backend(board=None):
+    """The backend module (imported only when asked for: an image freezes one of them)."""
+    if backend_name(board) == "virtual":
+        from . import hal_virtual as b
+    else:
+        from . import hal_mcu as b
+    return b
+
+
 def boot_escape():
-    """True if the application must not start: the safe-mode file exists, or (hardware) the
-    board's escape key is held at boot."""
+    """True if the application must not start: the safe-mode file exists, or the backend's
+    escape (the board's escape key held at boot; $CALLGATE_SAFE on the Unix port)."""
     try:
         os.stat(SAFE_FILE)
         return True
     except OSError:
         pass
-    if VIRTUAL:
-        return bool(os.getenv("CALLGATE_SAFE"))
-    esc = board_def().get("boot_escape")
-    if esc:
-        from machine import Pin
-
-        return Pin(_pin(esc["pin"]), Pin.IN, Pin.PULL_UP).value() == esc.get("held", 0)
-    return False
-
-
-# The virtual board's flash: a LittleFS2 image file (docs/virtual-board.md, Flash). A board's
-# frozen _boot.py mounts its flash partition at boot; the sim's stand-in for it
-# (host/callgate/sim/boot/_boot.py) calls mount_flash(), which mounts the image named by
-# $CALLGATE_FLASH at /flash with vfs.VfsLfs2 and makes it the current folder, so boot.json,
-# the fw/ slots, site.json and prompts/ all live in the image. The host formats it with the
-# same geometry (host/callgate/sim/flash.py).
-FLASH_MOUNT = "/flash"
-FLASH_BLOCK = 4096  # an ESP32 flash sector
-
-
-class FileBlockDev:
-    """A block device over a file (MicroPython's extended block-device protocol, with offsets,
-    as VfsLfs2 uses it). Writes are plain write() calls on the file: a process killed in the
-    middle leaves what reached the OS, as a board losing power leaves what reached the flash,
-    and LittleFS (copy-on-write, CRC-checked commits) mounts at its last complete commit."""
-
-    def __init__(self, path, block_size=FLASH_BLOCK):
-        self.f = open(path, "r+b")
-        self.block_size = block_size
-        self.f.seek(0, 2)
-        self.blocks = self.f.tell() // block_size
-
-    def readblocks(self, block, buf, offset=0):
-        self.f.seek(block * self.block_size + offset)
-        self.f.readinto(buf)
-
-    def writeblocks(self, block, buf, offset=None):
-        self.f.seek(block * self.block_size + (offset or 0))
-        self.f.write(buf)
-
-    def ioctl(self, op, arg):
-        if op == 4:  # block count
-            return self.blocks
-        if op == 5:  # block size
-            return self.block_size
-        if op == 3:  # sync
-            self.f.flush()
-        return 0  # init, deinit, erase (a file needs none)
-
-
-def mount_flash(image=None):
-    """Mount the virtual board's flash image at FLASH_MOUNT and chdir into it."""
-    import vfs
-
-    image = image or os.getenv("CALLGATE_FLASH")
-    if not image:
-        raise OSError("no flash image: $CALLGATE_FLASH is not set")
-    vfs.mount(vfs.VfsLfs2(FileBlockDev(image)), FLASH_MOUNT)
-    os.chdir(FLASH_MOUNT)
-
-
-def _pin(name):
-    """GPIO number of a pin named by job in the board's pins.csv (frozen as pins.csv)."""
-    with open("pins.csv") as f:
-        for line in f:
-            job, _, gpio = line.strip().partition(",")
-            if job == name:
-                return int(gpio[4:])
-    raise ValueError("no pin " + name)
+    try:
+        board = board_def()
+    except (OSError, ValueError):  # no readable board.json: the app cannot start either
+        return False
+    return backend(board).boot_escape(board)
 
 
 async def connect():
-    if VIRTUAL:
-        b = _VirtualBoard()
-        await b.connect()
-        return b
-    raise NotImplementedError("line cards on hardware: see docs/hardware.md")
-
-
-def _unix_connect(path):
-    import socket
-    import struct
-
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    # MicroPython's connect() takes a raw sockaddr: sockaddr_un is the family then the path.
-    s.connect(struct.pack("H", socket.AF_UNIX) + path.encode() + b"\x00")
-    s.setblocking(False)
-    return s
+    return await backend().connect()
 
 
 _prompts = "prompts/"
@@ -156,8 +91,9 @@ def prompt_dir(folder):
     _prompts = (folder.rstrip("/") + "/prompts/") if folder else "prompts/"
 
 
-def _prompt_file(name):
-    """(path, size) of prompts/NAME.wav in the flash, or None (the model then reports the error)."""
+def prompt_file(name):
+    """(path, size) of prompts/NAME.wav in the flash, or None (the line card then reports the
+    error)."""
     if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
         return None
     path = _prompts + name + ".wav"
@@ -165,118 +101,3 @@ def _prompt_file(name):
         return path, os.stat(path)[6]
     except OSError:
         return None
-
-
-_CHUNK = 3072  # prompt bytes read and sent at a time (a multiple of 3: base64 without padding)
-
-
-class _VirtualBoard:
-    def __init__(self):
-        self.dir = os.getenv("CALLGATE_SIM")
-        if not self.dir:
-            raise OSError("not started by `callgate sim`: $CALLGATE_SIM is not set")
-        self.uart = None
-        self._model = None
-        self._sent = {}  # prompt file -> its key, sent to the model on this connection
-        # The line cards' clock, from their clock reports: model ms and Unix seconds at the
-        # moment of the last report (t0, in this process's ticks), and how fast it runs.
-        self.rate = 1
-        self._ms = 0
-        self._epoch = time.time()
-        self._t0 = time.ticks_ms()
-        self._last = 0
-
-    def now_ms(self):
-        """The line cards' time in ms (a ticks value: compare with ticks_diff). Between clock
-        reports it runs at the nominal rate; it never goes back (a model that fell behind makes
-        it wait for the next report instead)."""
-        now = time.ticks_add(self._ms, int(time.ticks_diff(time.ticks_ms(), self._t0) * self.rate))
-        if time.ticks_diff(now, self._last) < 0:
-            return self._last
-        self._last = now
-        return now
-
-    def epoch_ms(self, now):
-        """Unix ms at line-card time `now` (a now_ms() value)."""
-        return int(self._epoch * 1000) + time.ticks_diff(now, self._ms)
-
-    def _clock(self, msg):
-        self.rate = msg.get("rate") or 1
-        self._ms = time.ticks_add(0, int(msg.get("ms", 0)))
-        self._epoch = msg.get("epoch", self._epoch)
-        self._t0 = time.ticks_ms()
-
-    async def connect(self):
-        import asyncio
-
-        u = _unix_connect(self.dir + "/uart0.sock")
-        self.uart = (asyncio.StreamReader(u), asyncio.StreamWriter(u, {}))
-        m = _unix_connect(self.dir + "/model.sock")
-        self._model = (asyncio.StreamReader(m), asyncio.StreamWriter(m, {}))
-
-    async def line(self):
-        """The next line-card report from the board model, e.g. {"what": "ring", ...}."""
-        while True:
-            raw = await self._model[0].readline()
-            if not raw:
-                raise OSError("board model closed")
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                continue
-            except MemoryError:  # a report too big for the heap now: lost, the board goes on
-                import gc
-
-                gc.collect()
-                print("hal: a line-card report lost (no memory):", len(raw), "bytes")
-                continue
-            if isinstance(msg, dict):
-                if msg.get("what") == "clock":
-                    self._clock(msg)
-                    continue
-                return msg
-
-    async def do(self, cmd):
-        """A line-card command: on the virtual board, a JSON line to the board model. A play
-        carries the prompt's bytes from the flash (base64 "wav") the first time this connection
-        plays that file ("key": its path and size), as a board's firmware feeds its line cards:
-        the model never reads the flash image itself. The bytes are read and sent a chunk at a
-        time, so a long prompt needs no big buffer in the heap."""
-        if cmd.get("t") != "play" or "wav" in cmd:
-            await self.tell(cmd)
-            return
-        found = _prompt_file(cmd.get("prompt"))
-        if found is None:
-            await self.tell(cmd)
-            return
-        path, size = found
-        cmd = dict(cmd)
-        cmd["key"] = key = "%s:%d" % (path, size)
-        if self._sent.get(path) == key:
-            await self.tell(cmd)  # the line card has it
-            return
-        import binascii
-
-        w = self._model[1]
-        head = json.dumps(cmd)
-        w.write(head[:-1].encode() + b', "wav": "')
-        with open(path, "rb") as f:
-            while True:
-                data = f.read(_CHUNK)
-                if not data:
-                    break
-                w.write(binascii.b2a_base64(data)[:-1])  # without its newline
-                await w.drain()
-        w.write(b'"}\n')
-        await w.drain()
-        self._sent[path] = key
-
-    async def tell(self, msg):
-        w = self._model[1]
-        w.write(json.dumps(msg).encode() + b"\n")
-        await w.drain()
-
-    def close(self):
-        for pair in (self.uart, self._model):
-            if pair:
-                pair[1].close()

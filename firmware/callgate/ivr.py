@@ -32,16 +32,12 @@
 # repeated, then the menu's fallback action. A menu without keys does its fallback when its
 # prompt ends. "repeat" plays the menu again without counting a try; "play" plays a prompt,
 # then returns to the menu or hangs up.
+#
+# The bundle's ivr.limit (max_steps, max_ms, limit_then, bye here) bounds a call's time in the
+# menus; calls.py counts and enforces it, the IVR itself never ends a call on its own.
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the shared tests
-
-    def const(x):
-        return x
-
-
-BUNDLE_VERSION = const(1)
+from .bundle import SiteBundleError
+from .link.compat import const
 
 # Session states
 IDLE = "idle"
@@ -61,47 +57,22 @@ _HANGUP_MENU = ("hangup", "menu")
 _HANGUP_PLAY = ("hangup", "after-play")
 
 
-BUNDLE_FILE = "site.json"  # in the flash root, with prompts/ beside it (callgate site build)
-
-
-class SiteBundleError(ValueError):
-    pass
-
-
-def load_bundle(path=BUNDLE_FILE):
-    """The compiled site from the flash, or None when there is none. A bundle that cannot
-    be read is reported (printed) and ignored: the board keeps its plain call flow rather
-    than stop."""
-    import json
-
-    try:
-        with open(path) as f:
-            bundle = json.load(f)
-        Ivr(bundle)  # refuse it here, not at the first call
-        return bundle
-    except OSError:
-        return None
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
-        print("site:", path, "ignored:", repr(e))
-        return None
-
-
 class Menu:
     def __init__(self, name, m, ivr):
         self.name = name
         self.entered = ("menu", name)
-        self.play = ("play", m["prompt"], bool(m.get("barge", True)))
-        self.barge = bool(m.get("barge", True))
-        self.wait = ("wait", int(m.get("ms", 5000)))
-        self.retries = int(m.get("retries", 2))
-        inv = m.get("invalid")
-        tmo = m.get("timeout")
+        self.barge = bool(m["barge"])
+        self.play = ("play", m["prompt"], self.barge)
+        self.wait = ("wait", int(m["ms"]))
+        self.retries = int(m["retries"])
+        inv = m["invalid"]
+        tmo = m["timeout"]
         self.invalid = ("play", inv, self.barge) if inv else None
         self.timeout = ("play", tmo, self.barge) if tmo else None
         self.keys = {}
-        for k, a in m.get("keys", {}).items():
+        for k, a in m["keys"].items():
             self.keys[k] = ivr._action(a)
-        self.fallback = ivr._action(m.get("fallback") or {"do": "hangup"})
+        self.fallback = ivr._action(m["fallback"])
 
 
 class Session:
@@ -118,10 +89,8 @@ class Session:
 
 class Ivr:
     def __init__(self, bundle):
-        if bundle.get("v") != BUNDLE_VERSION:
-            raise SiteBundleError("site bundle version %r, firmware reads %d" % (bundle.get("v"), BUNDLE_VERSION))
-        ivr = bundle["ivr"]
-        self.operator = ("operator", ivr.get("operator"))
+        ivr = bundle["ivr"]  # bundle.check() has seen every field
+        self.operator = ("operator", ivr["operator"])
         self._acts = {}  # shared action tuples by key
         self.menus = {}
         for name, m in ivr["menus"].items():
@@ -130,21 +99,29 @@ class Ivr:
             for k, a in menu.keys.items():
                 menu.keys[k] = self._resolve(a, menu)
             menu.fallback = self._resolve(menu.fallback, menu)
+        # The bound on one call's time in the menus (calls.py enforces it): at most `steps`
+        # prompts played over the whole call, at most `s` seconds per visit; then the `then`
+        # action (a done-action tuple), or a hang-up after the `bye` prompt.
+        limit = ivr["limit"]
+        self.max_steps = int(limit["steps"])
+        self.max_ms = int(limit["s"]) * 1000
+        self.limit_then = self.action(limit["then"])
+        self.bye = limit["bye"]
         self.start_menu = self._menu(ivr["start"], "ivr.start")
-        after = ivr.get("after")
+        after = ivr["after"]
         self.after_menu = self._menu(after, "ivr.after") if after else None
         self.sessions = {}
-        for p in bundle.get("ports", ()):
-            if p.get("kind") == "fxo":
-                home = self._menu(p.get("menu") or ivr["start"], "port menu")
+        for p in bundle["ports"]:
+            if p["kind"] == "fxo":
+                home = self._menu(p["menu"], "port menu")
                 self.sessions[p["n"]] = Session(p["n"], home)
-        hours = bundle.get("hours")
+        hours = bundle["hours"]
         self.week = None
         self.closed = ()
         if hours:
             self.week = [tuple((int(a), int(b)) for a, b in day) for day in hours["week"]]
-            self.closed = tuple(int(d[0:4]) * 10000 + int(d[5:7]) * 100 + int(d[8:10]) for d in hours.get("closed", ()))
-            self.offset_min = int(hours.get("offset_min", 0))
+            self.closed = tuple(int(d[0:4]) * 10000 + int(d[5:7]) * 100 + int(d[8:10]) for d in hours["closed"])
+            self.offset_min = int(hours["offset_min"])
         else:
             self.offset_min = 0
 
@@ -155,17 +132,17 @@ class Ivr:
         return m
 
     def _action(self, a):
-        do = a.get("do")
+        do = a["do"]
         if do == "menu":
-            return ("menu", a.get("to"))
+            return ("menu", a["to"])
         if do == "queue":
-            return ("queue", a.get("to"))
+            return ("queue", a["to"])
         if do == "play":
-            return ("play", a.get("prompt"), a.get("then", "menu"))
+            return ("play", a["prompt"], a["then"])
         if do == "callback":
-            return ("callback", a.get("prompt"), a.get("then"))
+            return ("callback", a["prompt"], a["then"])
         if do == "voicemail":
-            return ("voicemail", a.get("prompt"), int(a.get("max_s", 60)))
+            return ("voicemail", a["prompt"], int(a["max_s"]))
         if do in ("repeat", "operator", "hangup"):
             return (do,)
         raise SiteBundleError("unknown action %r" % (do,))

@@ -1,6 +1,6 @@
 # Port states: the control plane's view of each line, built from what the line cards report.
 #
-# The line cards (on the virtual board, the board model) report conditions: ringing voltage
+# The line cards (on the virtual board, the board model) report conditions (linecard.py): ringing voltage
 # on an FXO port, loop current (hook) on an FXS port. Ports turns them into states and into
 # the events the host sees. Pure logic: the caller passes the time, so the shared tests run
 # it on CPython and MicroPython alike.
@@ -10,23 +10,9 @@
 #        ringing -> call   answered (calls.py moves it), call -> idle when the call ends
 #   FXS  idle <-> offhook  with the phone's hook switch
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the shared tests
-
-    def const(x):
-        return x
-
-
-try:
-    from time import ticks_diff
-except ImportError:  # CPython: plain milliseconds
-
-    def ticks_diff(a, b):
-        return a - b
-
-
+from . import linecard
 from .link import messages
+from .link.compat import const, ticks_diff
 
 IDLE = "idle"
 RINGING = "ringing"
@@ -38,7 +24,9 @@ CALL = "call"
 RING_GAP_MS = const(6000)
 
 # Line-card reports that calls.py takes, not this module
-_CALL_REPORTS = ("dtmf", "cid", "loop", "reversal", "prompt_done", "tone_done", "disconnect", "error")
+_CALL_REPORTS = (linecard.REPORT_DTMF, linecard.REPORT_CID, linecard.REPORT_LOOP, linecard.REPORT_REVERSAL,
+                 linecard.REPORT_PROMPT_DONE, linecard.REPORT_TONE_DONE, linecard.REPORT_DISCONNECT,
+                 linecard.REPORT_ERROR)
 
 
 class Port:
@@ -74,7 +62,7 @@ class Ports:
         what = report.get("what")
         p = self.ports[n] if isinstance(n, int) and 0 <= n < len(self.ports) else None
         out = []
-        if p is not None and what == "ring" and p.kind == "fxo":
+        if p is not None and what == linecard.REPORT_RING and p.kind == "fxo":
             on = bool(report.get("on"))
             if on != p.ring_on:
                 p.ring_on = on
@@ -83,7 +71,7 @@ class Ports:
                 out.append((messages.EV_RING, {"port": n, "on": on}))
             if on and p.state == IDLE:  # a new call (also if no ring-off came between)
                 self._move(p, RINGING, out)
-        elif p is not None and what == "hook" and p.kind == "fxs":
+        elif p is not None and what == linecard.REPORT_HOOK and p.kind == "fxs":
             off = bool(report.get("off"))
             new = OFFHOOK if off else IDLE
             if new != p.state:

@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 
+from .sim.caller import Caller
 from .sim.control import Control
 
 CALLGATE = [sys.executable, "-m", "callgate"]
@@ -123,17 +124,16 @@ class Run:
     # -- callers ------------------------------------------------------------------------------
 
     def caller(self, control, rng, n):
-        number = f"555{rng.randrange(10000):04d}"
-        spec = {"digits": pick(rng, CHOICES), "patience_ms": rng.randint(40000, 300000),
-                "survey": pick(rng, SURVEY), "callback": f"555{rng.randrange(10000):04d}#",
-                "max_rings": 8}
+        caller = Caller(number=f"555{rng.randrange(10000):04d}", name=f"CALLER {n}", digits=pick(rng, CHOICES),
+                        patience_ms=rng.randint(40000, 300000), survey=pick(rng, SURVEY),
+                        callback=f"555{rng.randrange(10000):04d}#", max_rings=8)
         for port in TRUNKS:
-            digits = spec["digits"]
+            digits = caller.digits
             if port == SUPPORT_LINE and digits.startswith("2,"):
                 digits = digits[2:]  # the support line starts in the support menu
             with Control(control, timeout=3600) as ctl:
                 done = None
-                for item in ctl.call(port=port, number=number, name=f"CALLER {n}", **dict(spec, digits=digits)):
+                for item in ctl.call(port, caller.replace(digits=digits)):
                     if item.get("what") == "failed":
                         break
                     if item.get("t") == "done":

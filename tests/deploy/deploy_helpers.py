@@ -6,7 +6,7 @@ import re
 import shutil
 
 from callgate.deploy import bundle
-from callgate.sim import runtime
+from callgate import runtime
 
 
 class FirmwareCopy:

@@ -1,9 +1,10 @@
-"""Call-progress analysis and disconnect supervision (c_src/cpa.c) on synthesised line audio.
+"""Call-progress analysis and disconnect supervision (c_src/cpa_tone.c, cpa_outbound.c,
+disconnect.c) on synthesised line audio.
 
 Plan tones come from the C generator (callgate.dsp.tones: the same tone.h descriptors the
 detector reads); speech-like bursts, beeps and silence are built here in numpy, independently.
-Tolerance under test: every segment d +- max(20 % of d, 50 ms) (callgate/cpa.h), measured to
-about +-10 ms, so edges are probed 15 ms inside and 25 ms outside.
+Tolerance under test: every segment d +- max(20 % of d, 50 ms) (callgate/cpa_tone.h), measured
+to about +-10 ms, so edges are probed 15 ms inside and 25 ms outside.
 """
 
 import importlib.util

@@ -6,7 +6,7 @@ for the tests here it also looks in firmware/callgate for modules the host does 
 
 import callgate
 
-from callgate.sim import runtime
+from callgate import runtime
 
 _fw = str(runtime.FIRMWARE / "callgate")
 if _fw not in callgate.__path__:

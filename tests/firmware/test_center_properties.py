@@ -43,6 +43,9 @@ class World:
         self.ports = Ports(DEFS)
         self.records = []
         self.calls = Calls(DEFS, {"answer_rings": 2}, sink=self.records.append, rand=lambda: 0.3)
+        for p in bundle["ports"]:
+            if p["kind"] == "fxo":
+                p["rings"] = 2
         self.calls.use_site(bundle, lambda: MON_10)
         self.now = 0
         self.q = []

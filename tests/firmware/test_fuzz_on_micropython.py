@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callgate.link import frame, messages
-from callgate.sim import runtime
+from callgate import runtime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

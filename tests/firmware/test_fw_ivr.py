@@ -2,44 +2,63 @@
 # and MicroPython (mp_runner.py). tests/site/test_ivr_bundle.py runs it on the demo site as
 # the host compiles it.
 
-from callgate.ivr import Ivr, SiteBundleError
+from callgate.bundle import VERSION, SiteBundleError, check
+from callgate.ivr import Ivr
 
 RUNS_ON_MICROPYTHON = True
 
 
+def _menu(prompt, fallback, keys, barge=True, ms=5000, retries=2, invalid=None, timeout=None):
+    return {"prompt": prompt, "barge": barge, "ms": ms, "retries": retries, "invalid": invalid,
+            "timeout": timeout, "fallback": fallback, "keys": keys}
+
+
+def _queue(skills, strategy, overflow=None, max_wait_s=300):
+    return {"skills": skills, "strategy": strategy, "hold": "hold", "positions": [], "announce_s": 30,
+            "max_wait_s": max_wait_s, "overflow": overflow or {"do": "hangup"}, "ring_s": 15, "wrap_s": 10,
+            "record": None}
+
+
+def _trunk(n, menu):
+    return {"n": n, "kind": "fxo", "name": "fxo%d" % (n + 1), "plan": "US", "cid": "bell202",
+            "cid_start": "ring-end", "disconnect": ["loop-drop", "reversal", "busy"], "rings": 1, "menu": menu}
+
+
 def bundle():
+    """A whole bundle, every field filled in as the host's build does (bundle.check())."""
     return {
-        "v": 1,
-        "ports": [{"n": 0, "kind": "fxo", "menu": "main"}, {"n": 1, "kind": "fxo", "menu": "support"},
-                  {"n": 2, "kind": "fxs"}],
+        "v": 2,
+        "site": "test",
+        "law": "ulaw",
+        "ports": [_trunk(0, "main"), _trunk(1, "support")],
         "ivr": {
             "start": "main",
             "after": "closed",
             "operator": "reception",
+            "limit": {"steps": 30, "s": 300, "then": {"do": "operator"}, "bye": None},
             "menus": {
-                "main": {"prompt": "welcome", "barge": True, "ms": 5000, "retries": 2, "invalid": "invalid",
-                         "timeout": "noinput", "fallback": {"do": "operator"},
-                         "keys": {"1": {"do": "queue", "to": "sales"}, "2": {"do": "menu", "to": "support"},
-                                  "3": {"do": "play", "prompt": "hours", "then": "menu"},
-                                  "9": {"do": "repeat"}, "0": {"do": "operator"}, "*": {"do": "hangup"}}},
-                "support": {"prompt": "support", "barge": True, "ms": 4000, "retries": 1, "invalid": "invalid",
-                            "timeout": None, "fallback": {"do": "queue", "to": "support"},
-                            "keys": {"1": {"do": "queue", "to": "support"}, "#": {"do": "menu", "to": "main"}}},
-                "closed": {"prompt": "closed", "barge": False, "ms": 5000, "retries": 2, "invalid": None,
-                           "timeout": None, "fallback": {"do": "hangup"},
-                           "keys": {"3": {"do": "play", "prompt": "hours", "then": "hangup"}}},
-                "notice": {"prompt": "notice", "barge": False, "ms": 5000, "retries": 0, "invalid": None,
-                           "timeout": None, "fallback": {"do": "queue", "to": "sales"}, "keys": {}},
+                "main": _menu("welcome", {"do": "operator"},
+                              {"1": {"do": "queue", "to": "sales"}, "2": {"do": "menu", "to": "support"},
+                               "3": {"do": "play", "prompt": "hours", "then": "menu"},
+                               "9": {"do": "repeat"}, "0": {"do": "operator"}, "*": {"do": "hangup"}},
+                              invalid="invalid", timeout="noinput"),
+                "support": _menu("support", {"do": "queue", "to": "support"},
+                                 {"1": {"do": "queue", "to": "support"}, "#": {"do": "menu", "to": "main"}},
+                                 ms=4000, retries=1, invalid="invalid"),
+                "closed": _menu("closed", {"do": "hangup"},
+                                {"3": {"do": "play", "prompt": "hours", "then": "hangup"}}, barge=False),
+                "notice": _menu("notice", {"do": "queue", "to": "sales"}, {}, barge=False, retries=0),
             },
         },
         "queues": {
-            "sales": {"skills": ["sales"], "strategy": "longest-idle", "hold": "hold", "max_wait_s": 300,
-                      "overflow": {"do": "queue", "to": "reception"}},
-            "support": {"skills": ["support"], "strategy": "round-robin", "hold": "hold", "max_wait_s": 600},
-            "reception": {"skills": ["support"], "strategy": "ring-all", "hold": "hold"},
+            "sales": _queue(["sales"], "longest-idle", {"do": "queue", "to": "reception"}),
+            "support": _queue(["support"], "round-robin", max_wait_s=600),
+            "reception": _queue(["support"], "ring-all"),
         },
         "hours": {"offset_min": 480, "week": [[[540, 720], [780, 1080]]] * 5 + [[[600, 840]], []],
                   "closed": ["2026-12-25"]},
+        "survey": None,
+        "recording": {"mode": "none", "percent": 0, "announce": None, "days": 90},
     }
 
 
@@ -169,22 +188,47 @@ def test_sessions_are_reused_and_made_at_load():
     assert out == [("menu", "main"), ("play", "welcome", True)] and s.result is None and ivr.session(0) is s
 
 
+def _refusal(b):
+    """Why a bundle is refused at load (bundle.load's checks), or None."""
+    try:
+        check(b)
+        Ivr(b)
+    except SiteBundleError as e:
+        return str(e)
+    return None
+
+
 def test_bad_bundles_are_refused_at_load():
     for change in ("version", "start", "target", "action"):
         b = bundle()
         if change == "version":
-            b["v"] = 99
+            b["v"] = 1
         elif change == "start":
             b["ivr"]["start"] = "nope"
         elif change == "target":
             b["ivr"]["menus"]["main"]["keys"]["2"]["to"] = "nope"
         else:
             b["ivr"]["menus"]["main"]["keys"]["2"]["do"] = "dance"
-        try:
-            Ivr(b)
-        except SiteBundleError:
-            continue
-        raise AssertionError("accepted a bad bundle: " + change)
+        assert _refusal(b), "accepted a bad bundle: " + change
+    assert _refusal(bundle()) is None
+    b = bundle()
+    b["v"] = 1
+    assert _refusal(b) == "site bundle version 1, this firmware reads version %d" % VERSION
+
+
+def test_a_bundle_missing_a_field_is_refused_naming_it_and_the_version():
+    """The firmware has no defaults of its own: the host's build fills every field in."""
+    for path in (("ports", 0, "rings"), ("ivr", "menus", "main", "retries"), ("queues", "sales", "ring_s"),
+                 ("ivr", "menus", "main", "keys", "1", "to"), ("recording", "days"), ("ivr", "operator"),
+                 ("hours", "offset_min"), ("queues", "support", "overflow", "do"), ("survey",)):
+        b = bundle()
+        d = b
+        for k in path[:-1]:
+            d = d[k]
+        del d[path[-1]]
+        want = "site bundle v%d: %s missing" % (VERSION, ".".join(
+            ("[%d]" % k) if isinstance(k, int) else k for k in path).replace(".[", "["))
+        assert _refusal(b) == want, (_refusal(b), want)
 
 
 def test_events_allocate_nothing_under_heap_lock():

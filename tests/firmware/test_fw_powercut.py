@@ -13,14 +13,14 @@ import time
 
 import pytest
 
-from callgate.sim import runtime
+from callgate import runtime
 from callgate.sim.flash import FlashImage
 
 WRITER = r"""
 import os, sys
 sys.path.insert(0, os.getenv("CALLGATE_FW"))
-from callgate import hal
-hal.mount_flash()
+from callgate import hal_virtual
+hal_virtual.mount_flash()
 from callgate.cdr import CdrLog
 from callgate import records
 log = CdrLog()

@@ -7,7 +7,7 @@ under `micropython` with mp_runner.py and fails unless its last line says nothin
 import os
 import subprocess
 
-from callgate.sim import runtime
+from callgate import runtime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

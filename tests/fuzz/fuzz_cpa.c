@@ -1,6 +1,8 @@
 /*
- * libFuzzer target for call-progress analysis and disconnect supervision (c_src/cpa.c, API in
- * callgate/cpa.h); tools/fuzz.sh builds and runs it.
+ * libFuzzer target for call-progress analysis and disconnect supervision: the tone detector
+ * (c_src/cpa_tone.c), the outbound-call analyser (c_src/cpa_outbound.c) and disconnect
+ * supervision (c_src/disconnect.c), through their umbrella headers callgate/cpa.h and
+ * callgate/private/cpa.h; tools/fuzz.sh builds and runs it.
  *
  * Input layout:
  *   byte 0     flags: bits 0-1 plan (CN, US, EU, EU), bit 2 A-law, bit 3 synthesise (else the

@@ -123,7 +123,7 @@ def test_mpremote_and_a_host_compiled_mpy_work_on_the_image(mcu_elf, tmp_path):
     import pathlib
     import subprocess
 
-    from callgate.sim import runtime
+    from callgate import runtime
 
     root = pathlib.Path(__file__).resolve().parents[2]
     arch = json.loads((root / "boards" / "qemu-m4f" / "board.json").read_text())["arch"]

@@ -2,7 +2,7 @@ import pathlib
 import sys
 
 import callgate
-from callgate.sim import runtime
+from callgate import runtime
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))  # localboard, minisite
 # localboard runs the firmware's own file handlers: let `callgate` reach firmware/callgate too

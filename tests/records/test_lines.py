@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import callgate
 from callgate.callcenter.lines import BadLine, LineError, decode_line, encode, parse
-from callgate.sim import runtime
+from callgate import runtime
 
 CDR = {"v": 1, "id": "1a2b3c4d-7", "port": 0, "trunk": "trunk1", "number": "5551234", "name": "ALICE",
        "arrived": 1795000000000, "answered": 1795000002000, "ivr": [["main", "2"], ["support", "1"]],

@@ -27,7 +27,7 @@ def write(tmp_path, text, name="p.yaml"):
 @pytest.mark.parametrize("text, line, words", [
     ("plan: x\ncases:\n  - name: a\n    kind: dtmf\n    twist: 3\n", 5, "unknown parameter 'twist'"),
     ("plan: x\ncases:\n  - name: a\n    kind: fax\n", 4, "kind must be one of"),
-    ("plan: x\ncases:\n  - name: a\n    kind: dtmf\n    digits: 12x\n", 5, "'x' is not a DTMF digit"),
+    ("plan: x\ncases:\n  - name: a\n    kind: dtmf\n    digits: 12x\n", 5, "digits '12x': 'x' at position 2 is not a DTMF digit"),
     ("plan: x\ncases:\n  - name: a\n    kind: dtmf\n  - name: a\n    kind: dtmf\n", 5, "used twice"),
     ("plan: x\ncases:\n  - name: a\n    kind: dtmf\n    sweep: {snr_db: [1, two]}\n", 5, "snr_db must be a number"),
     ("plan: x\ncases:\n  - name: a\n    kind: dtmf\n    expect: maybe\n", 5, "expect must be"),
@@ -38,7 +38,9 @@ def write(tmp_path, text, name="p.yaml"):
     ("plan: x\nsite: nowhere.yaml\ncases:\n  - name: a\n    kind: flow\n", 2, "'nowhere.yaml': no such file"),
     ("plan: x\nepoch: tomorrow\ncases:\n  - name: a\n    kind: flow\n", 2, "not an ISO 8601 date"),
     ("plan: x\ncases:\n  - name: a\n    kind: flow\n    agents: {5: {answer: 1}}\n", 5, "agents maps FXS port"),
-    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    survey: x\n", 5, "'x' is not a DTMF digit"),
+    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    survey: x\n", 5, "survey 'x': 'x' at position 0 is not a DTMF digit"),
+    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    number: 555-0000\n", 5, "number must be a caller ID number"),
+    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    patience_ms: -5\n", 5, "patience_ms must be a number of ms"),
     ("plan: x\ncases:\n  - name: a\n    kind: flow\n    expect: {cdr: yes}\n", 5, "expect.cdr must be a dict"),
 ])
 def test_plan_errors_name_file_and_line(tmp_path, text, line, words):

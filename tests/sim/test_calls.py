@@ -142,7 +142,7 @@ def test_caller_speech_then_digits(fast_board, events, tmp_path):
     path = tmp_path / "hello.wav"
     write_wav(path, voice, 8000, "pcm16")
     with Control(fast_board.control_path) as ctl:
-        items = list(ctl.call(0, "5551234", "", "5#", str(path)))
+        items = list(ctl.call(0, number="5551234", digits="5#", speech=str(path)))
     assert items[-1]["t"] == "done" and items[-1]["digits_sent"] == "5#"
     assert "speech" in [i.get("what") for i in items]
     seen = collect(events, ended(0))

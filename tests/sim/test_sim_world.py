@@ -11,17 +11,17 @@ import random
 import numpy as np
 import pytest
 
-from callgate.cli.sim import parse_epoch
 from callgate.cli.simcall import _talk
 from callgate.dsp import g711
 from callgate.dsp.tones import generate_cadence
 from callgate.dsp.wav import encode_wav
-from callgate.sim.audio import REC_CHUNK
-from callgate.sim import runtime
-from callgate.sim.audio import AudioPlane
+from callgate.sim.linecards import REC_CHUNK
+from callgate import runtime
+from callgate.sim.linecards import AudioPlane
 from callgate.sim.control import Control
 from callgate.sim.lines import Lines
-from callgate.sim.network import Call
+from callgate.sim.caller import Caller
+from callgate.sim.clock import parse_epoch
 
 BOARD = json.loads((runtime.board_dir("virtual-8") / "board.json").read_text())
 EPOCH = 1795399200.0  # 2026-11-23T02:00:00Z
@@ -318,7 +318,7 @@ def test_survey_after_the_agent_left_and_callback_while_waiting():
 ])
 def test_bad_caller_keywords(spec, words):
     with pytest.raises(ValueError, match=words):
-        Call(0, **spec)
+        Caller(**spec)
 
 
 def test_bad_agent_and_plane_values():
@@ -334,6 +334,10 @@ def test_bad_agent_and_plane_values():
         AudioPlane(Lines(BOARD["ports"]), BOARD, epoch="today")
     assert parse_epoch("2026-11-23T10:00+08:00") == EPOCH
     assert parse_epoch("2026-11-23T02:00") == EPOCH
+    assert parse_epoch(str(EPOCH)) == EPOCH
+    for text in ("tomorrow", "nan", "inf", "2026-13-01T00:00"):
+        with pytest.raises(ValueError, match="not a"):
+            parse_epoch(text)
     assert _talk("20000-40000") == [20000, 40000] and _talk("500") == 500
 
 
@@ -352,6 +356,12 @@ def test_virtual_8_control_ops():
             ctl.agent(0)
         with pytest.raises(ValueError, match="group 2"):
             list(ctl.call(port=4, digits="1,z"))
+        # the board model checks the caller's JSON form itself: a client that skips Caller
+        for caller, words in (({"max_rings": 0}, "max_rings must be a whole number >= 1, not 0"),
+                              ({"from": "5551234"}, "unknown caller field 'from'"),
+                              ("5551234", "a caller is a JSON object")):
+            with pytest.raises(ValueError, match=words):
+                ctl.request({"op": "call", "port": 4, "caller": caller})
         items = list(ctl.call(port=4, digits="1#", patience_ms=60000, survey="5", max_call_ms=30000))
         assert items[-1]["t"] == "done" and items[-1]["answered"] and items[-1]["agent"] is None
 
@@ -398,7 +408,7 @@ def test_sim_prompt_agent_command():
 def test_caller_id_before_the_first_ring_after_a_reversal():
     """ETSI: the exchange reverses the line, sends the data, then rings; the board model hands
     the reversal to the armed receiver, which decodes V.23 before any ring."""
-    from callgate.sim.audio import AudioPlane
+    from callgate.sim.linecards import AudioPlane
     from callgate.sim.lines import Lines
 
     defs = [{"n": 0, "kind": "fxo", "name": "fxo1"}]

@@ -14,7 +14,7 @@ import serial
 
 from callgate.link import RemoteError, frame, messages
 from callgate.link.client import LinkTimeout, connect
-from callgate.sim import runtime
+from callgate import runtime
 from callgate.sim.board import VirtualBoard
 from callgate.sim.flash import FlashImage
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 import callgate
-from callgate.sim import runtime
+from callgate import runtime
 
 _fw = str(runtime.FIRMWARE / "callgate")
 if _fw not in callgate.__path__:  # callgate.ivr (firmware) for test_ivr_bundle.py, as tests/firmware does

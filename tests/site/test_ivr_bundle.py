@@ -59,3 +59,23 @@ def test_demo_queues_and_overflows_as_the_firmware_reads_them(demo, tmp_path):
     assert ivr.action(sales.overflow) == ("queue", "reception")
     assert ivr.action(support.overflow) == ("callback", "callback", "callback_thanks")
     assert ivr.action(reception.overflow) == ("voicemail", "voicemail", 60)
+
+
+def test_the_built_bundle_has_every_field_the_firmware_reads(demo, tmp_path, capsys):
+    """One version, defaults on one side: the host's build fills in everything the firmware's
+    bundle.check() requires, and the firmware's loader takes the file as written."""
+    from callgate.firmware import bundle as fw_bundle
+    from callgate.site import BUNDLE_VERSION
+
+    build(load_site(demo), tmp_path / "flash")
+    path = tmp_path / "flash" / "site.json"
+    b = json.loads(path.read_text())
+    assert b["v"] == BUNDLE_VERSION == fw_bundle.VERSION
+    fw_bundle.check(b)
+    loaded, why = fw_bundle.load(str(path))
+    assert why is None and loaded == b
+    del b["queues"]["sales"]["wrap_s"]
+    path.write_text(json.dumps(b))
+    loaded, why = fw_bundle.load(str(path))
+    assert loaded is None and why == f"site bundle v{BUNDLE_VERSION}: queues.sales.wrap_s missing"
+    assert "refused: " + why in capsys.readouterr().out

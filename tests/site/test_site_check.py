@@ -10,7 +10,7 @@ import pytest
 
 from callgate.cli import main as cli
 from callgate.dsp.wav import read_wav, write_wav
-from callgate.site import SiteError, build, bundle, load_site
+from callgate.site import BUNDLE_VERSION, SiteError, build, bundle, load_site
 from callgate.site.yamlpos import load
 
 
@@ -134,6 +134,29 @@ BAD = [
     ("operator queue overflowing to the operator", "overflow: {action: voicemail, prompt: voicemail, max_s: 60}",
      "overflow: {action: operator}", "overflow: {action: operator}",
      "queues.reception.overflow.action: overflows in a loop: reception -> reception"),
+    # IVR menus a caller who keys nothing goes round for good (the board used to hold such a
+    # caller, and the trunk, until they hung up)
+    ("a menu falling back to itself", "      fallback: {action: queue, queue: support}",
+     "      fallback: {action: menu, menu: support}", "fallback: {action: menu, menu: support}",
+     "ivr.menus.support.fallback.menu: a caller who keys nothing goes round these menus for good: "
+     "support -> support"),
+    ("a menu falling back to itself by repeat", "      fallback: {action: queue, queue: support}",
+     "      fallback: {action: repeat}", "fallback: {action: repeat}",
+     "ivr.menus.support.fallback.action: a caller who keys nothing goes round these menus for good: "
+     "support -> support"),
+    ("a menu falling back to a play then the menu", "      fallback: {action: queue, queue: support}",
+     "      fallback: {action: play, prompt: hours}", "fallback: {action: play, prompt: hours}",
+     "ivr.menus.support.fallback.action: a caller who keys nothing goes round these menus for good: "
+     "support -> support"),
+    ("an IVR limit that sends the caller to a menu", "  operator: reception\n",
+     "  operator: reception\n  limit: {steps: 20, then: {action: menu, menu: main}}\n", "limit: {steps: 20",
+     "ivr.limit.then.action: 'menu' would keep the caller in the menus (one of queue, operator, callback, "
+     "voicemail, hangup)"),
+    ("an IVR limit with an unknown goodbye", "  operator: reception\n",
+     "  operator: reception\n  limit: {goodbye_prompt: bye}\n", "limit: {goodbye_prompt: bye}",
+     "ivr.limit.goodbye_prompt: no prompt 'bye' in prompts"),
+    ("an IVR limit of too few steps", "  operator: reception\n", "  operator: reception\n  limit: {steps: 1}\n",
+     "limit: {steps: 1}", "ivr.limit.steps: 1 is less than the minimum of 3"),
     ("survey timeout too short", "  timeout_ms: 5000\n  questions:", "  timeout_ms: 100\n  questions:", "timeout_ms: 100",
      "survey.timeout_ms: 100 is less than the minimum of 500"),
     ("survey min above the default max", "min: 1, max: 5", "min: 7", "min: 7", "survey.questions[0]: min 7 is above max 5"),
@@ -215,7 +238,7 @@ def test_build_writes_the_bundle_and_g711_prompts(demo, tmp_path):
     out = tmp_path / "out"
     b = build(load_site(demo), out)
     on_disk = json.loads((out / "site.json").read_text())
-    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == 1
+    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == BUNDLE_VERSION == 2
     hold = read_wav(out / "prompts" / "hold.wav")
     assert (hold.sample_rate, hold.channels, hold.encoding) == (8000, 1, "ulaw")
     assert on_disk["prompts"]["hold"]["ms"] == 1000 and abs(hold.frames - 8000) <= 1
@@ -276,6 +299,40 @@ def test_one_problem_per_overflow_loop(demo):
                               "queues.support.overflow.queue: overflows in a loop: support -> reception -> support"]
 
 
+def test_one_problem_per_silent_menu_loop_and_key_loops_are_fine(demo):
+    """main -> support -> closed -> main by fallbacks: one loop, named from main. The demo's own
+    loop (main's key 2 to support, support's key # back to main) needs keys: accepted."""
+    edit(demo, "      fallback: {action: operator}", "      fallback: {action: menu, menu: support}")
+    edit(demo, "      fallback: {action: queue, queue: support}", "      fallback: {action: menu, menu: closed}")
+    text = edit(demo, "      fallback: {action: hangup}", "      fallback: {action: menu, menu: main}")
+    assert problems(demo) == [f"{line_of(text, 'fallback: {action: menu, menu: support}')}: ivr.menus.main.fallback.menu: "
+                              "a caller who keys nothing goes round these menus for good: main -> support -> closed -> main"]
+    edit(demo, "      fallback: {action: menu, menu: main}", "      fallback: {action: hangup}")
+    load_site(demo)  # main -> support -> closed -> hang up: a silent caller gets out
+
+
+def test_two_menus_whose_timeouts_lead_to_each_other_are_refused(demo):
+    """The defect: main's and support's fallbacks (after their timeouts or invalid keys) go to
+    each other; `site check` accepted it and the board held a silent caller until they hung up."""
+    edit(demo, "      fallback: {action: operator}", "      fallback: {action: menu, menu: support}")
+    text = edit(demo, "      fallback: {action: queue, queue: support}", "      fallback: {action: menu, menu: main}")
+    assert problems(demo) == [f"{line_of(text, 'fallback: {action: menu, menu: support}')}: ivr.menus.main.fallback.menu: "
+                              "a caller who keys nothing goes round these menus for good: main -> support -> main"]
+
+
+def test_the_ivr_limit_in_the_bundle(demo, tmp_path):
+    b = bundle(load_site(demo))  # the demo has an operator queue: the limit sends the caller there
+    assert b["ivr"]["limit"] == {"steps": 30, "s": 300, "then": {"do": "operator"}, "bye": None}
+    edit(demo, "  operator: reception\n", "  operator: reception\n  limit: {steps: 12, seconds: 90, "
+         "then: {action: hangup}, goodbye_prompt: thanks}\n")
+    b = bundle(load_site(demo))
+    assert b["ivr"]["limit"] == {"steps": 12, "s": 90, "then": {"do": "hangup"}, "bye": "thanks"}
+    text = demo.read_text().replace("  operator: reception\n", "").replace("{action: operator}", "{action: hangup}")
+    demo.write_text(text.replace("overflow: {action: voicemail, prompt: voicemail, max_s: 60}", "overflow: {action: hangup}"))
+    b = bundle(load_site(demo))  # no operator: a hang-up
+    assert b["ivr"]["limit"]["then"] == {"do": "hangup"}
+
+
 def test_new_fields_and_actions_are_accepted(demo):
     edit(demo, "    strategy: round-robin\n", "    strategy: fewest-calls\n")
     edit(demo, "        9: {action: repeat}", "        8: {action: callback, prompt: callback}\n"
@@ -323,7 +380,7 @@ def test_bundle_defaults(demo, tmp_path):
                                     "announce_s": 30, "max_wait_s": 300, "overflow": {"do": "hangup"},
                                     "ring_s": 15, "wrap_s": 10, "record": None}
     keys = b["ivr"]["menus"]["main"]["keys"]
-    assert keys["8"] == {"do": "callback", "prompt": "callback"}
+    assert keys["8"] == {"do": "callback", "prompt": "callback", "then": None}
     assert keys["7"] == {"do": "voicemail", "prompt": "voicemail", "max_s": 60}
     assert b["survey"] == {"questions": [{"id": "satisfaction", "prompt": "survey_q1", "min": 0, "max": 5}],
                            "intro": None, "thanks": "thanks", "ms": 5000}

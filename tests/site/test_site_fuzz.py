@@ -29,7 +29,7 @@ def check(text, folder):
 
 
 def _boards():
-    from callgate.sim import runtime
+    from callgate import runtime
 
     return runtime.BOARDS
 

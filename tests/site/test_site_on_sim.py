@@ -11,7 +11,7 @@ import pytest
 
 from callgate.link.client import connect
 from callgate.sim.board import VirtualBoard
-from callgate.sim import runtime
+from callgate import runtime
 from callgate.sim.flash import FlashImage
 from callgate.site import build, load_site
 
@@ -54,6 +54,46 @@ def test_demo_site_call_reaches_the_sales_queue(site_board):
     assert set(states[4:-1]) <= {"offered"} and all(v["agent"] in ("201", "203") for v in calls[4:-1]), calls
     assert calls[-1]["by"] == "caller"
     assert call.done.wait(5) and call.result()["answered"]
+
+
+def test_a_silent_caller_in_menus_that_loop_gets_a_goodbye_and_the_trunk_back(demo, tmp_path):
+    """The defect on the real firmware: a bundle whose menus fall back to each other (as one
+    built before `site check` refused them, or edited by hand), a caller who keys nothing and
+    would stay 30 minutes. The board's IVR limit ends the call: the goodbye, then the hang-up."""
+    demo.write_text(demo.read_text().split("\nhours:")[0].replace("  after_hours: closed\n", ""))
+    built = tmp_path / "site"
+    build(load_site(demo), built)
+    b = json.loads((built / "site.json").read_text())
+    b["ivr"]["menus"]["main"]["fallback"] = {"do": "menu", "to": "support"}
+    b["ivr"]["menus"]["support"]["fallback"] = {"do": "menu", "to": "main"}
+    b["ivr"]["limit"] = {"steps": 8, "s": 300, "then": {"do": "hangup"}, "bye": "thanks"}
+    (built / "site.json").write_text(json.dumps(b))
+    storage = json.loads((runtime.board_dir("virtual-8") / "board.json").read_text())["storage"]["bytes"]
+    image = FlashImage(tmp_path / "flash.img", storage)
+    image.create()
+    image.put_tree(built)
+    with VirtualBoard("virtual-8", clock=8.0, flash=image.path) as vb, connect(vb.data_port) as c:
+        q = queue.SimpleQueue()
+        c.subscribe(q.put)
+        call = vb.model.network.place_call(0, number="5551234", digits="", max_call_ms=1800000)
+        calls = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (calls and calls[-1]["state"] == "ended"):
+            try:
+                e = q.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if e.name == "call" and e.value["port"] == 0:
+                calls.append(e.value)
+        assert calls and calls[-1]["state"] == "ended", calls
+        assert calls[-1]["by"] == "board" and calls[-1]["reason"] == "ivr-limit", calls[-1]
+        menus = [v["menu"] for v in calls if v["state"] == "menu"]
+        assert menus[:3] == ["main", "support", "main"], menus
+        assert call.done.wait(10)
+        r = call.result()
+        assert r["answered"] and r["ended_by"] == "board", r
+        played = [cmd.get("prompt") for cmd in vb.model.lines.commands if cmd.get("t") == "play" and cmd.get("port") == 0]
+        assert played[-1] == "thanks" and len(played) == 8 + 1, played
 
 
 def test_sim_provisions_a_site_at_start(tmp_path):

@@ -21,6 +21,10 @@
 
 #define CG_SAMPLE_RATE 8000 /* samples per second */
 
+/* 2 pi, the radians in one turn, as a float: w = CG_TWO_PI f / CG_SAMPLE_RATE. The one name for
+ * it in c_src/ (c_src/gen/make_tables.py reads it from here too). */
+#define CG_TWO_PI 6.28318530717958647692f
+
 /* One list of error codes; the enum and cg_error_name() are both generated from it. */
 #define CG_ERRORS(X)                                                        \
     X(CG_OK, 0, "ok")                                                       \

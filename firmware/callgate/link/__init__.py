@@ -7,6 +7,7 @@
 #   messages.py  the 4-byte header, message kinds, request ops, event kinds, error codes
 #   endpoint.py  the board's side: request id cache (at-most-once), event ring, handshake
 #   errors.py    the named exceptions; nothing else ever escapes a decoder
+#   compat.py    const and the ms ticks on CPython too, for the whole firmware package
 #
 # Written in the subset MicroPython and CPython share: no dataclasses, no typing at run
 # time, no match. The host package loads these same files (host/callgate/link/__init__.py).

@@ -15,16 +15,9 @@
 # bytes left before it allocates, so garbage can cost no more memory than its own size; on
 # any malformed input it raises DecodeError and nothing else.
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the host tools load this same file
-
-    def const(x):
-        return x
-
-
 import struct
 
+from .compat import const
 from .errors import DecodeError, EncodeError
 
 MAX_DEPTH = const(8)

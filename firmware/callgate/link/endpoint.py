@@ -12,15 +12,8 @@
 # A host that sees a gap in the numbers asks for them with EVENTS; the endpoint sends the
 # frames again, byte for byte, and says how many were already gone.
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the host tools load this same file
-
-    def const(x):
-        return x
-
-
 from . import frame, messages
+from .compat import const
 from .crc import crc16
 from .errors import DecodeError, EncodeError, FrameTooLong, RemoteError
 from .messages import ERR, EVT, REQ, RSP

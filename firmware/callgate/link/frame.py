@@ -8,15 +8,8 @@
 # stuffing: a receiver never buffers more than max_encoded_len(MAX_FRAME) bytes, whatever the
 # line sends it.
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the host tools load this same file
-
-    def const(x):
-        return x
-
-
 from . import cobs
+from .compat import const
 from .crc import crc16
 from .errors import CrcError, FrameError, FrameTooLong
 

@@ -17,6 +17,7 @@
 #   EVENTS  {"after": n | None} -> the board first sends again, as EVT frames, each event it
 #                                  still holds after number n, then {"next_ev", "sent", "lost"}
 #   REPL    None                -> {} then the application stops and the board's REPL runs
+#   files (FS_*), deploy (DEPLOY_*), RESET, SITE_RELOAD, CALLS: beside their OP_ numbers below
 # Events (EVT payload):
 #   BOOT    {"fw", "boot"}                      the firmware started (event 0)
 #   PORT    {"port", "state", "was"}            a port changed state
@@ -24,20 +25,20 @@
 #   HOOK    {"port", "off"}                     a phone on an FXS port went off/on hook
 #   CALL    {"port", "call", "state", ...}      an inbound call changed state (calls.py):
 #           ringing {rings} | answered {rings} | prompt {prompt} | collect |
-#           digits {digits, end} | ended {by, reason}
+#           digits {digits, end} | menu {menu} | queued {queue, position[, operator]} |
+#           offered {agent} | connected {agent, recording} | survey | callback | voicemail |
+#           ended {by, reason, cdr}
 #   CID     {"port", "call", "number", "name", "status"}   caller ID received
 #   DTMF    {"port", "digit", "call"}          a DTMF digit heard on a port
+#   AGENT   {"port", "ext", "name", "state", "call"}   an agent's phone changed state (acd.py):
+#           idle | ringing | talking | wrapup | offhook
+#   POP     {"port", "ext", "agent", "call", "trunk", "number", "name", "ivr", "queue",
+#            "waited_ms"}                      screen pop: an agent's phone rings with a caller
+#   CDR     {"id", "outcome", "file"}           a call record was written (cdr.py)
 # Errors (ERR payload {"code", "msg", "detail"}): ERR_* below.
 
-try:
-    from micropython import const
-except ImportError:  # CPython: the host tools load this same file
-
-    def const(x):
-        return x
-
-
 from . import codec
+from .compat import const
 from .errors import DecodeError
 
 PROTO = const(1)

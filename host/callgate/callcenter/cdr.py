@@ -18,6 +18,7 @@ import datetime
 import io
 import json
 
+from ..firmware import cdr as board
 from ..link import messages
 from ..link.errors import RemoteError
 from .lines import parse
@@ -25,12 +26,13 @@ from .stats import talk_s, wait_s
 
 FOLDER = "cdr"
 
-COLUMNS = ["id", "port", "trunk", "number", "name", "arrived", "answered", "ivr", "queue", "queues",
-           "queued", "offered", "agent", "agent_name", "connected", "agent_left", "ended", "by", "how",
-           "outcome", "recording", "survey", "callback", "wrap_s", "wait_s", "talk_s"]
-TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
-INTS = ("port", "offered", "wrap_s")
+# The record's layout is the board's (firmware/callgate/cdr.py); CSV leaves out its "v" (the
+# layout version) and "cid" (the caller-ID status), and adds the computed columns.
+NOT_IN_CSV = ("v", "cid")
 COMPUTED = ("wait_s", "talk_s")
+COLUMNS = [f for f in board.FIELDS if f not in NOT_IN_CSV] + list(COMPUTED)
+TIMES = board.TIMES
+INTS = ("port", "offered", "wrap_s")
 
 
 def fetch(fs, folder: str = FOLDER, progress=None) -> tuple:

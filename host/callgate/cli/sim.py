@@ -6,7 +6,6 @@ started stops with it.
 """
 
 import argparse
-import datetime
 import json
 import signal
 import sys
@@ -14,6 +13,7 @@ import threading
 
 from ..sim import control
 from ..sim.board import VirtualBoard
+from ..sim.clock import parse_epoch
 from ..sim.lines import LineError
 from . import simcall
 
@@ -40,25 +40,17 @@ def add_parser(subparsers) -> None:
     p.add_argument("--clock", type=float, default=1.0, metavar="X", help="run the phone lines X times faster than real time")
     p.add_argument("--site", metavar="SITE.yaml",
                    help="provision this site file onto the board once it runs (callgate provision, over its serial link)")
-    p.add_argument("--epoch", type=parse_epoch, metavar="ISO8601",
+    p.add_argument("--epoch", type=_epoch, metavar="ISO8601",
                    help="the date and time the board's clock starts at, e.g. 2026-11-23T10:00+08:00 (no offset: UTC; default: now)")
     p.set_defaults(func=run)
     simcall.add_parsers(p.add_subparsers(dest="sim_command", metavar="[call|phone|agent]"))
 
 
-def parse_epoch(text: str) -> float:
-    """ISO 8601 date and time (UTC when it has no offset), or Unix seconds -> Unix seconds."""
+def _epoch(text: str) -> float:
     try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        t = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date and time: {text!r} (e.g. 2026-11-23T10:00+08:00)")
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=datetime.timezone.utc)
-    return t.timestamp()
+        return parse_epoch(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def command(vb: VirtualBoard, line: str) -> str | None:

@@ -8,7 +8,9 @@ several run, or --sim naming its control socket) and ask its board model:
     callgate sim call --digits 2,1 --patience-ms 30000 --talk-ms 20000 --survey 45
     callgate sim agent --port 2 --answer-ms 2000 --talk-ms 20000-40000 ; ... --port 2 --off
 
-`call` prints what the caller experienced, one line per step (or JSON lines with --json), and
+`call` has an option per field of the caller description (sim/caller.py: --from for the
+number, --no-cid, and the others named after their field); a bad value is a one-line usage
+error naming it. It prints what the caller experienced, one line per step (or JSON lines with --json), and
 exits 0 when the call was answered, 1 otherwise.
 """
 
@@ -16,38 +18,24 @@ import argparse
 import json
 
 from ..sim import control
-from ..sim.network import HANGUP_MODES
+from ..sim.caller import FIELDS, Caller, CallerError, options
+
+# `call` has an option per Caller field (sim/caller.py: its help, check and default), named
+# after the field but for these, and with the caller's defaults but for these.
+FLAGS = {"number": "--from", "cid": "--no-cid"}
+DEFAULTS = {"number": "5551234"}
 
 
 def add_parsers(sub) -> None:
     p = sub.add_parser("call", help="place a simulated inbound call on a running virtual board", description=__doc__)
-    p.add_argument("--from", dest="number", default="5551234", metavar="NUMBER", help="the caller's number (caller ID)")
-    p.add_argument("--name", default="", help="the caller's name (caller ID)")
-    p.add_argument("--digits", default="", help="DTMF digits the caller keys after the prompt (e.g. 1#); groups split by "
-                   "commas are keyed after successive prompts (2,1)")
-    p.add_argument("--speech", metavar="FILE", help="a WAV file the caller says after the answer")
     p.add_argument("--port-index", type=int, default=0, metavar="N", help="the FXO port called (default 0)")
-    p.add_argument("--no-cid", action="store_true", help="send no caller ID")
-    p.add_argument("--cid-standard", choices=("bell202", "v23"), default="bell202", help="the caller ID's FSK standard")
-    p.add_argument("--cid-start", choices=("ring-end", "reversal", "alert"), default="ring-end",
-                   help="send caller ID after the first ring, or before it after a polarity reversal or a dual-tone alert")
-    p.add_argument("--digit-delay-ms", type=int, metavar="MS", help="key digits MS after the answer (default: after the prompt)")
-    p.add_argument("--hangup-after-ms", type=int, metavar="MS", help="the caller hangs up MS after its digits (or the answer)")
-    p.add_argument("--hangup", choices=HANGUP_MODES, default="loop-drop", help="how the caller's hang-up shows on the line")
-    p.add_argument("--patience-ms", type=int, metavar="MS", help="abandon unless put through to an agent MS after the answer")
-    p.add_argument("--talk-ms", type=int, metavar="MS", help="hang up MS after being put through (default: wait for the agent)")
-    p.add_argument("--survey", metavar="DIGITS", help="after the agent left, key one digit per survey question "
-                   "(default: hang up 1 s after the agent)")
-    p.add_argument("--callback", metavar="DIGITS", help="key DIGITS (e.g. 5559876#) when the board waits 2 s after a prompt, "
-                   "once the --digits groups are used up")
-    p.add_argument("--max-call-ms", type=int, metavar="MS", help="give up MS after the answer, time with an agent "
-                   "not counted (default 60000)")
+    _caller_options(p)
     _common(p)
     p.set_defaults(func=run_call)
 
     p = sub.add_parser("phone", help="an agent phone on an FXS port of a running virtual board", description=__doc__)
     p.add_argument("index", type=int, metavar="PORT", help="the FXS port")
-    p.add_argument("action", choices=("off", "on", "dial"), help="off hook, on hook, or dial DIGITS")
+    p.add_argument("action", choices=control.PHONE_ACTIONS, help="off hook, on hook, or dial DIGITS")
     p.add_argument("digits", nargs="?", default="")
     _common(p)
     p.set_defaults(func=run_phone)
@@ -70,19 +58,58 @@ def _common(p) -> None:
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON lines")
 
 
+def _caller_options(p) -> None:
+    for f in FIELDS:
+        meta = f.metadata
+        kw = {"dest": "caller_" + f.name, "default": DEFAULTS.get(f.name)}
+        default = DEFAULTS.get(f.name, f.default)
+        if f.default is True:
+            kw.update(action="store_const", const=False, help=f"{f.name} off (on by default: {meta['help']})")
+        else:
+            parse = {"MS": _number, "N": int}.get(meta["metavar"], str)
+            kw.update(type=_checked(f.name, parse), metavar=meta["metavar"], choices=options(f.name),
+                      help=meta["help"] + ("" if default in (None, "") else f" (default {default})"))
+        p.add_argument(FLAGS.get(f.name, "--" + f.name.replace("_", "-")), **kw)
+
+
+def _checked(name, parse):
+    """An argparse type: the text parsed, then checked as the Caller's field `name`."""
+
+    def convert(text):
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
+        try:
+            return Caller.check(name, value)
+        except CallerError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    convert.__name__ = name
+    return convert
+
+
+def _number(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def caller_of(args) -> Caller:
+    """The Caller the `call` options describe (options not given: the Caller's defaults)."""
+    return Caller.given(**{f.name: getattr(args, "caller_" + f.name) for f in FIELDS})
+
+
 def _control(args) -> control.Control:
     path = args.sim or control.find(getattr(args, "port", None)).control
     return control.Control(path)
 
 
 def run_call(args) -> int:
-    options = {"cid": not args.no_cid, "hangup": args.hangup, "digit_delay_ms": args.digit_delay_ms,
-               "hangup_after_ms": args.hangup_after_ms, "patience_ms": args.patience_ms, "talk_ms": args.talk_ms,
-               "survey": args.survey, "callback": args.callback, "max_call_ms": args.max_call_ms,
-               "cid_start": args.cid_start, "cid_standard": args.cid_standard}
     done = {}
     with _control(args) as ctl:
-        for item in ctl.call(args.port_index, args.number, args.name, args.digits, args.speech, **options):
+        for item in ctl.call(args.port_index, caller_of(args)):
             if args.json:
                 print(json.dumps(item), flush=True)
             elif item["t"] == "progress":

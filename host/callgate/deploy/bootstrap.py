@@ -22,7 +22,7 @@ import time
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
-from ..sim import runtime
+from .. import runtime
 from .bundle import Bundle, BundleError
 
 

@@ -22,7 +22,7 @@ import re
 import subprocess
 import tempfile
 
-from ..sim import runtime
+from .. import runtime
 
 FORMAT = 1
 # Native-code architecture per MCU family (mpy-cross -march): only @native/@viper code

@@ -1,6 +1,8 @@
-"""Call-progress analysis and disconnect supervision with the C core (c_src/cpa.c).
+"""Call-progress analysis and disconnect supervision with the C core (c_src/cpa_tone.c,
+cpa_outbound.c, disconnect.c).
 
-How it works, the tolerances and the phases are in c_src/include/callgate/cpa.h. Quick use::
+How it works, the tolerances and the phases are in their headers, c_src/include/callgate/
+cpa_tone.h, cpa_outbound.h and disconnect.h. Quick use::
 
     analyze_call(samples, plan="CN")          # CpaResult(result="busy", decide_s=1.09, ...)
     ToneDetector("US").feed(samples)          # [ToneEvent("busy", ...), ...]

@@ -3,7 +3,7 @@ Driver). It rings a line, sends caller ID and keys digits as audio, and hangs up
 it reports what it did as progress items {"what", "at" (line seconds since the call began)}.
 
 Implementations:
-  SimLineFarEnd  the virtual board's simulated central office (sim/network.py) through its
+  SimLineFarEnd  the virtual board's simulated exchange (sim/exchange.py) through its
                  board model's control socket: works for a `callgate sim` started elsewhere
                  and for the virtual board the rig starts itself.
 A second callgate board as the far end (its FXS ports feeding the DUT's FXO ports) is
@@ -17,6 +17,7 @@ import tempfile
 import numpy as np
 
 from ..dsp.wav import write_wav
+from ..sim.caller import Caller
 from ..sim.control import Control
 from .resources import SimLine
 
@@ -44,12 +45,10 @@ class FarEnd(abc.ABC):
     features = frozenset()  # e.g. {"cid-start:ring-end", "hangup:busy"}; cases may require some
 
     @abc.abstractmethod
-    def call(self, port, *, number="", name="", digits="", digit_audio=None, cid_audio=None,
-             cid=True, cid_delay_ms=None, digit_delay_ms=None, hangup=None, hangup_after_ms=None,
-             timeout=120.0, **caller) -> FarEndCall:
-        """digit_audio / cid_audio: int16 at 8 kHz sent instead of the far end's own. caller:
-        how the caller behaves in a call center (patience_ms, talk_ms, max_call_ms, survey,
-        callback: network.Call's keywords)."""
+    def call(self, port, caller: Caller | None = None, *, digit_audio=None, cid_audio=None, timeout=120.0,
+             **fields) -> FarEndCall:
+        """The call of `caller` (sim/caller.py), or of Caller.given(**fields) (None: the field's
+        default). digit_audio / cid_audio: int16 at 8 kHz sent instead of the far end's own."""
 
     def agents(self, spec) -> None:
         """Set the phones on the DUT's FXS ports: {port: {answer_ms, talk_ms}} answer by
@@ -61,7 +60,7 @@ class FarEnd(abc.ABC):
 
 
 class SimLineFarEnd(FarEnd):
-    """The virtual board's line simulator (sim/network.py) over its control socket."""
+    """The virtual board's line simulator (sim/exchange.py) over its control socket."""
 
     features = frozenset({"cid-start:ring-end", "cid-start:reversal", "cid-start:alert", "cid:bell202",
                           "cid:v23", "hangup:loop-drop", "hangup:reversal", "hangup:busy"})
@@ -70,22 +69,23 @@ class SimLineFarEnd(FarEnd):
         self.line = line
         self._tmp = tempfile.mkdtemp(prefix="callgate-rig-")
 
-    def call(self, port, *, number="", name="", digits="", digit_audio=None, cid_audio=None,
-             cid=True, cid_delay_ms=None, digit_delay_ms=None, hangup=None, hangup_after_ms=None,
-             timeout=120.0, **caller) -> FarEndCall:
-        options = {"cid": bool(cid), "cid_delay_ms": cid_delay_ms, "digit_delay_ms": digit_delay_ms,
-                   "hangup": hangup, "hangup_after_ms": hangup_after_ms,
-                   **{k: v for k, v in caller.items() if v is not None}}
-        sent = []
+    def call(self, port, caller: Caller | None = None, *, digit_audio=None, cid_audio=None, timeout=120.0,
+             **fields) -> FarEndCall:
+        if caller is None:
+            caller = Caller.given(**fields)
+        elif fields:
+            raise ValueError("call() takes a Caller or its fields, not both")
+        sent, wavs = [], {}
         for key, audio in (("cid_audio", cid_audio), ("digit_audio", digit_audio)):
-            if audio is not None:
+            if audio is not None:  # the board model reads the rig's audio from WAV files
                 path = os.path.join(self._tmp, f"{key}.wav")
                 write_wav(path, np.asarray(audio, np.int16), 8000, "pcm16")
-                options[key] = path
+                wavs[key] = path
                 sent.append(np.asarray(audio, np.int16))
+        caller = caller.replace(**wavs)
         progress, summary = [], {}
         with Control(self.line.control, timeout=timeout) as ctl:
-            for item in ctl.call(port, number, name, digits, None, **options):
+            for item in ctl.call(port, caller):
                 if item.get("t") == "progress":
                     progress.append({k: v for k, v in item.items() if k != "t"})
                 elif item.get("t") == "done":

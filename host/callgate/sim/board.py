@@ -4,7 +4,7 @@
         vb.data_port      # the data UART: callgate --port ... status / monitor
         vb.repl_port      # the REPL: mpremote connect ...
         vb.model.lines.ring(0)
-        call = vb.model.network.place_call(0, number="5551234", digits="1#")   # network.py
+        call = vb.model.network.place_call(0, Caller(number="5551234", digits="1#"))   # exchange.py
         vb.control_path   # control.sock: `callgate sim call` (control.py)
 
 What runs:
@@ -49,9 +49,9 @@ import termios
 import threading
 import time
 
-from . import runtime
+from .. import runtime
 from .faults import Faults
-from .audio import write_default_prompts
+from .linecards import write_default_prompts
 from .flash import FlashImage, put
 from .model import BoardModel
 from .ptys import Pty

@@ -1,21 +1,44 @@
-"""Reaching a running virtual board's phone network from another process.
+"""The control protocol: host tools driving a running virtual board's exchange, both sides.
+
+Over the board model's `control.sock` (model.py owns the socket and its thread), JSON lines,
+one request per line, answered by zero or more lines and then a last one, "done" or "error":
+
+    {"op": "call", "port", "caller": Caller.to_json() (caller.py)}
+        an inbound call on FXO `port`: {"t": "progress", "what", "at", ...} per step, then
+        {"t": "done", ...Call.result()} when the call has ended
+    {"op": "phone", "port", "action": "off"|"on"|"dial", "digits"}
+        the phone on FXS `port` goes off hook, on hook, or dials: {"t": "done", "port", "action"}
+    {"op": "agent", "port", "answer_ms", "talk_ms" (ms or [low, high]), "seed", "off"}
+        that phone an automatic agent (phones.Phone.auto), or a manual one again ("off": true):
+        {"t": "done", ...Phone.status()}
+    {"op": "info"}
+        {"t": "done", "board", "ports", "clock", "epoch", "now_s", "firmware", "phones"}
+    anything refused: {"t": "error", "msg"}
+
+`Control` is the client, `answer()` the server (called by the board model per request line).
 
 `callgate sim` records each running sim in a small JSON file, `<runtime dir>/<pid>.json`
 ({"pid", "board", "data", "repl", "control"}), and removes it when it stops; the runtime
 dir is $CALLGATE_RUNTIME_DIR, else $XDG_RUNTIME_DIR/callgate-sims, else
 /tmp/callgate-sims-<uid>. `find()` picks the running sim (by its data port when there are
-several), `Control` talks to its board model's control socket (model.py): JSON lines.
+several):
 
     with Control(find().control) as ctl:
-        for item in ctl.call(port=0, number="5551234", digits="1#"):
+        for item in ctl.call(0, Caller(number="5551234", digits="1#")):
             print(item)                # {"t": "progress", "what": "ring", ...} ... {"t": "done"}
 """
 
 import json
 import os
 import pathlib
+import random
 import socket
 import tempfile
+import threading
+
+from .caller import WAV_FIELDS, Caller
+
+PHONE_ACTIONS = ("off", "on", "dial")
 
 
 class NoSim(OSError):
@@ -130,18 +153,22 @@ class Control:
         self._send(msg)
         return list(self._replies())[-1]
 
-    def call(self, port=0, number="", name="", digits="", speech=None, **options):
-        """Place a call; yields its progress items, then the "done" summary."""
-        msg = {"op": "call", "port": port, "from": number, "name": name, "digits": digits,
-               "speech": os.path.abspath(speech) if speech else None, **options}
-        self._send(msg)
+    def call(self, port=0, caller: Caller | None = None, **fields):
+        """Place a call on FXO `port` by `caller` (or a Caller of `fields`; CallerError before
+        anything is sent if one is bad); yields its progress items, then the "done" summary."""
+        if caller is None:
+            caller = Caller(**fields)
+        elif fields:
+            raise ValueError("call() takes a Caller or its fields, not both")
+        wavs = {k: os.path.abspath(getattr(caller, k)) for k in WAV_FIELDS if getattr(caller, k)}
+        self._send({"op": "call", "port": port, "caller": caller.replace(**wavs).to_json()})
         yield from self._replies()
 
     def phone(self, port: int, action: str, digits: str = "") -> dict:
         return self.request({"op": "phone", "port": port, "action": action, "digits": digits})
 
     def agent(self, port: int, answer_ms=2000, talk_ms=60000, seed=None, off=False) -> dict:
-        """Make the phone on FXS `port` an automatic agent (network.Phone.auto; talk_ms: ms or
+        """Make the phone on FXS `port` an automatic agent (phones.Phone.auto; talk_ms: ms or
         [low, high]), or a manual phone again (off); returns the phone's status."""
         return self.request({"op": "agent", "port": port, "answer_ms": answer_ms,
                              "talk_ms": list(talk_ms) if isinstance(talk_ms, tuple) else talk_ms,
@@ -149,3 +176,65 @@ class Control:
 
     def info(self) -> dict:
         return self.request({"op": "info"})
+
+
+# -- the server: the board model's side ------------------------------------------------------
+
+def answer(model, msg, reply) -> None:
+    """Carry out one request on `model` (a BoardModel); reply(obj) sends an answer line (from
+    any thread). A bad request is answered with an error, never raised."""
+    try:
+        if not isinstance(msg, dict):
+            raise ValueError("a request is one JSON object per line")
+        op = msg.get("op")
+        if op not in _OPS:
+            raise ValueError(f"unknown op {op!r} ({', '.join(_OPS)})")
+        _OPS[op](model, msg, reply)
+    except (ValueError, TypeError, KeyError, OSError) as e:
+        reply({"t": "error", "msg": str(e)})
+
+
+def _call(model, msg, reply) -> None:
+    call = model.network.place_call(int(msg.get("port", 0)), Caller.from_json(msg.get("caller", {})))
+    call.listeners.append(lambda item: reply({"t": "progress", **item}))
+    threading.Thread(target=_await_call, args=(call, reply), daemon=True).start()
+
+
+def _await_call(call, reply) -> None:
+    call.done.wait()
+    reply({"t": "done", **call.result()})
+
+
+def _phone(model, msg, reply) -> None:
+    phone = model.network.phone(int(msg.get("port", -1)))
+    action = msg.get("action")
+    if action == "off":
+        phone.off_hook()
+    elif action == "on":
+        phone.hang_up()
+    elif action == "dial":
+        phone.dial(str(msg.get("digits", "")))
+    else:
+        raise ValueError(f"phone action must be {', '.join(PHONE_ACTIONS)}, not {action!r}")
+    reply({"t": "done", "port": phone.port, "action": action})
+
+
+def _agent(model, msg, reply) -> None:
+    phone = model.network.phone(int(msg.get("port", -1)))
+    if msg.get("off"):
+        phone.manual()
+    else:
+        seed = msg.get("seed")
+        phone.auto(answer_ms=msg.get("answer_ms", 2000), talk_ms=msg.get("talk_ms", 60000),
+                   rng=random.Random(seed) if seed is not None else None)
+    reply({"t": "done", **phone.status()})
+
+
+def _info(model, msg, reply) -> None:
+    plane = model.audio
+    reply({"t": "done", "board": model.board_def.get("id"), "ports": model.board_def["ports"],
+           "clock": plane.clock, "epoch": plane.epoch, "firmware": model.firmware, "now_s": plane.now / 8000,
+           "phones": [ph.status() for ph in model.network.phones.values()]})
+
+
+_OPS = {"call": _call, "phone": _phone, "agent": _agent, "info": _info}

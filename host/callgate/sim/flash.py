@@ -1,7 +1,7 @@
 """The virtual board's flash: a LittleFS2 image file, from CPython.
 
 The firmware mounts the same file with MicroPython's `vfs.VfsLfs2` over a file-backed block
-device (firmware/callgate/hal.py, `FileBlockDev`), as a board mounts its flash partition; this
+device (firmware/callgate/hal_virtual.py, `FileBlockDev`), as a board mounts its flash partition; this
 module is the host's side of it (PyPI littlefs-python, the same littlefs v2 on-disk format and
 the same geometry): format an image, and read and write its files while the firmware is NOT
 running (at sim start, or with the board powered off: `VirtualBoard.powered_off()`).

@@ -1,8 +1,9 @@
 """The simulated line cards' signalling: what each port's line is doing, without the audio.
 
 The board model (model.py) carries these reports to the firmware, which turns them into port
-states and calls (firmware/callgate/ports.py, calls.py). The audio plane (audio.py: the media
-engine on the model's clock) and the simulated phone network (network.py) drive it:
+states and calls (firmware/callgate/ports.py, calls.py). The line cards' audio plane
+(linecards.py: the media engine on the model's clock) and the simulated exchange and phones
+(exchange.py, phones.py) drive it:
 
     lines = Lines(board_def["ports"])
     lines.subscribe(fn)        fn(report) for every report, on the caller's thread
@@ -11,30 +12,23 @@ engine on the model's clock) and the simulated phone network (network.py) drive 
     lines.reversal(port)       FXO: the exchange reversed the line's polarity
     lines.hook(port, off)      FXS: the phone's hook switch
     lines.report(report)       anything else the line cards tell the firmware (the audio
-                               plane's detections: dtmf, cid, prompt_done, disconnect, error)
+                               plane's detections: dtmf, cid, prompt_done, disconnect, error,
+                               rec, clock)
     lines.snapshot()           reports that rebuild the current conditions (for a firmware
                                that just connected): those of add_snapshot(fn) first (the
                                audio plane's clock), then ring, loop and hook
     lines.command(msg)         a command from the firmware: recorded, then passed to the
                                handler set with set_handler() (the audio plane)
 
-Reports are the dicts the firmware's hal receives, {"what": ..., "port": n, ...}:
-
-    ring        {"on": bool}                         FXO ringing voltage
-    loop        {"on": bool}                         FXO loop current (after answer; off: drop)
-    reversal    {}                                   FXO polarity reversal
-    hook        {"off": bool}                        FXS hook switch
-    dtmf        {"digit": "5"}                       a digit heard on the port's rx
-    cid         {"status", "number", "name"}         a caller ID message decoded on the port
-    prompt_done {"prompt", "reason"}                 "complete" or "barge-in"
-    tone_done   {}                                   a tone that does not repeat ended
-    disconnect  {"method", "tone"}                   disconnect supervision heard e.g. busy tone
-    error       {"cmd", "msg"}                       a firmware command the line card refused
-    rec         {"id", "seq", "data", "end"}         a recording's next second (audio.py)
-    clock       {"ms", "epoch", "rate"}              the model's clock (no port; audio.py)
+Reports are the dicts the firmware's hal receives, {"what": ..., "port": n, ...}; the
+commands are {"t": ..., "port": n, ...}. The vocabulary (every command and report with its
+fields) lives in one place, firmware/callgate/linecard.py, imported here as `linecard`: this
+module makes ring, loop, reversal and hook reports, the audio plane the others.
 """
 
 import threading
+
+from ..firmware import linecard
 
 
 class LineError(ValueError):
@@ -74,23 +68,23 @@ class Lines:
         self._need(port, "fxo")
         with self._lock:
             self._ring[port] = bool(on)
-        self.report({"what": "ring", "port": port, "on": bool(on)})
+        self.report({"what": linecard.REPORT_RING, "port": port, "on": bool(on)})
 
     def loop(self, port: int, on: bool) -> None:
         self._need(port, "fxo")
         with self._lock:
             self._loop[port] = bool(on)
-        self.report({"what": "loop", "port": port, "on": bool(on)})
+        self.report({"what": linecard.REPORT_LOOP, "port": port, "on": bool(on)})
 
     def reversal(self, port: int) -> None:
         self._need(port, "fxo")
-        self.report({"what": "reversal", "port": port})
+        self.report({"what": linecard.REPORT_REVERSAL, "port": port})
 
     def hook(self, port: int, off: bool = True) -> None:
         self._need(port, "fxs")
         with self._lock:
             self._offhook[port] = bool(off)
-        self.report({"what": "hook", "port": port, "off": bool(off)})
+        self.report({"what": linecard.REPORT_HOOK, "port": port, "off": bool(off)})
 
     def ringing(self, port: int) -> bool:
         return self._ring.get(port, False)
@@ -101,9 +95,9 @@ class Lines:
     def snapshot(self) -> list:
         out = [r for fn in self._snapshots for r in fn()]
         with self._lock:
-            out += [{"what": "ring", "port": n, "on": True} for n, on in self._ring.items() if on]
-            out += [{"what": "loop", "port": n, "on": True} for n, on in self._loop.items() if on]
-            out += [{"what": "hook", "port": n, "off": True} for n, off in self._offhook.items() if off]
+            out += [{"what": linecard.REPORT_RING, "port": n, "on": True} for n, on in self._ring.items() if on]
+            out += [{"what": linecard.REPORT_LOOP, "port": n, "on": True} for n, on in self._loop.items() if on]
+            out += [{"what": linecard.REPORT_HOOK, "port": n, "off": True} for n, off in self._offhook.items() if off]
         return out
 
     def command(self, msg: dict) -> None:

@@ -14,18 +14,13 @@ The firmware's hal (firmware/callgate/hal.py) connects to two UNIX sockets in `s
 
 and serves host tools on a third:
 
-    control.sock  the simulated phone network, JSON lines, one request per connection line:
-                {"op": "call", "port", "from", "name", "digits", "speech", ...} places a call
-                and streams its progress ({"t": "progress", ...}) then {"t": "done", ...};
-                {"op": "phone", "port", "action": "off"|"on"|"dial", "digits"};
-                {"op": "agent", "port", "answer_ms", "talk_ms" (ms or [low, high]), "seed",
-                "off"} makes the phone on an FXS port an automatic agent (or not, "off": true);
-                {"op": "info"} (board, ports, clock, epoch, now_s, firmware, phones).
-                `callgate sim call` is its client (control.py).
+    control.sock  the simulated exchange, JSON lines: the control protocol, both its sides
+                (requests, answers, client and server) in control.py; `callgate sim call` is
+                a client. The model reads each request line and hands it to control.answer().
 
-One thread runs both, with a selector and never blocks: what a socket cannot take yet waits in
-that connection's buffer. stop() ends it. The line signalling is lines.py, the audio plane
-(the media engine on the model's clock) audio.py, the phone network network.py.
+One thread runs them all, with a selector and never blocks: what a socket cannot take yet
+waits in that connection's buffer. stop() ends it. The line signalling is lines.py, the line
+cards (the media engine on the model's clock) linecards.py, the exchange exchange.py.
 """
 
 import json
@@ -36,8 +31,9 @@ import selectors
 import socket
 import threading
 
-from .audio import AudioPlane
+from . import control
 from .lines import Lines
+from .linecards import AudioPlane
 
 
 class BoardModel:
@@ -243,69 +239,13 @@ class BoardModel:
             self._control_request(conn, msg)
 
     def _control_request(self, conn, msg) -> None:
-        """One request from a host tool (control.py: `callgate sim call`)."""
+        """One request from a host tool: control.py answers it; its replies go out on this thread."""
 
         def reply(obj):
             self._outbox.put((conn, obj))
             self._wake()
 
-        try:
-            if not isinstance(msg, dict):
-                raise ValueError("a request is one JSON object per line")
-            op = msg.get("op")
-            if op == "info":
-                reply({"t": "done", "board": self.board_def.get("id"), "ports": self.board_def["ports"],
-                       "clock": self.audio.clock, "epoch": self.audio.epoch, "firmware": self.firmware,
-                       "now_s": self.audio.now / 8000,
-                       "phones": [ph.status() for ph in self.network.phones.values()]})
-            elif op == "call":
-                from .network import load_speech
-
-                speech = load_speech(msg["speech"]) if msg.get("speech") else None
-                keys = ("digit_delay_ms", "hangup", "hangup_after_ms", "max_rings", "cid", "ring_on_ms", "ring_off_ms",
-                        "max_call_ms", "patience_ms", "talk_ms", "survey", "callback", "cid_start",
-                        "cid_standard")
-                spec = {k: msg[k] for k in keys if msg.get(k) is not None}
-                for k in ("digit_audio", "cid_audio"):  # WAV files the test rig sends (network.Call)
-                    if msg.get(k):
-                        spec[k] = load_speech(msg[k])
-                if msg.get("cid_delay_ms") is not None:
-                    spec["cid_delay_ms"] = int(msg["cid_delay_ms"])
-                call = self.network.place_call(
-                    int(msg.get("port", 0)), number=str(msg.get("from", "")), name=str(msg.get("name", "")),
-                    digits=str(msg.get("digits", "")), speech=speech, **spec)
-                call.listeners.append(lambda item: reply({"t": "progress", **item}))
-                threading.Thread(target=self._await_call, args=(call, reply), daemon=True).start()
-            elif op == "phone":
-                phone = self.network.phone(int(msg.get("port", -1)))
-                action = msg.get("action")
-                if action == "off":
-                    phone.off_hook()
-                elif action == "on":
-                    phone.hang_up()
-                elif action == "dial":
-                    phone.dial(str(msg.get("digits", "")))
-                else:
-                    raise ValueError(f"phone action must be off, on or dial, not {action!r}")
-                reply({"t": "done", "port": phone.port, "action": action})
-            elif op == "agent":
-                phone = self.network.phone(int(msg.get("port", -1)))
-                if msg.get("off"):
-                    phone.manual()
-                else:
-                    seed = msg.get("seed")
-                    phone.auto(answer_ms=msg.get("answer_ms", 2000), talk_ms=msg.get("talk_ms", 60000),
-                               rng=random.Random(seed) if seed is not None else None)
-                reply({"t": "done", **phone.status()})
-            else:
-                raise ValueError(f"unknown op {op!r} (call, phone, agent, info)")
-        except (ValueError, TypeError, KeyError, OSError) as e:
-            reply({"t": "error", "msg": str(e)})
-
-    @staticmethod
-    def _await_call(call, reply) -> None:
-        call.done.wait()
-        reply({"t": "done", **call.result()})
+        control.answer(self, msg, reply)
 
     def _outbox_put(self, report: dict) -> None:
         self._outbox.put(report)

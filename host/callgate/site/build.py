@@ -1,13 +1,16 @@
 """Compile a valid Site into what a board loads: `site.json` and `prompts/NAME.wav`.
 
-site.json (the "site bundle", BUNDLE_VERSION) is compact and holds only what the firmware
-needs, with every default filled in, so the firmware (ivr.py, acd.py) never guesses:
+site.json (the "site bundle", BUNDLE_VERSION: firmware/callgate/bundle.py's VERSION, the one
+number both sides read) is compact and holds only what the firmware needs, with every default
+filled in here: the firmware keeps no defaults of its own, and refuses a bundle missing a
+field it reads (bundle.check(), which lists them by part):
 
-    {"v": 1, "site": "demo", "board": "virtual-8", "law": "ulaw",
-     "ports": [{"n": 0, "kind": "fxo", "plan": "CN", "cid": "bell202", "cid_start": "ring-end",
+    {"v": 2, "site": "demo", "board": "virtual-8", "law": "ulaw",
+     "ports": [{"n": 0, "kind": "fxo", "name": "trunk1", "plan": "CN", "cid": "bell202", "cid_start": "ring-end",
                 "disconnect": ["loop-drop", "reversal", "busy"], "rings": 2, "menu": "main"},
-               {"n": 5, "kind": "fxs", "agent": "Alice", "ext": "201", "skills": ["sales"]}],
+               {"n": 5, "kind": "fxs", "name": "desk1", "agent": "Alice", "ext": "201", "skills": ["sales"]}],
      "ivr": {"start": "main", "after": "closed", "operator": "reception",
+             "limit": {"steps": 30, "s": 300, "then": {"do": "operator"}, "bye": null},
              "menus": {"main": {"prompt": "welcome", "barge": true, "ms": 5000, "retries": 2,
                                 "invalid": "invalid", "timeout": "noinput",
                                 "fallback": {"do": "operator"},
@@ -27,9 +30,14 @@ Actions (menu keys and fallbacks, queue overflows):
 
     {"do": "menu", "to": MENU}       {"do": "queue", "to": QUEUE}
     {"do": "play", "prompt": P, "then": "menu" | "hangup"}
-    {"do": "callback", "prompt": P[, "then": P2]}   ask for a number ended by #; P2 after it
+    {"do": "callback", "prompt": P, "then": P2 | null}   ask for a number ended by #; P2 after it
     {"do": "voicemail", "prompt": P, "max_s": 60}   P, then record the caller up to max_s or #
     {"do": "repeat"}  {"do": "operator"}  {"do": "hangup"}
+
+IVR limit: a call hears at most "steps" IVR prompts in all and stays at most "s" seconds in
+one visit to the menus; then the board does "then" (default: the operator queue, or a hang-up
+in a site without one), or hangs up after the "bye" prompt (null: none) when "then" is a
+hang-up or the limit comes a second time (firmware/callgate/calls.py).
 
 Queues: "strategy" is ring-all | longest-idle | round-robin | fewest-calls; "hold" a prompt or
 null; "positions" the position prompts (the i-th for the i-th caller, the last beyond; [] for
@@ -45,9 +53,9 @@ import os
 import pathlib
 
 from ..dsp.wav import read_wav, resample, write_wav
+from ..firmware.bundle import VERSION as BUNDLE_VERSION
 from .schema import DAYS, SURVEY_MAX, SURVEY_MIN
 
-BUNDLE_VERSION = 1
 BUNDLE_FILE = "site.json"
 RATE = 8000
 DEFAULT_MS = 5000  # a menu's or the survey's wait for a key
@@ -58,6 +66,8 @@ DEFAULT_RING_S = 15
 DEFAULT_WRAP_S = 10
 DEFAULT_VOICEMAIL_S = 60
 DEFAULT_RETENTION_DAYS = 90
+DEFAULT_LIMIT_STEPS = 30  # prompts the IVR may play to one call
+DEFAULT_LIMIT_S = 300  # seconds one visit to the menus may last
 
 
 def _action(a):
@@ -70,8 +80,7 @@ def _action(a):
         out["then"] = a.get("then", "menu")
     if kind == "callback":
         out["prompt"] = a["prompt"]
-        if "then_prompt" in a:
-            out["then"] = a["then_prompt"]
+        out["then"] = a.get("then_prompt")
     if kind == "voicemail":
         out["prompt"] = a["prompt"]
         out["max_s"] = a.get("max_s", DEFAULT_VOICEMAIL_S)
@@ -162,6 +171,8 @@ def bundle(site) -> dict:
         hours = {"offset_min": _offset_min(h.get("utc_offset", "+00:00")), "week": week,
                  "closed": sorted(h.get("closed", []))}
     queues = {name: _queue(q) for name, q in d.get("queues", {}).items()}
+    limit = ivr.get("limit", {})
+    default_then = {"action": "operator"} if "operator" in ivr else {"action": "hangup"}
     return {
         "v": BUNDLE_VERSION,
         "site": d["site"],
@@ -169,6 +180,8 @@ def bundle(site) -> dict:
         "law": site.law,
         "ports": ports,
         "ivr": {"start": ivr["start"], "after": ivr.get("after_hours"), "operator": ivr.get("operator"),
+                "limit": {"steps": limit.get("steps", DEFAULT_LIMIT_STEPS), "s": limit.get("seconds", DEFAULT_LIMIT_S),
+                          "then": _action(limit.get("then", default_then)), "bye": limit.get("goodbye_prompt")},
                 "menus": menus},
         "hours": hours,
         "queues": queues,

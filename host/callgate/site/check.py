@@ -136,6 +136,9 @@ def referenced_prompts(data):
                 out.append((("survey", key), survey[key]))
         for i, q in enumerate(survey["questions"]):
             out.append((("survey", "questions", i, "prompt"), q["prompt"]))
+    limit = data["ivr"].get("limit", {})
+    if "goodbye_prompt" in limit:
+        out.append((("ivr", "limit", "goodbye_prompt"), limit["goodbye_prompt"]))
     rec = data.get("recording")
     if rec and "announce_prompt" in rec:
         out.append((("recording", "announce_prompt"), rec["announce_prompt"]))
@@ -143,10 +146,13 @@ def referenced_prompts(data):
 
 
 def all_actions(data):
-    """(path, action) for every action of the site: menu keys and fallbacks, queue overflows."""
+    """(path, action) for every action of the site: menu keys and fallbacks, queue overflows,
+    the IVR limit's."""
     acts = []
     for mname, menu in data["ivr"]["menus"].items():
         acts.extend(_menu_actions(mname, menu))
+    if "then" in data["ivr"].get("limit", {}):
+        acts.append((("ivr", "limit", "then"), data["ivr"]["limit"]["then"]))
     for qname, q in data.get("queues", {}).items():
         if "overflow" in q:
             acts.append((("queues", qname, "overflow"), q["overflow"]))
@@ -176,6 +182,48 @@ def overflow_loops(data):
         if q is None:
             continue
         loop = path[path.index(q):]
+        if frozenset(loop) in seen:
+            continue
+        seen.add(frozenset(loop))
+        first = min(range(len(loop)), key=lambda i: order[loop[i]])
+        loop = loop[first:] + loop[:first]
+        loops.append(loop + [loop[0]])
+    return loops
+
+
+def silent_loops(data):
+    """Each loop of menus that a caller who keys nothing goes round for good, once, as the
+    list of menu names from its first menu in the file back to it.
+
+    Without a valid key a caller follows each menu's fallback (after `retries` timeouts or
+    invalid keys; at once in a menu without options). A loop is refused when every step of it
+    is such a fallback: one going to another menu, or back into the same menu (repeat, or a
+    play then menu: the tries are spent, so the fallback comes again at the next timeout).
+    Loops a caller takes only by keying valid options (a "back to the main menu" key) are
+    fine, and so are loops through a queue (each turn waits for an agent): the board's IVR
+    limit (ivr.limit) ends those calls anyway."""
+    menus = data["ivr"]["menus"]
+    order = {name: i for i, name in enumerate(menus)}
+
+    def next_menu(m):
+        fb = menus[m].get("fallback", {"action": "hangup"})
+        kind = fb["action"]
+        if kind == "menu":
+            return fb["menu"] if fb["menu"] in menus else None
+        if kind == "repeat" or (kind == "play" and fb.get("then", "menu") == "menu"):
+            return m
+        return None
+
+    loops, seen = [], set()
+    for start in menus:
+        path = [start]
+        m = next_menu(start)
+        while m is not None and m not in path:
+            path.append(m)
+            m = next_menu(m)
+        if m is None:
+            continue
+        loop = path[path.index(m):]
         if frozenset(loop) in seen:
             continue
         seen.add(frozenset(loop))
@@ -282,6 +330,16 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
         key = "queue" if act["action"] == "queue" else "action"
         bad(("queues", loop[0], "overflow", key), "overflows in a loop: " + " -> ".join(loop))
 
+    for loop in silent_loops(data):
+        fb = menus[loop[0]]["fallback"]
+        key = "menu" if fb["action"] == "menu" else "action"
+        bad(("ivr", "menus", loop[0], "fallback", key),
+            "a caller who keys nothing goes round these menus for good: " + " -> ".join(loop))
+    limit_then = ivr.get("limit", {}).get("then")
+    if limit_then is not None and limit_then["action"] not in S.LIMIT_ACTIONS:
+        bad(("ivr", "limit", "then", "action"), f"{limit_then['action']!r} would keep the caller in the menus "
+            f"(one of {', '.join(S.LIMIT_ACTIONS)})")
+
     # Queues: someone can take each one's calls (an agent holding all of its skills).
     for qname, q in queues.items():
         if not agent_skills:
@@ -351,7 +409,7 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
 
 def load_site(path, boards_dir=None, check_prompts=True) -> Site:
     """Read, validate and cross-check a site file; SiteError lists every problem."""
-    from ..sim import runtime
+    from .. import runtime
 
     boards_dir = pathlib.Path(boards_dir) if boards_dir is not None else runtime.BOARDS
     file = os.fspath(path)

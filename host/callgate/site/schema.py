@@ -123,6 +123,21 @@ _MENU = {
     },
 }
 
+# The bound on one call's time in the menus (the board enforces it, calls.py): `steps` prompts
+# over the whole call, `seconds` per visit to the menus; then the `then` action (not menu,
+# repeat or play: check.py), with `goodbye_prompt` played before a hang-up.
+_LIMIT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "steps": {"type": "integer", "minimum": 3, "maximum": 500},
+        "seconds": {"type": "integer", "minimum": 30, "maximum": 3600},
+        "then": _ACTION,
+        "goodbye_prompt": NAME,
+    },
+}
+LIMIT_ACTIONS = ("queue", "operator", "callback", "voicemail", "hangup")  # what may end it
+
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -159,6 +174,7 @@ SCHEMA = {
                 "start": NAME,
                 "after_hours": NAME,
                 "operator": NAME,
+                "limit": _LIMIT,
                 "menus": {"type": "object", "minProperties": 1, "propertyNames": NAME, "additionalProperties": _MENU},
             },
         },

@@ -7,15 +7,14 @@
 import os
 import sys
 
-from callgate import hal
+from callgate import hal_virtual
 
-hal.mount_flash()
+hal_virtual.mount_flash()
 # main.py picks a slot before anything of callgate is imported: forget the frozen package
 # this mount needed, so that a slot's own callgate package can win.
-for _m in ("callgate.hal", "callgate"):
-    if _m in sys.modules:
-        del sys.modules[_m]
-del hal, _m
+for _m in [m for m in sys.modules if m == "callgate" or m.startswith("callgate.")]:
+    del sys.modules[_m]
+del hal_virtual
 sys.path[0] = "/flash"  # the script's folder, as when main.py was run from the flash
 if os.getenv("CALLGATE_RUN_MAIN") != "0":
     try:

@@ -1,17 +1,18 @@
-"""The line cards' audio plane: the C media engine for every port, on the model's own clock.
+"""The line cards: the C media engine for every port (the audio plane), the firmware's
+line-card commands applied to it and its reports made, on the model's own clock.
 
 One thread runs frames of FRAME samples (20 ms at 8 kHz). Each frame it
   1. applies the firmware's commands that arrived since the last frame (answer, hangup, play,
      tone, stop, bridge, unbridge, dtmf, cid_arm, cid_disarm, ring, record, record_stop:
      lines.command -> here);
-  2. asks the phone network (network.py) for what every port's far end sends (rx),
+  2. asks the exchange (exchange.py, `network`) for what every port's far end sends (rx),
   3. runs callgate.dsp.MediaEngine.process(rx) -> tx and the engine's events (DTMF and caller
      ID decoded from that audio, prompts and tones that ended), which become line reports to
      the firmware (lines.report);
   4. gives every port's tx to its far end (what the caller or the agent hears), and runs FXO
      disconnect supervision (the C DisconnectSupervisor: busy tone on an answered line).
 
-`clock` is how many times faster than real time the frames run (1.0: a frame every 20 ms;
+`clock` is how many times faster than real time the frames run (clock.py) (1.0: a frame every 20 ms;
 tests use more). Everything happens on the model's clock, `now` (samples since start), so a
 call runs the same at any speed; the firmware follows it too, from the clock reports (hal.py:
 its timers, tick and call records use the line cards' time, scaled by the rate between them).
@@ -25,7 +26,7 @@ file once per connection (its "key", path and size, names it after that).
 none.
 
 The call center's commands (docs/callcenter.md): `ring {port, on}` rings the phone on an FXS
-port (network.Phone.ringing); `bridge {a, b}` / `unbridge {port}` also tell the network, so
+port (phones.Phone.ringing); `bridge {a, b}` / `unbridge {port}` also tell the exchange, so
 callers and agents know they talk to a person; `record {port, id}` records the port (both
 directions mixed, the board's law) and sends `rec {port, id, seq, data, end}` reports, data
 the base64 codes of each second of model time, end true on the last one (after
@@ -48,7 +49,8 @@ from ..dsp.cpa import DisconnectSupervisor
 from ..dsp.media import MediaEngine
 from ..dsp.tones import generate_cadence
 from ..dsp.wav import encode_wav, parse_wav, resample
-from .network import Network
+from .clock import check_clock, check_epoch
+from .exchange import Exchange
 
 FRAME = 160  # samples: 20 ms at 8 kHz
 RATE = 8000
@@ -82,18 +84,14 @@ class AudioPlane:
     thread (tests)."""
 
     def __init__(self, lines, board_def: dict, clock: float = 1.0, plan: str = "US", epoch=None):
-        if isinstance(clock, bool) or not isinstance(clock, (int, float)) or not clock > 0:
-            raise ValueError(f"clock must be > 0, not {clock!r}")
-        if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, (int, float))):
-            raise ValueError(f"epoch must be Unix seconds (a number) or None, not {epoch!r}")
         self.lines = lines
-        self.clock = float(clock)
-        self.epoch = time.time() if epoch is None else float(epoch)
+        self.clock = check_clock(clock)
+        self.epoch = time.time() if check_epoch(epoch) is None else float(epoch)
         self.plan = board_def.get("plan", plan)
         self.law = board_def.get("pcm", {}).get("law", "ulaw")
         self.kinds = [p["kind"] for p in board_def["ports"]]
         self.engine = MediaEngine(len(self.kinds), self.law)
-        self.network = Network(self)
+        self.network = Exchange(self)  # the exchange: callers and agent phones (exchange.py)
         self.now = 0  # samples
         self.frames = 0
         self.failures = 0  # frames that raised (the first few are logged)

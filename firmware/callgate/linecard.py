@@ -1,0 +1,92 @@
+# The line-card vocabulary: the commands the firmware gives the line cards and the reports
+# they give back. One flat JSON-compatible dict per message, keyed by plain strings, so the
+# same dicts cross the virtual board's socket as JSON lines (hal_virtual.py,
+# host/callgate/sim/lines.py) and an MCU board's line-card bus (hal_mcu.py). Both sides use
+# the names below; this is the only place the vocabulary is written out.
+#
+# Commands: {"t": CMD_..., "port": n, ...}, made by calls.py, carried by hal's Board.do().
+#   answer                              FXO: go off hook (the call is answered)
+#   hangup                              go on hook; resets the port's audio (prompt, tone,
+#                                       bridge, caller ID receiver, recording: a recording
+#                                       still running ends with its last rec report)
+#   play    {prompt, barge_in}          play prompts/PROMPT.wav of the active site's folder;
+#                                       barge_in: a DTMF digit cuts it. The virtual board's
+#                                       hal adds {key, wav}: the file's path:size and, the
+#                                       first time on a connection, its bytes (base64)
+#   tone    {plan, name}                a call-progress tone of a country plan (TONE_DIAL,
+#                                       TONE_BUSY...)
+#   stop                                stop the prompt and the tone playing
+#   dtmf    {digits}                    send DTMF digits on the port
+#   bridge  {a, b}                      connect the audio of ports a and b
+#   unbridge                            disconnect the port from its bridge
+#   cid_arm [{standard, start}]         arm the caller ID receiver: standard bell202, v23 or
+#                                       dtmf, opening at start CID_RING_END, reversal or alert
+#                                       (without them: bell202 at ring end)
+#   cid_disarm                          stop listening for caller ID
+#   ring    {on[, number, name]}        FXS: ring the phone (with the caller's ID) or stop
+#   record  {id, file, kind, call, agent, queue, number}
+#                                       record the port (both directions mixed, G.711) and
+#                                       stream it back in rec reports; file, kind, call,
+#                                       agent, queue and number are for the recording's index
+#                                       (recorder.py), the line card needs only id
+#   record_stop                         end the recording (a last rec report, end true)
+#   hello   {fw, boot}                  (no port) the firmware started: sent once per connection
+#
+# Reports: {"what": REPORT_..., "port": n, ...}, read by ports.py and calls.py from hal's
+# Board.line().
+#   ring        {on}                    FXO: ringing voltage on the line started or stopped
+#   loop        {on}                    FXO: loop current flows (off: the far end dropped it)
+#   reversal                            FXO: the line's polarity reversed
+#   hook        {off}                   FXS: the phone's hook switch
+#   dtmf        {digit}                 a DTMF digit heard on the port
+#   cid         {number, name, status}  a caller ID message ("ok", or why it is not)
+#   prompt_done {prompt, reason}        a prompt ended: REASON_COMPLETE or REASON_BARGE_IN
+#   tone_done                           a tone that does not repeat ended
+#   disconnect  {method, tone}          disconnect supervision: e.g. method "tone", tone "busy"
+#   error       {cmd, msg}              a command the line card refused (cmd: its "t")
+#   rec         {id, seq, data, end}    a recording's next codes (base64); end on the last
+#   clock       {ms, epoch, rate}       (no port) the line cards' clock: ms since they started,
+#                                       Unix seconds at that ms, how many times real time they
+#                                       run; hal keeps it and never passes it on
+
+CMD_ANSWER = "answer"
+CMD_HANGUP = "hangup"
+CMD_PLAY = "play"
+CMD_TONE = "tone"
+CMD_STOP = "stop"
+CMD_DTMF = "dtmf"
+CMD_BRIDGE = "bridge"
+CMD_UNBRIDGE = "unbridge"
+CMD_CID_ARM = "cid_arm"
+CMD_CID_DISARM = "cid_disarm"
+CMD_RING = "ring"
+CMD_RECORD = "record"
+CMD_RECORD_STOP = "record_stop"
+CMD_HELLO = "hello"
+
+REPORT_RING = "ring"
+REPORT_LOOP = "loop"
+REPORT_REVERSAL = "reversal"
+REPORT_HOOK = "hook"
+REPORT_DTMF = "dtmf"
+REPORT_CID = "cid"
+REPORT_PROMPT_DONE = "prompt_done"
+REPORT_TONE_DONE = "tone_done"
+REPORT_DISCONNECT = "disconnect"
+REPORT_ERROR = "error"
+REPORT_REC = "rec"
+REPORT_CLOCK = "clock"
+
+REASON_COMPLETE = "complete"  # prompt_done: it played to its end
+REASON_BARGE_IN = "barge-in"  # ... a digit cut it
+CID_OK = "ok"
+CID_RING_END = "ring-end"  # cid_arm start: the window opens when the first ring ends
+TONE_DIAL = "dial"
+TONE_BUSY = "busy"
+
+COMMANDS = (CMD_ANSWER, CMD_HANGUP, CMD_PLAY, CMD_TONE, CMD_STOP, CMD_DTMF, CMD_BRIDGE,
+            CMD_UNBRIDGE, CMD_CID_ARM, CMD_CID_DISARM, CMD_RING, CMD_RECORD, CMD_RECORD_STOP,
+            CMD_HELLO)
+REPORTS = (REPORT_RING, REPORT_LOOP, REPORT_REVERSAL, REPORT_HOOK, REPORT_DTMF, REPORT_CID,
+           REPORT_PROMPT_DONE, REPORT_TONE_DONE, REPORT_DISCONNECT, REPORT_ERROR, REPORT_REC,
+           REPORT_CLOCK)

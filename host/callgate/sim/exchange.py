@@ -1,0 +1,266 @@
+"""The simulated exchange around the board: the central office on its FXO ports and the agent
+phones on its FXS ports, and the line signalling between them and the board.
+
+Everything here runs on the line cards' thread and clock (linecards.py), which asks the
+exchange each frame what every port's far end sends (rx), gives it what the board sends (tx)
+and tells it what the firmware did (answered, released, bridged, unbridged, ring_phone);
+other threads call place_call() / phone(), which hand the work over.
+
+An inbound call on an FXO port (place_call, by a Caller: caller.py):
+    ring cadence (ring_on_ms / ring_off_ms, 2 s on, 4 s off) -> FSK caller ID
+    (callerid.generate, Bell 202 or V.23) cid_delay_ms after the first ring ends, or before
+    the first ring after a polarity reversal or a dual-tone alert (ETSI, cid_start) -> the
+    board answers (its firmware's `answer`: the loop closes) -> the caller's script
+    (caller_script.py) -> either the board hangs up (released), or the caller does: loop
+    current drop, a polarity reversal, or only busy tone on the line ("busy": the board's
+    disconnect supervision must hear it); the exchange sends busy tone until the board
+    releases. Unanswered after max_rings, the caller gives up.
+The agent phones (phones.py) are rung by the firmware and bridged to callers by it.
+"""
+
+import time
+
+import numpy as np
+
+from ..dsp.callerid import CallerId, generate
+from ..dsp.tones import generate_tone
+from .caller import Caller
+from .caller_script import Call
+from .phones import Phone
+
+HEAR_LEVEL = 300  # linear peak: louder than this in a frame is "something to hear"
+PRE_RING_MS = 500  # ETSI caller ID before the first ring: from the data's end to the ring
+REVERSAL_GAP_MS = 250  # from the polarity reversal to the data (ETSI: at least 100 ms)
+RELEASE_MS = 15000  # the board has not released a line the caller left: the exchange does
+
+
+class Exchange:
+    def __init__(self, plane, seed=0):
+        self.plane = plane  # the line cards (linecards.py): their lines, clock, law, jobs
+        kinds = plane.kinds
+        self.calls = [None] * len(kinds)  # the call on each FXO port
+        self.phones = {p: Phone(self, p) for p, k in enumerate(kinds) if k == "fxs"}
+        self.peers = {}  # port -> the port the board bridged it to
+        self.history = []
+        self.rng = np.random.default_rng(seed)  # the talk bursts (the same every run)
+
+    # -- from any thread --------------------------------------------------------------------
+
+    def place_call(self, port: int, caller: Caller | None = None, **fields) -> Call:
+        """Start an inbound call on FXO port `port` by `caller`, or by a Caller of `fields`;
+        returns the Call."""
+        if caller is None:
+            caller = Caller(**fields)
+        elif fields:
+            raise ValueError("place_call takes a Caller or its fields, not both")
+        if port < 0 or port >= len(self.plane.kinds) or self.plane.kinds[port] != "fxo":
+            fxo = [p for p, k in enumerate(self.plane.kinds) if k == "fxo"]
+            raise ValueError(f"port {port} is not an FXO port (FXO: {fxo})")
+        call = Call(port, caller)
+        self.plane.run_soon(self._start, call)
+        return call
+
+    def phone(self, port: int) -> Phone:
+        if port not in self.phones:
+            raise ValueError(f"port {port} is not an FXS port (FXS: {sorted(self.phones)})")
+        return self.phones[port]
+
+    # -- on the audio thread: the line cards ------------------------------------------------
+
+    def _start(self, call: Call) -> None:
+        busy = self.calls[call.port]
+        if busy is not None:
+            call.state = "failed"
+            call.note(self.plane.now, "failed", reason=f"port {call.port} already has a call")
+            call.done.set()
+            return
+        self.calls[call.port] = call
+        call.clock = lambda: self.plane.now
+        call.t0 = self.plane.now
+        call.state = "ringing"
+        call.note(self.plane.now, "calling", port=call.port, number=call.number, name=call.name)
+
+    def rx(self, port: int, n: int):
+        call = self.calls[port]
+        if call is not None:
+            data = call.rx.read(n)
+        elif port in self.phones and self.plane.lines.offhook(port):
+            data = self.phones[port].rx.read(n)
+        else:
+            return None
+        return None if data is None else self.plane.encode(data)
+
+    def tx(self, port: int, codes) -> None:
+        call = self.calls[port]
+        phone = self.phones.get(port)
+        if call is None and phone is None:
+            return
+        loud = int(np.abs(self.plane.decode(codes)).max()) > HEAR_LEVEL
+        if phone is not None:
+            if loud and self.plane.lines.offhook(port):
+                phone.heard += len(codes)
+            return
+        if call.state == "connected":
+            call.hear(loud, len(codes))
+
+    def engine_event(self, e) -> None:
+        pass  # the far ends only hear audio; they do not peek at the board's detectors
+
+    def ring_phone(self, port: int, on: bool) -> None:
+        """The firmware rings (or stops ringing) the phone on FXS port `port`."""
+        self.phone(port)._ring(on)
+
+    def bridged(self, a: int, b: int) -> None:
+        """The board bridged ports a and b (the `bridge` command): callers and agents talk."""
+        for p in (a, b):
+            if self.peers.get(p) not in (None, a, b):
+                self.unbridged(p)  # the engine dropped its old bridge
+        if self.peers.get(a) == b:
+            return
+        self.peers[a], self.peers[b] = b, a
+        for me, other in ((a, b), (b, a)):
+            call = self.calls[me]
+            if call is not None:
+                call.on_bridged(self.plane.now, other)
+            if me in self.phones:
+                self.phones[me]._bridged(other)
+
+    def unbridged(self, port: int) -> None:
+        """The bridge of `port` ended (`unbridge`, or a `hangup` of either side)."""
+        other = self.peers.pop(port, None)
+        if other is None:
+            return
+        self.peers.pop(other, None)
+        for p in (port, other):
+            call = self.calls[p]
+            if call is not None:
+                call.on_unbridged(self.plane.now)
+            if p in self.phones:
+                self.phones[p]._unbridged()
+
+    def answered(self, port: int) -> None:
+        """The board answered on FXO port `port`: the ringing stops, the loop closes."""
+        call = self.calls[port]
+        now = self.plane.now
+        if call is None or call.state != "ringing":
+            return
+        if self.plane.lines.ringing(port):
+            self.plane.lines.ring(port, False)
+        call.rx.clear()
+        call.state = "connected"
+        call.answered_at = now
+        call.note(now, "answered", rings=call.rings)
+        self.plane.lines.loop(port, True)
+        call.answered(now)
+
+    def released(self, port: int, was_answered: bool) -> None:
+        """The board hung up (went on hook) on an FXO port."""
+        call = self.calls[port]
+        now = self.plane.now
+        if call is None:
+            return
+        if call.state == "connected":
+            call.ended_by = "board"
+            call.note(now, "hangup", by="board")
+            self._finish(call, now)
+        elif call.state == "caller-gone":
+            call.note(now, "released", by="board")
+            self._finish(call, now)
+        elif call.state == "ringing" and not was_answered:
+            pass  # the board reset an unanswered port (e.g. to disarm caller ID): still ringing
+
+    def tick(self, now: int) -> None:
+        for call in self.calls:
+            if call is not None:
+                self._tick_call(call, now)
+        for phone in self.phones.values():
+            phone._tick(now)
+
+    # -- the line signalling ----------------------------------------------------------------
+
+    def _tick_call(self, call: Call, now: int) -> None:
+        lines = self.plane.lines
+        port = call.port
+        c = call.caller
+        ms = (now - call.t0) // 8
+        if call.state == "ringing" and (call.pre_ms is None or ms < call.pre_ms):
+            if call.pre_ms is None:  # before the first ring: the reversal or alert, then the data
+                audio = self._cid_audio(call)
+                call.pre_ms = ms + len(audio) // 8 + PRE_RING_MS
+                if c.cid_start == "reversal":
+                    lines.reversal(port)
+                    call.rx.put(np.zeros(REVERSAL_GAP_MS * 8, np.int16))
+                    call.pre_ms += REVERSAL_GAP_MS
+                call.rx.put(audio)
+                call.note(now, "caller-id", number=call.number, name=call.name, start=c.cid_start)
+            return
+        ms -= call.pre_ms
+        if call.state == "ringing":
+            period = c.ring_on_ms + c.ring_off_ms
+            ring_no, phase = divmod(ms, period)
+            on = phase < c.ring_on_ms
+            if on and not lines.ringing(port):
+                if ring_no >= c.max_rings:
+                    call.ended_by = "caller"
+                    call.note(now, "no-answer", rings=call.rings)
+                    self._finish(call, now)
+                    return
+                call.rings += 1
+                lines.ring(port, True)
+                call.note(now, "ring", n=call.rings)
+            elif not on and lines.ringing(port):
+                lines.ring(port, False)
+                if call.rings == 1 and c.cid and c.cid_start == "ring-end":
+                    call.cid_at = now + c.cid_delay_ms * 8
+            if call.cid_at is not None and now >= call.cid_at:
+                call.cid_at = None
+                call.rx.put(self._cid_audio(call))
+                call.note(now, "caller-id", number=call.number, name=call.name)
+        elif call.state == "connected":
+            if call.step(now, self.plane.law, self.rng):
+                self._caller_hangs_up(call, now)
+        elif call.state == "caller-gone":
+            if not call.rx.busy:  # the exchange keeps sending busy tone until the board releases
+                call.rx.put(generate_tone(self.plane.plan, "busy", 1.0, law=self.plane.law))
+            if (now - call.hangup_at) // 8 > RELEASE_MS:
+                call.note(now, "released", by="timeout")
+                self._finish(call, now)
+
+    def _cid_audio(self, call: Call):
+        """The caller ID the exchange sends: the rig's own audio, or an MDMF message in the
+        call's standard (after a dual-tone alert for the alert start)."""
+        if call.cid_audio is not None:
+            return call.cid_audio
+        cid = CallerId("mdmf", number=call.number, name=call.name, date=_date_now())
+        return generate(cid, call.caller.cid_standard, law=self.plane.law,
+                        alert_ms=100 if call.caller.cid_start == "alert" else 0)
+
+    def _caller_hangs_up(self, call: Call, now: int) -> None:
+        lines = self.plane.lines
+        call.hangs_up(now)
+        if call.caller.hangup == "loop-drop":
+            lines.loop(call.port, False)
+        elif call.caller.hangup == "reversal":
+            lines.reversal(call.port)
+        call.rx.put(np.zeros(2400, np.int16))  # then busy tone (_tick_call)
+
+    def _finish(self, call: Call, now: int) -> None:
+        lines = self.plane.lines
+        if call.peer is not None:
+            call.bridged += now - call.bridged_at
+            call.peer = None
+        if lines.ringing(call.port):
+            lines.ring(call.port, False)
+        if lines._loop.get(call.port):
+            lines.loop(call.port, False)  # whoever hung up, the loop is open now
+        call.state = "ended"
+        call.note(now, "ended", heard_ms=call.heard // 8)
+        self.calls[call.port] = None
+        self.history.append(call)
+        del self.history[:-20]
+        call.done.set()
+
+
+def _date_now():
+    t = time.localtime()
+    return (t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min)

@@ -1,0 +1,169 @@
+"""The agent phones on the FXS ports: a person at a desk phone, or an automatic agent.
+
+The firmware rings a phone (the line cards' `ring` command: `ringing`); off_hook() answers,
+dial(digits) keys DTMF into the port, talk(samples) speaks, hang_up() hangs up; what the phone
+hears is counted (heard_ms). auto() makes it an automatic agent that answers, talks and hangs
+up by itself. Other threads call these; the work runs on the line cards' thread and clock
+(the exchange, exchange.py, ticks the phones and tells them of bridges).
+"""
+
+import random
+
+import numpy as np
+
+from ..dsp.tones import generate_dtmf
+from .speech import AudioQueue, speech_chunk
+
+AGENT_LEAVES_MS = 500  # an automatic agent hangs up this long after the caller left
+AGENT_NO_CALL_MS = 3000  # ... or this long after answering when no caller is put through
+
+
+def _ms(name, value, allow_none=True):
+    """A duration keyword: None (when allowed) or a number >= 0."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a number of ms >= 0{' or None' if allow_none else ''}, not {value!r}")
+    return value
+
+
+def talk_ms_range(value):
+    """talk_ms for an agent: a number, or a (low, high) pair (ms) drawn uniformly per call."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"talk_ms must be a number or a (low, high) pair, not {value!r}")
+        lo, hi = (_ms("talk_ms", v, allow_none=False) for v in value)
+        if lo > hi:
+            raise ValueError(f"talk_ms: low {lo} is above high {hi}")
+        return (lo, hi)
+    return _ms("talk_ms", value)
+
+
+
+class Phone:
+    """The agent phone on an FXS port.
+
+    The firmware rings it (`ringing`); off_hook() answers. auto() makes it an automatic agent:
+    it answers answer_ms after it starts ringing, hangs up talk_ms after it is bridged to a
+    caller, AGENT_LEAVES_MS after the bridge ends when the caller left first, or
+    AGENT_NO_CALL_MS after answering when nobody is put through (the caller was gone). `calls`
+    counts bridges; `progress` is a short list of {"what", "at" (model seconds since the
+    board started), ...}: ring, ring-stop, ring-trip, off-hook, on-hook, bridged, unbridged.
+    """
+
+    def __init__(self, net, port):
+        self.net = net  # the exchange
+        self.port = port
+        self.rx = AudioQueue()
+        self.heard = 0
+        self.ringing = False
+        self.calls = 0
+        self.progress = []
+        self.peer = None  # the port bridged to now
+        self.auto_spec = None  # (answer_ms, talk_ms, rng) while automatic
+        self.answer_at = None
+        self.hangup_at = None
+
+    @property
+    def heard_ms(self) -> int:
+        return self.heard // 8
+
+    def auto(self, answer_ms=2000, talk_ms=60000, rng=None) -> None:
+        """Answer answer_ms after ringing starts (None: never), hang up talk_ms after being
+        bridged (ms, or a (low, high) pair drawn uniformly with rng, a random.Random; None:
+        stay until the caller leaves)."""
+        answer_ms = _ms("answer_ms", answer_ms)
+        talk_ms = talk_ms_range(talk_ms)
+        if rng is not None and not isinstance(rng, random.Random):
+            raise ValueError(f"rng must be a random.Random, not {rng!r}")
+        self.auto_spec = (answer_ms, talk_ms, rng or random.Random())
+
+    def manual(self) -> None:
+        """No more answering or hanging up by itself."""
+        self.auto_spec = None
+        self.net.plane.run_soon(self._cancel_timers)
+
+    def status(self) -> dict:
+        spec = self.auto_spec
+        auto = None if spec is None else {"answer_ms": spec[0], "talk_ms": spec[1]}
+        return {"port": self.port, "offhook": self.net.plane.lines.offhook(self.port),
+                "ringing": self.ringing, "calls": self.calls, "peer": self.peer, "auto": auto}
+
+    def off_hook(self) -> None:
+        self.net.plane.run_soon(self._hook, True)
+
+    def hang_up(self) -> None:
+        self.net.plane.run_soon(self._hook, False)
+
+    def dial(self, digits: str, on_ms=80, off_ms=80) -> None:
+        audio = generate_dtmf(digits, -10.0, 0.0, on_ms, off_ms, self.net.plane.law)
+        self.net.plane.run_soon(self.rx.put, audio)
+
+    def talk(self, samples) -> None:
+        self.net.plane.run_soon(self.rx.put, np.asarray(samples, np.int16))
+
+    # -- on the audio thread ----------------------------------------------------------------
+
+    def note(self, what, **fields) -> None:
+        self.progress.append({"what": what, "at": round(self.net.plane.now / 8000, 3), **fields})
+        del self.progress[:-50]
+
+    def _cancel_timers(self) -> None:
+        self.answer_at = self.hangup_at = None
+
+    def _hook(self, off: bool) -> None:
+        lines = self.net.plane.lines
+        if off == lines.offhook(self.port):
+            return
+        self.answer_at = self.hangup_at = None
+        if off:
+            self.note("off-hook", answered=self.ringing)
+            self.ringing = False  # ring trip: lifting the handset stops the ringing
+        else:
+            self.rx.clear()
+            self.note("on-hook")
+        lines.hook(self.port, off)
+
+    def _ring(self, on: bool) -> None:
+        now = self.net.plane.now
+        if on and self.net.plane.lines.offhook(self.port):
+            self.note("ring-trip")  # an off-hook phone trips the ringing at once
+        elif on and not self.ringing:
+            self.ringing = True
+            self.note("ring")
+            spec = self.auto_spec
+            if spec is not None and spec[0] is not None:
+                self.answer_at = now + int(spec[0] * 8)
+        elif not on and self.ringing:
+            self.ringing = False
+            self.answer_at = None
+            self.note("ring-stop")
+
+    def _bridged(self, peer: int) -> None:
+        self.peer = peer
+        self.calls += 1
+        self.note("bridged", caller=peer)
+        self.hangup_at = None
+        spec = self.auto_spec
+        if spec is not None and spec[1] is not None:
+            talk = spec[1]
+            ms = spec[2].uniform(*talk) if isinstance(talk, tuple) else talk
+            self.hangup_at = self.net.plane.now + int(ms * 8)
+
+    def _unbridged(self) -> None:
+        self.peer = None
+        self.rx.clear()
+        self.note("unbridged")
+        self.hangup_at = None
+        if self.auto_spec is not None and self.net.plane.lines.offhook(self.port):
+            self.hangup_at = self.net.plane.now + AGENT_LEAVES_MS * 8  # the caller left first
+
+    def _tick(self, now: int) -> None:
+        if self.answer_at is not None and now >= self.answer_at:
+            self._hook(True)
+            if self.peer is None:
+                self.hangup_at = now + AGENT_NO_CALL_MS * 8  # unless a caller is put through
+        if self.hangup_at is not None and now >= self.hangup_at:
+            self._hook(False)
+        if self.peer is not None and not self.rx.busy and self.net.plane.lines.offhook(self.port):
+            self.rx.put(speech_chunk(self.net.rng))

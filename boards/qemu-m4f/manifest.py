@@ -8,14 +8,6 @@ include("$(MPY_DIR)/extmod/asyncio")
 # The board's boot script: mount the flash (board.c runs it).
 module("_boot.py", opt=3)
 
-# The firmware. Once firmware/manifest.py exists (hal.py split into a facade and one backend
-# per kind of board), it freezes the package with only the MCU backend (board.json "hal");
-# until then the package is frozen whole, hal.py's virtual-board code (its socket Board,
-# FileBlockDev) included.
-import os
-
-if os.path.isfile("../../firmware/manifest.py"):
-    include("../../firmware", hal="mcu")
-else:
-    package("callgate", base_path="../../firmware", opt=3)
-    module("main.py", base_path="../../firmware", opt=3)
+# The firmware: main.py and the callgate package with only the MCU HAL backend (board.json
+# "hal": "mcu"), so the image holds no virtual-board code.
+include("../../firmware", hal="mcu")

@@ -104,5 +104,19 @@ rig: setup
 	$(BIN)/callgate $(if $(RIG_PORT),--port $(RIG_PORT)) rig run plans/callcenter.yaml --out $(BUILD)/rig-callcenter
 	$(BIN)/callgate $(if $(RIG_PORT),--port $(RIG_PORT)) rig run plans/callerid.yaml --out $(BUILD)/rig-callerid
 
+# The MCU image (docs/hardware.md): MicroPython's qemu port for boards/$(BOARD)/ (a Cortex-M4F
+# gateway MCU on QEMU's mps2-an386) with the _callgate user C module (usermod/) and the frozen
+# firmware; prints flash and RAM use. MICROPY_DIR=/path/to/micropython uses a checkout of the
+# same commit instead of the snapshot in ../shared/vendor/. Output in build/mcu/$(BOARD)/. The
+# script installs its Debian packages (tools/need-deb) once it has found the source.
+.PHONY: firmware test-mcu
+BOARD ?= qemu-m4f
+firmware:
+	@tools/mcu-firmware.sh $(BOARD)
+
+# The image on QEMU: boots, _callgate against the host's cffi binding, the firmware imports.
+test-mcu: setup firmware
+	$(BIN)/python -m pytest -q tests/mcu
+
 clean:
 	rm -rf $(BUILD) host/callgate/_dsp*.so host/callgate/_dsp.c host/callgate/_dsp.stamp

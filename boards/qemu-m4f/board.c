@@ -1,0 +1,266 @@
+// The board's own C: its flash and its clock. Built into the image by mpconfigboard.mk.
+//
+// Flash: QEMU's mps2 machines have no flash controller a program can write, so the board's
+// flash is a file on the host, reached through Arm semihosting (QEMU runs with -semihosting;
+// the path is relative to QEMU's working directory). `_board.Flash(path)` is a MicroPython
+// block device over it (the extended protocol with offsets, as VfsLfs2 uses it); the frozen
+// _boot.py mounts it with LittleFS2 at every boot. Writes reach the file at once, so the file
+// keeps what a board's flash keeps when the power goes.
+//
+// UARTs: UART0 is the REPL (the port's own). `_board.UART(1)` and `_board.UART(2)` are the
+// mps2-an386's UART1 and UART2 as non-blocking byte streams (read, readinto, readline,
+// write, and poll, so asyncio.StreamReader/StreamWriter take them): the host link's data UART
+// and the line-card bus, each a channel of its own (QEMU: one -serial per UART), so a 0x03 on
+// them is a byte, never a Ctrl-C. The CMSDK UART holds one received byte; QEMU holds the
+// rest back until it is read, so nothing is lost, and a read takes what has arrived.
+//
+// Clock: the port has no RTC; mp_hal_time_ns (file times in LittleFS, time.time) counts from
+// 1970-01-01 at boot. The firmware takes wall time from the host link, not from here.
+
+#include <string.h>
+
+#include "py/mperrno.h"
+#include "py/stream.h"
+#include "py/mphal.h"
+#include "py/runtime.h"
+#include "extmod/vfs.h"
+#include "shared/runtime/pyexec.h"
+
+// --- Arm semihosting: file calls -----------------------------------------------------------
+
+#define SYS_OPEN 0x01
+#define SYS_CLOSE 0x02
+#define SYS_WRITE 0x05
+#define SYS_READ 0x06
+#define SYS_SEEK 0x0A
+#define SYS_FLEN 0x0C
+#define OPEN_MODE_RPLUS_B 3  // "r+b": read and write an existing file
+
+static int semihost(int op, void *args) {
+    register int r0 __asm__ ("r0") = op;
+    register void *r1 __asm__ ("r1") = args;
+    __asm__ volatile ("bkpt 0xab" : "+r" (r0) : "r" (r1) : "memory");
+    return r0;
+}
+
+// --- _board.Flash: a block device over a semihosting file ----------------------------------
+
+typedef struct {
+    mp_obj_base_t base;
+    int handle;
+    uint32_t block_size;
+    uint32_t blocks;
+} flash_obj_t;
+
+static void flash_seek(flash_obj_t *self, uint32_t block, uint32_t offset) {
+    uint32_t args[2] = { (uint32_t)self->handle, block * self->block_size + offset };
+    if (semihost(SYS_SEEK, args) != 0) {
+        mp_raise_OSError(MP_EIO);
+    }
+}
+
+// Flash(path, block_size=4096): the file must exist; its size sets the block count.
+static mp_obj_t flash_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
+    const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 2, false);
+    size_t len;
+    const char *path = mp_obj_str_get_data(args[0], &len);
+    mp_int_t block_size = n_args > 1 ? mp_obj_get_int(args[1]) : 4096;
+    if (block_size < 128 || (block_size & (block_size - 1))) {
+        mp_raise_ValueError(MP_ERROR_TEXT("block_size must be a power of two >= 128"));
+    }
+    uint32_t open_args[3] = { (uint32_t)path, OPEN_MODE_RPLUS_B, len };
+    int handle = semihost(SYS_OPEN, open_args);
+    if (handle < 0) {
+        mp_raise_OSError(MP_ENOENT);
+    }
+    uint32_t flen_args[1] = { (uint32_t)handle };
+    int size = semihost(SYS_FLEN, flen_args);
+    flash_obj_t *self = mp_obj_malloc(flash_obj_t, type);
+    self->handle = handle;
+    self->block_size = (uint32_t)block_size;
+    self->blocks = size > 0 ? (uint32_t)size / (uint32_t)block_size : 0;
+    return MP_OBJ_FROM_PTR(self);
+}
+
+static mp_obj_t flash_readblocks(size_t n_args, const mp_obj_t *args) {
+    flash_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_buffer_info_t b;
+    mp_get_buffer_raise(args[2], &b, MP_BUFFER_WRITE);
+    flash_seek(self, mp_obj_get_int(args[1]), n_args > 3 ? mp_obj_get_int(args[3]) : 0);
+    uint32_t rw[3] = { (uint32_t)self->handle, (uint32_t)b.buf, b.len };
+    if (semihost(SYS_READ, rw) != 0) {  // bytes not read
+        mp_raise_OSError(MP_EIO);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(flash_readblocks_obj, 3, 4, flash_readblocks);
+
+static mp_obj_t flash_writeblocks(size_t n_args, const mp_obj_t *args) {
+    flash_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_buffer_info_t b;
+    mp_get_buffer_raise(args[2], &b, MP_BUFFER_READ);
+    flash_seek(self, mp_obj_get_int(args[1]), n_args > 3 ? mp_obj_get_int(args[3]) : 0);
+    uint32_t rw[3] = { (uint32_t)self->handle, (uint32_t)b.buf, b.len };
+    if (semihost(SYS_WRITE, rw) != 0) {  // bytes not written
+        mp_raise_OSError(MP_EIO);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(flash_writeblocks_obj, 3, 4, flash_writeblocks);
+
+static mp_obj_t flash_ioctl(mp_obj_t self_in, mp_obj_t op_in, mp_obj_t arg_in) {
+    flash_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    (void)arg_in;
+    switch (mp_obj_get_int(op_in)) {
+        case MP_BLOCKDEV_IOCTL_BLOCK_COUNT:
+            return MP_OBJ_NEW_SMALL_INT(self->blocks);
+        case MP_BLOCKDEV_IOCTL_BLOCK_SIZE:
+            return MP_OBJ_NEW_SMALL_INT(self->block_size);
+        default:  // init, deinit, sync, erase: a file needs none
+            return MP_OBJ_NEW_SMALL_INT(0);
+    }
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(flash_ioctl_obj, flash_ioctl);
+
+static const mp_rom_map_elem_t flash_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_readblocks), MP_ROM_PTR(&flash_readblocks_obj) },
+    { MP_ROM_QSTR(MP_QSTR_writeblocks), MP_ROM_PTR(&flash_writeblocks_obj) },
+    { MP_ROM_QSTR(MP_QSTR_ioctl), MP_ROM_PTR(&flash_ioctl_obj) },
+};
+static MP_DEFINE_CONST_DICT(flash_locals, flash_locals_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(flash_type, MP_QSTR_Flash, MP_TYPE_FLAG_NONE,
+    make_new, flash_make_new, locals_dict, &flash_locals);
+
+// --- _board.UART(n): the CMSDK APB UARTs 1..4 as streams -----------------------------------
+
+typedef struct {
+    volatile uint32_t DATA;
+    volatile uint32_t STATE;
+    volatile uint32_t CTRL;
+    volatile uint32_t INTSTATUS;
+    volatile uint32_t BAUDDIV;
+} cmsdk_uart_t;
+
+#define UART_STATE_TXFULL (1u << 0)
+#define UART_STATE_RXFULL (1u << 1)
+#define UART_CTRL_TX_EN (1u << 0)
+#define UART_CTRL_RX_EN (1u << 1)
+
+static const uint32_t uart_base[] = { 0x40004000, 0x40005000, 0x40006000, 0x40007000, 0x40009000 };
+
+typedef struct {
+    mp_obj_base_t base;
+    cmsdk_uart_t *regs;
+    uint8_t id;
+} uart_obj_t;
+
+static mp_obj_t uart_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
+    const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    mp_int_t id = mp_obj_get_int(args[0]);
+    if (id < 1 || id >= (mp_int_t)MP_ARRAY_SIZE(uart_base)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("UART 1..4 (UART0 is the REPL)"));
+    }
+    uart_obj_t *self = mp_obj_malloc(uart_obj_t, type);
+    self->regs = (cmsdk_uart_t *)uart_base[id];
+    self->id = (uint8_t)id;
+    self->regs->BAUDDIV = 16;
+    self->regs->CTRL = UART_CTRL_TX_EN | UART_CTRL_RX_EN;
+    return MP_OBJ_FROM_PTR(self);
+}
+
+static mp_uint_t uart_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *errcode) {
+    uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    uint8_t *p = buf;
+    mp_uint_t n = 0;
+    while (n < size && (self->regs->STATE & UART_STATE_RXFULL)) {
+        p[n++] = (uint8_t)self->regs->DATA;
+    }
+    if (n == 0 && size > 0) {
+        *errcode = MP_EAGAIN;
+        return MP_STREAM_ERROR;
+    }
+    return n;
+}
+
+static mp_uint_t uart_write(mp_obj_t self_in, const void *buf, mp_uint_t size, int *errcode) {
+    uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    const uint8_t *p = buf;
+    (void)errcode;
+    for (mp_uint_t i = 0; i < size; i++) {
+        while (self->regs->STATE & UART_STATE_TXFULL) {
+        }
+        self->regs->DATA = p[i];
+    }
+    return size;
+}
+
+static mp_uint_t uart_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
+    uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (request == MP_STREAM_POLL) {
+        mp_uint_t ready = 0;
+        if ((arg & MP_STREAM_POLL_RD) && (self->regs->STATE & UART_STATE_RXFULL)) {
+            ready |= MP_STREAM_POLL_RD;
+        }
+        if ((arg & MP_STREAM_POLL_WR) && !(self->regs->STATE & UART_STATE_TXFULL)) {
+            ready |= MP_STREAM_POLL_WR;
+        }
+        return ready;
+    }
+    if (request == MP_STREAM_FLUSH || request == MP_STREAM_CLOSE) {
+        return 0;
+    }
+    *errcode = MP_EINVAL;
+    return MP_STREAM_ERROR;
+}
+
+static const mp_stream_p_t uart_stream_p = {
+    .read = uart_read,
+    .write = uart_write,
+    .ioctl = uart_ioctl,
+};
+
+static const mp_rom_map_elem_t uart_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&mp_stream_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&mp_stream_readinto_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readline), MP_ROM_PTR(&mp_stream_unbuffered_readline_obj) },
+    { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&mp_stream_write_obj) },
+    { MP_ROM_QSTR(MP_QSTR_flush), MP_ROM_PTR(&mp_stream_flush_obj) },
+    { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&mp_stream_close_obj) },
+};
+static MP_DEFINE_CONST_DICT(uart_locals, uart_locals_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(uart_type, MP_QSTR_UART, MP_TYPE_FLAG_ITER_IS_STREAM,
+    make_new, uart_make_new, protocol, &uart_stream_p, locals_dict, &uart_locals);
+
+static const mp_rom_map_elem_t board_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__board) },
+    { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&flash_type) },
+    { MP_ROM_QSTR(MP_QSTR_UART), MP_ROM_PTR(&uart_type) },
+};
+static MP_DEFINE_CONST_DICT(board_module_globals, board_module_globals_table);
+
+const mp_obj_module_t board_module = {
+    .base = { &mp_type_module },
+    .globals = (mp_obj_dict_t *)&board_module_globals,
+};
+MP_REGISTER_MODULE(MP_QSTR__board, board_module);
+
+// --- clock and boot ------------------------------------------------------------------------
+
+uint64_t mp_hal_time_ns(void) {
+    return (uint64_t)mp_hal_ticks_us() * 1000u;
+}
+
+// MICROPY_PORT_INIT_FUNC (mpconfigboard.h): the end of mp_init(), at every boot and soft
+// reset; the qemu port's main() runs no script itself. As other MicroPython ports do: the
+// frozen _boot.py (mount the flash), then main.py (the frozen firmware/main.py, else one on
+// the flash) unless the reset came from the raw REPL (mpremote's soft reset), then the REPL.
+void callgate_board_init(void) {
+    pyexec_frozen_module("_boot.py", false);
+    if (pyexec_mode_kind == PYEXEC_MODE_FRIENDLY_REPL) {
+        pyexec_file_if_exists("main.py");
+    }
+}

@@ -1,0 +1,12 @@
+// The qemu port's configuration, then this board's changes (the port's mpconfigport.h has no
+// board hook, so mpconfigboard.mk names this file as MP_CONFIGFILE).
+#include "mpconfigport.h"
+
+// The firmware is asyncio (firmware/callgate/app.py); the port turns it off for its tests.
+// The frozen asyncio package comes with it (manifest.py).
+#undef MICROPY_PY_ASYNCIO
+#define MICROPY_PY_ASYNCIO (1)
+
+// At every (soft) boot, after the runtime is up: mount the flash (board.c).
+#define MICROPY_PORT_INIT_FUNC callgate_board_init()
+void callgate_board_init(void);

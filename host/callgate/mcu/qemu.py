@@ -1,0 +1,129 @@
+"""Start the MCU image (make firmware BOARD=qemu-m4f) in QEMU with its REPL on a pty.
+
+    with QemuBoard(workdir) as board:      # qemu-system-arm -M mps2-an386 ... -serial pty x3
+        board.repl                         # /dev/pts/N: UART0, raw REPL, mpremote, pyserial
+        board.data                         # UART1: the host link's data UART (_board.UART(1))
+        board.bus                          # UART2: the line-card bus (_board.UART(2))
+        board.flash                        # the board's flash (sim.flash.FlashImage)
+
+The board's UART0 is the REPL, UART1 and UART2 two more channels, each on a pty QEMU makes
+(so a 0x03 on the data or bus channel is a byte, never a Ctrl-C for the REPL). Its flash is `flash.img` in `workdir`
+(QEMU's working folder, where the image's semihosting calls find it): a LittleFS2 image of the
+board's size, made here on first use with the board's board.json in it, which the firmware
+mounts at /flash (boards/qemu-m4f/_boot.py). It outlives the process, as flash does; the host
+reads or writes it only while QEMU is stopped (FlashImage's rule).
+"""
+
+import ctypes
+import json
+import os
+import pathlib
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+
+from ..sim.flash import FlashImage
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+BOARD = "qemu-m4f"
+FIRMWARE_ELF = ROOT / "build" / "mcu" / BOARD / "firmware.elf"
+MACHINE = "mps2-an386"
+QEMU = "qemu-system-arm"
+_PTY = re.compile(rb"char device redirected to (\S+) \(label serial(\d)\)")
+UARTS = ("repl", "data", "bus")  # UART0, UART1, UART2
+
+
+def _die_with_parent() -> None:
+    """In QEMU's process before exec (Linux): SIGTERM when the process that started it ends,
+    so a launcher killed outright leaves no QEMU behind (its REPL loop keeps a core busy)."""
+    try:
+        ctypes.CDLL(None).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+    except (OSError, AttributeError):
+        pass
+
+
+class McuError(OSError):
+    """The image or QEMU is missing, or QEMU did not come up (one line, for the CLI)."""
+
+
+def build_firmware(board: str = BOARD, env=None) -> pathlib.Path:
+    """`make firmware BOARD=board` (incremental); the image's path. McuError naming
+    MICROPY_DIR when there is no MicroPython source to build from."""
+    r = subprocess.run(["make", "--no-print-directory", "firmware", f"BOARD={board}"], cwd=ROOT,
+                       capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        said = [line for line in (r.stderr + r.stdout).splitlines()
+                if line.strip() and not line.startswith("make")]
+        raise McuError(said[-1] if said else f"make firmware BOARD={board} failed")
+    return ROOT / "build" / "mcu" / board / "firmware.elf"
+
+
+class QemuBoard:
+    """One run of the MCU image in QEMU. `start()` returns once the REPL's pty is known."""
+
+    def __init__(self, workdir, elf=FIRMWARE_ELF, board: str = BOARD, qemu: str = QEMU):
+        self.workdir = pathlib.Path(workdir)
+        self.elf = pathlib.Path(elf)
+        self.board_json = ROOT / "boards" / board / "board.json"
+        self.qemu = qemu
+        self.proc = None
+        self.repl = self.data = self.bus = None
+        board_def = json.loads(self.board_json.read_text())
+        self.flash = FlashImage(self.workdir / "flash.img", board_def["storage"]["bytes"])
+
+    def prepare_flash(self) -> None:
+        """Make the flash image if there is none: formatted, with board.json in its root."""
+        if self.flash.create():
+            self.flash.write("board.json", self.board_json.read_bytes())
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Start QEMU; the REPL's pty (the data and bus ptys are set too)."""
+        if not self.elf.is_file():
+            raise McuError(f"{self.elf}: no MCU image (make firmware BOARD={BOARD})")
+        if shutil.which(self.qemu) is None:
+            raise McuError(f"{self.qemu} not found (Debian package qemu-system-arm)")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.prepare_flash()
+        cmd = [self.qemu, "-M", MACHINE, "-nographic", "-monitor", "none", "-semihosting",
+               *[arg for _ in UARTS for arg in ("-serial", "pty")], "-kernel", str(self.elf)]
+        self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        out = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.1)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                out += chunk
+                found = {int(n): path.decode() for path, n in _PTY.findall(out)}
+                if len(found) == len(UARTS):
+                    self.repl, self.data, self.bus = (found[i] for i in range(len(UARTS)))
+                    return self.repl
+            elif self.proc.poll() is not None:
+                break
+        self.stop()
+        raise McuError(f"QEMU did not offer the UARTs' ptys: {out.decode(errors='replace').strip()}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc.stdout.close()
+            self.proc = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,92 @@
+"""The MCU image under QEMU (boards/qemu-m4f): built once per session (make firmware, itself
+incremental under build/mcu/), started in QEMU, driven through its raw REPL on the pty.
+
+Skipped, with the reason naming MICROPY_DIR, when no MicroPython source is at hand: neither
+MICROPY_DIR nor the snapshot in ../shared/vendor/.
+"""
+
+import base64
+import os
+import pathlib
+
+import pytest
+from mpremote.transport_serial import SerialTransport
+
+from callgate.mcu import McuError, QemuBoard, build_firmware
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SNAPSHOT = ROOT.parent / "shared" / "vendor" / "micropython-1c3c201149.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def mcu_elf():
+    if not os.environ.get("MICROPY_DIR") and not SNAPSHOT.is_file():
+        pytest.skip("no MicroPython source: set MICROPY_DIR to a checkout of micropython "
+                    f"1c3c201149 ({SNAPSHOT} is absent)")
+    try:
+        return build_firmware()
+    except McuError as e:
+        pytest.fail(f"make firmware: {e}")
+
+
+class Target:
+    """The board's raw REPL: run() a script, get what it printed."""
+
+    def __init__(self, port: str):
+        self.t = SerialTransport(port, baudrate=115200)
+        self.t.enter_raw_repl(soft_reset=False)
+
+    def run(self, code: str, timeout: float = 60) -> str:
+        out, err = self.t.exec_raw(code, timeout=timeout)
+        if err:
+            raise AssertionError("on the target:\n" + err.decode(errors="replace"))
+        return out.decode().replace("\r\n", "\n")
+
+    def eval(self, expr: str, timeout: float = 60):
+        import ast
+
+        return ast.literal_eval(self.run(f"print(repr({expr}))", timeout).strip())
+
+    def put(self, name: str, data: bytes, typecode: str = "h") -> None:
+        """An array `name` on the target holding data (sent in base64 chunks)."""
+        self.run(f"import gc\nfrom array import array\n{name} = None\ngc.collect()\n"
+                 f"{name} = array({typecode!r}, bytes({len(data)}))\n_mv = memoryview({name})")
+        step = 3 * 1024
+        size = 2 if typecode == "h" else 1
+        for i in range(0, len(data), step):
+            chunk = base64.b64encode(data[i:i + step]).decode()
+            self.run(f"import binascii\n_mv[{i // size}:{(i + len(data[i:i + step])) // size}] = "
+                     f"array({typecode!r}, binascii.a2b_base64({chunk!r}))")
+        self.run("del _mv")
+
+    def soft_reset(self) -> None:
+        """A fresh MicroPython VM (the raw REPL's soft reset: main.py does not run)."""
+        self.t.exit_raw_repl()
+        self.t.enter_raw_repl(soft_reset=True)
+
+    def close(self) -> None:
+        try:
+            self.t.exit_raw_repl()
+        finally:
+            self.t.close()
+
+
+@pytest.fixture(scope="session")
+def mcu_board(mcu_elf, tmp_path_factory):
+    board = QemuBoard(tmp_path_factory.mktemp("qemu-m4f"), elf=mcu_elf)
+    board.start()
+    yield board
+    board.stop()
+
+
+@pytest.fixture(scope="session")
+def target(mcu_board):
+    t = Target(mcu_board.repl)
+    yield t
+    t.close()
+
+
+@pytest.fixture(scope="session")
+def repl_at():
+    """Target's constructor: a raw REPL on a board a test started itself."""
+    return Target

@@ -53,7 +53,7 @@ BAD = {
                (["sim", "--clock", "0"], "--clock: 0 must be more than 0"),
                (["sim", "--epoch", "yesterday"], "--epoch: not an ISO 8601 date and time: 'yesterday'")],
     ("sim", "call"): [(["sim", "call", "--port-index", "-1"], "--port-index: -1 must be at least 0"),
-                      (["sim", "call", "--patience-ms", "-5"], "--patience-ms: -5 must be at least 0 ms")],
+                      (["sim", "call", "--patience-ms", "-5"], "--patience-ms: patience_ms must be a number of ms >= 0 or None, not -5")],
     ("sim", "phone"): [(["sim", "phone", "-2", "off"], "-2 must be at least 0"),
                        (["sim", "phone", "2", "off", "--sim", "/nonexistent"], "/nonexistent: No such file"),
                        (["sim", "phone", "2", "up"], "invalid choice: 'up'")],

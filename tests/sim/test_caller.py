@@ -3,6 +3,7 @@ refused naming the field, and `callgate sim call`'s options are its fields."""
 
 import json
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -94,17 +95,20 @@ def test_json_form_refuses_unknown_fields_and_non_objects():
     assert Caller.given(hangup=None, talk_ms=None, number="1") == Caller(number="1")
 
 
-def test_the_sim_call_options_are_the_caller_fields():
+def test_the_sim_call_options_are_the_caller_fields(tmp_path):
     import argparse
 
     from callgate.cli import simcall
+    from callgate.dsp.wav import write_wav
 
+    wav = tmp_path / "x.wav"
+    write_wav(wav, np.zeros(800, np.int16))
     ap = argparse.ArgumentParser()
     simcall.add_parsers(ap.add_subparsers())
     args = ap.parse_args(["call", "--from", "5550000", "--digits", "2,1", "--no-cid", "--hangup", "busy",
-                          "--patience-ms", "1500.5", "--max-rings", "3", "--survey", "", "--cid-audio", "x.wav"])
+                          "--patience-ms", "1500.5", "--max-rings", "3", "--survey", "", "--cid-audio", str(wav)])
     assert caller_of(args) == Caller(number="5550000", digits="2,1", cid=False, hangup="busy", patience_ms=1500.5,
-                                     max_rings=3, survey="", cid_audio="x.wav")
+                                     max_rings=3, survey="", cid_audio=str(wav))
     assert caller_of(ap.parse_args(["call"])) == Caller(number="5551234")
     flags = {a.dest[len("caller_"):] for a in ap._subparsers._group_actions[0].choices["call"]._actions
              if a.dest.startswith("caller_")}
@@ -116,6 +120,7 @@ def test_the_sim_call_options_are_the_caller_fields():
     (["--patience-ms", "soon"], "patience_ms must be a number, not 'soon'"),
     (["--from", "555-0000"], "number must be a caller ID number"),
     (["--callback", ""], "callback must not be empty"),
+    (["--speech", "no-such.wav"], "speech: 'no-such.wav': No such file or directory"),
 ])
 def test_sim_call_refuses_bad_options_in_one_line(capsys, argv, words):
     import argparse

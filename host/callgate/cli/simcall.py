@@ -15,7 +15,9 @@ exits 0 when the call was answered, 1 otherwise.
 """
 
 import argparse
+import os
 
+from ..dsp.wav import WavError, open_wav
 from ..sim import control
 from ..sim.caller import FIELDS, Caller, CallerError, options
 
@@ -66,7 +68,7 @@ def _caller_options(p) -> None:
         if f.default is True:
             kw.update(action="store_const", const=False, help=f"{f.name} off (on by default: {meta['help']})")
         else:
-            parse = {"MS": _number, "N": int}.get(meta["metavar"], str)
+            parse = {"MS": _number, "N": int, "FILE": _wav_file}.get(meta["metavar"], str)
             kw.update(type=_checked(f.name, parse), metavar=meta["metavar"], choices=options(f.name),
                       help=meta["help"] + ("" if default in (None, "") else f" (default {default})"))
         p.add_argument(FLAGS.get(f.name, "--" + f.name.replace("_", "-")), **kw)
@@ -78,6 +80,10 @@ def _checked(name, parse):
     def convert(text):
         try:
             value = parse(text)
+        except WavError as e:
+            raise argparse.ArgumentTypeError(f"{name}: {e}") from None
+        except OSError as e:
+            raise argparse.ArgumentTypeError(f"{name}: {text!r}: {e.strerror or e}") from None
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a number, not {text!r}") from None
         try:
@@ -87,6 +93,13 @@ def _checked(name, parse):
 
     convert.__name__ = name
     return convert
+
+
+def _wav_file(text: str) -> str:
+    """A WAV file the board model will read: its header checked here, its path made absolute
+    (the model runs in another folder)."""
+    open_wav(text)
+    return os.path.abspath(text)
 
 
 def _number(text: str):

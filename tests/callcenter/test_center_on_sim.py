@@ -13,13 +13,13 @@ import pytest
 
 from callgate.callcenter import cdr as cdr_mod
 from callgate.callcenter.recordings import pull as pull_recordings
-from callgate.cli.sim import parse_epoch
 from callgate.dsp.wav import read_wav
 from callgate.link import messages
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
 from callgate.provision import provision
 from callgate.sim.board import VirtualBoard
+from callgate.sim.clock import parse_epoch
 from callgate.site import load_site
 
 pytestmark = pytest.mark.slow

@@ -13,6 +13,7 @@ import pytest
 
 from callgate.callcenter import cdr as cdr_mod
 from callgate.callcenter.recordings import pull as pull_recordings
+from callgate.callcenter.recordings import read_index
 from callgate.dsp.wav import read_wav
 from callgate.link import messages
 from callgate.link.client import connect
@@ -172,6 +173,45 @@ def test_the_operator_queue_overflows_to_voicemail(board, link, tmp_path):
     assert r["recording"] in got["pulled"]
     index = {e["id"]: e for e in __import__("json").loads((tmp_path / "index.json").read_text())}
     assert index[f"{r['id']}-vm"]["kind"] == "voicemail"
+
+
+def index_now(link):
+    """The board's recording index as it is this moment, by id."""
+    entries, bad = read_index(RemoteFiles(link))
+    assert not bad
+    return {e["id"]: e for e in entries}
+
+
+def test_a_voicemail_is_complete_on_the_flash_before_its_call_record(board, link):
+    """The line cards' last chunk of the message comes late (a slow bus: 3 s of line-card
+    time): the call record, and its event, wait for it, so a host that fetches recordings as
+    soon as it sees the record finds the message's index line."""
+    agents(board)
+    board.model.audio.rec_end_delay_ms = 3000
+    try:
+        result, events = run_call(board, link, digits="0")
+        index = index_now(link)  # at once: before anything else reaches the board
+    finally:
+        board.model.audio.rec_end_delay_ms = 0
+    r = record_of(link, events)
+    assert r["outcome"] == "voicemail" and "recording_cut" not in r
+    vm = index.get(f"{r['id']}-vm")
+    assert vm is not None, sorted(index)
+    assert vm["kind"] == "voicemail" and vm["bytes"] > 0 and "cut" not in vm
+
+
+def test_a_recording_whose_end_never_comes_is_marked_cut_in_the_call_record(board, link):
+    agents(board)
+    board.model.audio.rec_end_delay_ms = None  # the last chunk is lost
+    try:
+        result, events = run_call(board, link, digits="0")
+        index = index_now(link)
+    finally:
+        board.model.audio.rec_end_delay_ms = 0
+    r = record_of(link, events)
+    assert r["outcome"] == "voicemail" and r["recording_cut"] is True
+    vm = index[f"{r['id']}-vm"]  # what did arrive is kept, and said to be incomplete
+    assert vm["cut"] is True and vm["bytes"] > 0
 
 
 def test_the_caller_hangs_up_on_the_agent(board, link):

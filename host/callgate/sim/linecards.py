@@ -101,6 +101,10 @@ class AudioPlane:
         self._playing = [None] * len(self.kinds)  # prompt name per port
         self._disc = [None] * len(self.kinds)  # disconnect supervisors of answered FXO ports
         self._rec = [None] * len(self.kinds)  # per recording port: {"id", "buf", "since", "seq"}
+        # A slow line-card bus, for tests: a recording's last rec report (end true) reaches the
+        # firmware this many ms of model time late (None: never). _late: [due sample, report].
+        self.rec_end_delay_ms = 0
+        self._late = []
         self._jobs = queue.SimpleQueue()  # callables to run on the audio thread
         self._stop = threading.Event()
         self._thread = None
@@ -194,6 +198,8 @@ class AudioPlane:
                 rec["since"] += FRAME
                 if rec["since"] >= REC_CHUNK:
                     self._rec_send(p, end=False)
+        if self._late:
+            self._send_late()
         self.now += FRAME
         self.frames += 1
         if self.now % CLOCK_EVERY == 0:
@@ -323,9 +329,19 @@ class AudioPlane:
         else:
             self.engine.record(port, out=rec["buf"])
             rec["since"] = 0
-        self.lines.report({"what": "rec", "port": port, "id": rec["id"], "seq": rec["seq"],
-                           "data": data, "end": end})
+        report = {"what": "rec", "port": port, "id": rec["id"], "seq": rec["seq"], "data": data, "end": end}
         rec["seq"] += 1
+        delay = self.rec_end_delay_ms
+        if end and delay != 0:
+            if delay is not None:
+                self._late.append([self.now + int(delay * 8), report])
+            return
+        self.lines.report(report)
+
+    def _send_late(self) -> None:
+        for late in [x for x in self._late if x[0] <= self.now]:
+            self._late.remove(late)
+            self.lines.report(late[1])
 
     def _cmd_cid_arm(self, msg, port) -> None:
         if self.kinds[port] != "fxo":

@@ -6,8 +6,9 @@
 #   clock  time-driven changes (ringing that stopped, digit timeouts, queue waits, wrap-up)
 #
 # With a site (site.json in the flash) calls go through the IVR, queues and agents; each call's
-# record is written to cdr/ (cdr.py) and recordings to rec/ (recorder.py). All times are the
-# line cards' clock (hal: the virtual board's may run faster than real time).
+# record is written to cdr/ (cdr.py) and recordings to rec/ (recorder.py), the record (and its
+# CDR event) once the call's recordings are complete on the flash. All times are the line
+# cards' clock (hal: the virtual board's may run faster than real time).
 #
 # main() returns why it stopped ("repl" when the host asked for the REPL); any task that
 # fails stops the others and its exception propagates to main.py, which drops to the REPL.
@@ -41,7 +42,6 @@ class App:
         self.board_def = board_def
         self.ports = Ports(board_def["ports"])
         self.cdr = CdrLog()
-        self._done = []  # events of records written since the last act()
         self.site = None
         self._next_site = None  # a reloaded site waiting for the calls to end
         self.use_site(bundle.load()[0])  # site.json in the flash: calls go to the IVR
@@ -81,9 +81,14 @@ class App:
         return self.calls.ivr.local_time(self.board.epoch_ms(self.board.now_ms()) // 1000)
 
     def record(self, r):
-        """calls.py's sink: a call ended; its record goes to the flash."""
-        path = self.cdr.write(r)
-        self._done.append((messages.EV_CDR, {"id": r["id"], "outcome": r["outcome"], "file": path}))
+        """calls.py's sink: a call ended; its record goes to the flash, at once or when its
+        recordings are complete (cdr.py). Its event goes out with the next act()."""
+        self.cdr.end(r, self.recorder, self.board.now_ms())
+
+    def busy(self):
+        """Calls up, agents busy and records waiting for their recordings: a new site (and its
+        new Recorder) waits for none."""
+        return self.calls.busy() + len(self.cdr.waiting)
 
     def site_reload(self, value):
         site, why = bundle.load()
@@ -91,7 +96,7 @@ class App:
             if why is None:
                 raise RemoteError(messages.ERR_NOT_FOUND, "no site.json", bundle.FILE)
             raise RemoteError(messages.ERR_REFUSED, "site.json refused: " + why, bundle.FILE)
-        busy = self.calls.busy()
+        busy = self.busy()
         if busy:
             self._next_site = site  # applied by the clock task once the calls are over
         else:
@@ -152,6 +157,10 @@ class App:
                     self.recorder.feed(report)
                 except (OSError, ValueError) as e:  # a bad chunk never stops the calls
                     print("recorder:", repr(e))
+                if self.cdr.waiting:  # maybe the last chunk a record waits for
+                    self.cdr.release(self.recorder, self.board.now_ms())
+                    if self.cdr.out:
+                        await self.act([], [])
                 continue
             now = self.board.now_ms()
             events = self.ports.line(report, now)
@@ -167,9 +176,10 @@ class App:
                 except OSError as e:  # no room: the call goes on unrecorded
                     print("recorder:", repr(e))
             await self.board.do(c)
-        if self._done:
-            events.extend(self._done)
-            self._done.clear()
+        if self.cdr.out:  # records written: the host may fetch them, and their recordings
+            for r, path in self.cdr.out:
+                events.append((messages.EV_CDR, {"id": r["id"], "outcome": r["outcome"], "file": path}))
+            self.cdr.out.clear()
         if events:
             await self.emit(events)
 
@@ -178,7 +188,7 @@ class App:
         while True:
             await asyncio.sleep_ms(max(1, int(_TICK_MS / self.board.rate)))
             now = self.board.now_ms()
-            if self._next_site is not None and not self.calls.busy():
+            if self._next_site is not None and not self.busy():
                 self.use_site(self._next_site)
                 self._next_site = None
             events.clear()
@@ -187,7 +197,9 @@ class App:
             if changed:
                 events.extend(changed)
             self.calls.tick(now, self.ports, events, cmds)
-            if events or cmds:
+            if self.cdr.waiting:  # records whose recordings' last chunks are overdue
+                self.cdr.release(self.recorder, now)
+            if events or cmds or self.cdr.out:
                 await self.act(events, cmds)
 
     def stop(self, reason, error=None):
@@ -219,6 +231,7 @@ class App:
         for t in tasks:
             t.cancel()
         await asyncio.sleep_ms(0)
+        self.cdr.flush(self.recorder)  # no record is left behind: written, recordings marked cut
         if self.error is not None:
             raise self.error
         return self.reason

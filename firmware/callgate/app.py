@@ -54,6 +54,7 @@ class App:
         Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
         update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
         self.stopped = asyncio.Event()
+        self._acting = asyncio.Lock()  # one act() at a time: events reach the host in order
         self.reason = None
         self.error = None
         self._to_repl = False
@@ -82,8 +83,16 @@ class App:
 
     def record(self, r):
         """calls.py's sink: a call ended; its record goes to the flash, at once or when its
-        recordings are complete (cdr.py). Its event goes out with the next act()."""
+        recordings are complete (cdr.py). records() turns it into its event."""
         self.cdr.end(r, self.recorder, self.board.now_ms())
+
+    def records(self, events):
+        """The events of the records written since the last call: added to events right after
+        what made them (the call's end, or its recording's last chunk), so a host never sees a
+        call's record before its end."""
+        for r, path in self.cdr.out:
+            events.append((messages.EV_CDR, {"id": r["id"], "outcome": r["outcome"], "file": path}))
+        self.cdr.out.clear()
 
     def busy(self):
         """Calls up, agents busy and records waiting for their recordings: a new site (and its
@@ -160,28 +169,28 @@ class App:
                 if self.cdr.waiting:  # maybe the last chunk a record waits for
                     self.cdr.release(self.recorder, self.board.now_ms())
                     if self.cdr.out:
-                        await self.act([], [])
+                        events = []
+                        self.records(events)
+                        await self.act(events, [])
                 continue
             now = self.board.now_ms()
             events = self.ports.line(report, now)
             cmds = []
             self.calls.line(report, now, self.ports, events, cmds)
+            self.records(events)
             await self.act(events, cmds)
 
     async def act(self, events, cmds):
-        for c in cmds:  # the line cards first: the host hears of an answer once it is done
-            if c["t"] == linecard.CMD_RECORD:
-                try:
-                    self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
-                except OSError as e:  # no room: the call goes on unrecorded
-                    print("recorder:", repr(e))
-            await self.board.do(c)
-        if self.cdr.out:  # records written: the host may fetch them, and their recordings
-            for r, path in self.cdr.out:
-                events.append((messages.EV_CDR, {"id": r["id"], "outcome": r["outcome"], "file": path}))
-            self.cdr.out.clear()
-        if events:
-            await self.emit(events)
+        async with self._acting:  # the lines' and the clock's batches never interleave
+            for c in cmds:  # the line cards first: the host hears of an answer once it is done
+                if c["t"] == linecard.CMD_RECORD:
+                    try:
+                        self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
+                    except OSError as e:  # no room: the call goes on unrecorded
+                        print("recorder:", repr(e))
+                await self.board.do(c)
+            if events:
+                await self.emit(events)
 
     async def clock(self):
         events, cmds = [], []  # reused every tick: an idle board allocates nothing here
@@ -199,7 +208,8 @@ class App:
             self.calls.tick(now, self.ports, events, cmds)
             if self.cdr.waiting:  # records whose recordings' last chunks are overdue
                 self.cdr.release(self.recorder, now)
-            if events or cmds or self.cdr.out:
+            self.records(events)
+            if events or cmds:
                 await self.act(events, cmds)
 
     def stop(self, reason, error=None):

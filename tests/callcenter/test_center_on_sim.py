@@ -183,11 +183,12 @@ def index_now(link):
 
 
 def test_a_voicemail_is_complete_on_the_flash_before_its_call_record(board, link):
-    """The line cards' last chunk of the message comes late (a slow bus: 3 s of line-card
-    time): the call record, and its event, wait for it, so a host that fetches recordings as
-    soon as it sees the record finds the message's index line."""
+    """The line cards' last chunk of the message comes late (a slow bus: 5 s of line-card
+    time, under the firmware's 10 s wait): the call record, and its event, wait for it, so a
+    host that fetches recordings as soon as it sees the record finds the message's index
+    line."""
     agents(board)
-    board.model.audio.rec_end_delay_ms = 3000
+    board.model.audio.rec_end_delay_ms = 5000
     try:
         result, events = run_call(board, link, digits="0")
         index = index_now(link)  # at once: before anything else reaches the board

@@ -182,12 +182,13 @@ class App:
 
     async def act(self, events, cmds):
         async with self._acting:  # the lines' and the clock's batches never interleave
-            for c in cmds:  # the line cards first: the host hears of an answer once it is done
+            for c in cmds:  # recording files first: a recording starts with its bridge
                 if c["t"] == linecard.CMD_RECORD:
                     try:
                         self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
                     except OSError as e:  # no room: the call goes on unrecorded
                         print("recorder:", repr(e))
+            for c in cmds:  # the line cards, then the host: it hears of an answer once it is done
                 await self.board.do(c)
             if events:
                 await self.emit(events)

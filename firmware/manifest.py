@@ -6,24 +6,33 @@
 #
 # Run by MicroPython's build (tools/manifestfile.py), which makes this folder the current one;
 # tests/firmware/test_mpy_cross.py runs it the same way. Every other file of the package is
-# frozen, so a new module needs no edit here.
+# frozen, so a new module needs no edit here. callgate_files() is the rule, and the host's
+# deploy bundles (host/callgate/deploy/bundle.py) load this file to put the same files in a
+# slot: run without MicroPython's `options` it only defines the function.
 
 import os
 
-options.defaults(hal=None)
-_BACKENDS = ("virtual", "mcu")
-if options.hal not in _BACKENDS:
-    raise ValueError("firmware/manifest.py: hal=%r, not one of %s" % (options.hal, ", ".join(_BACKENDS)))
+BACKENDS = ("virtual", "mcu")
 
-_files = []
-for _dir, _, _names in os.walk("callgate"):
-    for _name in _names:
-        if not _name.endswith(".py"):
-            continue
-        _rel = os.path.relpath(os.path.join(_dir, _name), "callgate")
-        if _rel.startswith("hal_") and _rel != "hal_%s.py" % options.hal:
-            continue  # another board's backend
-        _files.append(_rel)
 
-package("callgate", files=sorted(_files), opt=3)
-module("main.py", opt=3)
+def callgate_files(package, hal):
+    """The package's .py files (paths relative to `package`, sorted) a board with HAL backend
+    `hal` holds: all of them but the other backends."""
+    if hal not in BACKENDS:
+        raise ValueError("firmware/manifest.py: hal=%r, not one of %s" % (hal, ", ".join(BACKENDS)))
+    files = []
+    for folder, _, names in os.walk(package):
+        for name in names:
+            if not name.endswith(".py"):
+                continue
+            rel = os.path.relpath(os.path.join(folder, name), package).replace(os.sep, "/")
+            if rel.startswith("hal_") and rel != "hal_%s.py" % hal:
+                continue  # another board's backend
+            files.append(rel)
+    return sorted(files)
+
+
+if "options" in globals():  # MicroPython's build
+    options.defaults(hal=None)
+    package("callgate", files=callgate_files("callgate", options.hal), opt=3)
+    module("main.py", opt=3)

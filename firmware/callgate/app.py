@@ -6,8 +6,9 @@
 #   clock  time-driven changes (ringing that stopped, digit timeouts, queue waits, wrap-up)
 #
 # With a site (site.json in the flash) calls go through the IVR, queues and agents; each call's
-# record is written to cdr/ (cdr.py) and recordings to rec/ (recorder.py). All times are the
-# line cards' clock (hal: the virtual board's may run faster than real time).
+# record is written to cdr/ (cdr.py) and recordings to rec/ (recorder.py), the record (and its
+# CDR event) once the call's recordings are complete on the flash. All times are the line
+# cards' clock (hal: the virtual board's may run faster than real time).
 #
 # main() returns why it stopped ("repl" when the host asked for the REPL); any task that
 # fails stops the others and its exception propagates to main.py, which drops to the REPL.
@@ -41,7 +42,6 @@ class App:
         self.board_def = board_def
         self.ports = Ports(board_def["ports"])
         self.cdr = CdrLog()
-        self._done = []  # events of records written since the last act()
         self.site = None
         self._next_site = None  # a reloaded site waiting for the calls to end
         self.use_site(bundle.load()[0])  # site.json in the flash: calls go to the IVR
@@ -54,6 +54,7 @@ class App:
         Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
         update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
         self.stopped = asyncio.Event()
+        self._acting = asyncio.Lock()  # one act() at a time: events reach the host in order
         self.reason = None
         self.error = None
         self._to_repl = False
@@ -81,9 +82,22 @@ class App:
         return self.calls.ivr.local_time(self.board.epoch_ms(self.board.now_ms()) // 1000)
 
     def record(self, r):
-        """calls.py's sink: a call ended; its record goes to the flash."""
-        path = self.cdr.write(r)
-        self._done.append((messages.EV_CDR, {"id": r["id"], "outcome": r["outcome"], "file": path}))
+        """calls.py's sink: a call ended; its record goes to the flash, at once or when its
+        recordings are complete (cdr.py). records() turns it into its event."""
+        self.cdr.end(r, self.recorder, self.board.now_ms())
+
+    def records(self, events):
+        """The events of the records written since the last call: added to events right after
+        what made them (the call's end, or its recording's last chunk), so a host never sees a
+        call's record before its end."""
+        for r, path in self.cdr.out:
+            events.append((messages.EV_CDR, {"id": r["id"], "outcome": r["outcome"], "file": path}))
+        self.cdr.out.clear()
+
+    def busy(self):
+        """Calls up, agents busy and records waiting for their recordings: a new site (and its
+        new Recorder) waits for none."""
+        return self.calls.busy() + len(self.cdr.waiting)
 
     def site_reload(self, value):
         site, why = bundle.load()
@@ -91,7 +105,7 @@ class App:
             if why is None:
                 raise RemoteError(messages.ERR_NOT_FOUND, "no site.json", bundle.FILE)
             raise RemoteError(messages.ERR_REFUSED, "site.json refused: " + why, bundle.FILE)
-        busy = self.calls.busy()
+        busy = self.busy()
         if busy:
             self._next_site = site  # applied by the clock task once the calls are over
         else:
@@ -152,33 +166,39 @@ class App:
                     self.recorder.feed(report)
                 except (OSError, ValueError) as e:  # a bad chunk never stops the calls
                     print("recorder:", repr(e))
+                if self.cdr.waiting:  # maybe the last chunk a record waits for
+                    self.cdr.release(self.recorder, self.board.now_ms())
+                    if self.cdr.out:
+                        events = []
+                        self.records(events)
+                        await self.act(events, [])
                 continue
             now = self.board.now_ms()
             events = self.ports.line(report, now)
             cmds = []
             self.calls.line(report, now, self.ports, events, cmds)
+            self.records(events)
             await self.act(events, cmds)
 
     async def act(self, events, cmds):
-        for c in cmds:  # the line cards first: the host hears of an answer once it is done
-            if c["t"] == linecard.CMD_RECORD:
-                try:
-                    self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
-                except OSError as e:  # no room: the call goes on unrecorded
-                    print("recorder:", repr(e))
-            await self.board.do(c)
-        if self._done:
-            events.extend(self._done)
-            self._done.clear()
-        if events:
-            await self.emit(events)
+        async with self._acting:  # the lines' and the clock's batches never interleave
+            for c in cmds:  # recording files first: a recording starts with its bridge
+                if c["t"] == linecard.CMD_RECORD:
+                    try:
+                        self.recorder.begin(c, self.board.epoch_ms(self.board.now_ms()))
+                    except OSError as e:  # no room: the call goes on unrecorded
+                        print("recorder:", repr(e))
+            for c in cmds:  # the line cards, then the host: it hears of an answer once it is done
+                await self.board.do(c)
+            if events:
+                await self.emit(events)
 
     async def clock(self):
         events, cmds = [], []  # reused every tick: an idle board allocates nothing here
         while True:
             await asyncio.sleep_ms(max(1, int(_TICK_MS / self.board.rate)))
             now = self.board.now_ms()
-            if self._next_site is not None and not self.calls.busy():
+            if self._next_site is not None and not self.busy():
                 self.use_site(self._next_site)
                 self._next_site = None
             events.clear()
@@ -187,6 +207,9 @@ class App:
             if changed:
                 events.extend(changed)
             self.calls.tick(now, self.ports, events, cmds)
+            if self.cdr.waiting:  # records whose recordings' last chunks are overdue
+                self.cdr.release(self.recorder, now)
+            self.records(events)
             if events or cmds:
                 await self.act(events, cmds)
 
@@ -219,6 +242,7 @@ class App:
         for t in tasks:
             t.cancel()
         await asyncio.sleep_ms(0)
+        self.cdr.flush(self.recorder)  # no record is left behind: written, recordings marked cut
         if self.error is not None:
             raise self.error
         return self.reason

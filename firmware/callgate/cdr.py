@@ -1,12 +1,19 @@
 # Call records (CDRs): their layout, and the flash they go to. One line per call (records.py)
 # in cdr/YYYYMMDD.log, by the date (UTC, on the board's clock) the call ended. calls.py starts
 # a record with new() when a call rings and fills it in as the call goes; the app hands it to
-# CdrLog.write() when the call ends. `callgate cdr pull` reads them back; the host's
+# CdrLog.end() when the call ends. `callgate cdr pull` reads them back; the host's
 # callgate.callcenter.cdr takes FIELDS and TIMES from here (docs/callcenter.md describes each).
+#
+# A record goes to the flash, and its event to the host, only once every recording of the call
+# is complete on the flash (recorder.py: its index line written): the line cards' last chunk
+# comes after the call ended, and a host fetches the recordings when it sees the record. One
+# whose last chunk is not in within WAIT_MS of line-card time is closed as it is, and the
+# record says "recording_cut": true (so does one of a recording the full flash cut).
 
 import time
 
 from . import records
+from .link.compat import const, ticks_diff
 
 FOLDER = "cdr"
 VERSION = 1  # a record's "v"
@@ -17,9 +24,11 @@ FIELDS = ("v", "id", "port", "trunk", "number", "name", "cid", "arrived", "answe
           "queues", "queued", "offered", "agent", "agent_name", "connected", "agent_left", "ended", "by",
           "how", "outcome", "recording", "survey", "callback", "wrap_s")
 TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
-# Fields a record has only when that happened: the queue the caller last overflowed from, and
-# the digits of the plain flow (a board without a site).
-EXTRA = ("overflow", "digits")
+# Fields a record has only when that happened: the queue the caller last overflowed from, the
+# digits of the plain flow (a board without a site), and true when the recording is
+# incomplete (cut short, or never started: the flash was full; or its end never came).
+EXTRA = ("overflow", "digits", "recording_cut")
+WAIT_MS = const(10000)  # line-card ms a record waits for its recordings' last chunks
 
 
 def new(rid, port, trunk, arrived):
@@ -46,10 +55,48 @@ def day(epoch_ms):
 
 
 class CdrLog:
-    def __init__(self, folder=FOLDER):
+    def __init__(self, folder=FOLDER, wait_ms=WAIT_MS):
         self.folder = folder
+        self.wait_ms = wait_ms
         self.written = 0
         self.failed = 0
+        self.waiting = []  # (record, ended at: line-card ms) of calls whose recordings stream in
+        self.out = []  # (record, its file or None) written since the app took them for events
+
+    def end(self, record, recorder, now_ms):
+        """A call ended: write its record now, or, while the recorder (recorder.Recorder) still
+        takes in one of its recordings, once release() finds them complete. Records written
+        are added to `out`."""
+        if recorder.busy(record["id"]):
+            self.waiting.append((record, now_ms))
+        else:
+            self._finish(record, recorder)
+
+    def release(self, recorder, now_ms):
+        """Write the waiting records whose recordings are complete now, and those that waited
+        wait_ms (their recordings closed as they are: cut)."""
+        i = 0
+        while i < len(self.waiting):
+            record, since = self.waiting[i]
+            if recorder.busy(record["id"]):
+                if ticks_diff(now_ms, since) < self.wait_ms:
+                    i += 1
+                    continue
+                recorder.give_up(record["id"])
+            self.waiting.pop(i)
+            self._finish(record, recorder)
+
+    def flush(self, recorder):
+        """Write every waiting record now (the app is stopping): their recordings are cut."""
+        while self.waiting:
+            record = self.waiting.pop(0)[0]
+            recorder.give_up(record["id"])
+            self._finish(record, recorder)
+
+    def _finish(self, record, recorder):
+        if recorder.incomplete(record["id"]):
+            record["recording_cut"] = True
+        self.out.append((record, self.write(record)))
 
     def path(self, record):
         return self.folder + "/" + day(record.get("ended") or 0) + ".log"

@@ -1,16 +1,22 @@
 # Recordings on the flash: the line cards record a port (both directions mixed, G.711) and
-# stream the codes back a few times a second ("rec" reports, hal.py); this module appends them
-# to rec/<id>.wav as they come and, when the last chunk is in, adds a line to rec/index.log
-# (records.py) with the length. The control plane only moves the bytes: it never looks at a
-# sample.
+# stream the codes back a few times a second ("rec" reports, linecard.py); this module appends
+# them to rec/<id>.wav as they come and, when the last chunk is in, adds a line to
+# rec/index.log (records.py) with the length. The control plane only moves the bytes: it never
+# looks at a sample.
+#
+# A recording is complete on the flash once its index line is written. The call's record
+# waits for that (cdr.py asks busy(call)), since a host fetches recordings when it sees the
+# record; a recording that cannot be completed is marked: its index line says "cut" (the flash
+# was full, or its last chunk never came: give_up()), and incomplete(call) tells the record.
 #
 # The files are written append-only: the header keeps the streaming placeholder sizes
 # (0xFFFFFFFF, "to the end of the file"), because on LittleFS rewriting a file's first bytes
 # copies the whole file. `callgate recordings pull` fills the real sizes in on the host. A
-# recording cut by a power loss has no index line. Before each recording starts, and whenever the flash runs low during one, old
-# recordings go (oldest first, by the index) when they are older than the site's retention or
-# the flash has less than `reserve` bytes free. A flash that is full all the same ends the
-# recording where it is (counted in `cut`); it never stops the board.
+# recording cut by a power loss has no index line. Before each recording starts, and whenever
+# the flash runs low during one, old recordings go (oldest first, by the index) when they are
+# older than the site's retention or the flash has less than `reserve` bytes free. A flash that
+# is full all the same ends the recording where it is (counted in `cut`); it never stops the
+# board.
 
 import os
 import struct
@@ -49,17 +55,24 @@ class Recorder:
         self.days = days
         self.reserve = reserve  # bytes kept free: by default 5 minutes of G.711
         self.open = {}  # id -> what goes in its index line
+        self.lost = {}  # call id -> True: a recording of it is incomplete (until incomplete())
         self.done = 0
         self.pruned = 0
-        self.cut = 0  # recordings ended early: the flash was full
+        self.cut = 0  # recordings ended early: the flash was full, or their end never came
 
     def begin(self, cmd, epoch_ms):
-        """A record command is on its way to the line card: make the file."""
-        self.prune(epoch_ms)
+        """A record command is on its way to the line card: make the file (OSError: no room,
+        the call goes on unrecorded and its record says so)."""
         path = cmd["file"]
-        makedirs(path)
-        with open(path, "wb") as f:
-            f.write(header(self.law, None))
+        try:
+            self.prune(epoch_ms)
+            makedirs(path)
+            with open(path, "wb") as f:
+                f.write(header(self.law, None))
+        except OSError:
+            self.cut += 1
+            self.lost[cmd.get("call")] = True
+            raise
         self.open[cmd["id"]] = {"id": cmd["id"], "file": path, "kind": cmd.get("kind", "call"),
                                 "call": cmd.get("call"), "agent": cmd.get("agent"),
                                 "queue": cmd.get("queue"), "number": cmd.get("number"),
@@ -84,19 +97,46 @@ class Recorder:
                     f.write(data)
                 st["bytes"] += len(data)
             except OSError:  # full: keep what is there
-                self.cut += 1
+                st["cut"] = True
                 end = True
         if not end:
             return None
+        return self._close(st)
+
+    def _close(self, st):
+        """The recording's index line: it is complete on the flash (or marked cut)."""
         del self.open[st["id"]]
         st["ms"] = st["bytes"] // 8
+        if st.get("cut"):
+            self.cut += 1
+            self.lost[st["call"]] = True
         try:
             records.append(INDEX, st)
         except OSError:
-            self.cut += 1
+            if not st.get("cut"):
+                self.cut += 1
+            self.lost[st["call"]] = True
             return None
         self.done += 1
         return st
+
+    def busy(self, call):
+        """True while a recording of the call (its record's id) is still coming in."""
+        for st in self.open.values():
+            if st["call"] == call:
+                return True
+        return False
+
+    def give_up(self, call):
+        """The call's recordings still open will not be completed (their last chunk never
+        came): close them as they are, marked cut; chunks that come later are dropped."""
+        for st in [st for st in self.open.values() if st["call"] == call]:
+            st["cut"] = True
+            self._close(st)
+
+    def incomplete(self, call):
+        """True (once) if a recording of the call was cut or could not start."""
+        return self.lost.pop(call, False)
 
     def prune(self, now_ms):
         """Remove the oldest finished recordings while they are past retention or space is

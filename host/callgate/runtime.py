@@ -9,12 +9,14 @@ where the firmware package `callgate.firmware` was imported from:
   - a checkout (the editable install, `make setup`): the package is firmware/callgate, so the
     tree's firmware/, boards/ and sites/ are used as they are (ROOT is the checkout);
   - an installed wheel: the package is callgate/firmware inside the host package, and the
-    wheel's callgate/share/ holds boards/, firmware/main.py and sites/demo/ (setup.py puts
-    them there). The board imports its package as `callgate`, so FIRMWARE is then a folder
-    made for this process, of links named main.py and callgate to the installed files.
+    wheel's callgate/share/ holds boards/, firmware/main.py and firmware/manifest.py, and
+    sites/demo/ (setup.py puts them there). The board imports its package as `callgate`, so
+    FIRMWARE is then a folder made for this process, of links named main.py, manifest.py and
+    callgate to the installed files.
 
-FIRMWARE is a firmware tree as the board sees it (main.py and the package callgate/):
-MICROPYPATH for the virtual board, the source of a deploy bundle. BOARDS holds the board
+FIRMWARE is a firmware tree as the board sees it (main.py, the package callgate/, and
+manifest.py, which says what of the package a board holds): MICROPYPATH for the virtual board,
+the source of a deploy bundle. BOARDS holds the board
 folders, SITES the sites shipped with callgate (demo/).
 """
 
@@ -48,7 +50,8 @@ def firmware_tree() -> pathlib.Path:
         tree = pathlib.Path(tempfile.mkdtemp(prefix="callgate-firmware-"))
         atexit.register(shutil.rmtree, tree, True)  # the links only, never what they point to
         os.symlink(PACKAGE, tree / "callgate", target_is_directory=True)
-        os.symlink(SHARE / "firmware" / "main.py", tree / "main.py")
+        for name in ("main.py", "manifest.py"):
+            os.symlink(SHARE / "firmware" / name, tree / name)
         _tree = tree
     return _tree
 

@@ -13,13 +13,14 @@ import pytest
 
 from callgate.callcenter import cdr as cdr_mod
 from callgate.callcenter.recordings import pull as pull_recordings
-from callgate.cli.sim import parse_epoch
+from callgate.callcenter.recordings import read_index
 from callgate.dsp.wav import read_wav
 from callgate.firmware.link import messages
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
 from callgate.provision import provision
 from callgate.sim.board import VirtualBoard
+from callgate.sim.clock import parse_epoch
 from callgate.site import load_site
 
 pytestmark = pytest.mark.slow
@@ -123,11 +124,15 @@ def test_a_caller_reaches_an_agent_is_recorded_and_rates_the_call(board, link, t
     assert r["number"] == "5551234" and r["name"] == "ALICE SMITH" and r["trunk"] == "trunk1"
     assert r["arrived"] < r["answered"] < r["queued"] < r["connected"] < r["agent_left"] < r["ended"]
     assert 7.0 < (r["agent_left"] - r["connected"]) / 1000 < 10.0  # Bob talks 8 s (model time)
+    # At 20x real time every ms the firmware takes to act on Bob's hang-up is 20 ms more of the
+    # bridge (and of its recording): the bridge as the line cards carried it out is the measure.
+    bridged = result["bridged_ms"] / 1000
+    assert bridged >= 7.9
     assert r["recording"] == f"rec/{r['id']}.wav"  # support records every call
     got = pull_recordings(RemoteFiles(link), tmp_path)
     assert r["recording"] in got["pulled"]
     wav = read_wav(tmp_path / f"{r['id']}.wav")  # a strict reader: the sizes were completed
-    assert wav.sample_rate == 8000 and abs(len(wav.samples) / 8000 - 8.0) < 1.0
+    assert wav.sample_rate == 8000 and abs(len(wav.samples) / 8000 - bridged) < 0.25  # the whole bridge
     assert np.sqrt(np.mean(wav.samples.astype(float) ** 2)) > 100  # both sides talked
 
 
@@ -172,6 +177,46 @@ def test_the_operator_queue_overflows_to_voicemail(board, link, tmp_path):
     assert r["recording"] in got["pulled"]
     index = {e["id"]: e for e in __import__("json").loads((tmp_path / "index.json").read_text())}
     assert index[f"{r['id']}-vm"]["kind"] == "voicemail"
+
+
+def index_now(link):
+    """The board's recording index as it is this moment, by id."""
+    entries, bad = read_index(RemoteFiles(link))
+    assert not bad
+    return {e["id"]: e for e in entries}
+
+
+def test_a_voicemail_is_complete_on_the_flash_before_its_call_record(board, link):
+    """The line cards' last chunk of the message comes late (a slow bus: 5 s of line-card
+    time, under the firmware's 10 s wait): the call record, and its event, wait for it, so a
+    host that fetches recordings as soon as it sees the record finds the message's index
+    line."""
+    agents(board)
+    board.model.audio.rec_end_delay_ms = 5000
+    try:
+        result, events = run_call(board, link, digits="0")
+        index = index_now(link)  # at once: before anything else reaches the board
+    finally:
+        board.model.audio.rec_end_delay_ms = 0
+    r = record_of(link, events)
+    assert r["outcome"] == "voicemail" and "recording_cut" not in r
+    vm = index.get(f"{r['id']}-vm")
+    assert vm is not None, sorted(index)
+    assert vm["kind"] == "voicemail" and vm["bytes"] > 0 and "cut" not in vm
+
+
+def test_a_recording_whose_end_never_comes_is_marked_cut_in_the_call_record(board, link):
+    agents(board)
+    board.model.audio.rec_end_delay_ms = None  # the last chunk is lost
+    try:
+        result, events = run_call(board, link, digits="0")
+        index = index_now(link)
+    finally:
+        board.model.audio.rec_end_delay_ms = 0
+    r = record_of(link, events)
+    assert r["outcome"] == "voicemail" and r["recording_cut"] is True
+    vm = index[f"{r['id']}-vm"]  # what did arrive is kept, and said to be incomplete
+    assert vm["cut"] is True and vm["bytes"] > 0
 
 
 def test_the_caller_hangs_up_on_the_agent(board, link):

@@ -5,9 +5,13 @@ CLI, and the board's file operations (resumable uploads) underneath.
 """
 
 import hashlib
+import json
 import os
 
+import pytest
+
 from callgate.cli import main as cli_main
+from callgate.deploy import bundle
 from callgate.deploy.deploy import deploy
 from callgate.firmware.link import messages
 from callgate.link.files import RemoteFiles
@@ -121,3 +125,20 @@ def test_progress_line():
     assert text.startswith("\r  ") and text.endswith("\n")
     last = text.strip().split("\r")[-1]
     assert "20.0 / 20.0 kB" in last and "kB/s" in last and "0.0 s left" in last
+
+
+def test_a_bundle_holds_only_its_boards_hal_backend(tmp_path):
+    """As the board's image freezes the firmware (firmware/manifest.py): a virtual board's slot
+    has hal_virtual and no MCU code, an MCU board's the reverse; every other module both."""
+    virtual = bundle.build("virtual-4")
+    assert "callgate/hal_virtual.mpy" in virtual.files and "callgate/hal_mcu.mpy" not in virtual.files
+    mcu = bundle.build("esp32s3-2fxo-2fxs", mpy=False)
+    assert "callgate/hal_mcu.py" in mcu.files and "callgate/hal_virtual.py" not in mcu.files
+    common = {p[:-4] for p in virtual.files if p.endswith(".mpy")} - {"callgate/hal_virtual"}
+    assert common == {p[:-3] for p in mcu.files if p.endswith(".py")} - {"callgate/hal_mcu"}
+    assert {"callgate/hal", "callgate/app", "callgate/link/endpoint"} <= common
+    board = tmp_path / "fpga-1"
+    board.mkdir()
+    (board / "board.json").write_text(json.dumps({"id": "fpga-1", "mcu": "unix", "hal": "fpga", "ports": []}))
+    with pytest.raises(bundle.BundleError, match="hal='fpga'"):
+        bundle.build("fpga-1", boards=tmp_path, mpy=False)

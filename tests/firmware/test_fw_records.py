@@ -144,3 +144,85 @@ def test_a_full_flash_prunes_then_cuts_a_recording_without_raising():
     finally:
         os.chdir(cwd)
         vfs.umount("/_cg_rec")
+
+
+def _in_folder(fn):
+    files.remove(D)
+    cwd = os.getcwd()
+    os.mkdir(D)
+    os.chdir(D)
+    try:
+        fn()
+    finally:
+        os.chdir(cwd)
+        files.remove(D)
+
+
+def _call_record(rid, recording):
+    return {"id": rid, "ended": 1795420800000, "outcome": "voicemail", "recording": recording}
+
+
+def test_a_call_record_waits_until_its_recording_is_complete_on_the_flash():
+    """The call ends (record_stop on its way) before the line card's last chunk: the record,
+    and its event (out), come only after the recording's index line."""
+    def run():
+        rec, log = Recorder("ulaw"), CdrLog("cdr")
+        rec.begin({"id": "c1-vm", "file": "rec/c1-vm.wav", "kind": "voicemail", "call": "c1"}, 0)
+        rec.feed({"id": "c1-vm", "data": b2a_base64(bytes(800)).decode(), "end": False})
+        log.end(_call_record("c1", "rec/c1-vm.wav"), rec, 1000)
+        assert log.out == [] and log.written == 0 and "cdr" not in os.listdir()
+        log.release(rec, 1500)  # nothing new: it still waits
+        assert log.out == [] and len(log.waiting) == 1
+        rec.feed({"id": "c1-vm", "data": b2a_base64(bytes(400)).decode(), "end": True})
+        idx, _ = records.read(INDEX)
+        assert [e["id"] for e in idx] == ["c1-vm"] and idx[0]["bytes"] == 1200 and "cut" not in idx[0]
+        log.release(rec, 1600)
+        assert log.waiting == [] and len(log.out) == 1 and log.out[0][1] == "cdr/20261123.log"
+        got, bad = records.read("cdr/20261123.log")
+        assert bad == 0 and got[0]["id"] == "c1" and "recording_cut" not in got[0]
+        log.end(_call_record("c2", None), rec, 2000)  # nothing recorded: written at once
+        assert len(log.out) == 2 and log.written == 2
+
+    _in_folder(run)
+
+
+def test_a_recording_whose_last_chunk_never_comes_is_closed_cut_and_the_record_says_so():
+    def run():
+        rec, log = Recorder("ulaw"), CdrLog("cdr", wait_ms=5000)
+        rec.begin({"id": "c1", "file": "rec/c1.wav", "call": "c1"}, 0)
+        rec.feed({"id": "c1", "data": b2a_base64(bytes(800)).decode(), "end": False})
+        log.end(_call_record("c1", "rec/c1.wav"), rec, 1000)
+        log.release(rec, 5999)
+        assert log.out == []
+        log.release(rec, 6000)
+        assert len(log.out) == 1 and log.out[0][0]["recording_cut"] is True
+        idx, _ = records.read(INDEX)
+        assert idx[0]["id"] == "c1" and idx[0]["cut"] is True and idx[0]["bytes"] == 800 and rec.cut == 1
+        assert rec.feed({"id": "c1", "data": b2a_base64(bytes(8)).decode(), "end": True}) is None  # too late
+        assert len(records.read(INDEX)[0]) == 1 and not rec.busy("c1")
+        # the app stopping: a record still waiting is written, its recording cut
+        rec.begin({"id": "c2", "file": "rec/c2.wav", "call": "c2"}, 0)
+        log.end(_call_record("c2", "rec/c2.wav"), rec, 7000)
+        log.flush(rec)
+        assert log.waiting == [] and log.out[-1][0]["id"] == "c2" and log.out[-1][0]["recording_cut"] is True
+
+    _in_folder(run)
+
+
+def test_a_recording_that_could_not_start_is_marked_in_the_call_record():
+    def run():
+        rec, log = Recorder("ulaw"), CdrLog("cdr")
+        with open("rec", "w") as f:  # a file where the folder should be: the WAV cannot be made
+            f.write("x")
+        try:
+            rec.begin({"id": "c1", "file": "rec/c1.wav", "call": "c1"}, 0)
+            raise AssertionError("begin() made a file in a folder that is a file")
+        except OSError:
+            pass
+        assert not rec.busy("c1") and rec.cut == 1
+        log.end(_call_record("c1", "rec/c1.wav"), rec, 1000)
+        assert log.out[0][0]["recording_cut"] is True
+        log.end(_call_record("c2", None), rec, 1000)
+        assert "recording_cut" not in log.out[1][0]  # told once, to its own call
+
+    _in_folder(run)

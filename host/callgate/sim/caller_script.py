@@ -23,6 +23,7 @@ import threading
 import numpy as np
 
 from ..dsp.tones import generate_dtmf
+from ..firmware import linecard
 from .caller import Caller
 from .speech import AudioQueue, load_speech, speech_chunk
 
@@ -54,7 +55,7 @@ class Call:
         self.t0 = 0
         # ETSI: caller ID before the first ring, after a polarity reversal or a dual-tone
         # alert; the ringing then starts a little after it (exchange.py; ring-end: none).
-        self.pre_ms = None if caller.cid and caller.cid_start != "ring-end" else 0  # None: not sent yet
+        self.pre_ms = None if caller.cid and caller.cid_start != linecard.CID_RING_END else 0  # None: not sent yet
         self.rings = 0
         self.cid_at = None  # when the caller ID after the first ring is sent
         self.answered_at = None

@@ -3,8 +3,9 @@ phones on its FXS ports, and the line signalling between them and the board.
 
 Everything here runs on the line cards' thread and clock (linecards.py), which asks the
 exchange each frame what every port's far end sends (rx), gives it what the board sends (tx)
-and tells it what the firmware did (answered, released, bridged, unbridged, ring_phone);
-other threads call place_call() / phone(), which hand the work over.
+and tells it what the firmware's line-card commands did (answered, released, bridged,
+unbridged, ring_phone; the commands are firmware/callgate/linecard.py's); other threads call
+place_call() / phone(), which hand the work over.
 
 An inbound call on an FXO port (place_call, by a Caller: caller.py):
     ring cadence (ring_on_ms / ring_off_ms, 2 s on, 4 s off) -> FSK caller ID
@@ -24,6 +25,7 @@ import numpy as np
 
 from ..dsp.callerid import CallerId, generate
 from ..dsp.tones import generate_tone
+from ..firmware import linecard
 from .caller import Caller
 from .caller_script import Call
 from .phones import Phone
@@ -210,7 +212,7 @@ class Exchange:
                 call.note(now, "ring", n=call.rings)
             elif not on and lines.ringing(port):
                 lines.ring(port, False)
-                if call.rings == 1 and c.cid and c.cid_start == "ring-end":
+                if call.rings == 1 and c.cid and c.cid_start == linecard.CID_RING_END:
                     call.cid_at = now + c.cid_delay_ms * 8
             if call.cid_at is not None and now >= call.cid_at:
                 call.cid_at = None
@@ -221,7 +223,7 @@ class Exchange:
                 self._caller_hangs_up(call, now)
         elif call.state == "caller-gone":
             if not call.rx.busy:  # the exchange keeps sending busy tone until the board releases
-                call.rx.put(generate_tone(self.plane.plan, "busy", 1.0, law=self.plane.law))
+                call.rx.put(generate_tone(self.plane.plan, linecard.TONE_BUSY, 1.0, law=self.plane.law))
             if (now - call.hangup_at) // 8 > RELEASE_MS:
                 call.note(now, "released", by="timeout")
                 self._finish(call, now)

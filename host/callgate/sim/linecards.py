@@ -1,10 +1,11 @@
 """The line cards: the C media engine for every port (the audio plane), the firmware's
-line-card commands applied to it and its reports made, on the model's own clock.
+line-card commands applied to it and its reports made, on the model's own clock. The
+commands and reports, with their fields, are firmware/callgate/linecard.py's (imported here as
+`linecard`); this module does what they ask on the virtual board.
 
 One thread runs frames of FRAME samples (20 ms at 8 kHz). Each frame it
-  1. applies the firmware's commands that arrived since the last frame (answer, hangup, play,
-     tone, stop, bridge, unbridge, dtmf, cid_arm, cid_disarm, ring, record, record_stop:
-     lines.command -> here);
+  1. applies the firmware's commands that arrived since the last frame (lines.command -> here;
+     one method per command, COMMANDS below);
   2. asks the exchange (exchange.py, `network`) for what every port's far end sends (rx),
   3. runs callgate.dsp.MediaEngine.process(rx) -> tx and the engine's events (DTMF and caller
      ID decoded from that audio, prompts and tones that ended), which become line reports to
@@ -12,28 +13,26 @@ One thread runs frames of FRAME samples (20 ms at 8 kHz). Each frame it
   4. gives every port's tx to its far end (what the caller or the agent hears), and runs FXO
      disconnect supervision (the C DisconnectSupervisor: busy tone on an answered line).
 
-`clock` is how many times faster than real time the frames run (clock.py) (1.0: a frame every 20 ms;
-tests use more). Everything happens on the model's clock, `now` (samples since start), so a
-call runs the same at any speed; the firmware follows it too, from the clock reports (hal.py:
-its timers, tick and call records use the line cards' time, scaled by the rate between them).
+`clock` is how many times faster than real time the frames run (clock.py) (1.0: a frame every
+20 ms; tests use more). Everything happens on the model's clock, `now` (samples since start),
+so a call runs the same at any speed; the firmware follows it too, from the clock reports
+(firmware/callgate/hal_virtual.py, Board.now_ms: its timers, tick and call records use the
+line cards' time, scaled by the rate between them). A clock report goes out every second of
+model time, and first to a firmware that connects (lines.snapshot).
 
 Prompts are files in the board's flash, `prompts/NAME.wav` (any WAV parse_wav reads; resampled
 to 8 kHz and encoded in the port's law when first played). The firmware reads them from its
-flash image and sends their bytes with the play command (hal.py), as a board's firmware feeds
-its line cards, so the board model never reads the image while the firmware writes it; each
-file once per connection (its "key", path and size, names it after that).
-`write_default_prompts(fs)` synthesises the "welcome" prompt into a mounted image when it has
-none.
+flash image and sends their bytes with the play command (hal_virtual.py, Board.do), as a
+board's firmware feeds its line cards, so the board model never reads the image while the
+firmware writes it; each file once per connection (its "key", path and size, names it after
+that). `write_default_prompts(fs)` synthesises the "welcome" prompt into a mounted image when
+it has none.
 
-The call center's commands (docs/callcenter.md): `ring {port, on}` rings the phone on an FXS
-port (phones.Phone.ringing); `bridge {a, b}` / `unbridge {port}` also tell the exchange, so
-callers and agents know they talk to a person; `record {port, id}` records the port (both
-directions mixed, the board's law) and sends `rec {port, id, seq, data, end}` reports, data
-the base64 codes of each second of model time, end true on the last one (after
-`record_stop {port}`, a `hangup` of the port, or a new `record` on it). Every second of model
-time, and first to a firmware that connects (lines.snapshot), a `clock {ms, epoch, rate}`
-report gives the model's time: ms since start, Unix seconds at that ms (`epoch` at ms 0),
-and the clock factor.
+What is the virtual board's own: a ring command or a bridge also tells the exchange (the phone
+rings, callers and agents know they talk to a person); a recording is the port's both
+directions mixed in the board's law, sent in a rec report every REC_CHUNK of model time (300
+ms), the last one (end true) after record_stop, a hangup of the port or a new record on it;
+`rec_end_delay_ms` holds that last report back (a slow line-card bus, for tests).
 """
 
 import base64
@@ -49,6 +48,7 @@ from ..dsp.cpa import DisconnectSupervisor
 from ..dsp.media import MediaEngine
 from ..dsp.tones import generate_cadence
 from ..dsp.wav import encode_wav, parse_wav, resample
+from ..firmware import linecard
 from .clock import check_clock, check_epoch
 from .exchange import Exchange
 
@@ -78,6 +78,25 @@ def write_default_prompts(fs) -> None:
     put(fs, "prompts/welcome.wav", encode_wav(chime, RATE, "ulaw"))
 
 
+# The AudioPlane method that carries out each line-card command (hello is the model's own:
+# model.py takes it before the line cards).
+COMMANDS = {
+    linecard.CMD_ANSWER: "_cmd_answer",
+    linecard.CMD_HANGUP: "_cmd_hangup",
+    linecard.CMD_PLAY: "_cmd_play",
+    linecard.CMD_TONE: "_cmd_tone",
+    linecard.CMD_STOP: "_cmd_stop",
+    linecard.CMD_DTMF: "_cmd_dtmf",
+    linecard.CMD_BRIDGE: "_cmd_bridge",
+    linecard.CMD_UNBRIDGE: "_cmd_unbridge",
+    linecard.CMD_CID_ARM: "_cmd_cid_arm",
+    linecard.CMD_CID_DISARM: "_cmd_cid_disarm",
+    linecard.CMD_RING: "_cmd_ring",
+    linecard.CMD_RECORD: "_cmd_record",
+    linecard.CMD_RECORD_STOP: "_cmd_record_stop",
+}
+
+
 class AudioPlane:
     """The line cards' audio on the model's clock. epoch: Unix seconds at model time 0 (the
     `clock` reports; None: now). Without start(), step(frames) runs frames on the caller's
@@ -101,6 +120,10 @@ class AudioPlane:
         self._playing = [None] * len(self.kinds)  # prompt name per port
         self._disc = [None] * len(self.kinds)  # disconnect supervisors of answered FXO ports
         self._rec = [None] * len(self.kinds)  # per recording port: {"id", "buf", "since", "seq"}
+        # A slow line-card bus, for tests: a recording's last rec report (end true) reaches the
+        # firmware this many ms of model time late (None: never). _late: [due sample, report].
+        self.rec_end_delay_ms = 0
+        self._late = []
         self._jobs = queue.SimpleQueue()  # callables to run on the audio thread
         self._stop = threading.Event()
         self._thread = None
@@ -141,7 +164,7 @@ class AudioPlane:
         """{"what": "clock", "ms": model ms since start, "epoch": Unix seconds at that ms,
         "rate": times real time}."""
         ms = self.now // 8
-        return {"what": "clock", "ms": ms, "epoch": round(self.epoch + ms / 1000, 3), "rate": self.clock}
+        return {"what": linecard.REPORT_CLOCK, "ms": ms, "epoch": round(self.epoch + ms / 1000, 3), "rate": self.clock}
 
     def encode(self, samples: np.ndarray) -> np.ndarray:
         return ENCODE[self.law](np.asarray(samples, np.int16))
@@ -187,13 +210,15 @@ class AudioPlane:
                 fired = sup.feed(self.decode(rx[p]))
                 if fired is not None:
                     self._disc[p] = None
-                    self.lines.report({"what": "disconnect", "port": p, "method": fired.method,
+                    self.lines.report({"what": linecard.REPORT_DISCONNECT, "port": p, "method": fired.method,
                                        "tone": fired.tone})
         for p, rec in enumerate(self._rec):
             if rec is not None:
                 rec["since"] += FRAME
                 if rec["since"] >= REC_CHUNK:
                     self._rec_send(p, end=False)
+        if self._late:
+            self._send_late()
         self.now += FRAME
         self.frames += 1
         if self.now % CLOCK_EVERY == 0:
@@ -203,18 +228,18 @@ class AudioPlane:
     def _engine_event(self, e) -> None:
         p = e.port
         if e.kind == "dtmf":
-            self.lines.report({"what": "dtmf", "port": p, "digit": e.digit})
+            self.lines.report({"what": linecard.REPORT_DTMF, "port": p, "digit": e.digit})
         elif e.kind in ("cid-message", "cid-error"):
             m = e.message
-            self.lines.report({"what": "cid", "port": p, "status": m.status, "number": m.number,
+            self.lines.report({"what": linecard.REPORT_CID, "port": p, "status": m.status, "number": m.number,
                                "name": m.name})
             self.engine.cid_disarm(p)
         elif e.kind == "prompt-done":
-            self.lines.report({"what": "prompt_done", "port": p, "prompt": self._playing[p],
+            self.lines.report({"what": linecard.REPORT_PROMPT_DONE, "port": p, "prompt": self._playing[p],
                                "reason": e.reason})
             self._playing[p] = None
         elif e.kind == "tone-done":
-            self.lines.report({"what": "tone_done", "port": p})
+            self.lines.report({"what": linecard.REPORT_TONE_DONE, "port": p})
         elif e.kind == "record-full" and self._rec[p] is not None:
             self._rec_send(p, end=False)  # not with REC_BUFFER > REC_CHUNK; kept whole if so
         self.network.engine_event(e)
@@ -222,9 +247,9 @@ class AudioPlane:
     def _on_report(self, report: dict) -> None:
         # The line card passes ring edges and polarity reversals to an armed caller ID receiver
         # (its start conditions).
-        if report.get("what") == "ring":
+        if report.get("what") == linecard.REPORT_RING:
             self.run_soon(self._line_edge, report["port"], "ring-start" if report["on"] else "ring-end")
-        elif report.get("what") == "reversal":
+        elif report.get("what") == linecard.REPORT_REVERSAL:
             self.run_soon(self._line_edge, report["port"], "reversal")
 
     def _line_edge(self, port: int, event: str) -> None:
@@ -237,14 +262,14 @@ class AudioPlane:
         t = msg.get("t")
         port = msg.get("port")
         try:
-            fn = getattr(self, "_cmd_" + str(t), None)
-            if fn is None:
+            name = COMMANDS.get(t) if isinstance(t, str) else None
+            if name is None:
                 raise ValueError(f"unknown command {t!r}")
-            if t not in ("bridge",) and (not isinstance(port, int) or not 0 <= port < len(self.kinds)):
+            if t != linecard.CMD_BRIDGE and (not isinstance(port, int) or not 0 <= port < len(self.kinds)):
                 raise ValueError(f"no port {port!r}")
-            fn(msg, port)
+            getattr(self, name)(msg, port)
         except Exception as e:  # refused: the firmware hears why
-            self.lines.report({"what": "error", "port": port, "cmd": t, "msg": str(e)})
+            self.lines.report({"what": linecard.REPORT_ERROR, "port": port, "cmd": t, "msg": str(e)})
 
     def _cmd_answer(self, msg, port) -> None:
         if self.kinds[port] != "fxo":
@@ -323,9 +348,19 @@ class AudioPlane:
         else:
             self.engine.record(port, out=rec["buf"])
             rec["since"] = 0
-        self.lines.report({"what": "rec", "port": port, "id": rec["id"], "seq": rec["seq"],
-                           "data": data, "end": end})
+        report = {"what": linecard.REPORT_REC, "port": port, "id": rec["id"], "seq": rec["seq"], "data": data, "end": end}
         rec["seq"] += 1
+        delay = self.rec_end_delay_ms
+        if end and delay != 0:
+            if delay is not None:
+                self._late.append([self.now + int(delay * 8), report])
+            return
+        self.lines.report(report)
+
+    def _send_late(self) -> None:
+        for late in [x for x in self._late if x[0] <= self.now]:
+            self._late.remove(late)
+            self.lines.report(late[1])
 
     def _cmd_cid_arm(self, msg, port) -> None:
         if self.kinds[port] != "fxo":
@@ -334,7 +369,7 @@ class AudioPlane:
         # what opens the window: the end of the first ring, a reversal, a dual-tone alert.
         standard = msg.get("standard", "bell202")
         self.engine.cid_arm(port, "bell202" if standard == "dtmf" else standard,
-                            start=msg.get("start", "ring-end"))
+                            start=msg.get("start", linecard.CID_RING_END))
 
     def _cmd_cid_disarm(self, msg, port) -> None:
         self.engine.cid_disarm(port)

@@ -1,6 +1,7 @@
 """The board model: the hardware around the firmware, in CPython.
 
-The firmware's hal (firmware/callgate/hal.py) connects to two UNIX sockets in `sock_dir`:
+The firmware's virtual HAL backend (firmware/callgate/hal_virtual.py) connects to two UNIX
+sockets in `sock_dir`:
 
     uart0.sock  the data UART, raw bytes. The model copies them to and from the master side of
                 the data pty, the serial port host tools open. Like a UART with nobody
@@ -8,9 +9,10 @@ The firmware's hal (firmware/callgate/hal.py) connects to two UNIX sockets in `s
                 byte is hit by a bit flip with that probability, both ways (a noisy line).
                 `faults` ({"to_host": Faults, "to_board": Faults}, faults.py; None: a clean
                 wire) corrupts, drops and duplicates bytes, each way.
-    model.sock  the line cards, JSON lines. The model sends Lines reports ({"what": "ring",
-                ...}); the firmware sends {"t": "hello", "fw", "boot"} when it starts, then
-                commands (passed to Lines.command, which hands them to the audio plane).
+    model.sock  the line cards, JSON lines: the line-card reports and commands of
+                firmware/callgate/linecard.py. The model sends Lines reports; the firmware
+                sends its hello command when it starts (kept here: `firmware`), then the
+                others (passed to Lines.command, which hands them to the audio plane).
 
 and serves host tools on a third:
 
@@ -31,6 +33,7 @@ import selectors
 import socket
 import threading
 
+from ..firmware import linecard
 from . import control
 from .lines import Lines
 from .linecards import AudioPlane
@@ -218,7 +221,7 @@ class BoardModel:
                 msg = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(msg, dict) and msg.get("t") == "hello":
+            if isinstance(msg, dict) and msg.get("t") == linecard.CMD_HELLO:
                 self.firmware = msg
                 self.stats["firmware_starts"] += 1
                 self.firmware_ready.set()

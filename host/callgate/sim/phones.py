@@ -1,9 +1,9 @@
 """The agent phones on the FXS ports: a person at a desk phone, or an automatic agent.
 
-The firmware rings a phone (the line cards' `ring` command: `ringing`); off_hook() answers,
-dial(digits) keys DTMF into the port, talk(samples) speaks, hang_up() hangs up; what the phone
-hears is counted (heard_ms). auto() makes it an automatic agent that answers, talks and hangs
-up by itself. Other threads call these; the work runs on the line cards' thread and clock
+The firmware rings a phone (the line cards' ring command, firmware/callgate/linecard.py:
+`ringing`); off_hook() answers, dial(digits) keys DTMF into the port, talk(samples) speaks,
+hang_up() hangs up; what the phone hears is counted (heard_ms). auto() makes it an automatic
+agent that answers, talks and hangs up by itself. Other threads call these; the work runs on the line cards' thread and clock
 (the exchange, exchange.py, ticks the phones and tells them of bridges).
 """
 

@@ -13,7 +13,7 @@
 import time
 
 from . import records
-from .link.compat import const, ticks_diff
+from .compat import const, ticks_diff
 
 FOLDER = "cdr"
 VERSION = 1  # a record's "v"

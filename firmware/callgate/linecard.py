@@ -30,7 +30,9 @@
 #                                       agent, queue and number are for the recording's index
 #                                       (recorder.py), the line card needs only id
 #   record_stop                         end the recording (a last rec report, end true)
-#   hello   {fw, boot}                  (no port) the firmware started: sent once per connection
+#   hello   {fw, boot}                  (no port) the firmware started: sent once per connection;
+#                                       the line cards reset (every port on hook, its audio
+#                                       stopped, no phone rung), as a board's LINE_RESET does
 #
 # Reports: {"what": REPORT_..., "port": n, ...}, read by ports.py and calls.py from hal's
 # Board.line().

@@ -220,6 +220,7 @@ def test_board_killed_mid_call_restarts_clean_and_takes_the_next_call(fast_board
         fast_board.kill_firmware()
         assert fast_board.wait_restart(old_pid), fast_board.console()
         assert call.done.wait(10), "the caller was never released"
+        assert call.result()["ended_by"] == "board", call.result()["progress"][-3:]  # not the caller giving up
         deadline = time.monotonic() + 5
         while c.status()["ports"][0]["state"] != "idle":
             assert time.monotonic() < deadline, c.status()["ports"][0]

@@ -27,9 +27,9 @@ EPOCH = "2026-11-23T10:00+08:00"
 ALICE, BOB, CAROL = 5, 6, 7  # the demo site's agents 201, 202, 203 on FXS ports
 
 
-def demo_board():
+def demo_board(clock=CLOCK):
     """A started VirtualBoard (virtual-8) running the demo site; the caller closes it."""
-    vb = VirtualBoard("virtual-8", clock=CLOCK, epoch=parse_epoch(EPOCH))
+    vb = VirtualBoard("virtual-8", clock=clock, epoch=parse_epoch(EPOCH))
     vb.start()
     with connect(vb.data_port, timeout=1.0) as c:
         r = provision(c, load_site(SITE))
@@ -160,3 +160,40 @@ def env_without_port():
     env = dict(os.environ)
     env.pop("CALLGATE_PORT", None)
     return env
+
+
+class EventStream:
+    """/api/events read on a thread: .events holds (host time, kind, data) as they come;
+    on_event(kind, data) is called first, on that thread."""
+
+    def __init__(self, web: Web, path="/api/events", on_event=None):
+        self.events = []
+        self.on_event = on_event
+        req = urllib.request.Request(web.base + path)
+        self.resp = web.opener.open(req, timeout=120)
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        kind, data = None, []
+        try:
+            for raw in self.resp:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    data.append(line[6:])
+                elif not line and kind:
+                    value = json.loads("\n".join(data))
+                    if self.on_event:
+                        self.on_event(kind, value)
+                    self.events.append((time.time(), kind, value))
+                    kind, data = None, []
+        except (OSError, ValueError, AttributeError):  # closed by close()
+            pass
+
+    def of(self, kind):
+        return [v for _, k, v in self.events if k == kind]
+
+    def close(self):
+        self.resp.close()

@@ -94,7 +94,7 @@ class Api:
 
     def wallboard_data(self) -> dict:
         now_ms = self.floor.board_now_ms()
-        figs = figures.wallboard_figures(self.store, now_ms, self.target_s)
+        figs = figures.wallboard_figures(self.store, now_ms, self.target_s, self.floor.utc_offset_min)
         floor = self.floor.snapshot()
         alarms = []
         for name in ("last_15_min", "today"):

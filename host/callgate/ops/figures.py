@@ -3,7 +3,7 @@ code as `callgate report`, so the totals agree on the same records).
 
     wallboard_figures(store, now_ms, target_s=20) -> {"today": summary, "last_60_min": ..., "last_15_min": ...}
 
-"Today" starts at midnight of the host's local time zone on the boards' clock (now_ms: see
+"Today" starts at midnight in the site's time zone (its hours' utc_offset; else the host's) on the boards' clock (now_ms: see
 live.Floor.board_now_ms); a window takes the calls that arrived in it.
 """
 
@@ -14,13 +14,18 @@ from ..callcenter.stats import summary
 WINDOWS = (("today", None), ("last_60_min", 60), ("last_15_min", 15))
 
 
-def day_start_ms(now_ms: float) -> int:
-    t = datetime.datetime.fromtimestamp(now_ms / 1000).astimezone()
+def day_start_ms(now_ms: float, utc_offset_min=None) -> int:
+    """Midnight before now_ms in the site's time zone (a UTC offset in minutes), else the host's."""
+    if utc_offset_min is None:
+        tz = None
+    else:
+        tz = datetime.timezone(datetime.timedelta(minutes=utc_offset_min))
+    t = datetime.datetime.fromtimestamp(now_ms / 1000, tz).astimezone(tz)
     return int(t.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
 
 
-def wallboard_figures(store, now_ms: float, target_s: float = 20) -> dict:
-    start = day_start_ms(now_ms)
+def wallboard_figures(store, now_ms: float, target_s: float = 20, utc_offset_min=None) -> dict:
+    start = day_start_ms(now_ms, utc_offset_min)
     today = [r for r in store.calls(since_ms=start)]
     out = {}
     for name, minutes in WINDOWS:

@@ -24,6 +24,7 @@ A board that vanishes: the client reopens its port for up to 10 s; after that th
 closes it, marks the board down and tries again every second, resuming as above.
 """
 
+import json
 import queue
 import threading
 import time
@@ -54,6 +55,20 @@ def read_from(fs: RemoteFiles, path: str, offset: int) -> bytes:
         if not b:
             return bytes(out)
         out.extend(b)
+
+
+def read_site(fs: RemoteFiles) -> dict:
+    """The agents' names by extension and the site's UTC offset (minutes) from the board's
+    site.json; {} when the board has no site (the floor then learns names from events)."""
+    try:
+        d = json.loads(fs.read("site.json"))
+    except (RemoteError, ValueError):
+        return {}
+    if not isinstance(d, dict):
+        return {}
+    agents = {p["ext"]: p.get("agent") for p in d.get("ports", []) if isinstance(p, dict) and p.get("ext")}
+    hours = d.get("hours") if isinstance(d.get("hours"), dict) else {}
+    return {"site": d.get("site"), "agents": agents, "utc_offset_min": hours.get("offset_min")}
 
 
 class BoardIngest(threading.Thread):
@@ -115,6 +130,7 @@ class BoardIngest(threading.Thread):
             boot = info["boot"]
         self.store.add_events(self.board, self.port, None, [])  # the board's row, with its port
         if self.floor is not None:
+            self.floor.site(self.board, read_site(RemoteFiles(c)))
             self.floor.board_up(self.board, self.port, c.request(messages.OP_CALLS))
         self.connected.set()
         self._sync_cdrs(c)

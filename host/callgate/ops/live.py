@@ -22,6 +22,8 @@ class Floor:
         self.agents = {}  # ext -> {"board", "port", "ext", "name", "state", "since", "call", "calls"}
         self.pops = {}  # ext -> the last pop (with "board" and "at")
         self.clock_offset_ms = {}  # board -> the board's clock minus the host's, from its records
+        self.names = {}  # ext -> the agent's name, from the boards' sites
+        self.utc_offset_min = None  # the (first) site's time zone, for "today"
         self._listeners = []
 
     # -- listening ------------------------------------------------------------------------------
@@ -65,6 +67,12 @@ class Floor:
                                          "since": old.get("since", now) if old.get("state") == a["state"] else now,
                                          "call": old.get("call")}
         self._tell({"type": "floor"})
+
+    def site(self, board, info: dict):
+        with self._lock:
+            self.names.update({k: v for k, v in (info.get("agents") or {}).items() if v})
+            if info.get("utc_offset_min") is not None:
+                self.utc_offset_min = info["utc_offset_min"]
 
     def board_down(self, board):
         with self._lock:
@@ -151,7 +159,7 @@ class Floor:
                     w = waiting.setdefault(q, {"queue": q, "waiting": 0, "longest_wait_s": 0.0})
                     w["waiting"] += 1
                     w["longest_wait_s"] = max(w["longest_wait_s"], now - (c.get("queued_at") or now))
-            agents = [{"ext": a["ext"], "name": a.get("name"), "state": a.get("state"), "board": a.get("board"),
+            agents = [{"ext": a["ext"], "name": a.get("name") or self.names.get(a["ext"]), "state": a.get("state"), "board": a.get("board"),
                        "in_state_s": now - a.get("since", now), "calls": a.get("calls", 0), "call": a.get("call")}
                       for a in sorted(self.agents.values(), key=lambda a: str(a["ext"]))]
             calls = [dict(c, since_s=now - c.get("since", now)) for c in self.calls.values()]

@@ -30,7 +30,7 @@ function stream(path, handlers) {
 function renderFloor(floor) {
   const w = $("#waiting tbody");
   w.innerHTML = floor.waiting.length ? floor.waiting.map((q) =>
-    `<tr><td>${esc(q.queue)}</td><td class="big" data-queue="${esc(q.queue)}">${q.waiting}</td><td>${secs(q.longest_wait_s)}</td></tr>`).join("")
+    `<tr><td>${esc(q.queue)}</td><td class="big" data-queue="${esc(q.queue)}">${q.waiting}</td><td class="since" data-since="${Date.now() / 1000 - q.longest_wait_s}">${secs(q.longest_wait_s)}</td></tr>`).join("")
     : `<tr><td colspan="3" class="muted">nobody is waiting</td></tr>`;
   $("#tiles").dataset.waiting = floor.waiting_total;
   const t = $("#tile-waiting"); if (t) t.textContent = floor.waiting_total;

@@ -29,6 +29,12 @@ def center(tmp_path_factory):
     vb.close()
 
 
+def agents_idle(web):
+    """Every agent the user may see idle on the floor (an earlier call's wrap-up over)."""
+    wait_for(lambda: {a["state"] for a in web.json("GET", "/api/agents")[1]["agents"]} == {"idle"}, 60,
+             what="the agents idle")
+
+
 def phones(board, **answer_ms):
     for name, port in (("alice", ALICE), ("bob", BOB), ("carol", CAROL)):
         board.model.network.phone(port).auto(answer_ms=answer_ms.get(name), talk_ms=answer_ms.get("talk_ms", 8000))
@@ -72,7 +78,7 @@ def test_an_unknown_caller_pops_a_blank_card(center):
     carol = Web(svc.url)
     assert carol.login("carol", "carol-pass")
     wait_for(lambda: all(c is None for c in board.model.network.calls), 30, what="idle lines")
-    time.sleep(1)  # Carol's wrap-up
+    agents_idle(carol)
     phones(board, carol=4000)
     call = board.model.network.place_call(2, number="5557777", name="NEW ONE", digits="1", max_call_ms=900000)
     assert call.done.wait(120), call.progress
@@ -86,6 +92,7 @@ def test_the_floor_follows_a_scripted_call(center):
     sue = Web(svc.url)
     assert sue.login("sue", "sup-pass")
     wait_for(lambda: all(c is None for c in board.model.network.calls), 30, what="idle lines")
+    agents_idle(sue)
     stream = EventStream(sue)
     try:
         phones(board, carol=20000)  # nobody answers within sales' ring timeout: the caller waits

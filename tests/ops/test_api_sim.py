@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from callgate.dsp.wav import read_wav
 from opskit import ALICE, BOB, CAROL, EventStream, Service, Web, callgate, demo_board, wait_for
 
 pytestmark = pytest.mark.slow
@@ -129,3 +130,27 @@ def test_the_wallboard_totals_equal_callgate_report_on_the_pulled_records(center
               "abandon_wait_s", "survey", "queues", "outcomes", "agents"):
         assert today[k] == report[k], k
     svc.start()
+
+
+def test_a_recorded_call_is_pulled_into_the_store_folder_and_served_to_who_may_hear_it(center):
+    board, svc, d = center
+    sue, carol = Web(svc.url), Web(svc.url)
+    assert sue.login("sue", "sup-pass") and carol.login("carol", "carol-pass")
+    wait_for(lambda: all(c is None for c in board.model.network.calls), 30, what="idle lines")
+    agents_idle(sue)
+    phones(board, alice=1000, bob=1000, carol=1000, talk_ms=6000)
+    call = board.model.network.place_call(1, number="5554444", name="REC", digits="1", max_call_ms=900000)
+    assert call.done.wait(120), call.progress
+    rec = wait_for(lambda: [r for r in sue.json("GET", "/api/calls?number=5554444")[1]["calls"]
+                            if r.get("recording_url")], 30, what="the recording pulled")[0]
+    assert rec["queue"] == "support" and rec["recording_url"] == f"/api/recordings/{rec['id']}.wav"
+    status, headers, data = sue.request("GET", rec["recording_url"])
+    assert status == 200 and headers["Content-Type"] == "audio/wav" and data[:4] == b"RIFF"
+    (d / "served.wav").write_bytes(data)
+    wav = read_wav(d / "served.wav")  # a strict reader: the sizes were filled in
+    assert wav.sample_rate == 8000 and 4.0 < len(wav.samples) / 8000 < 8.0  # 6 s of talk
+    assert (d / "recordings" / f"{rec['id']}.wav").is_file()
+    if rec["agent"] != "203":
+        assert carol.request("GET", rec["recording_url"])[0] == 403
+    assert sue.request("GET", "/api/recordings/..%2Fops.db")[0] == 404
+    assert sue.request("GET", "/api/recordings/0000abcd-99.wav")[0] == 404

@@ -10,6 +10,7 @@ add`; customers from `callgate customers import`.
 """
 
 import argparse
+import os
 import sys
 
 from ._board import add_link_arguments
@@ -74,8 +75,11 @@ def run(args) -> int:
     if not store.users():
         say("no users yet: add one with `callgate users add NAME --role admin`")
     floor = Floor()
-    ingests = [BoardIngest(p, store, floor, log=say, timeout=args.timeout) for p in boards]
-    app = build_app(store, floor, target_s=args.target, sl_alarm=args.sl_alarm, wait_alarm_s=args.wait_alarm)
+    recordings = os.path.join(os.path.dirname(os.path.abspath(store.path)), "recordings")
+    say(f"recordings in {recordings}")
+    ingests = [BoardIngest(p, store, floor, log=say, timeout=args.timeout, recordings=recordings) for p in boards]
+    app = build_app(store, floor, target_s=args.target, sl_alarm=args.sl_alarm, wait_alarm_s=args.wait_alarm,
+                    recordings=recordings)
 
     async def start(app):
         for i in ingests:

@@ -7,6 +7,8 @@ may not see 403; a database that cannot be written (locked, gone) 503.
 """
 
 import asyncio
+import pathlib
+import re
 import json
 import sqlite3
 import time
@@ -18,6 +20,7 @@ from . import figures
 from .numbers import NumberError, lookup_key, normalise
 
 LAST_CALLS = 10
+_RECORDING = re.compile(r"([0-9a-f]{8}-[0-9]+)(?:-vm)?\.wav")
 
 
 def error(status: int, msg: str):
@@ -61,8 +64,10 @@ def _run(fn, *args, **kw):
 
 
 class Api:
-    def __init__(self, store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_alarm_s: float = 60):
+    def __init__(self, store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_alarm_s: float = 60,
+                 recordings=None):
         self.store, self.floor = store, floor
+        self.recordings = pathlib.Path(recordings) if recordings else None
         self.target_s, self.sl_alarm, self.wait_alarm_s = target_s, sl_alarm, wait_alarm_s
 
     def routes(self, app) -> None:
@@ -70,6 +75,7 @@ class Api:
         r.add_get("/api/wallboard", self.wallboard)
         r.add_get("/api/calls", self.calls)
         r.add_get("/api/calls/{id}", self.call)
+        r.add_get("/api/recordings/{name}", self.recording)
         r.add_post("/api/calls/{id}/notes", self.add_note)
         r.add_get("/api/customers", self.customers)
         r.add_post("/api/customers", self.create_customer)
@@ -134,7 +140,35 @@ class Api:
                              queue=q.get("queue") or None, agent=agent, number=number,
                              outcome=q.get("outcome") or None)
         records = records[-limit:] if limit > 0 else records
+        for r in records:
+            self._recording_url(r)
         return web.json_response({"calls": records, "count": len(records)})
+
+    def _recording_url(self, r) -> dict:
+        """Add "recording_url" when the call's recording is in the store's folder."""
+        rec = r.get("recording")
+        if self.recordings and isinstance(rec, str):
+            name = rec.rsplit("/", 1)[-1]
+            if (self.recordings / name).is_file():
+                r["recording_url"] = f"/api/recordings/{name}"
+        return r
+
+    async def recording(self, request):
+        """A recording (audio/wav), for whoever may see its call."""
+        name = request.match_info["name"]
+        m = _RECORDING.fullmatch(name)
+        if not m or self.recordings is None:
+            raise ApiError(404, f"no recording {name!r}")
+        got = await _run(self.store.calls, ids=[m.group(1)])
+        if not got:
+            raise ApiError(404, f"no call record for {name!r}")
+        user = request["user"]
+        if user["role"] == "agent" and got[0].get("agent") != user["ext"]:
+            raise ApiError(403, "an agent hears their own calls only")
+        path = self.recordings / name
+        if not path.is_file():
+            raise ApiError(404, f"{name}: not pulled from the board (yet)")
+        return web.FileResponse(path, headers={"Content-Type": "audio/wav"})
 
     async def call(self, request):
         got = await _run(self.store.calls, ids=[request.match_info["id"]])
@@ -143,7 +177,7 @@ class Api:
         user = request["user"]
         if user["role"] == "agent" and got[0].get("agent") != user["ext"]:
             raise ApiError(403, "an agent sees their own calls only")
-        return web.json_response(got[0])
+        return web.json_response(self._recording_url(got[0]))
 
     async def add_note(self, request):
         body = await _body(request)

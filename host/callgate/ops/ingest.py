@@ -20,6 +20,10 @@ records and the new offset in one transaction. A record's id is its key, so read
 stretch again (a file replaced or shortened is read from 0) stores nothing twice; the files
 themselves outlive a board restart, so no record is lost while the service is down.
 
+Recordings (when given a folder: `serve` uses `recordings/` beside the store): on connecting
+and after each new record that names one, `recordings pull`'s code fetches the files the folder
+lacks (each asked for its sha256 first, so a file already here costs one request).
+
 A board that vanishes: the client reopens its port for up to 10 s; after that this thread
 closes it, marks the board down and tries again every second, resuming as above.
 """
@@ -30,6 +34,7 @@ import threading
 import time
 
 from ..callcenter.lines import parse
+from ..callcenter.recordings import pull as pull_recordings
 from ..link import messages
 from ..link.client import Client, LinkClosed
 from ..link.errors import LinkError, RemoteError
@@ -72,7 +77,8 @@ def read_site(fs: RemoteFiles) -> dict:
 
 
 class BoardIngest(threading.Thread):
-    def __init__(self, port: str, store, floor=None, log=print, retry_s: float = 1.0, timeout: float = 1.0):
+    def __init__(self, port: str, store, floor=None, log=print, retry_s: float = 1.0, timeout: float = 1.0,
+                 recordings=None):
         super().__init__(name=f"ingest {port}", daemon=True)
         self.port = port
         self.store = store
@@ -82,6 +88,7 @@ class BoardIngest(threading.Thread):
         self.timeout = timeout
         self.board = None  # the board's id, once it answered
         self.connected = threading.Event()
+        self.recordings = recordings  # a folder to pull the board's recordings into (None: leave them)
         self.bad_lines = []  # BadLine of call-record lines that could not be read
         self._stop = threading.Event()
         self._client = None
@@ -133,6 +140,8 @@ class BoardIngest(threading.Thread):
             self.floor.site(self.board, read_site(RemoteFiles(c)))
             self.floor.board_up(self.board, self.port, c.request(messages.OP_CALLS))
         self.connected.set()
+        if self.recordings:
+            self._pull_recordings(RemoteFiles(c))
         self._sync_cdrs(c)
         last_sync = time.monotonic()
         while not self._stop.is_set():
@@ -201,6 +210,17 @@ class BoardIngest(threading.Thread):
                 self.log(f"{self.port}: skipped {b} (from byte {offset})")
             got = self.store.add_calls(self.board, records, file=path, offset=offset + whole)
             new.extend(got)
+            if self.recordings and any(r.get("recording") for r in records if r.get("id") in set(got)):
+                self._pull_recordings(fs)
             if self.floor is not None and got:
                 self.floor.calls_stored(self.board, [r for r in records if r.get("id") in set(got)])
         return new
+
+    def _pull_recordings(self, fs) -> None:
+        """The recordings the folder lacks (callcenter/recordings.py: checked by sha256,
+        written atomically, listed in index.json)."""
+        r = pull_recordings(fs, self.recordings)
+        for b in r["bad"]:
+            self.log(f"{self.port}: skipped {b}")
+        for f in r["failed"]:
+            self.log(f"{self.port}: {f}: the copy never matched the board's sha256; not kept")

@@ -89,6 +89,6 @@ def calls(user, ext) -> str:
 <option>callback</option><option>voicemail</option><option>ivr</option><option>unanswered</option></select></label>
 <button id="search-go">Search</button></form>
 <p class="error" id="calls-error" hidden></p>
-<section class="card"><table id="calls"><thead><tr><th>Arrived</th><th>Number</th><th>Name</th><th>Queue</th><th>Agent</th><th>Outcome</th><th>Wait</th><th>Talk</th><th>Survey</th><th>Notes</th></tr></thead><tbody></tbody></table>
+<section class="card"><table id="calls"><thead><tr><th>Arrived</th><th>Number</th><th>Name</th><th>Queue</th><th>Agent</th><th>Outcome</th><th>Wait</th><th>Talk</th><th>Survey</th><th>Notes</th><th>Recording</th></tr></thead><tbody></tbody></table>
 <p class="muted" id="calls-count"></p></section>"""
     return _layout("Calls", user, "calls", body, ext)

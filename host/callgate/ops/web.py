@@ -25,8 +25,8 @@ UNSAFE = ("POST", "PUT", "DELETE", "PATCH")
 
 
 def build_app(store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_alarm_s: float = 60,
-              secure_cookies: bool = False) -> web.Application:
-    api = Api(store, floor, target_s, sl_alarm, wait_alarm_s)
+              secure_cookies: bool = False, recordings=None) -> web.Application:
+    api = Api(store, floor, target_s, sl_alarm, wait_alarm_s, recordings)
 
     @web.middleware
     async def login_check(request, handler):

@@ -151,7 +151,8 @@ async function callsPage() {
         const talk = r.connected != null ? ((r.agent_left || r.ended) - r.connected) / 1000 : null;
         return `<tr data-id="${esc(r.id)}"><td>${when(r.arrived)}</td><td>${esc(r.number)}</td><td>${esc(r.name)}</td><td>${esc(r.queue)}</td>` +
           `<td>${esc(r.agent_name || r.agent || "")}</td><td><span class="outcome ${esc(r.outcome)}">${esc(r.outcome)}</span></td><td>${secs(wait)}</td><td>${secs(talk)}</td>` +
-          `<td>${esc(Object.values(r.survey || {}).join(", "))}</td><td>${esc((r.notes || []).map((n) => n.text).join(" · "))}</td></tr>`;
+          `<td>${esc(Object.values(r.survey || {}).join(", "))}</td><td>${esc((r.notes || []).map((n) => n.text).join(" · "))}</td>` +
+          `<td>${r.recording_url ? `<audio controls preload="none" src="${esc(r.recording_url)}"></audio>` : ""}</td></tr>`;
       }).join("");
       $("#calls-count").textContent = `${d.count} call(s)`;
     } catch (err) { $("#calls-error").textContent = err.message; $("#calls-error").hidden = false; }

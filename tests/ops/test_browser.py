@@ -23,7 +23,7 @@ SHOTS = ROOT / "build" / "ops-screens"
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1400,1000",
+         "--disable-dev-shm-usage", "--window-size=1400,1300",
          "--autoplay-policy=no-user-gesture-required"]  # play() from the test stands for a click
 
 

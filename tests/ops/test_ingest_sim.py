@@ -105,3 +105,31 @@ def test_events_missed_while_the_service_was_down_are_fetched_from_the_board(boa
     assert lost == 0 and ords == list(range(ords[0], ords[0] + len(ords)))
     down = [e for e in events[before:] if e[4] == "call"]
     assert down, "the events of the call made while the service was down"
+
+
+def test_a_board_that_restarts_mid_call_is_followed_into_its_new_boot(board, tmp_path):
+    """The firmware SIGKILLed while a call is up (the board's reset): the service sees the
+    new boot, stores its events from 0, and still ends up with exactly `cdr pull`'s records."""
+    db = str(tmp_path / "ops.db")
+    with Service(db, board.data_port):
+        first = place_calls(board, 2, seed=4)
+        wait_for(lambda: len(stored(db)[0]) >= 1, 60, what="a first record")
+        old = board.kill_firmware()
+        assert board.wait_restart(old, 30)
+        for c in first:
+            c.done.wait(120)
+        wait_for(lambda: all(c is None for c in board.model.network.calls), 60, what="idle lines")
+        after = place_calls(board, 2, seed=5)
+        for c in after:
+            assert c.done.wait(120), c.progress
+        with_new_boot = lambda: {r["id"].split("-")[0] for r in stored(db)[0].values()}  # noqa: E731
+        wait_for(lambda: len(with_new_boot()) >= 2 and len(stored(db)[0]) >= 3, 60, what="the new boot's records")
+    with connect(board.data_port, timeout=1.0) as c:
+        pulled, bad = cdr_mod.fetch(RemoteFiles(c))
+        boot = c.info["boot"]
+    assert not bad
+    calls_in_store, events, boards = stored(db)
+    assert {r["id"] for r in pulled} == set(calls_in_store)
+    assert boards[0][1] == boot
+    new_boot = sorted((o, k) for _, bt, o, _, k in events if bt == boot)
+    assert new_boot[0] == (0, "boot")  # the new boot's events from its BOOT event on

@@ -125,8 +125,21 @@ class BoardIngest(threading.Thread):
         known = next((b for b in self.store.boards() if b["port"] == self.port), None)
         c = self._client = Client(self.port, timeout=self.timeout, keepalive=1.0)
         q = queue.SimpleQueue()
-        c.subscribe(lambda ev: q.put((ev.value.get("boot") if ev.name == "boot" and isinstance(ev.value, dict)
-                                      else (c.info or {}).get("boot"), ev)))
+        known_boot = known["boot"] if known else None
+
+        def on_event(ev):
+            """Queue the event with the boot it belongs to: a BOOT event names it; else the
+            client's handshake does (refreshed before a new boot's events are delivered); else,
+            for events recovered before the first handshake returned, the boot the store knew."""
+            if ev.name == "boot" and isinstance(ev.value, dict) and ev.value.get("boot") is not None:
+                boot = ev.value["boot"]
+            elif c.info is not None:
+                boot = c.info.get("boot")
+            else:
+                boot = known_boot
+            q.put((boot, ev))
+
+        c.subscribe(on_event)
         if known is not None:
             resume(c, known["boot"], known["last_n"])
         info = c.hello()

@@ -120,3 +120,22 @@ def test_logging_out_ends_the_session(service):
     status, _, _ = sue.request("POST", "/logout", form={"csrf": sue.csrf})
     assert status == 302
     assert sue.json("GET", "/api/calls")[0] == 401
+
+
+def test_a_locked_store_answers_503_and_loses_nothing(service):
+    import sqlite3
+
+    sue = Web(service.url)
+    assert sue.login("sue", "sup-pass")
+    path = service.db[len("sqlite:///"):]
+    lock = sqlite3.connect(path, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")  # another program holds the database
+    try:
+        status, body = sue.json("POST", "/api/customers", {"name": "Locked Out", "numbers": ["5559999"]})
+        assert status == 503 and "database is locked" in body["error"]
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    status, c = sue.json("POST", "/api/customers", {"name": "Locked Out", "numbers": ["5559999"]})
+    assert status == 201
+    assert sue.json("GET", "/api/customers?number=5557000")[1]["customers"][0]["name"] == "Carl"  # kept

@@ -10,6 +10,7 @@ X-CSRF-Token header, or a `csrf` form field): 403 otherwise.
 
 import pathlib
 import secrets
+import sqlite3
 import urllib.parse
 
 from aiohttp import web
@@ -33,7 +34,10 @@ def build_app(store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_al
         if request.path.startswith(PUBLIC):
             return await handler(request)
         token = request.cookies.get(COOKIE)
-        user = store.session(token) if token else None
+        try:
+            user = store.session(token) if token else None
+        except sqlite3.OperationalError as e:
+            return web.json_response({"error": f"the store cannot be used: {e}"}, status=503)
         if user is None:
             if request.path.startswith("/api/"):
                 return web.json_response({"error": "login required"}, status=401)

@@ -96,12 +96,14 @@ def test_events_missed_while_the_service_was_down_are_fetched_from_the_board(boa
     call = board.model.network.place_call(0, number="5550000", name="WHILE DOWN", digits="*", max_call_ms=60000)
     assert call.done.wait(60)
     time.sleep(0.5)
-    with Service(db, board.data_port):
+    with Service(db, board.data_port) as svc:
         wait_for(lambda: len(stored(db)[0]) >= 2, 30, what="the call record made while down")
         time.sleep(0.5)
+    svc_logs = svc.log
     _, events, boards = stored(db)
     (_, boot, _, lost), = boards
     ords = [o for _, bt, o, _, _ in events if bt == boot]
+    assert ords, (boards, {bt for _, bt, _, _, _ in events}, svc_logs)
     assert lost == 0 and ords == list(range(ords[0], ords[0] + len(ords)))
     down = [e for e in events[before:] if e[4] == "call"]
     assert down, "the events of the call made while the service was down"
@@ -124,6 +126,7 @@ def test_a_board_that_restarts_mid_call_is_followed_into_its_new_boot(board, tmp
             assert c.done.wait(120), c.progress
         with_new_boot = lambda: {r["id"].split("-")[0] for r in stored(db)[0].values()}  # noqa: E731
         wait_for(lambda: len(with_new_boot()) >= 2 and len(stored(db)[0]) >= 3, 60, what="the new boot's records")
+        time.sleep(1.0)  # the last record written (stopping reads the files once more)
     with connect(board.data_port, timeout=1.0) as c:
         pulled, bad = cdr_mod.fetch(RemoteFiles(c))
         boot = c.info["boot"]

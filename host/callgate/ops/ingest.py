@@ -6,7 +6,11 @@
 Events. The link client (link/client.py) numbers events per boot, drops duplicates, asks the
 board again (EVENTS) for a gap, and reports what the board no longer holds as one "lost"
 event. The store remembers, per board, the boot id and number of the last event it stored.
-When the service starts again (or the link comes back) the client is told that position
+A board seen for the first time gets the position of its handshake (`next_ev`), so even a
+service killed before its first event was stored resumes from there. Stopping (SIGTERM)
+stores every event that has arrived and reads the record files once more before the link is
+closed. When the service starts again
+(or the link comes back) the client is told that position
 before its handshake, so the HELLO reply's `next_ev` makes it fetch what was missed — the
 board keeps the last 64 — or, if the board restarted meanwhile, the new boot's events from
 0. Each event is stored under (board, boot, its running number in that boot): storing one
@@ -20,8 +24,8 @@ records and the new offset in one transaction. A record's id is its key, so read
 stretch again (a file replaced or shortened is read from 0) stores nothing twice; the files
 themselves outlive a board restart, so no record is lost while the service is down.
 
-Recordings (when given a folder: `serve` uses `recordings/` beside the store): on connecting
-and after each new record that names one, `recordings pull`'s code fetches the files the folder
+Recordings (when given a folder: `serve` uses `recordings/` beside the store), on a thread of
+their own so events never wait for them: on connecting and after each new record that names one, `recordings pull`'s code fetches the files the folder
 lacks (each asked for its sha256 first, so a file already here costs one request).
 
 A board that vanishes: the client reopens its port for up to 10 s; after that this thread
@@ -90,25 +94,30 @@ class BoardIngest(threading.Thread):
         self.connected = threading.Event()
         self.recordings = recordings  # a folder to pull the board's recordings into (None: leave them)
         self.bad_lines = []  # BadLine of call-record lines that could not be read
-        self._stop = threading.Event()
+        self._halt = threading.Event()
+        self._want_recordings = threading.Event()
         self._client = None
 
     def stop(self) -> None:
-        self._stop.set()
+        """Store what has arrived, then close the link."""
+        self._halt.set()
+        self._want_recordings.set()
+        self.join(timeout=10)
         c = self._client
         if c is not None:
             c.close()
-        self.join(timeout=5)
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        if self.recordings:
+            threading.Thread(target=self._recordings_loop, name=f"recordings {self.port}", daemon=True).start()
+        while not self._halt.is_set():
             try:
                 self._follow()
             except (LinkError, OSError) as e:
-                if not self._stop.is_set():
+                if not self._halt.is_set():
                     self.log(f"{self.port}: {e}; trying again")
             except Exception as e:  # a database problem: keep what is stored, try again
-                if not self._stop.is_set():
+                if not self._halt.is_set():
                     self.log(f"{self.port}: {type(e).__name__}: {e}; trying again")
             finally:
                 self.connected.clear()
@@ -117,7 +126,7 @@ class BoardIngest(threading.Thread):
                 c, self._client = self._client, None
                 if c is not None:
                     c.close()
-            self._stop.wait(self.retry_s)
+            self._halt.wait(self.retry_s)
 
     # -- one connection ------------------------------------------------------------------------
 
@@ -148,25 +157,33 @@ class BoardIngest(threading.Thread):
         boot, last_n, last_ord = row.get("boot"), row.get("last_n"), row.get("last_ord")
         if boot is None:
             boot = info["boot"]
-        self.store.add_events(self.board, self.port, None, [])  # the board's row, with its port
+        if row.get("boot") is None:  # where this board's events start: a restart resumes here
+            last_n = (info["next_ev"] - 1) & 0xFFFF
+            last_ord = last_n
+            self.store.set_position(self.board, self.port, boot, last_n, last_ord)
+        else:
+            self.store.add_events(self.board, self.port, None, [])  # the port it is on now
         if self.floor is not None:
             self.floor.site(self.board, read_site(RemoteFiles(c)))
             self.floor.board_up(self.board, self.port, c.request(messages.OP_CALLS))
         self.connected.set()
-        if self.recordings:
-            self._pull_recordings(RemoteFiles(c))
+        self._want_recordings.set()
         self._sync_cdrs(c)
         last_sync = time.monotonic()
-        while not self._stop.is_set():
+        while True:
             batch = []
             try:
-                batch.append(q.get(timeout=0.5))
+                batch.append(q.get(timeout=0.2 if self._halt.is_set() else 0.5))
                 while len(batch) < 200:
                     batch.append(q.get_nowait())
             except queue.Empty:
                 pass
-            if c._closed.is_set():
-                raise LinkClosed(str(c._error or "link closed"))
+            if not batch:
+                if self._halt.is_set():
+                    self._sync_cdrs(c)  # the records written up to now, too
+                    return  # everything that arrived is stored
+                if c._closed.is_set():
+                    raise LinkClosed(str(c._error or "link closed"))
             rows, lost, sync = [], 0, False
             for ev_boot, ev in batch:
                 if ev.number is None:  # "lost": the board no longer held them
@@ -192,7 +209,7 @@ class BoardIngest(threading.Thread):
                 for ev_boot, ev in batch:
                     if ev.number is not None:
                         self.floor.event(self.board, ev, ev_boot)
-            if sync or time.monotonic() - last_sync > 30:
+            if (sync or time.monotonic() - last_sync > 30) and not self._halt.is_set():
                 self._sync_cdrs(c)
                 last_sync = time.monotonic()
 
@@ -223,11 +240,28 @@ class BoardIngest(threading.Thread):
                 self.log(f"{self.port}: skipped {b} (from byte {offset})")
             got = self.store.add_calls(self.board, records, file=path, offset=offset + whole)
             new.extend(got)
-            if self.recordings and any(r.get("recording") for r in records if r.get("id") in set(got)):
-                self._pull_recordings(fs)
+            if any(r.get("recording") for r in records if r.get("id") in set(got)):
+                self._want_recordings.set()
             if self.floor is not None and got:
                 self.floor.calls_stored(self.board, [r for r in records if r.get("id") in set(got)])
         return new
+
+    def _recordings_loop(self) -> None:
+        """Pull recordings on a thread of its own (a recording is many requests: events must
+        not wait for it); the link client takes requests from several threads."""
+        while not self._halt.is_set():
+            if not self._want_recordings.wait(1.0) or self._halt.is_set():
+                continue
+            self._want_recordings.clear()
+            c = self._client
+            if c is None or not self.connected.is_set():
+                continue
+            try:
+                self._pull_recordings(RemoteFiles(c))
+            except (LinkError, OSError, ValueError) as e:
+                self.log(f"{self.port}: recordings: {e}")
+                self._halt.wait(self.retry_s)
+                self._want_recordings.set()
 
     def _pull_recordings(self, fs) -> None:
         """The recordings the folder lacks (callcenter/recordings.py: checked by sha256,

@@ -214,6 +214,14 @@ class Store:
                         lost, time.time()))
         return new
 
+    def set_position(self, board: str, port: str, boot: int, last_n: int, last_ord: int) -> None:
+        """Where a board's events start, for one seen the first time (no event stored yet)."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO boards (board, port, boot, last_n, last_ord, lost, seen) VALUES (?, ?, ?, ?, ?, 0, ?) "
+                       "ON CONFLICT (board) DO UPDATE SET port = excluded.port, boot = excluded.boot, "
+                       "last_n = excluded.last_n, last_ord = excluded.last_ord, seen = excluded.seen",
+                       (board, port, boot, last_n, last_ord, time.time()))
+
     def events(self, board: str = None, kind: str = None, limit: int = 1000) -> list:
         where, args = [], []
         if board:

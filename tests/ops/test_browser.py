@@ -143,6 +143,30 @@ def test_the_agent_sees_the_pop_with_the_customer_card_while_the_phone_rings(bro
     assert call.done.wait(120)
 
 
+def test_an_unknown_caller_gets_a_blank_card_that_the_agent_fills_in(browser, center):
+    board, svc = center
+    net = board.model.network
+    wait_for(lambda: all(c is None for c in net.calls), 60, what="idle lines")
+    login(browser, svc.url, "carol", "carol-pass")
+    wait_for(lambda: text(browser, "#status") == "live", 10, what="the event stream")
+    net.phone(CAROL).auto(answer_ms=4000, talk_ms=8000)
+    call = net.place_call(2, number="5556060", name="NEW PERSON", digits="1", max_call_ms=900000)
+    wait_for(lambda: text(browser, "#pop-number") == "5556060", 60, 0.05, "the pop of the new caller")
+    assert text(browser, "#card-title") == "New caller: fill in the card"
+    assert by(browser, "#cust-numbers").get_attribute("value") == "5556060"
+    name = by(browser, "#cust-name")
+    name.clear()
+    name.send_keys("Nina Newman")
+    by(browser, "#cust-company").send_keys("Newman Ltd")
+    by(browser, "#cust-save").click()
+    wait_for(lambda: text(browser, "#cust-status") == "saved", 10, what="the card saved")
+    assert text(browser, "#card-title") == "Customer: Nina Newman"
+    shot(browser, "03b-agent-new-card")
+    assert call.done.wait(120)
+    browser.refresh()  # the page again: the card comes from the store now
+    wait_for(lambda: text(browser, "#card-title") == "Customer: Nina Newman", 20, what="the stored card")
+
+
 def test_the_wallboard_follows_a_scripted_call(browser, center):
     board, svc = center
     net = board.model.network
@@ -160,7 +184,7 @@ def test_the_wallboard_follows_a_scripted_call(browser, center):
     shot(browser, "04-wallboard-waiting")
     assert call.done.wait(120)
     wait_for(lambda: text(browser, "#tile-waiting") == "0", 30, 0.05, "nobody waiting")
-    wait_for(lambda: text(browser, "#tile-calls") == "2", 30, 0.05, "the second call record counted")
+    wait_for(lambda: text(browser, "#tile-calls") == "3", 30, 0.05, "the third call record counted")
     shot(browser, "05-wallboard-after")
 
 
@@ -174,7 +198,7 @@ def test_the_calls_list_finds_a_callers_calls_and_plays_a_recording(browser, cen
     assert call.done.wait(120), call.progress
     login(browser, svc.url, "sue", "sup-pass")
     browser.get(svc.url + "/calls")
-    wait_for(lambda: text(browser, "#calls-count") == "3 call(s)", 30, what="the three calls listed")
+    wait_for(lambda: text(browser, "#calls-count") == "4 call(s)", 30, what="the four calls listed")
     wait_for(lambda: browser.find_elements("css selector", "#calls audio") or browser.refresh(), 30, 1,
              "the recording in the list")
     played = browser.execute_async_script("""

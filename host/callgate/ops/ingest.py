@@ -120,9 +120,9 @@ class BoardIngest(threading.Thread):
                 if not self._halt.is_set():
                     self.log(f"{self.port}: {type(e).__name__}: {e}; trying again")
             finally:
-                self.connected.clear()
-                if self.floor is not None and self.board:
+                if self.floor is not None and self.board and self.connected.is_set():
                     self.floor.board_down(self.board)
+                self.connected.clear()
                 c, self._client = self._client, None
                 if c is not None:
                     c.close()
@@ -152,6 +152,11 @@ class BoardIngest(threading.Thread):
         if known is not None:
             resume(c, known["boot"], known["last_n"])
         info = c.hello()
+        if self.floor is not None:
+            other = self.floor.claim(info["board"], self.port)
+            if other is not None:
+                raise LinkError(f"the board here answers as {info['board']!r}, like the one on {other}: "
+                                "boards need distinct ids (not followed)")
         self.board = info["board"]
         row = self.store.board(self.board) or {}
         boot, last_n, last_ord = row.get("boot"), row.get("last_n"), row.get("last_ord")

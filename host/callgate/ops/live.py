@@ -48,6 +48,17 @@ class Floor:
 
     # -- from the ingest threads ----------------------------------------------------------------
 
+    def claim(self, board, port):
+        """Note that `board` answers on `port`; returns the other port if a board with the
+        same id is up there already (two boards must not share an id: their events and
+        records would be mixed), else None."""
+        with self._lock:
+            b = self.boards.get(board)
+            if b is not None and b["up"] and b["port"] != port:
+                return b["port"]
+            self.boards[board] = {"board": board, "port": port, "up": True, "since": time.time()}
+            return None
+
     def board_up(self, board, port, calls_status):
         now = time.time()
         with self._lock:

@@ -15,7 +15,8 @@ number), so storing either twice stores it once. Every write is one transaction:
 locked database ("database is locked" after `timeout` s) loses nothing already stored.
 
 PostgreSQL (`postgresql://`) is named in docs/ops.md as the second backend; it is not built yet
-and the URL is refused with a clear message.
+and the URL is refused with a clear message. (No column is named with a word PostgreSQL
+reserves, such as `user` or `offset`, so the schema can move there as it is.)
 """
 
 import json
@@ -50,7 +51,7 @@ MIGRATIONS = [
     CREATE TABLE cdr_files (
         board TEXT NOT NULL,
         file TEXT NOT NULL,          -- cdr/YYYYMMDD.log on the board
-        offset INTEGER NOT NULL,     -- bytes read up to the last whole line
+        bytes_read INTEGER NOT NULL, -- up to the last whole line
         PRIMARY KEY (board, file)
     );
     CREATE TABLE calls (
@@ -69,7 +70,7 @@ MIGRATIONS = [
     CREATE TABLE call_notes (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         call TEXT NOT NULL,          -- a CDR id (the record may arrive after the note)
-        user TEXT NOT NULL,
+        username TEXT NOT NULL,
         text TEXT NOT NULL,
         at REAL NOT NULL
     );
@@ -95,7 +96,7 @@ MIGRATIONS = [
     );
     CREATE TABLE sessions (
         token TEXT PRIMARY KEY,
-        user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        username TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
         csrf TEXT NOT NULL,
         expires REAL NOT NULL
     );
@@ -235,7 +236,7 @@ class Store:
     # -- call records --------------------------------------------------------------------------
 
     def cdr_offset(self, board: str, file: str) -> int:
-        rows = self.query("SELECT offset FROM cdr_files WHERE board = ? AND file = ?", (board, file))
+        rows = self.query("SELECT bytes_read FROM cdr_files WHERE board = ? AND file = ?", (board, file))
         return rows[0][0] if rows else 0
 
     def add_calls(self, board: str, records, file: str = None, offset: int = None) -> list:
@@ -255,8 +256,8 @@ class Store:
                 if cur.rowcount:
                     new.append(r["id"])
             if file is not None:
-                db.execute("INSERT INTO cdr_files (board, file, offset) VALUES (?, ?, ?) "
-                           "ON CONFLICT (board, file) DO UPDATE SET offset = excluded.offset", (board, file, offset))
+                db.execute("INSERT INTO cdr_files (board, file, bytes_read) VALUES (?, ?, ?) "
+                           "ON CONFLICT (board, file) DO UPDATE SET bytes_read = excluded.bytes_read", (board, file, offset))
         return new
 
     def calls(self, since_ms=None, until_ms=None, queue=None, agent=None, number=None, outcome=None,
@@ -288,7 +289,7 @@ class Store:
     def add_note(self, call: str, user: str, text: str) -> dict:
         at = time.time()
         with self.transaction() as db:
-            db.execute("INSERT INTO call_notes (call, user, text, at) VALUES (?, ?, ?, ?)", (call, user, text, at))
+            db.execute("INSERT INTO call_notes (call, username, text, at) VALUES (?, ?, ?, ?)", (call, user, text, at))
         return {"call": call, "user": user, "text": text, "at": at}
 
     def notes(self, calls) -> dict:
@@ -296,9 +297,9 @@ class Store:
         calls = list(calls)
         for i in range(0, len(calls), 500):
             part = calls[i:i + 500]
-            for r in self.query(f"SELECT call, user, text, at FROM call_notes WHERE call IN ({','.join('?' * len(part))}) "
+            for r in self.query(f"SELECT call, username, text, at FROM call_notes WHERE call IN ({','.join('?' * len(part))}) "
                                 "ORDER BY id", part):
-                out.setdefault(r["call"], []).append({"user": r["user"], "text": r["text"], "at": r["at"]})
+                out.setdefault(r["call"], []).append({"user": r["username"], "text": r["text"], "at": r["at"]})
         return out
 
     # -- customers -----------------------------------------------------------------------------
@@ -368,11 +369,11 @@ class Store:
     def add_session(self, token: str, user: str, csrf: str, expires: float) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
-            db.execute("INSERT INTO sessions (token, user, csrf, expires) VALUES (?, ?, ?, ?)", (token, user, csrf, expires))
+            db.execute("INSERT INTO sessions (token, username, csrf, expires) VALUES (?, ?, ?, ?)", (token, user, csrf, expires))
 
     def session(self, token: str):
         rows = self.query("SELECT s.token, s.csrf, s.expires, u.name, u.role, u.ext FROM sessions s "
-                          "JOIN users u ON u.name = s.user WHERE s.token = ? AND s.expires > ?", (token, time.time()))
+                          "JOIN users u ON u.name = s.username WHERE s.token = ? AND s.expires > ?", (token, time.time()))
         return dict(rows[0]) if rows else None
 
     def end_session(self, token: str) -> None:

@@ -3,7 +3,6 @@ real process, and a logged-in HTTP session against it (urllib, a cookie jar)."""
 
 import http.cookiejar
 import json
-import os
 import re
 import signal
 import socket
@@ -154,12 +153,6 @@ def wait_for(fn, timeout=30, step=0.1, what="the condition"):
             return v
         time.sleep(step)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def env_without_port():
-    env = dict(os.environ)
-    env.pop("CALLGATE_PORT", None)
-    return env
 
 
 class EventStream:

@@ -3,7 +3,6 @@ customer card while the agent's phone rings, notes stored with the call record, 
 following a call, and the wallboard's totals equal to `callgate report` on `cdr pull`."""
 
 import json
-import time
 
 import pytest
 

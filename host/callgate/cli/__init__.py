@@ -23,6 +23,9 @@ from . import rig as rig_commands
 from . import sim as sim_commands
 from . import site as site_commands
 from . import status as status_commands
+from . import serve as serve_commands
+from . import users as users_commands
+from . import customers as customers_commands
 from . import output
 from .errors import USER_ERRORS, ParseError, UsageError  # noqa: F401 (UsageError: for the groups)
 
@@ -39,6 +42,9 @@ GROUPS = {
     "provision": provision_commands,  # provision, config pull
     "records": records_commands,  # cdr pull, recordings pull
     "report": report_commands,
+    "serve": serve_commands,  # the operations center (docs/ops.md)
+    "users": users_commands,
+    "customers": customers_commands,
 }
 
 

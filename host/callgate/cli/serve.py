@@ -1,0 +1,98 @@
+"""`callgate serve`: the operations center (docs/ops.md) — boards in, a store, a web app out.
+
+    callgate serve --port /dev/ttyUSB0 [--port socket://host:7000 ...] [--db sqlite:///ops.db]
+                   [--listen 127.0.0.1:8080] [--target 20] [--sl-alarm 0.8] [--wait-alarm 60]
+
+Each --port is a board's link (as for every other command); events and call records from
+all of them land in one store (--db; default: ops.db in the data folder, named at start). It
+listens on 127.0.0.1 unless --listen names another address. Users come from `callgate users
+add`; customers from `callgate customers import`.
+"""
+
+import argparse
+import os
+import sys
+
+from ._board import add_link_arguments
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("serve", help="the operations center: wallboard, agent pages, call list, JSON API",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--port", dest="boards", action="append", default=[], metavar="PORT",
+                   help="a board's link (repeat for several boards; default: the global --port / $CALLGATE_PORT)")
+    add_db_argument(p)
+    p.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT",
+                   help="where the web app listens (default 127.0.0.1:8080)")
+    p.add_argument("--target", type=float, default=20, metavar="S", help="service-level target, seconds (default 20)")
+    p.add_argument("--sl-alarm", type=float, default=0.8, metavar="F",
+                   help="alarm when the service level falls below this share (default 0.8)")
+    p.add_argument("--wait-alarm", type=float, default=60, metavar="S",
+                   help="alarm when a caller has waited longer than S seconds (default 60)")
+    add_link_arguments(p)
+    p.set_defaults(func=run)
+
+
+def add_db_argument(p) -> None:
+    p.add_argument("--db", metavar="URL", help="the store: sqlite:///PATH (default: ops.db in the data folder: "
+                                              "$CALLGATE_DATA or ~/.local/share/callgate)")
+
+
+def open_store(args):
+    from ..ops.store import Store, default_url
+
+    url = args.db or default_url()
+    return Store.open(url), url
+
+
+def parse_listen(text: str) -> tuple:
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", text
+    try:
+        n = int(port)
+        if not 0 <= n < 65536:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8080") from None
+    return host.strip("[]") or "127.0.0.1", n
+
+
+def run(args) -> int:
+    from aiohttp import web
+
+    from ..ops.ingest import BoardIngest
+    from ..ops.live import Floor
+    from ..ops.web import build_app
+
+    host, port = parse_listen(args.listen)
+    boards = args.boards or ([args.port] if getattr(args, "port", None) else [])
+    if not boards:
+        raise ValueError("no board: give --port PORT (once per board)")
+    store, url = open_store(args)
+    say = lambda msg: print(f"callgate serve: {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    say(f"store {url} (schema version {store.version()}, {store.call_count()} call record(s))")
+    if not store.users():
+        say("no users yet: add one with `callgate users add NAME --role admin`")
+    floor = Floor()
+    recordings = os.path.join(os.path.dirname(os.path.abspath(store.path)), "recordings")
+    say(f"recordings in {recordings}")
+    ingests = [BoardIngest(p, store, floor, log=say, timeout=args.timeout, recordings=recordings) for p in boards]
+    app = build_app(store, floor, target_s=args.target, sl_alarm=args.sl_alarm, wait_alarm_s=args.wait_alarm,
+                    recordings=recordings)
+
+    async def start(app):
+        for i in ingests:
+            i.start()
+
+    async def stop(app):
+        for i in ingests:
+            i.stop()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    say(f"boards: {', '.join(boards)}")
+    web.run_app(app, host=host, port=port, print=lambda *_: say(f"listening on http://{host}:{port}/"),
+                shutdown_timeout=1.0, access_log=None, handle_signals=True)
+    store.close()
+    return 0

@@ -30,9 +30,10 @@
 #                                       agent, queue and number are for the recording's index
 #                                       (recorder.py), the line card needs only id
 #   record_stop                         end the recording (a last rec report, end true)
-#   hello   {fw, boot}                  (no port) the firmware started: sent once per connection;
-#                                       the line cards reset (every port on hook, its audio
-#                                       stopped, no phone rung), as a board's LINE_RESET does
+#   hello   {fw, boot}                  (no port) the firmware started: sent once per connection
+#                                       (before it, at connect, the line cards reset: every port
+#                                       on hook, its audio stopped, no phone rung, as a board's
+#                                       LINE_RESET at boot)
 #
 # Reports: {"what": REPORT_..., "port": n, ...}, read by ports.py and calls.py from hal's
 # Board.line().

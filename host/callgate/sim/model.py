@@ -138,6 +138,7 @@ class BoardModel:
             self._model = conn
             self._model_buf = b""
             self._sel.register(conn, selectors.EVENT_READ, self._from_firmware)
+            self._reset_line_cards()  # before anything this firmware commands
             for report in self.lines.snapshot():
                 self._send_json(report)
 
@@ -224,14 +225,13 @@ class BoardModel:
             if isinstance(msg, dict) and msg.get("t") == linecard.CMD_HELLO:
                 self.firmware = msg
                 self.stats["firmware_starts"] += 1
-                self._reset_line_cards()
                 self.firmware_ready.set()
             elif isinstance(msg, dict):
                 self.lines.command(msg)
 
     def _reset_line_cards(self) -> None:
-        """A starting firmware resets its line cards (a board's LINE_RESET pin): every port on
-        hook, its audio stopped, an FXS phone no longer rung. A line a crashed firmware left
+        """A firmware that connects resets its line cards (a board's LINE_RESET pin at boot):
+        every port on hook, its audio stopped, an FXS phone no longer rung. A line a crashed firmware left
         off hook is released here, not kept until the far end gives up."""
         for port in self.board_def["ports"]:
             self.lines.command({"t": linecard.CMD_HANGUP, "port": port["n"]})

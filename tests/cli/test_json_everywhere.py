@@ -201,6 +201,45 @@ def _bootstrap(w, words):
     assert r["state"] == "running"
 
 
+def _users(w, words):
+    db = f"sqlite:///{w.tmp / 'ops.db'}"
+    if words[1] == "add":
+        r = w.json("users", "add", "sue", "--role", "supervisor", "--db", db, words=words, port=False,
+                   input="a long enough password\n")
+        assert (r["name"], r["role"]) == ("sue", "supervisor")
+    else:
+        assert [u["name"] for u in w.json("users", "list", "--db", db, words=words, port=False)] == ["sue"]
+
+
+def _customers_import(w, words):
+    db = f"sqlite:///{w.tmp / 'ops.db'}"
+    good = w.tmp / "customers.csv"
+    good.write_text("number,name,company\n5551234,Ann Lee,Acme\n")
+    assert w.json("customers", "import", good, "--db", db, words=words, port=False)["created"] == 1
+    bad = w.tmp / "bad-customers.csv"
+    bad.write_text("number,name\nnot a number,Bob\n")
+    err = w.json("customers", "import", bad, "--db", db, words=words, port=False, code=2)
+    assert "nothing imported" in err["error"] and err["problems"], err
+
+
+def _serve(w, words):
+    import socket
+
+    with socket.socket() as s:  # a free port for the web app
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    argv = ["--port", w.sim.port, "serve", "--json", "--db", f"sqlite:///{w.tmp / 'ops.db'}",
+            "--listen", f"127.0.0.1:{free}"]
+    with subprocess.Popen(CALLGATE + argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                          env=w.sim.env, cwd=ROOT) as srv:
+        try:
+            started = json.loads(srv.stdout.readline())
+        finally:
+            srv.terminate()
+            srv.wait(timeout=30)
+    assert started["url"] == f"http://127.0.0.1:{free}/" and started["boards"] == [w.sim.port], started
+
+
 # In the order they run: each may use what an earlier one made.
 CASES = {
     ("sim",): _sim,
@@ -228,6 +267,10 @@ CASES = {
     ("rig", "run"): _rig_run,
     ("deploy",): _deploy,
     ("bootstrap",): _bootstrap,
+    ("users", "add"): _users,
+    ("users", "list"): _users,
+    ("customers", "import"): _customers_import,
+    ("serve",): _serve,
 }
 
 

@@ -74,7 +74,7 @@ def test_the_command_prints_one_line_per_problem_and_exits_2(tmp_path):
     db = f"sqlite:///{tmp_path}/ops.db"
     ok = write(tmp_path, "name,phone\nAlice,555 1234\n", "ok.csv")
     r = callgate("customers", "import", ok, "--db", db)
-    assert "1 customer(s) created" in r.stderr
+    assert "1 customer(s) created" in r.stdout
     bad = write(tmp_path, "name,phone\nBob,call me\n", "bad.csv")
     r = callgate("customers", "import", bad, "--db", db, check=False)
     assert r.returncode == 2 and f"{bad}:2:" in r.stderr and "nothing imported" in r.stderr

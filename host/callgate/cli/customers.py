@@ -9,6 +9,7 @@ whose number is known already updates that customer.
 import argparse
 import sys
 
+from .output import emit, wants_json
 from .serve import add_db_argument, open_store
 
 
@@ -26,14 +27,21 @@ def add_parser(subparsers) -> None:
 def run_import(args) -> int:
     from ..ops.customers import CsvError, import_csv
 
+    with open(args.file, "rb"):  # a file that cannot be read is named before a store is made
+        pass
     store, _ = open_store(args)
     try:
         r = import_csv(store, args.file)
     except CsvError as e:
-        print("\n".join(f"callgate: error: {line}" for line in str(e).splitlines()), file=sys.stderr)
-        print(f"callgate: {args.file}: nothing imported", file=sys.stderr)
+        problems = str(e).splitlines()
+        if wants_json(args):
+            emit(args, {"error": f"{args.file}: nothing imported", "problems": problems})
+        else:
+            print("\n".join(f"callgate: error: {line}" for line in problems), file=sys.stderr)
+            print(f"callgate: {args.file}: nothing imported", file=sys.stderr)
         return 2
     finally:
         store.close()
-    print(f"{args.file}: {r['rows']} row(s): {r['created']} customer(s) created, {r['updated']} updated", file=sys.stderr)
+    emit(args, dict(r, file=args.file),
+         f"{args.file}: {r['rows']} row(s): {r['created']} customer(s) created, {r['updated']} updated")
     return 0

@@ -13,7 +13,9 @@ import argparse
 import os
 import sys
 
+from . import validate
 from ._board import add_link_arguments
+from .output import emit
 
 
 def add_parser(subparsers) -> None:
@@ -22,12 +24,13 @@ def add_parser(subparsers) -> None:
     p.add_argument("--port", dest="boards", action="append", default=[], metavar="PORT",
                    help="a board's link (repeat for several boards; default: the global --port / $CALLGATE_PORT)")
     add_db_argument(p)
-    p.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT",
+    p.add_argument("--listen", type=listen_address, default="127.0.0.1:8080", metavar="HOST:PORT",
                    help="where the web app listens (default 127.0.0.1:8080)")
-    p.add_argument("--target", type=float, default=20, metavar="S", help="service-level target, seconds (default 20)")
-    p.add_argument("--sl-alarm", type=float, default=0.8, metavar="F",
+    p.add_argument("--target", type=validate.number(above=0, unit="s"), default=20, metavar="S",
+                   help="service-level target, seconds (default 20)")
+    p.add_argument("--sl-alarm", type=validate.probability, default=0.8, metavar="F",
                    help="alarm when the service level falls below this share (default 0.8)")
-    p.add_argument("--wait-alarm", type=float, default=60, metavar="S",
+    p.add_argument("--wait-alarm", type=validate.number(above=0, unit="s"), default=60, metavar="S",
                    help="alarm when a caller has waited longer than S seconds (default 60)")
     add_link_arguments(p)
     p.set_defaults(func=run)
@@ -54,8 +57,17 @@ def parse_listen(text: str) -> tuple:
         if not 0 <= n < 65536:
             raise ValueError
     except ValueError:
-        raise ValueError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8080") from None
+        raise ValueError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:8080)") from None
     return host.strip("[]") or "127.0.0.1", n
+
+
+def listen_address(text: str) -> str:
+    """argparse type of --listen: the text, once parse_listen() takes it."""
+    try:
+        parse_listen(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
 
 
 def run(args) -> int:
@@ -69,9 +81,9 @@ def run(args) -> int:
     boards = args.boards or ([args.port] if getattr(args, "port", None) else [])
     if not boards:
         raise ValueError("no board: give --port PORT (once per board)")
-    store, url = open_store(args)
+    store, store_url = open_store(args)
     say = lambda msg: print(f"callgate serve: {msg}", file=sys.stderr, flush=True)  # noqa: E731
-    say(f"store {url} (schema version {store.version()}, {store.call_count()} call record(s))")
+    say(f"store {store_url} (schema version {store.version()}, {store.call_count()} call record(s))")
     if not store.users():
         say("no users yet: add one with `callgate users add NAME --role admin`")
     floor = Floor()
@@ -92,7 +104,10 @@ def run(args) -> int:
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     say(f"boards: {', '.join(boards)}")
-    web.run_app(app, host=host, port=port, print=lambda *_: say(f"listening on http://{host}:{port}/"),
-                shutdown_timeout=1.0, access_log=None, handle_signals=True)
+    url = f"http://{host}:{port}/"
+    started = {"url": url, "store": store_url, "boards": boards, "recordings": recordings}
+    web.run_app(app, host=host, port=port, shutdown_timeout=1.0, access_log=None, handle_signals=True,
+                print=lambda *_: emit(args, started, f"callgate serve: listening on {url}",
+                                      to_stderr=not getattr(args, "json", False)))
     store.close()
     return 0

@@ -8,9 +8,9 @@ exists changes their role, extension and password. Passwords are stored as scryp
 
 import argparse
 import getpass
-import json
 import sys
 
+from .output import emit
 from .serve import add_db_argument, open_store
 
 
@@ -47,7 +47,8 @@ def run_add(args) -> int:
         add_user(store, args.name, args.role, read_password(), args.ext)
     finally:
         store.close()
-    print(f"{args.name}: {args.role}" + (f", extension {args.ext}" if args.ext else "") + f" ({url})", file=sys.stderr)
+    emit(args, {"name": args.name, "role": args.role, "ext": args.ext, "store": url},
+         f"{args.name}: {args.role}" + (f", extension {args.ext}" if args.ext else "") + f" ({url})")
     return 0
 
 
@@ -57,9 +58,5 @@ def run_list(args) -> int:
         users = store.users()
     finally:
         store.close()
-    if getattr(args, "json", False):
-        print(json.dumps(users))
-    else:
-        for u in users:
-            print(f"{u['name']:<16}{u['role']:<12}{u['ext'] or ''}")
+    emit(args, users, [f"{u['name']:<16}{u['role']:<12}{u['ext'] or ''}" for u in users])
     return 0

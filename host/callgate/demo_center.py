@@ -156,8 +156,10 @@ class Run:
                         self.say(f"{at} call record {r['id']}: {r.get('outcome')} (stored by the service)")
                 today = (v.get("figures") or {}).get("today") or {}
                 if today:
-                    self.say(f"{at} wallboard: {today.get('offered')} calls today, {today.get('answered')} answered, "
-                             f"{today.get('abandoned')} abandoned")
+                    sl = today.get("service_level")
+                    self.say(f"{at} wallboard: {today.get('calls')} calls today, {today.get('answered')} answered, "
+                             f"{today.get('abandoned')} abandoned"
+                             + (f", service level {sl:.0%}" if isinstance(sl, (int, float)) else ""))
 
     def model_clock(self, t0):
         s = (time.monotonic() - t0) * self.args.clock

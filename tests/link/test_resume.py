@@ -85,6 +85,7 @@ def resumed(vb, boot, n):
         got.settle()
     finally:
         c.close()
+    got.stats = dict(c.stats)  # for the failure messages
     return got, nxt
 
 
@@ -119,7 +120,7 @@ def test_resuming_another_boot_past_the_ring_reports_what_it_lost():
         lost = [e for e in got.events if e.number is None]
         held = [e.number for e in got.events if e.number is not None]
         start = held[0]
-        assert held == list(range(start, start + len(held))) and held[-1] >= (nxt - 1) & 0xFFFF, held
+        assert held == list(range(start, start + len(held))) and held[-1] >= (nxt - 1) & 0xFFFF, (held, got.stats)
         assert start > 0 and len(held) >= 64  # the ring's 64, and any that came meanwhile
         assert len(lost) == 1 and lost[0].kind == "lost" and lost[0].value["count"] == start
         assert got.events[0] is lost[0]  # reported before the events after the gap

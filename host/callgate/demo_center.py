@@ -215,11 +215,15 @@ class Run:
                               input=password + "\n", text=True, env=self.env).returncode != 0:
                 print("demo: FAILED: adding the supervisor", file=sys.stderr)
                 return 1
-            srv, url = self.serve(port, db)
-            print(f"operations center: {url}/wallboard  (login {SUPERVISOR} / {password}, made for this run)",
-                  flush=True)
-            center = Center(url)
-            center.login(SUPERVISOR, password)
+            try:
+                srv, url = self.serve(port, db)
+                print(f"operations center: {url}/wallboard  (login {SUPERVISOR} / {password}, made for this run)",
+                      flush=True)
+                center = Center(url)
+                center.login(SUPERVISOR, password)
+            except (RuntimeError, OSError, AttributeError) as e:  # AttributeError: no csrf field
+                print(f"demo: FAILED: the operations center: {e}", file=sys.stderr)
+                return 1
             t0 = time.monotonic()
             threading.Thread(target=self.watch, args=(center, t0), daemon=True).start()
             rng = random.Random(args.seed)

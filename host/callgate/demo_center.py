@@ -130,7 +130,7 @@ class Run:
                 log.append(line.rstrip())
                 if "listening on" in line:
                     ready.set()
-                elif ready.is_set() and "trying again" in line:
+                elif ready.is_set():  # after the start it says only what went wrong
                     self.say(line.rstrip())
 
         threading.Thread(target=read, daemon=True).start()
@@ -150,7 +150,11 @@ class Run:
                          f"{p.get('name') or ''} via {_path(p.get('ivr'))}, queue {p.get('queue')}, "
                          f"waited {p.get('waited_ms', 0) / 1000:.0f} s" + (f", customer {who}" if who else ""))
             elif kind == "wallboard":  # after call records were stored: which ones are new
-                for r in center.get("/api/calls?limit=50")["calls"]:
+                try:
+                    stored = center.get("/api/calls?limit=50")["calls"]
+                except (OSError, ValueError):
+                    return  # the service stopped
+                for r in stored:
                     if r["id"] not in shown:
                         shown.add(r["id"])
                         self.say(f"{at} call record {r['id']}: {r.get('outcome')} (stored by the service)")

@@ -28,7 +28,8 @@ host/callgate/_dsp.stamp: $(STAMP) $(C_SOURCES) $(C_HEADERS) cffi_build/build_ds
 
 setup: host/callgate/_dsp.stamp
 
-# The demo call center on the virtual board (host/callgate/demo_center.py); demo-dsp: the DSP
+# The demo call center on the virtual board, with the operations center (`callgate serve`)
+# beside it (host/callgate/demo_center.py; its wallboard address and login are printed); demo-dsp: the DSP
 # core alone on WAV files.
 demo: setup
 	$(BIN)/python -m callgate.demo

@@ -7,31 +7,45 @@ What runs, all real processes and links:
      firmware on MicroPython, the board model with five trunks and three agent phones;
   2. `callgate --port PTY provision sites/demo/site.yaml`: the site (IVR, queues, survey,
      recording policy, prompts) pushed over the serial link and switched to atomically;
-  3. `callgate --port PTY monitor`: the live events, of which screen pops and call ends are
-     shown as they happen;
+  3. the operations center: `callgate users add supervisor` (a password made for the run,
+     printed) and `callgate serve --port PTY --db sqlite:///OUT/ops.db`, whose wallboard runs
+     at the address printed for the whole run; the demo logs in as the supervisor and shows
+     the screen pops and call records as the service's event stream (/api/events) tells them;
   4. three simulated agents (answer in 3-6 s, talk 1-4 min) and callers arriving at random
      (Poisson, R per minute) through the sim's control socket: they choose in the IVR, some
      run out of patience in the queue, most rate the call afterwards;
-  5. `callgate --port PTY cdr pull`, `recordings pull`, then `callgate report` with Erlang C's
-     prediction for the same traffic.
+  5. `callgate serve` stopped (it stores the records written up to then), then `callgate --port
+     PTY cdr pull`, `recordings pull`, and `callgate report` with Erlang C's prediction for
+     the same traffic.
+
+One program per data port (link/portlock.py): the demo's own link use (provision; the pulls)
+comes before and after the service's, which holds the port while the calls run; the live view
+comes from the service, not from a monitor of the demo's own.
 
 The phone lines run X times faster than real time (the firmware's timers follow the line
-cards' clock). Results stay in --out (default build/demo): cdr.json, cdr.csv, recordings/.
-Exits 0 only if every call that reached the board left exactly one call record.
+cards' clock). Results stay in --out (default build/demo): cdr.json, cdr.csv, recordings/, ops.db.
+Exits 0 only if every call that reached the board left exactly one call record, and the
+service's store holds as many call records as `cdr pull` pulled.
 """
 
+import http.cookiejar
 import json
 import os
 import pathlib
 import random
+import re
+import secrets
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 
 from . import runtime
 from .sim.caller import Caller
@@ -44,6 +58,8 @@ TRUNKS = range(0, 5)
 SUPPORT_LINE = 1  # trunk2: its calls start in the support menu (sites/demo/site.yaml)
 AGENTS = {5: 3000, 6: 4500, 7: 6000}  # FXS port -> ms to answer
 TALK_MS = (60000, 240000)
+SUPERVISOR = "supervisor"
+WALLBOARD_PORT = 8080  # the web port when it is free (else any free one)
 
 # What callers key in the IVR (main menu: 1 sales, 2 support -> 1, 0 operator; nothing: the
 # menu times out to the operator), with weights.
@@ -99,23 +115,55 @@ class Run:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
 
-    # -- the monitor --------------------------------------------------------------------------
+    # -- the operations center ----------------------------------------------------------------
 
-    def watch(self, mon, t0):
-        """Show screen pops and call ends from `callgate monitor --json`."""
-        for line in mon.stdout:
-            try:
-                e = json.loads(line)
-            except ValueError:
-                continue
-            v, name = e, e.get("event")
+    def serve(self, port, db):
+        """`callgate serve` on the board's data port; returns (process, the wallboard's URL)."""
+        web_port = _free_port(WALLBOARD_PORT)
+        srv = self.start(["serve", "--port", port, "--db", f"sqlite:///{db}", "--listen", f"127.0.0.1:{web_port}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log = []
+        ready = threading.Event()
+
+        def read():
+            for line in srv.stderr:
+                log.append(line.rstrip())
+                if "listening on" in line:
+                    ready.set()
+                elif ready.is_set():  # after the start it says only what went wrong
+                    self.say(line.rstrip())
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(30):
+            raise RuntimeError("callgate serve did not start:\n" + "\n".join(log))
+        return srv, f"http://127.0.0.1:{web_port}"
+
+    def watch(self, center, t0):
+        """Show screen pops and call records as the service's event stream tells them."""
+        shown = set()
+        for kind, v in center.events():
             at = self.model_clock(t0)
-            if name == "pop":
-                self.say(f"{at} screen pop  -> {v.get('agent')} ({v.get('ext')}): {v.get('number') or '?'} "
-                         f"{v.get('name') or ''} via {_path(v.get('ivr'))}, queue {v.get('queue')}, "
-                         f"waited {v.get('waited_ms', 0) / 1000:.0f} s")
-            elif name == "cdr":
-                self.say(f"{at} call record {v.get('id')}: {v.get('outcome')}")
+            if kind == "pop":
+                p = v.get("pop") or {}
+                who = (v.get("customer") or {}).get("name")
+                self.say(f"{at} screen pop  -> {p.get('agent')} ({p.get('ext')}): {p.get('number') or '?'} "
+                         f"{p.get('name') or ''} via {_path(p.get('ivr'))}, queue {p.get('queue')}, "
+                         f"waited {p.get('waited_ms', 0) / 1000:.0f} s" + (f", customer {who}" if who else ""))
+            elif kind == "wallboard":  # after call records were stored: which ones are new
+                try:
+                    stored = center.get("/api/calls?limit=50")["calls"]
+                except (OSError, ValueError):
+                    return  # the service stopped
+                for r in stored:
+                    if r["id"] not in shown:
+                        shown.add(r["id"])
+                        self.say(f"{at} call record {r['id']}: {r.get('outcome')} (stored by the service)")
+                today = (v.get("figures") or {}).get("today") or {}
+                if today:
+                    sl = today.get("service_level")
+                    self.say(f"{at} wallboard: {today.get('calls')} calls today, {today.get('answered')} answered, "
+                             f"{today.get('abandoned')} abandoned"
+                             + (f", service level {sl:.0%}" if isinstance(sl, (int, float)) else ""))
 
     def model_clock(self, t0):
         s = (time.monotonic() - t0) * self.args.clock
@@ -164,10 +212,24 @@ class Run:
             with Control(control) as ctl:
                 for p, answer_ms in AGENTS.items():
                     ctl.agent(p, answer_ms=answer_ms, talk_ms=list(TALK_MS), seed=args.seed + p)
-            mon = self.start(["--port", port, "monitor", "--json"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL)
+            db = self.out / "ops.db"
+            password = secrets.token_urlsafe(9)
+            print(f"$ callgate users add {SUPERVISOR} --role supervisor --db sqlite:///{db}", flush=True)
+            if subprocess.run(CALLGATE + ["users", "add", SUPERVISOR, "--role", "supervisor", "--db", f"sqlite:///{db}"],
+                              input=password + "\n", text=True, env=self.env).returncode != 0:
+                print("demo: FAILED: adding the supervisor", file=sys.stderr)
+                return 1
+            try:
+                srv, url = self.serve(port, db)
+                print(f"operations center: {url}/wallboard  (login {SUPERVISOR} / {password}, made for this run)",
+                      flush=True)
+                center = Center(url)
+                center.login(SUPERVISOR, password)
+            except (RuntimeError, OSError, AttributeError) as e:  # AttributeError: no csrf field
+                print(f"demo: FAILED: the operations center: {e}", file=sys.stderr)
+                return 1
             t0 = time.monotonic()
-            threading.Thread(target=self.watch, args=(mon, t0), daemon=True).start()
+            threading.Thread(target=self.watch, args=(center, t0), daemon=True).start()
             rng = random.Random(args.seed)
             period = args.minutes * 60
             print(f"{args.minutes:g} minutes of calls, about {args.rate:g} a minute, "
@@ -190,8 +252,8 @@ class Run:
                 t.join(max(0.1, deadline - time.monotonic()))
             stuck = sum(t.is_alive() for t in self.threads)
             time.sleep(2)  # the last records' events
-            os.killpg(mon.pid, signal.SIGTERM)  # one host tool on a serial port at a time
-            mon.wait(timeout=5)
+            os.killpg(srv.pid, signal.SIGTERM)  # it stores what has come; one program per data port
+            srv.wait(timeout=30)
             cdr = self.out / "cdr.json"
             rc = self.cli("--port", port, "cdr", "pull", "-o", str(cdr))
             rc |= self.cli("--port", port, "cdr", "pull", "-o", str(self.out / "cdr.csv"))
@@ -200,18 +262,81 @@ class Run:
             records = json.loads(cdr.read_text()) if cdr.exists() else []
             reached = self.placed - self.blocked
             ids = [r["id"] for r in records]
+            stored = _stored_ids(db)
             print(f"callers: {self.placed}, of whom {self.blocked} found every trunk busy; "
                   f"{reached} reached the board and left {len(ids)} call records "
                   f"({len(set(ids))} distinct)")
-            print(f"results in {self.out}/: cdr.json, cdr.csv, recordings/")
-            if stuck or rc or len(ids) != reached or len(set(ids)) != len(ids):
+            print(f"the operations center's store ({db}) holds {len(stored)} call records; "
+                  f"cdr pull pulled {len(ids)}" + (" (the same ids)" if stored == set(ids) else ""))
+            print(f"results in {self.out}/: cdr.json, cdr.csv, recordings/, ops.db")
+            if stuck or rc or len(ids) != reached or len(set(ids)) != len(ids) or stored != set(ids):
                 print(f"demo: FAILED: {stuck} callers still on the line, exit codes {rc}, "
-                      f"{len(ids)} records for {reached} calls", file=sys.stderr)
+                      f"{len(ids)} records for {reached} calls, {len(stored)} in the store", file=sys.stderr)
                 return 1
             return 0
         finally:
             self.stop_all()
             shutil.rmtree(self.env["CALLGATE_RUNTIME_DIR"], ignore_errors=True)
+
+
+class Center:
+    """The demo's view of `callgate serve`: a logged-in session (cookie, CSRF token from the
+    login form) on the standard library's HTTP client."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def login(self, user: str, password: str) -> None:
+        with self.opener.open(self.base + "/login", timeout=30) as r:
+            token = re.search(r'name="csrf" value="([^"]+)"', r.read().decode()).group(1)
+        form = urllib.parse.urlencode({"csrf": token, "user": user, "password": password, "next": "/wallboard"})
+        with self.opener.open(self.base + "/login", data=form.encode(), timeout=30) as r:
+            if "failed" in r.url or "/login" in urllib.parse.urlparse(r.url).path:
+                raise RuntimeError(f"logging in to {self.base} as {user} failed")
+
+    def get(self, path: str):
+        with self.opener.open(self.base + path, timeout=30) as r:
+            return json.loads(r.read())
+
+    def events(self):
+        """(kind, data) from /api/events (server-sent events) until the service stops."""
+        kind, data = None, []
+        try:
+            with self.opener.open(self.base + "/api/events", timeout=3600) as r:
+                for raw in r:
+                    line = raw.decode().rstrip("\n")
+                    if line.startswith("event: "):
+                        kind = line[7:]
+                    elif line.startswith("data: "):
+                        data.append(line[6:])
+                    elif not line and kind:
+                        yield kind, json.loads("\n".join(data))
+                        kind, data = None, []
+        except (OSError, ValueError):
+            return  # the service stopped
+
+
+def _free_port(wanted: int) -> int:
+    for p in (wanted, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise OSError("no free TCP port")
+
+
+def _stored_ids(db) -> set:
+    """The ids of the call records in the service's store (opened after the service stopped)."""
+    from .ops.store import Store
+
+    store = Store.open(f"sqlite:///{db}")
+    try:
+        return {r["id"] for r in store.calls()}
+    finally:
+        store.close()
 
 
 def _path(ivr):

@@ -84,7 +84,9 @@ def test_an_unknown_caller_pops_a_blank_card(center):
     assert call.done.wait(120), call.progress
     d = wait_for(lambda: (lambda r: r if r["pop"] and r["pop"]["number"] == "5557777" else None)(
         carol.json("GET", "/api/pop?ext=203")[1]), 10, what="the new pop")
-    assert d["customer"] is None and d["last_calls"] == []
+    # no customer, and no earlier calls: this call itself is listed once its record is stored
+    # (the call is over here, so the ingest may have stored it before this request)
+    assert d["customer"] is None and [c["id"] for c in d["last_calls"]] in ([], [d["call_id"]]), d["last_calls"]
 
 
 def test_the_floor_follows_a_scripted_call(center):

@@ -23,6 +23,18 @@ without traffic while someone is subscribed, so a restart (or a lost last event)
 even on a quiet line; `monitor` uses that. Bytes that were waiting in the port when it opened
 (replies and events meant for a host that went away) are discarded.
 
+Resuming: a program that stored the events it was given (the operations center's ingest)
+starts a new client where the last one stopped, before the handshake:
+
+    c = Client(port)
+    c.subscribe(store)                      # first, so no event goes to nobody
+    c.resume_from(boot, n)                  # before the handshake
+    c.hello()                               # then: the events after n of that boot
+
+The HELLO reply's `next_ev` and `boot` then drive the usual recovery: the same boot gives
+exactly the events after n (those the board still holds; older ones as one "lost" event);
+another boot gives that boot's events from its BOOT event (0), as far as the ring holds them.
+
 One host per port: the client holds the port's lock (portlock.py) from opening to close(), so
 a second program on the same port is refused at once with PortInUse, naming the first one,
 instead of both losing replies to each other.
@@ -231,6 +243,18 @@ class Client:
         self.info = info
         self._resync(info)
         return info
+
+    def resume_from(self, boot, last_event: int) -> None:
+        """Go on from event `last_event` of boot `boot`, delivered by an earlier client: the
+        handshake then fetches the events after it (or, if the board has restarted since, the
+        new boot's from 0). Call it after subscribe() and before hello(); a client that has shaken hands already
+        tracks the numbers itself (ValueError)."""
+        if self.info is not None:
+            raise ValueError("resume_from() after the handshake: the client already knows where it is")
+        if boot is None or not isinstance(last_event, int) or not 0 <= last_event <= 0xFFFF:
+            raise ValueError(f"resume_from needs a boot id and an event number 0..65535, not {boot!r}, {last_event!r}")
+        self._boot = boot
+        self._last_event = last_event
 
     def ping(self, value=None):
         return self.request(messages.OP_PING, value)

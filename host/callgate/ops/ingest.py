@@ -11,7 +11,7 @@ service killed before its first event was stored resumes from there. Stopping (S
 stores every event that has arrived and reads the record files once more before the link is
 closed. When the service starts again
 (or the link comes back) the client is told that position
-before its handshake, so the HELLO reply's `next_ev` makes it fetch what was missed — the
+before its handshake (`Client.resume_from`), so the HELLO reply's `next_ev` makes it fetch what was missed — the
 board keeps the last 64 — or, if the board restarted meanwhile, the new boot's events from
 0. Each event is stored under (board, boot, its running number in that boot): storing one
 twice stores it once.
@@ -46,15 +46,6 @@ from ..link.files import RemoteFiles
 
 CDR_FOLDER = "cdr"
 READ_CHUNK = 400  # bytes per FS_READ (fits one frame with the path)
-
-
-def resume(client: Client, boot, last_n) -> None:
-    """Tell a client that has not shaken hands yet which event it last delivered (stored
-    before this process started), so its handshake fetches the rest. It uses the client's
-    own recovery (the `check` after HELLO); the attributes are the client's bookkeeping."""
-    if boot is not None and last_n is not None:
-        client._boot = boot
-        client._last_event = last_n
 
 
 def read_from(fs: RemoteFiles, path: str, offset: int) -> bytes:
@@ -149,8 +140,8 @@ class BoardIngest(threading.Thread):
             q.put((boot, ev))
 
         c.subscribe(on_event)
-        if known is not None:
-            resume(c, known["boot"], known["last_n"])
+        if known_boot is not None and known["last_n"] is not None:
+            c.resume_from(known_boot, known["last_n"])
         info = c.hello()
         if self.floor is not None:
             other = self.floor.claim(info["board"], self.port)

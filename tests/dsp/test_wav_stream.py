@@ -1,4 +1,4 @@
-"""Long recordings: `callgate dsp dtmf / cpa / cid` read a WAV file block by block (wav.open_wav,
+"""Long recordings: `callgate dsp dtmf / cpa / cid / convert` read a WAV file block by block (wav.open_wav,
 WavStream.blocks, resample_blocks) with constant memory, and check the header before reading
 anything else.
 
@@ -205,3 +205,57 @@ def test_open_wav_and_parse_wav_agree_on_any_bytes(tmp_path_factory, buf, allow)
     got = np.concatenate(parts) if parts else whole.samples[:0]
     np.testing.assert_array_equal(got, whole.samples)
     assert (stream.frames, stream.truncated) == (whole.frames, whole.truncated)
+
+
+@pytest.mark.parametrize("encoding,rate,channels,to,extra", [
+    ("pcm16", 8000, 1, "alaw", []),
+    ("ulaw", 8000, 1, "alaw", []),  # G.711 to G.711: the codes, by the tables
+    ("alaw", 8000, 1, "pcm16", []),
+    ("pcm16", 16000, 2, "ulaw", ["--resample"]),
+])
+def test_convert_takes_constant_memory(tmp_path, encoding, rate, channels, to, extra):
+    small = sparse_wav(tmp_path / "small.wav", 8000, encoding, rate, channels)
+    big = sparse_wav(tmp_path / "big.wav", 6_000_000, encoding, rate, channels)
+    out = tmp_path / "out.wav"
+    code_small, err, rss_small = run_measured("dsp", "convert", small, str(out), "--to", to, *extra)
+    assert code_small == 0, err
+    code, err, rss_big = run_measured("dsp", "convert", big, str(out), "--to", to, *extra)
+    assert code == 0, err
+    assert open_wav(out).frames == 6_000_000 * 8000 // rate and open_wav(out).encoding == to
+    # Read whole, the input and its converted copies took 12-48 MB here.
+    assert rss_big - rss_small < 12 * MB, (rss_small, rss_big)
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("encoding,rate,channels,to,frames", [
+    ("pcm16", 8000, 1, "ulaw", 70001),  # more than one block, an odd count: the pad byte
+    ("alaw", 8000, 1, "ulaw", 65537),
+    ("ulaw", 8000, 1, "ulaw", 3),
+    ("alaw", 11025, 2, "pcm16", 100003),
+    ("pcm16", 44100, 1, "pcm16", 90001),
+])
+def test_convert_in_blocks_writes_what_the_whole_file_would(tmp_path, encoding, rate, channels, to, frames):
+    from callgate.dsp.g711 import alaw_to_ulaw, ulaw_to_alaw
+    from callgate.cli import main
+
+    rng = np.random.default_rng(frames)
+    shape = (frames, channels) if channels > 1 else (frames,)
+    src, out = tmp_path / "in.wav", tmp_path / "out.wav"
+    write_wav(src, rng.integers(-20000, 20000, shape).astype(np.int16), rate, encoding)
+    wav = read_wav(src)
+    if rate != 8000 or channels != 1:
+        want = encode_wav(resample(wav.samples, rate, 8000), 8000, to)
+    elif wav.codes is not None and to != "pcm16":
+        codes = wav.codes if encoding == to else (alaw_to_ulaw if encoding == "alaw" else ulaw_to_alaw)(wav.codes)
+        want = encode_wav(codes, 8000, to)
+    else:
+        want = encode_wav(wav.samples, 8000, to)
+    extra = ["--resample"] if rate != 8000 or channels != 1 else []
+    assert main(["dsp", "convert", str(src), str(out), "--to", to, *extra]) == 0
+    got = out.read_bytes()
+    if extra:  # resample_blocks is resample() to within 1 for the rounding
+        assert len(got) == len(want) and got[:44] == want[:44]
+        a, b = (np.frombuffer(x[44:], "<i2").astype(int) for x in (got, want))
+        assert np.abs(a - b).max() <= 1
+    else:
+        assert got == want

@@ -21,6 +21,7 @@ import serial
 
 from callgate.link.client import Client, LinkTimeout, connect
 from callgate.link.portlock import PortInUse, PortLock, port_key
+from callgate.sim import control
 from callgate.sim.board import VirtualBoard
 
 CALLGATE = [sys.executable, "-m", "callgate"]
@@ -98,6 +99,32 @@ def test_socket_urls_are_locked_by_url():
             assert c.status()["board"] == "virtual-4"  # still answered: nobody stole the replies
         r = callgate("--port", vb.tcp_url, "status")
         assert r.returncode == 0, r.stderr
+
+
+def test_the_pty_and_the_tcp_port_of_a_running_sim_are_one_port():
+    """`callgate sim --tcp` serves its data UART on a pty and on TCP: one port by two names
+    (the sim's record, control.register, says both), so one lock."""
+    with VirtualBoard("virtual-4", tcp_port=0) as vb:
+        record = control.register(vb, "virtual-4")
+        try:
+            assert port_key(vb.tcp_url) == port_key(vb.data_port)
+            assert port_key(vb.tcp_url.replace("127.0.0.1", "localhost")) == port_key(vb.data_port)
+            with connect(vb.tcp_url) as c:
+                r = callgate("--port", vb.data_port, "status")
+                assert r.returncode == 2 and f"port {vb.data_port} is in use by PID {os.getpid()}" in r.stderr
+                assert c.status()["board"] == "virtual-4"  # still answered: nobody stole the replies
+            mon = start_monitor(vb.data_port)
+            try:
+                r = callgate("--port", vb.tcp_url, "status")
+                assert r.returncode == 2 and f"port {vb.tcp_url} is in use by PID {mon.pid}" in r.stderr
+                assert "monitor" in r.stderr
+            finally:
+                stop(mon)
+            r = callgate("--port", vb.tcp_url, "status")
+            assert r.returncode == 0, r.stderr
+        finally:
+            control.unregister(record)
+        assert port_key(vb.tcp_url) == vb.tcp_url  # no sim serves it: the URL as written
 
 
 def test_a_device_is_one_port_by_any_name(tmp_path):

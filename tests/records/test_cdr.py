@@ -59,11 +59,21 @@ def test_iso_times():
 
 def test_csv_reads_back_as_the_records():
     recs = day()
+    recs[2].update(overflow="support", recording_cut=True)
+    recs[4]["digits"] = "12#"
     back = cdr.read_csv(io.StringIO(cdr.to_text(recs, "csv")))
     for r, b in zip(recs, back, strict=True):
-        want = {k: r.get(k) for k in cdr.COLUMNS if k not in cdr.COMPUTED}
+        want = {k: r.get(k) for k in cdr.COLUMNS if k not in cdr.COMPUTED + cdr.EXTRA or k in r}
         want["ivr"] = [list(x) for x in want["ivr"]]
         assert b == want
+
+
+def test_csv_has_the_fields_a_record_has_only_when_they_happened():
+    recs = day()
+    recs[0].update(overflow="support", recording_cut=True)
+    rows = list(csv.DictReader(io.StringIO(cdr.to_text(recs, "csv"))))
+    assert (rows[0]["overflow"], rows[0]["recording_cut"]) == ("support", "true")
+    assert (rows[1]["overflow"], rows[1]["recording_cut"], rows[1]["digits"]) == ("", "", "")
 
 
 def test_json_is_the_records_as_stored():

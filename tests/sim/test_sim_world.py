@@ -167,6 +167,60 @@ def test_agent_leaves_after_the_caller_and_talk_range():
     assert 1450 <= call.result()["bridged_ms"] <= 1560
 
 
+def test_an_agent_made_automatic_mid_call_carries_on_from_there():
+    """`callgate sim agent --port N --talk-ms 1000` on a phone already talking: it used to
+    start its timers only at the next ring or bridge, so the call stayed bridged for good
+    (the caller waits for the agent; max_call_ms does not count time with one)."""
+    w = World()
+    phone = w.net.phone(AGENT)
+    w.cmd(t="ring", port=AGENT, on=True)
+    phone.off_hook()  # a person answers
+    w.ms(40)
+    call = w.answered_call(0)
+    w.cmd(t="bridge", a=0, b=AGENT)
+    w.ms(5000)
+    phone.auto(answer_ms=2000, talk_ms=1000)
+    w.ms(900)
+    assert w.lines.offhook(AGENT) and phone.peer == 0
+    w.ms(200)
+    assert not w.lines.offhook(AGENT), "made automatic while bridged: hangs up talk_ms later"
+    w.cmd(t="unbridge", port=AGENT)
+    assert call.agent_left
+
+    ringing = w.net.phone(AGENT + 1)
+    w.cmd(t="ring", port=AGENT + 1, on=True)
+    w.ms(3000)
+    ringing.auto(answer_ms=500, talk_ms=1000)
+    w.ms(600)
+    assert w.lines.offhook(AGENT + 1), "made automatic while ringing: answers answer_ms later"
+
+    idle = w.net.phone(AGENT + 2)
+    idle.off_hook()
+    w.ms(1000)
+    idle.auto(answer_ms=500, talk_ms=1000)
+    w.ms(2900)
+    assert w.lines.offhook(AGENT + 2)
+    w.ms(200)
+    assert not w.lines.offhook(AGENT + 2), "off hook with nobody: gone AGENT_NO_CALL_MS later"
+
+
+def test_an_agent_bridged_before_it_answers_still_hangs_up():
+    """The talk timer of a bridge that came while the phone rang (talk_ms shorter than
+    answer_ms) used to fire on hook, do nothing, and be wiped by the answer: bridged for good."""
+    w = World()
+    phone = w.net.phone(AGENT)
+    phone.auto(answer_ms=2000, talk_ms=1000)
+    w.cmd(t="ring", port=AGENT, on=True)
+    w.answered_call(0)
+    w.cmd(t="bridge", a=0, b=AGENT)
+    w.ms(2000)
+    assert w.lines.offhook(AGENT) and phone.peer == 0  # answered at 2.0 s
+    w.ms(800)
+    assert w.lines.offhook(AGENT)
+    w.ms(200)  # talk_ms after it answered
+    assert not w.lines.offhook(AGENT)
+
+
 def test_record_streams_rec_reports_with_sound_while_bridged():
     w = World()
     phone = w.net.phone(AGENT)

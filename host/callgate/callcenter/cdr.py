@@ -27,10 +27,13 @@ from .stats import talk_s, wait_s
 FOLDER = "cdr"
 
 # The record's layout is the board's (firmware/callgate/cdr.py); CSV leaves out its "v" (the
-# layout version) and "cid" (the caller-ID status), and adds the computed columns.
+# layout version) and "cid" (the caller-ID status), has a column for each field a record has
+# only when it happened (board.EXTRA: an empty cell when it did not; recording_cut is "true"),
+# and adds the computed columns.
 NOT_IN_CSV = ("v", "cid")
 COMPUTED = ("wait_s", "talk_s")
-COLUMNS = [f for f in board.FIELDS if f not in NOT_IN_CSV] + list(COMPUTED)
+EXTRA = board.EXTRA
+COLUMNS = [f for f in board.FIELDS if f not in NOT_IN_CSV] + list(EXTRA) + list(COMPUTED)
 TIMES = board.TIMES
 INTS = ("port", "offered", "wrap_s")
 
@@ -101,19 +104,25 @@ def row(rec) -> dict:
             out[col] = _num(wait_s(rec))
         elif col == "talk_s":
             out[col] = _num(talk_s(rec))
+        elif isinstance(v, bool):
+            out[col] = "true" if v else "false"
         else:
             out[col] = "" if v is None else (_num(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
     return out
 
 
 def unrow(cells: dict) -> dict:
-    """The inverse of row() (computed columns dropped; "" is None)."""
+    """The inverse of row() (computed columns dropped; "" is None, or no such key for an EXTRA
+    field)."""
     rec = {}
     for col in COLUMNS:
         if col in COMPUTED:
             continue
         v = cells.get(col) or ""
-        if col in TIMES:
+        if col in EXTRA:
+            if v:
+                rec[col] = v == "true" if col == "recording_cut" else v
+        elif col in TIMES:
             rec[col] = from_iso(v)
         elif col == "ivr":
             rec[col] = [list(step.rsplit(":", 1)) for step in v.split(">")] if v else []

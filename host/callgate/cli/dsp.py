@@ -128,39 +128,59 @@ def _args_convert(p) -> None:
 
 
 def cmd_convert(args) -> int:
+    """Block by block (constant memory): the input's header is checked first, then its audio
+    is read, converted and written in pieces; a regular output file is replaced atomically."""
+    import math
+
     from callgate.dsp.g711 import alaw_to_ulaw, ulaw_to_alaw
     from callgate.dsp.tones import SAMPLE_RATE
-    from callgate.dsp.wav import read_wav, resample
+    from callgate.dsp.wav import encode_payload, open_wav, resample_blocks, wav_header
 
-    wav = read_wav(args.input)
+    wav = open_wav(args.input)
     resampled = False
+    frames = wav.frames
     if wav.sample_rate != SAMPLE_RATE or wav.channels != 1:
         shape = "mono" if wav.channels == 1 else f"{wav.channels} channels"
         if not args.resample:
             raise ValueError(f"{args.input} is {wav.sample_rate} Hz {shape}; callgate works at "
                              f"{SAMPLE_RATE} Hz mono: add --resample to convert the rate and "
                              f"mix the channels down")
-        samples, resampled = resample(wav.samples, wav.sample_rate, SAMPLE_RATE), True
+        blocks, resampled = resample_blocks(wav.blocks(), wav.sample_rate, SAMPLE_RATE), True
+        g = math.gcd(wav.sample_rate, SAMPLE_RATE)
+        frames = -(-wav.frames * (SAMPLE_RATE // g) // (wav.sample_rate // g))  # resample_poly's length
         how = "resampled" if wav.sample_rate != SAMPLE_RATE else "mixed down"
     else:
-        samples = wav.samples
+        blocks = wav.blocks()
         how = "copied" if wav.encoding == args.to else "converted"
-    if not resampled and wav.codes is not None and args.to != "pcm16":
+    if not resampled and wav.encoding != "pcm16" and args.to != "pcm16":
         # G.711 to G.711: the codes themselves, by G.711's tables when the law changes.
-        if wav.encoding == args.to:
-            samples = wav.codes
-        else:
-            samples = (alaw_to_ulaw if wav.encoding == "alaw" else ulaw_to_alaw)(wav.codes)
+        blocks = wav.blocks(codes=True)
+        if wav.encoding != args.to:
+            table = alaw_to_ulaw if wav.encoding == "alaw" else ulaw_to_alaw
+            blocks = (table(b) for b in blocks)
             how = "transcoded by the G.711 tables"
-    _write(args, args.output, samples, args.to)
+    header = wav_header(frames, SAMPLE_RATE, args.to)
+
+    def pieces():
+        yield header
+        written = 0
+        for block in blocks:
+            written += len(block)
+            yield encode_payload(block, args.to)
+        if written != frames:  # the header said otherwise: leave no such file
+            raise ValueError(f"{args.input}: {written} frames came out, not {frames}")
+        if args.to != "pcm16" and frames & 1:
+            yield b"\0"  # the data chunk's pad byte
+
+    write_output(args.output, pieces())
     record = {"command": "convert", "input": args.input, "output": args.output,
               "from": {"encoding": wav.encoding, "sample_rate": wav.sample_rate,
                        "channels": wav.channels, "frames": wav.frames},
               "to": {"encoding": args.to, "sample_rate": SAMPLE_RATE, "channels": 1,
-                     "frames": len(samples)},
+                     "frames": frames},
               "resampled": resampled, "how": how}
     emit(args, record, [
-        f"{args.output}: {args.to} at {SAMPLE_RATE} Hz mono, {len(samples) / SAMPLE_RATE:.3f} s "
+        f"{args.output}: {args.to} at {SAMPLE_RATE} Hz mono, {frames / SAMPLE_RATE:.3f} s "
         f"({how} from {wav.encoding} at {wav.sample_rate} Hz, {wav.channels} channel(s))"], to_stderr=is_stdout(args.output))
     return 0
 

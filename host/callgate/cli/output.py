@@ -89,7 +89,8 @@ def flush_stdout() -> None:
 
 
 def write_output(path, data) -> None:
-    """Write a command's output file (data: bytes, or str written as UTF-8).
+    """Write a command's output file (data: bytes, str written as UTF-8, or an iterable of
+    bytes written one piece at a time: a long output in constant memory).
 
     "-" is standard output. A regular file, or a path that does not exist yet, is replaced
     atomically: the data goes to a temporary file beside it, which then takes its place in
@@ -105,10 +106,12 @@ def write_output(path, data) -> None:
         try:
             fd = sys.stdout.fileno()
         except (OSError, ValueError, AttributeError):  # not a file (a test's capture)
-            sys.stdout.buffer.write(data)
+            for piece in _pieces(data):
+                sys.stdout.buffer.write(piece)
             sys.stdout.buffer.flush()
             return
-        _write_all(fd, data)
+        for piece in _pieces(data):
+            _write_all(fd, piece)
         return
     path = os.fspath(path)
     try:
@@ -124,6 +127,10 @@ def write_output(path, data) -> None:
         _replace(target, data, mode, shown=path)
     else:
         _write_through(path, data, shown=path)
+
+
+def _pieces(data):
+    return (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data
 
 
 def _link_target(path: str):
@@ -149,7 +156,8 @@ def _write_through(target: str, data: bytes, shown: str) -> None:
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
         try:
-            _write_all(fd, data)
+            for piece in _pieces(data):
+                _write_all(fd, piece)
         finally:
             os.close(fd)
     except BrokenPipeError:
@@ -175,7 +183,8 @@ def _replace(target: str, data: bytes, mode, shown: str) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                for piece in _pieces(data):
+                    f.write(piece)
                 f.flush()
                 os.fsync(f.fileno())
             if mode is not None:

@@ -245,9 +245,10 @@ class WavStream:
     def seconds(self) -> float:
         return self.frames / self.sample_rate
 
-    def blocks(self, frames: int = 65536):
+    def blocks(self, frames: int = 65536, codes: bool = False):
         """Yield the audio as int16 arrays of up to `frames` frames: shape (n,) if mono, else
-        (n, channels). OSError if the file cannot be read; WavError if it got shorter."""
+        (n, channels); with codes, a G.711 file's uint8 codes as they are. OSError if the file
+        cannot be read; WavError if it got shorter."""
         if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
             raise ValueError(f"frames must be a positive int, not {frames!r}")
         align = self.data_bytes // self.frames if self.frames else 1
@@ -259,7 +260,7 @@ class WavStream:
                 if not raw or len(raw) % align:
                     raise WavError(f"{self.path}: the file got shorter while it was read")
                 left -= len(raw)
-                yield _decode(raw, self.encoding, self.channels)[0]
+                yield _decode(raw, self.encoding, self.channels)[1 if codes else 0]
 
 
 def open_wav(path, allow_truncated: bool = False) -> WavStream:
@@ -296,19 +297,33 @@ def encode_wav(samples, sample_rate: int = 8000, encoding: str = "pcm16",
     channels = 1 if samples.ndim == 1 else samples.shape[1]
     if not 1 <= channels <= MAX_CHANNELS:
         raise ValueError(f"samples has {channels} channels (1 to {MAX_CHANNELS} supported)")
+    payload = encode_payload(samples, encoding)
+    align = channels * _BITS_OF[encoding] // 8
+    pad = b"\0" if len(payload) & 1 else b""
+    return wav_header(len(payload) // align, sample_rate, encoding, channels, extensible) + payload + pad
+
+
+def encode_payload(samples, encoding: str) -> bytes:
+    """The data chunk's bytes of int16 samples (or uint8 G.711 codes for alaw/ulaw, as they
+    are), frames of any channel count; no header: encode_wav's pieces, for writing a stream."""
     flat = np.ascontiguousarray(samples).reshape(-1)
     if samples.dtype == np.int16:
         if encoding == "pcm16":
-            payload = flat.astype("<i2").tobytes()
-        else:
-            payload = (alaw_encode if encoding == "alaw" else ulaw_encode)(flat).tobytes()
-    elif samples.dtype == np.uint8 and encoding != "pcm16":
-        payload = flat.tobytes()
-    else:
-        raise ValueError(f"samples must be int16 (or uint8 G.711 codes for alaw/ulaw), "
-                         f"not {samples.dtype} for {encoding}")
+            return flat.astype("<i2").tobytes()
+        return (alaw_encode if encoding == "alaw" else ulaw_encode)(flat).tobytes()
+    if samples.dtype == np.uint8 and encoding != "pcm16":
+        return flat.tobytes()
+    raise ValueError(f"samples must be int16 (or uint8 G.711 codes for alaw/ulaw), "
+                     f"not {samples.dtype} for {encoding}")
+
+
+def wav_header(frames: int, sample_rate: int = 8000, encoding: str = "pcm16", channels: int = 1,
+               extensible: bool = False) -> bytes:
+    """A WAV file's bytes before its audio, for `frames` frames: write these, then the
+    encode_payload() bytes, then one zero byte if the audio's length is odd."""
     bits = _BITS_OF[encoding]
     align = channels * bits // 8
+    size = frames * align
     tag = _TAG_OF[encoding]
     head = struct.pack("<HIIHH", channels, sample_rate, sample_rate * align, align, bits)
     if extensible:
@@ -320,13 +335,13 @@ def encode_wav(samples, sample_rate: int = 8000, encoding: str = "pcm16",
         fmt = struct.pack("<H", tag) + head + struct.pack("<H", 0)
     chunks = [(b"fmt ", fmt)]
     if encoding != "pcm16":
-        chunks.append((b"fact", struct.pack("<I", len(payload) // align)))
-    chunks.append((b"data", payload))
+        chunks.append((b"fact", struct.pack("<I", frames)))
     body = b"".join(cid + struct.pack("<I", len(c)) + c + (b"\0" if len(c) & 1 else b"")
                     for cid, c in chunks)
-    if len(body) + 4 > 0xFFFFFFFF:
-        raise ValueError(f"{len(payload)} bytes of audio do not fit in a WAV file (4 GiB)")
-    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body
+    total = len(body) + 8 + size + (size & 1)
+    if total + 4 > 0xFFFFFFFF:
+        raise ValueError(f"{size} bytes of audio do not fit in a WAV file (4 GiB)")
+    return b"RIFF" + struct.pack("<I", 4 + total) + b"WAVE" + body + b"data" + struct.pack("<I", size)
 
 
 def write_wav(path, samples, sample_rate: int = 8000, encoding: str = "pcm16",

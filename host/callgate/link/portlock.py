@@ -10,8 +10,9 @@ So a Client takes the port's lock before it opens it, and keeps it until it clos
 
 The lock is flock() on a small file named after the port (a device path resolved through
 its symlinks, so /dev/serial/by-id/... and /dev/ttyUSB0 are one port; a URL such as
-socket://host:port as written), in $CALLGATE_LOCK_DIR, else $XDG_RUNTIME_DIR/callgate-locks,
-else /tmp/callgate-locks-<uid>. The file holds the holder's PID and command line, which is how
+socket://host:port as written, except that the URL of a running `callgate sim --tcp` is its
+data pty: one port by two names, which the sim's record says, sim/control.py), in
+$CALLGATE_LOCK_DIR, else $XDG_RUNTIME_DIR/callgate-locks, else /tmp/callgate-locks-<uid>. The file holds the holder's PID and command line, which is how
 the refusal names it. The kernel drops an flock when its holder exits, however it exits, so a
 lock is never stale. A device is also locked itself (pyserial's exclusive=True, the same
 flock), which keeps out other users and other tools that lock ports; `loop://` needs no lock.
@@ -51,8 +52,23 @@ def is_device(port: str) -> bool:
 
 
 def port_key(port: str) -> str:
-    """What identifies the port: a device's real path, or the URL."""
-    return os.path.realpath(port) if is_device(port) else port.strip()
+    """What identifies the port: a device's real path, or the URL (a running sim's TCP URL:
+    its data pty's real path)."""
+    if is_device(port):
+        return os.path.realpath(port)
+    pty = _sim_pty(port.strip())
+    return os.path.realpath(pty) if pty else port.strip()
+
+
+def _sim_pty(url: str):
+    """The data pty of the running `callgate sim` that serves `url` on TCP, or None."""
+    m = re.fullmatch(r"socket://(127\.0\.0\.1|localhost):(\d+)", url, re.IGNORECASE)
+    if not m:
+        return None
+    from ..sim.control import running  # only for a local socket:// URL
+
+    want = f"socket://127.0.0.1:{int(m.group(2))}"
+    return next((s.data for s in running() if s.tcp == want and s.data), None)
 
 
 def needs_lock(port: str) -> bool:

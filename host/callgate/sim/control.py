@@ -18,7 +18,8 @@ one request per line, answered by zero or more lines and then a last one, "done"
 `Control` is the client, `answer()` the server (called by the board model per request line).
 
 `callgate sim` records each running sim in a small JSON file, `<runtime dir>/<pid>.json`
-({"pid", "board", "data", "repl", "control"}), and removes it when it stops; the runtime
+({"pid", "board", "data", "repl", "control", "tcp": the socket:// URL of its data UART or null}),
+and removes it when it stops (link/portlock.py locks that URL as the data pty); the runtime
 dir is $CALLGATE_RUNTIME_DIR, else $XDG_RUNTIME_DIR/callgate-sims, else
 /tmp/callgate-sims-<uid>. `find()` picks the running sim (by its data port when there are
 several):
@@ -60,6 +61,7 @@ class SimRecord:
         self.data = d.get("data")
         self.repl = d.get("repl")
         self.control = d["control"]
+        self.tcp = d.get("tcp")
         self.path = path
 
 
@@ -69,7 +71,7 @@ def register(vb, board: str) -> pathlib.Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"{os.getpid()}.json"
     info = {"pid": os.getpid(), "board": board, "data": vb.data_port, "repl": vb.repl_port,
-            "control": vb.control_path}
+            "control": vb.control_path, "tcp": getattr(vb, "tcp_url", None)}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(info))
     os.replace(tmp, path)
@@ -102,10 +104,10 @@ def running() -> list:
 
 
 def find(port=None) -> SimRecord:
-    """The running sim whose data port is `port`, or the only running one."""
+    """The running sim whose data port is `port` (its pty or TCP URL), or the only running one."""
     sims = running()
     if port:
-        sims = [s for s in sims if s.data == port]
+        sims = [s for s in sims if port in (s.data, s.tcp)]
         if not sims:
             raise NoSim(f"no running `callgate sim` has data port {port}")
     if not sims:

@@ -71,12 +71,14 @@ class Phone:
     def auto(self, answer_ms=2000, talk_ms=60000, rng=None) -> None:
         """Answer answer_ms after ringing starts (None: never), hang up talk_ms after being
         bridged (ms, or a (low, high) pair drawn uniformly with rng, a random.Random; None:
-        stay until the caller leaves)."""
+        stay until the caller leaves). A phone ringing, talking or off hook now carries on from
+        there (_take_over)."""
         answer_ms = _ms("answer_ms", answer_ms)
         talk_ms = talk_ms_range(talk_ms)
         if rng is not None and not isinstance(rng, random.Random):
             raise ValueError(f"rng must be a random.Random, not {rng!r}")
         self.auto_spec = (answer_ms, talk_ms, rng or random.Random())
+        self.net.plane.run_soon(self._take_over)
 
     def manual(self) -> None:
         """No more answering or hanging up by itself."""
@@ -111,6 +113,32 @@ class Phone:
     def _cancel_timers(self) -> None:
         self.answer_at = self.hangup_at = None
 
+    def _take_over(self) -> None:
+        """Made automatic mid-call: carry on from where the phone is. Ringing, it answers
+        answer_ms from now; bridged, it hangs up talk_ms from now; off hook with nobody, it
+        hangs up AGENT_NO_CALL_MS from now. (Its timers used to start only at the next ring or
+        bridge: an agent made automatic while it talked stayed bridged for good.)"""
+        spec = self.auto_spec
+        if spec is None:
+            return
+        now = self.net.plane.now
+        self._cancel_timers()
+        if self.ringing and spec[0] is not None:
+            self.answer_at = now + int(spec[0] * 8)
+        elif self.peer is not None:
+            self._talk_timer(now)
+        elif self.net.plane.lines.offhook(self.port):
+            self.hangup_at = now + AGENT_NO_CALL_MS * 8
+
+    def _talk_timer(self, now: int) -> None:
+        """Hang up talk_ms (a draw when it is a range) from now, or never when it is None."""
+        talk = self.auto_spec[1] if self.auto_spec is not None else None
+        if talk is None:
+            self.hangup_at = None
+            return
+        ms = self.auto_spec[2].uniform(*talk) if isinstance(talk, tuple) else talk
+        self.hangup_at = now + int(ms * 8)
+
     def _hook(self, off: bool) -> None:
         lines = self.net.plane.lines
         if off == lines.offhook(self.port):
@@ -143,12 +171,7 @@ class Phone:
         self.peer = peer
         self.calls += 1
         self.note("bridged", caller=peer)
-        self.hangup_at = None
-        spec = self.auto_spec
-        if spec is not None and spec[1] is not None:
-            talk = spec[1]
-            ms = spec[2].uniform(*talk) if isinstance(talk, tuple) else talk
-            self.hangup_at = self.net.plane.now + int(ms * 8)
+        self._talk_timer(self.net.plane.now)
 
     def _unbridged(self) -> None:
         self.peer = None
@@ -160,10 +183,13 @@ class Phone:
 
     def _tick(self, now: int) -> None:
         if self.answer_at is not None and now >= self.answer_at:
-            self._hook(True)
+            self._hook(True)  # (clears the timers)
             if self.peer is None:
                 self.hangup_at = now + AGENT_NO_CALL_MS * 8  # unless a caller is put through
+            else:
+                self._talk_timer(now)  # bridged while it rang: talk from the answer
         if self.hangup_at is not None and now >= self.hangup_at:
+            self.hangup_at = None  # (on hook already: nothing to do, and nothing left pending)
             self._hook(False)
         if self.peer is not None and not self.rx.busy and self.net.plane.lines.offhook(self.port):
             self.rx.put(speech_chunk(self.net.rng))

@@ -147,6 +147,7 @@ typedef struct {
 #define UART_STATE_RXFULL (1u << 1)
 #define UART_CTRL_TX_EN (1u << 0)
 #define UART_CTRL_RX_EN (1u << 1)
+#define RX_IDLE_US 300  // a read ends after this long without a byte
 
 static const uint32_t uart_base[] = { 0x40004000, 0x40005000, 0x40006000, 0x40007000, 0x40009000 };
 
@@ -175,8 +176,18 @@ static mp_uint_t uart_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *err
     uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
     uint8_t *p = buf;
     mp_uint_t n = 0;
-    while (n < size && (self->regs->STATE & UART_STATE_RXFULL)) {
-        p[n++] = (uint8_t)self->regs->DATA;
+    // A read takes what has arrived, and what keeps arriving after it until the line is
+    // idle for RX_IDLE_US (as a real UART's DMA with idle-line detection hands over a burst):
+    // QEMU delivers a pty's bytes one per main-loop turn, so without the wait a read would
+    // return one byte of a frame at a time.
+    mp_uint_t idle = mp_hal_ticks_us();
+    while (n < size) {
+        if (self->regs->STATE & UART_STATE_RXFULL) {
+            p[n++] = (uint8_t)self->regs->DATA;
+            idle = mp_hal_ticks_us();
+        } else if (n == 0 || mp_hal_ticks_us() - idle >= RX_IDLE_US) {
+            break;
+        }
     }
     if (n == 0 && size > 0) {
         *errcode = MP_EAGAIN;

@@ -259,6 +259,27 @@ const mp_obj_module_t board_module = {
 };
 MP_REGISTER_MODULE(MP_QSTR__board, board_module);
 
+// --- os.urandom ----------------------------------------------------------------------------
+// The qemu port's mp_hal_get_random is an LCG that starts from the same state at every
+// power-on; the part's RNG peripheral is not modelled. So at power-on the LCG is moved on by
+// up to 65535 steps chosen by the host's clock (semihosting SYS_TIME) and the microsecond
+// counter: two boots get different boot ids (app.py). Not for secrets: nothing uses it so.
+#define SYS_TIME 0x11
+
+static void random_moved_on(void) {
+    static bool done;
+    if (done) {
+        return;
+    }
+    done = true;
+    uint32_t steps = ((uint32_t)semihost(SYS_TIME, NULL) ^ (uint32_t)mp_hal_ticks_us() * 2654435761u) >> 16;
+    uint8_t skip[64];
+    for (; steps >= sizeof(skip); steps -= sizeof(skip)) {
+        mp_hal_get_random(sizeof(skip), skip);
+    }
+    mp_hal_get_random(steps, skip);
+}
+
 // --- clock and boot ------------------------------------------------------------------------
 
 uint64_t mp_hal_time_ns(void) {
@@ -270,6 +291,7 @@ uint64_t mp_hal_time_ns(void) {
 // frozen _boot.py (mount the flash), then main.py (the frozen firmware/main.py, else one on
 // the flash) unless the reset came from the raw REPL (mpremote's soft reset), then the REPL.
 void callgate_board_init(void) {
+    random_moved_on();
     pyexec_frozen_module("_boot.py", false);
     if (pyexec_mode_kind == PYEXEC_MODE_FRIENDLY_REPL) {
         pyexec_file_if_exists("main.py");

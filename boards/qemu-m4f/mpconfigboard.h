@@ -10,3 +10,7 @@
 // At every (soft) boot, after the runtime is up: mount the flash (board.c).
 #define MICROPY_PORT_INIT_FUNC callgate_board_init()
 void callgate_board_init(void);
+
+// os.urandom (the firmware's boot id, app.py): the port's mp_hal_get_random, an LCG that
+// board.c moves on by a boot-dependent amount at power-on (the part's RNG is not modelled).
+#define MICROPY_PY_OS_URANDOM (1)

@@ -10,7 +10,8 @@
 # Body (little-endian):
 #   kind    u8   KIND_RX (line cards -> MCU: tick N's received audio and line events),
 #                KIND_TX (MCU -> line cards: tick N's audio to send and the MCU's events),
-#                KIND_HELLO (MCU -> line cards: the bus (re)started, no audio: send ticks)
+#                KIND_HELLO (MCU -> line cards: the firmware (re)started, no audio, one
+#                EV_HELLO: the line cards send the lines' state and start the ticks)
 #   tick    u32  the tick number, 20 ms of line time each: the line cards' clock
 #   mask    u8   bit p set: port p's FRAME codes (G.711, the board's law) follow; a port
 #                without its bit is silent this tick (the line cards send no frame for an
@@ -59,10 +60,11 @@ EV_FXS_RING_ON = const(18)  # MCU: ring the phone (number 0x00 name)
 EV_FXS_RING_OFF = const(19)
 EV_BRIDGE = const(20)  # MCU: port and data[0] talk to each other
 EV_UNBRIDGE = const(21)
+EV_HELLO = const(22)  # MCU, with KIND_HELLO: the firmware started (data: version 0x00 boot)
 
 KINDS = (KIND_RX, KIND_TX, KIND_HELLO)
 LINE_EVENTS = (EV_RING_ON, EV_RING_OFF, EV_LOOP_ON, EV_LOOP_OFF, EV_REVERSAL, EV_HOOK_OFF, EV_HOOK_ON, EV_CLOCK)
-MCU_EVENTS = (EV_OFFHOOK, EV_ONHOOK, EV_FXS_RING_ON, EV_FXS_RING_OFF, EV_BRIDGE, EV_UNBRIDGE)
+MCU_EVENTS = (EV_OFFHOOK, EV_ONHOOK, EV_FXS_RING_ON, EV_FXS_RING_OFF, EV_BRIDGE, EV_UNBRIDGE, EV_HELLO)
 
 
 class BusError(ValueError):

@@ -272,7 +272,8 @@ static void random_moved_on(void) {
         return;
     }
     done = true;
-    uint32_t steps = ((uint32_t)semihost(SYS_TIME, NULL) ^ (uint32_t)mp_hal_ticks_us() * 2654435761u) >> 16;
+    uint32_t seed = (uint32_t)semihost(SYS_TIME, NULL) * 2654435761u ^ (uint32_t)mp_hal_ticks_us() * 40503u;
+    uint32_t steps = seed >> 16;
     uint8_t skip[64];
     for (; steps >= sizeof(skip); steps -= sizeof(skip)) {
         mp_hal_get_random(sizeof(skip), skip);

@@ -128,12 +128,11 @@ class Board:
         self._reports = []
         self._flag = None
         # The line cards' clock
-        self.rate = 1
         self._ms = 0
         self._epoch_ms = 0  # Unix ms at line time _epoch_at
         self._epoch_at = 0
-        self._rate_t0 = time.ticks_ms()
-        self._rate_tick = 0
+        self._rate_t0 = self._rate_t1 = time.ticks_ms()
+        self._rate_tick = self._rate_tick1 = 0
 
     # -- the hal.py Board --------------------------------------------------------------------
 
@@ -152,6 +151,15 @@ class Board:
         self.enc.begin(linebus.KIND_HELLO, 0, 0)
         self.enc.event(linebus.EV_HELLO, 0, ("%s\x00%s" % (fw, boot)).encode()[:linebus.MAX_DATA])
         self._send()
+
+    @property
+    def rate(self):
+        """How many times real time the line cards' ticks run (over the last 100 to 200)."""
+        real = time.ticks_diff(time.ticks_ms(), self._rate_t1)
+        ticks = self.ticks - self._rate_tick1
+        if real <= 0 or ticks <= 0:
+            return 1
+        return min(50, max(0.05, ticks * linebus.TICK_MS / real))
 
     def now_ms(self):
         return self._ms
@@ -247,12 +255,9 @@ class Board:
             self.out = []
         self._send()
         self.ticks += 1
-        if self.ticks - self._rate_tick >= 50:
-            real = time.ticks_diff(time.ticks_ms(), self._rate_t0)
-            if real > 0:
-                self.rate = min(50, max(0.05, (self.ticks - self._rate_tick) * linebus.TICK_MS / real))
-            self._rate_t0 = time.ticks_ms()
-            self._rate_tick = self.ticks
+        if self.ticks - self._rate_tick >= 100:  # the rate's window moves on (ints only)
+            self._rate_t1, self._rate_t0 = self._rate_t0, time.ticks_ms()
+            self._rate_tick1, self._rate_tick = self._rate_tick, self.ticks
 
     def _send(self):
         n = self.enc.finish()

@@ -105,8 +105,9 @@ class Board:
         self.media = cg.Media(n, cg.ALAW if self.law == "alaw" else cg.ULAW)
         self.uart = None
         self.bus = None
-        sil = _SILENCE[self.law]
+        sil = self.sil = _SILENCE[self.law]
         self.silence = bytes([sil]) * _F
+        self.heard = [0] * n  # the port had a frame last tick
         self.rx = bytearray(self.silence * n)
         self.rxv = [memoryview(self.rx)[p * _F:(p + 1) * _F] for p in range(n)]
         self.enc = linebus.Encoder(n)
@@ -222,14 +223,17 @@ class Board:
         mask = body[5]
         at = linebus.HEAD
         rx = self.rx
-        for p in range(self.ports):
+        sil = self.sil
+        for p in range(self.ports):  # index loops: a slice would allocate
             o = p * _F
             if mask >> p & 1:
                 for i in range(_F):
                     rx[o + i] = body[at + i]
                 at += _F
-            else:
-                self.rxv[p][:] = self.silence
+            elif rx[o] != sil or rx[o + _F - 1] != sil or self.heard[p]:
+                for i in range(o, o + _F):
+                    rx[i] = sil
+            self.heard[p] = mask >> p & 1
         count = body[6]
         for _ in range(count):
             if at + 3 > n:

@@ -82,7 +82,7 @@ class McuSimBoard:
         try:
             elf = self.elf or build_firmware(self.board_name)
             self.workdir.mkdir(parents=True, exist_ok=True)
-            self.qemu = QemuBoard(self.workdir, elf=elf, board=self.board_name)
+            self.qemu = QemuBoard(self.workdir, elf=elf, board=self.board_name, app=True)
             if self._flash is not None:  # the caller's flash file: QEMU finds it as flash.img
                 link = self.workdir / "flash.img"
                 if not link.exists():

@@ -2,7 +2,9 @@
 QEMU running the media engine, the host's simulated line cards on its line-card bus, the
 host tools on its data UART. Skipped with the MICROPY_DIR reason when there is no source."""
 
+import os
 import pathlib
+import re
 import subprocess
 import sys
 import threading
@@ -125,3 +127,40 @@ print(repr((locked, b.ticks, b.lost, b.tick, b.dec.errors)))
             tx.append(lb.unpack(bytes(d.body[:d.ready])))
     assert [t[1] for t in tx] == list(range(100, 160)) and {t[0] for t in tx} == {lb.KIND_TX}
     assert all(sorted(t[2]) == [0, 1, 2, 3] and not t[3] for t in tx)  # every port's frame, no events
+
+
+def test_callgate_sim_board_qemu_m4f_and_sim_call(mcu_elf, tmp_path):
+    """The CLI: `callgate sim --board qemu-m4f` boots the image, prints its ports and registers
+    itself; `callgate sim call` places a call through it; the data port answers status."""
+    env = dict(os.environ, CALLGATE_RUNTIME_DIR=str(tmp_path / "rt"))
+    sim = subprocess.Popen([sys.executable, "-m", "callgate", "sim", "--board", "qemu-m4f", "--seconds", "120"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=env)
+    try:
+        lines = []
+        for line in sim.stdout:
+            lines.append(line)
+            if line.startswith("commands:"):
+                break
+        out = "".join(lines)
+        assert "callgate sim: qemu-m4f running, firmware 0.1.0" in out, out
+        data = re.search(r"data  (\S+)", out).group(1)
+        assert re.search(r"repl  /dev/pts/\d+", out) and re.search(r"bus   /dev/pts/\d+", out)
+        r = subprocess.run([sys.executable, "-m", "callgate", "sim", "call", "--from", "5551212", "--digits", "9#"],
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert r.returncode == 0, r.stderr
+        assert "keyed 9#, hung up by board" in r.stdout and "caller-id  number=5551212" in r.stdout
+        r = subprocess.run([sys.executable, "-m", "callgate", "--port", data, "status"],
+                           capture_output=True, text=True, timeout=60, env=env)
+        assert r.returncode == 0 and "board qemu-m4f" in r.stdout, r.stderr
+    finally:
+        sim.terminate()
+        sim.wait(30)
+    assert not list((tmp_path / "rt").glob("*.json"))  # unregistered when it stopped
+
+
+def test_virtual_board_options_are_refused_for_the_emulated_mcu(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "callgate", "sim", "--board", "qemu-m4f", "--noise", "0.01"],
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+        "callgate sim: --noise: not for qemu-m4f (an emulated MCU board; the virtual board's only)"]

@@ -106,9 +106,8 @@ class Board:
         self.uart = None
         self.bus = None
         sil = self.sil = _SILENCE[self.law]
-        self.silence = bytes([sil]) * _F
         self.heard = [0] * n  # the port had a frame last tick
-        self.rx = bytearray(self.silence * n)
+        self.rx = bytearray(bytes([sil]) * (_F * n))
         self.rxv = [memoryview(self.rx)[p * _F:(p + 1) * _F] for p in range(n)]
         self.enc = linebus.Encoder(n)
         self.dec = linebus.Decoder()

@@ -261,11 +261,6 @@ def audio_ports(mask):
     return out
 
 
-def events_at(body, n):
-    """Where the events start in a body of n bytes: HEAD + its frames."""
-    return HEAD + len(audio_ports(body[5])) * FRAME
-
-
 def pack(kind, tick, frames, events=()):
     """The wire bytes of one tick: frames {port: FRAME codes} (or a list, None for silent),
     events [(code, port, data)]."""

@@ -147,6 +147,7 @@ typedef struct {
 #define UART_STATE_RXFULL (1u << 1)
 #define UART_CTRL_TX_EN (1u << 0)
 #define UART_CTRL_RX_EN (1u << 1)
+#define RX_IDLE_US 300  // a read ends after this long without a byte
 
 static const uint32_t uart_base[] = { 0x40004000, 0x40005000, 0x40006000, 0x40007000, 0x40009000 };
 
@@ -175,8 +176,18 @@ static mp_uint_t uart_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *err
     uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
     uint8_t *p = buf;
     mp_uint_t n = 0;
-    while (n < size && (self->regs->STATE & UART_STATE_RXFULL)) {
-        p[n++] = (uint8_t)self->regs->DATA;
+    // A read takes what has arrived, and what keeps arriving after it until the line is
+    // idle for RX_IDLE_US (as a real UART's DMA with idle-line detection hands over a burst):
+    // QEMU delivers a pty's bytes one per main-loop turn, so without the wait a read would
+    // return one byte of a frame at a time.
+    mp_uint_t idle = mp_hal_ticks_us();
+    while (n < size) {
+        if (self->regs->STATE & UART_STATE_RXFULL) {
+            p[n++] = (uint8_t)self->regs->DATA;
+            idle = mp_hal_ticks_us();
+        } else if (n == 0 || mp_hal_ticks_us() - idle >= RX_IDLE_US) {
+            break;
+        }
     }
     if (n == 0 && size > 0) {
         *errcode = MP_EAGAIN;
@@ -248,6 +259,28 @@ const mp_obj_module_t board_module = {
 };
 MP_REGISTER_MODULE(MP_QSTR__board, board_module);
 
+// --- os.urandom ----------------------------------------------------------------------------
+// The qemu port's mp_hal_get_random is an LCG that starts from the same state at every
+// power-on; the part's RNG peripheral is not modelled. So at power-on the LCG is moved on by
+// up to 65535 steps chosen by the host's clock (semihosting SYS_TIME) and the microsecond
+// counter: two boots get different boot ids (app.py). Not for secrets: nothing uses it so.
+#define SYS_TIME 0x11
+
+static void random_moved_on(void) {
+    static bool done;
+    if (done) {
+        return;
+    }
+    done = true;
+    uint32_t seed = (uint32_t)semihost(SYS_TIME, NULL) * 2654435761u ^ (uint32_t)mp_hal_ticks_us() * 40503u;
+    uint32_t steps = seed >> 16;
+    uint8_t skip[64];
+    for (; steps >= sizeof(skip); steps -= sizeof(skip)) {
+        mp_hal_get_random(sizeof(skip), skip);
+    }
+    mp_hal_get_random(steps, skip);
+}
+
 // --- clock and boot ------------------------------------------------------------------------
 
 uint64_t mp_hal_time_ns(void) {
@@ -259,6 +292,7 @@ uint64_t mp_hal_time_ns(void) {
 // frozen _boot.py (mount the flash), then main.py (the frozen firmware/main.py, else one on
 // the flash) unless the reset came from the raw REPL (mpremote's soft reset), then the REPL.
 void callgate_board_init(void) {
+    random_moved_on();
     pyexec_frozen_module("_boot.py", false);
     if (pyexec_mode_kind == PYEXEC_MODE_FRIENDLY_REPL) {
         pyexec_file_if_exists("main.py");

@@ -10,3 +10,13 @@
 // At every (soft) boot, after the runtime is up: mount the flash (board.c).
 #define MICROPY_PORT_INIT_FUNC callgate_board_init()
 void callgate_board_init(void);
+
+// os.urandom (the firmware's boot id, app.py): the port's mp_hal_get_random, an LCG that
+// board.c moves on by a boot-dependent amount at power-on (the part's RNG is not modelled).
+#define MICROPY_PY_OS_URANDOM (1)
+
+// time.gmtime (the call records' day files, cdr.py), localtime, mktime and time (calls.py),
+// from shared/timeutils (mpconfigboard.mk builds it) and modtime.h here.
+#define MICROPY_PY_TIME_GMTIME_LOCALTIME_MKTIME (1)
+#define MICROPY_PY_TIME_TIME_TIME_NS (1)
+#define MICROPY_PY_TIME_INCLUDEFILE "boards_qemu_m4f_modtime.h"

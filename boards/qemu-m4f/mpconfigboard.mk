@@ -28,6 +28,9 @@ LDSCRIPT = $(CALLGATE_BOARD_DIR)/m4f.ld
 # Persistent flash: LittleFS2 over a semihosting file (board.c).
 MICROPY_VFS_LFS2 = 1
 SRC_C += $(CALLGATE_BOARD_DIR)/board.c
+# time.gmtime / localtime / mktime (mpconfigboard.h)
+SRC_C += shared/timeutils/timeutils.c
+INC += -I$(CALLGATE_BOARD_DIR)
 
 SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
 

@@ -11,7 +11,7 @@ import sys
 import threading
 
 from ..sim import control
-from ..sim.board import VirtualBoard
+from ..sim.board import VirtualBoard, is_mcu_board
 from ..sim.clock import parse_epoch
 from ..sim.lines import LineError
 from . import simcall, validate
@@ -61,6 +61,8 @@ def command(vb: VirtualBoard, line: str) -> str | None:
     try:
         if verb == "quit":
             return None
+        if verb == "kill" and not hasattr(vb, "kill_firmware"):
+            return "error: kill: not on an emulated MCU board (stop the sim and start it again: the flash stays)"
         if verb == "kill":  # the board loses power mid-whatever: the sim starts it again
             pid = vb.kill_firmware()
             ok = vb.wait_restart(pid)
@@ -116,14 +118,29 @@ def run(args) -> int:
             site = load_site(args.site)
         except SiteError as e:
             return problems(args, e, ": the sim did not start")
+    mcu = is_mcu_board(args.board)
+    if mcu:  # an emulated MCU (boards/qemu-m4f): the image in QEMU, the line cards on its bus
+        given = [o for o, v in (("--noise", args.noise), ("--fault-rate", args.fault_rate), ("--tcp", args.tcp)) if v]
+        if given:
+            print(f"callgate sim: {', '.join(given)}: not for {args.board} (an emulated MCU board; the virtual board's only)",
+                  file=sys.stderr)
+            return 2
+        from ..mcu.board import McuSimBoard
+
+        vb = McuSimBoard(args.board, flash=args.flash, clock=args.clock, epoch=args.epoch)
+    else:
+        vb = VirtualBoard(
+            args.board, flash=args.flash, noise=args.noise, seed=args.seed, fault_rate=args.fault_rate,
+            tcp_port=args.tcp, clock=args.clock, epoch=args.epoch,
+        )
     previous = signal.signal(signal.SIGTERM, on_term)
-    vb = VirtualBoard(
-        args.board, flash=args.flash, noise=args.noise, seed=args.seed, fault_rate=args.fault_rate, tcp_port=args.tcp,
-        clock=args.clock, epoch=args.epoch,
-    )
     record = None
     try:
-        vb.start()
+        try:
+            vb.start()
+        except OSError as e:  # McuError: no image, no QEMU, no MicroPython source (one line)
+            print(f"callgate sim: {e}", file=sys.stderr)
+            return 1
         if site is not None:
             _provision(vb, site)
         record = control.register(vb, args.board)  # how `callgate sim call` finds this sim
@@ -140,6 +157,9 @@ def run(args) -> int:
             print(f"callgate sim: {args.board} running, {state}", flush=True)
             print(f"  data  {vb.data_port:<12}  callgate --port {vb.data_port} status", flush=True)
             print(f"  repl  {vb.repl_port:<12}  mpremote connect {vb.repl_port}", flush=True)
+            if mcu:
+                print(f"  bus   {vb.qemu.bus:<12}  the line-card bus (UART2): the host's line cards, "
+                      f"at most {args.clock:g}x real time", flush=True)
             print("  phone network         callgate sim call --from 5551234 --digits 1#", flush=True)
             if vb.tcp_url:
                 print(f"  tcp   {vb.tcp_url}  callgate --port {vb.tcp_url} status", flush=True)

@@ -10,7 +10,8 @@ The board's UART0 is the REPL, UART1 and UART2 two more channels, each on a pty 
 (so a 0x03 on the data or bus channel is a byte, never a Ctrl-C for the REPL). Its flash is `flash.img` in `workdir`
 (QEMU's working folder, where the image's semihosting calls find it): a LittleFS2 image of the
 board's size, made here on first use with the board's board.json in it, which the firmware
-mounts at /flash (boards/qemu-m4f/_boot.py). It outlives the process, as flash does; the host
+mounts at /flash (boards/qemu-m4f/_boot.py). Unless `app=True`, the flash also gets the
+`safe` file, so main.py does not start the application and the REPL stays free (tests, mpremote). It outlives the process, as flash does; the host
 reads or writes it only while QEMU is stopped (FlashImage's rule).
 """
 
@@ -64,8 +65,12 @@ def build_firmware(board: str = BOARD, env=None) -> pathlib.Path:
 class QemuBoard:
     """One run of the MCU image in QEMU. `start()` returns once the REPL's pty is known."""
 
-    def __init__(self, workdir, elf=FIRMWARE_ELF, board: str = BOARD, qemu: str = QEMU):
+    def __init__(self, workdir, elf=FIRMWARE_ELF, board: str = BOARD, qemu: str = QEMU, app: bool = False):
         self.workdir = pathlib.Path(workdir)
+        # app=False: the flash gets the `safe` file, so main.py leaves the REPL free (this
+        # port's REPL is polled: a running app cannot be stopped by Ctrl-C). app=True
+        # (callgate sim --board qemu-m4f) runs the application as the board would.
+        self.app = app
         self.elf = pathlib.Path(elf)
         self.board_json = ROOT / "boards" / board / "board.json"
         self.qemu = qemu
@@ -78,6 +83,8 @@ class QemuBoard:
         """Make the flash image if there is none: formatted, with board.json in its root."""
         if self.flash.create():
             self.flash.write("board.json", self.board_json.read_bytes())
+        if not self.app and not self.flash.exists("safe"):
+            self.flash.write("safe", b"")
 
     def start(self, timeout: float = 10.0) -> str:
         """Start QEMU; the REPL's pty (the data and bus ptys are set too)."""

@@ -28,9 +28,9 @@ def rig_session(port=None, control=None, clock=8.0, board="virtual-4", epoch=Non
     dut = far = None
     try:
         if port is None:
-            from ..sim.board import VirtualBoard
+            from ..sim.board import start_board
 
-            vb = VirtualBoard(board, clock=clock, epoch=epoch).start()
+            vb = start_board(board, clock=clock, epoch=epoch)  # a VirtualBoard, or an emulated MCU
             port, control = vb.data_port, vb.control_path
         elif control is None:
             try:

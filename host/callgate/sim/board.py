@@ -327,3 +327,28 @@ def _write(fd: int, data: bytes) -> None:
         os.write(fd, data)
     except (BlockingIOError, OSError):
         pass  # nobody is reading that port: dropped, like a USB CDC with no host
+
+
+def is_mcu_board(board: str) -> bool:
+    """True for an emulated MCU board (board.json "hal": "mcu" and a MicroPython board folder,
+    boards/qemu-m4f): `callgate sim` and the rig run it in QEMU (callgate.mcu.board)."""
+    folder = runtime.board_dir(board)
+    try:
+        board_def = json.loads((folder / "board.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return board_def.get("hal") == "mcu" and (folder / "mpconfigboard.mk").is_file()
+
+
+def start_board(board: str, clock: float = 1.0, epoch=None, flash=None, **virtual):
+    """A started board of either kind: McuSimBoard for an emulated MCU board (its line cards
+    capped at `clock` times real time; `virtual` options do not apply to it), else
+    VirtualBoard(board, clock=..., epoch=..., flash=..., **virtual)."""
+    if is_mcu_board(board):
+        given = sorted(k for k, v in virtual.items() if v)
+        if given:
+            raise ValueError(f"{board} is an emulated MCU board: {', '.join(given)} apply to the virtual board only")
+        from ..mcu.board import McuSimBoard
+
+        return McuSimBoard(board, flash=flash, clock=clock, epoch=epoch).start()
+    return VirtualBoard(board, clock=clock, epoch=epoch, flash=flash, **virtual).start()

@@ -1,0 +1,166 @@
+"""`callgate sim --board qemu-m4f`'s board (callgate.mcu.board.McuSimBoard): the MCU image in
+QEMU running the media engine, the host's simulated line cards on its line-card bus, the
+host tools on its data UART. Skipped with the MICROPY_DIR reason when there is no source."""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import serial
+
+from callgate.callcenter import cdr as cdr_mod
+from callgate.firmware import linebus as lb
+from callgate.link.client import connect
+from callgate.link.files import RemoteFiles
+from callgate.mcu.board import McuSimBoard
+from callgate.rig.plan import load_plan
+from callgate.rig.session import rig_session
+from callgate.sim.caller import Caller
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sim(mcu_elf):
+    with McuSimBoard(elf=mcu_elf, clock=None) as b:  # the lines as fast as the MCU runs them
+        yield b
+
+
+def test_status_over_the_data_uart_names_the_board_and_its_ports(sim):
+    r = subprocess.run([sys.executable, "-m", "callgate", "--port", sim.data_port, "status"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "board qemu-m4f" in r.stdout and "firmware 0.1.0" in r.stdout
+    assert [line.split()[1] for line in r.stdout.splitlines() if line[:1].isdigit()] == ["fxo", "fxo", "fxs", "fxs"]
+    assert sim.model.firmware["fw"] == "0.1.0"
+
+
+def test_a_call_with_caller_id_and_ivr_digits_ends_in_a_call_record(sim):
+    """Caller ID decoded on the MCU, the welcome prompt streamed from its flash, the caller's
+    digits decoded on the MCU, the board hangs up, and the call record read back over the link."""
+    call = sim.model.network.place_call(1, Caller(number="5557788", name="DORA", digits="73#"))
+    assert call.done.wait(120), call.progress
+    result = call.result()
+    assert result["answered"] and result["ended_by"] == "board" and result["digits_sent"] == "73#"
+    assert result["heard_ms"] > 500  # the prompt reached the caller
+    with connect(sim.data_port, timeout=2.0) as c:
+        records, bad = cdr_mod.fetch(RemoteFiles(c))
+    assert not bad
+    mine = [r for r in records if r.get("number") == "5557788"]
+    assert len(mine) == 1
+    r = mine[0]
+    assert r["name"] == "DORA" and r["port"] == 1 and r["answered"] and r["ended"] >= r["answered"]
+    assert abs(r["arrived"] / 1000 - time.time()) < 3600  # dated by the line cards' clock
+    assert sim.model.audio.lost == 0 and sim.model.audio.bad == 0
+
+
+def test_the_rig_short_plan_passes_on_the_emulated_mcu(mcu_elf):
+    plan = load_plan(ROOT / "plans" / "short.yaml")
+    plan.board = "qemu-m4f"
+    with rig_session(None, None, 4.0, plan.board, plan.epoch) as rig:
+        results = rig.run(plan)
+        assert rig.info["board"] == "qemu-m4f"
+    failed = [(r.case.id, r.expected, r.observed) for r in results if not r.passed and not r.skipped]
+    assert not failed and len(results) == len(plan.cases)
+
+
+def test_a_bus_tick_allocates_nothing_under_heap_lock(mcu_board, target):
+    """hal_mcu's tick (decode the line cards' frame, run the engine, encode and send its
+    own) on the target under heap_lock; the TX ticks come back on the bus pty in order."""
+    # Quiet audio (nothing for a detector to report: a report allocates, by design) that
+    # differs tick by tick, on ports 0 and 2; ports 1 and 3 silent (no frame on the bus).
+    frames = [lb.pack(lb.KIND_RX, 100 + i, {0: bytes([0xF0 + i % 14]) * 160, 2: b"\xfe" * 160})
+              for i in range(60)]
+    wire = b"".join(frames)
+    target.put("wire", wire, "B")
+    got = bytearray()
+    with serial.Serial(mcu_board.bus, 115200, timeout=0.2) as bus:
+        done = threading.Event()
+
+        def read():  # the TX ticks, while the target sends them
+            while not done.is_set():
+                try:
+                    got.extend(bus.read(65536))
+                except (serial.SerialException, TypeError):  # closed under it at the end
+                    return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        out = target.run("""
+import micropython, _board
+from callgate import hal_mcu
+board = {"ports": [{"kind": "fxo"}, {"kind": "fxo"}, {"kind": "fxs"}, {"kind": "fxs"}], "pcm": {"law": "ulaw"}}
+b = hal_mcu.Board(board)
+b.bus = _board.UART(2)
+
+def ticks(data, n):
+    micropython.heap_lock()
+    try:
+        b.feed(data, n)
+        try:
+            bytearray(1)
+            return False
+        except MemoryError:
+            return True
+    finally:
+        micropython.heap_unlock()
+
+locked = ticks(wire, len(wire))
+print(repr((locked, b.ticks, b.lost, b.tick, b.dec.errors)))
+""", timeout=120)
+        time.sleep(1.0)
+        done.set()
+        reader.join()
+    locked, ticks, lost, last, errors = eval(out)  # noqa: S307 (a tuple the target printed)
+    assert locked and (ticks, lost, last, errors) == (60, 0, 159, 0)
+    d = lb.Decoder()
+    tx, i = [], 0
+    got = bytes(got)
+    while i < len(got):
+        i = d.feed(got, i, len(got))
+        if d.ready:
+            tx.append(lb.unpack(bytes(d.body[:d.ready])))
+    assert [t[1] for t in tx] == list(range(100, 160)) and {t[0] for t in tx} == {lb.KIND_TX}
+    assert all(sorted(t[2]) == [0, 1, 2, 3] and not t[3] for t in tx)  # every port's frame, no events
+
+
+def test_callgate_sim_board_qemu_m4f_and_sim_call(mcu_elf, tmp_path):
+    """The CLI: `callgate sim --board qemu-m4f` boots the image, prints its ports and registers
+    itself; `callgate sim call` places a call through it; the data port answers status."""
+    env = dict(os.environ, CALLGATE_RUNTIME_DIR=str(tmp_path / "rt"))
+    sim = subprocess.Popen([sys.executable, "-m", "callgate", "sim", "--board", "qemu-m4f", "--seconds", "120"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=env)
+    try:
+        lines = []
+        for line in sim.stdout:
+            lines.append(line)
+            if line.startswith("commands:"):
+                break
+        out = "".join(lines)
+        assert "callgate sim: qemu-m4f running, firmware 0.1.0" in out, out
+        data = re.search(r"data  (\S+)", out).group(1)
+        assert re.search(r"repl  /dev/pts/\d+", out) and re.search(r"bus   /dev/pts/\d+", out)
+        r = subprocess.run([sys.executable, "-m", "callgate", "sim", "call", "--from", "5551212", "--digits", "9#"],
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert r.returncode == 0, r.stderr
+        assert "keyed 9#, hung up by board" in r.stdout and "caller-id  number=5551212" in r.stdout
+        r = subprocess.run([sys.executable, "-m", "callgate", "--port", data, "status"],
+                           capture_output=True, text=True, timeout=60, env=env)
+        assert r.returncode == 0 and "board qemu-m4f" in r.stdout, r.stderr
+    finally:
+        sim.terminate()
+        sim.wait(30)
+    assert not list((tmp_path / "rt").glob("*.json"))  # unregistered when it stopped
+
+
+def test_virtual_board_options_are_refused_for_the_emulated_mcu(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "callgate", "sim", "--board", "qemu-m4f", "--noise", "0.01"],
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+        "callgate sim: --noise: not for qemu-m4f (an emulated MCU board; the virtual board's only)"]

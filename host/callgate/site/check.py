@@ -164,7 +164,6 @@ def overflow_loops(data):
     the operator), once, as the list of queue names from its first queue in the file back to it."""
     queues = data.get("queues", {})
     operator = data["ivr"].get("operator")
-    order = {name: i for i, name in enumerate(queues)}
 
     def next_queue(q):
         act = queues[q].get("overflow", {})
@@ -172,23 +171,7 @@ def overflow_loops(data):
             operator if act.get("action") == "operator" else None)
         return to if to in queues else None
 
-    loops, seen = [], set()
-    for start in queues:
-        path = [start]
-        q = next_queue(start)
-        while q is not None and q not in path:
-            path.append(q)
-            q = next_queue(q)
-        if q is None:
-            continue
-        loop = path[path.index(q):]
-        if frozenset(loop) in seen:
-            continue
-        seen.add(frozenset(loop))
-        first = min(range(len(loop)), key=lambda i: order[loop[i]])
-        loop = loop[first:] + loop[:first]
-        loops.append(loop + [loop[0]])
-    return loops
+    return _cycles(list(queues), next_queue)
 
 
 def silent_loops(data):
@@ -203,7 +186,6 @@ def silent_loops(data):
     fine, and so are loops through a queue (each turn waits for an agent): the board's IVR
     limit (ivr.limit) ends those calls anyway."""
     menus = data["ivr"]["menus"]
-    order = {name: i for i, name in enumerate(menus)}
 
     def next_menu(m):
         fb = menus[m].get("fallback", {"action": "hangup"})
@@ -214,16 +196,23 @@ def silent_loops(data):
             return m
         return None
 
+    return _cycles(list(menus), next_menu)
+
+
+def _cycles(names, successor):
+    """Each cycle of the graph where every name has at most one successor (None: none), once,
+    as the names from its first in `names` back to it."""
+    order = {name: i for i, name in enumerate(names)}
     loops, seen = [], set()
-    for start in menus:
+    for start in names:
         path = [start]
-        m = next_menu(start)
-        while m is not None and m not in path:
-            path.append(m)
-            m = next_menu(m)
-        if m is None:
+        n = successor(start)
+        while n is not None and n not in path:
+            path.append(n)
+            n = successor(n)
+        if n is None:
             continue
-        loop = path[path.index(m):]
+        loop = path[path.index(n):]
         if frozenset(loop) in seen:
             continue
         seen.add(frozenset(loop))

@@ -301,18 +301,11 @@ class Center:
 
     def events(self):
         """(kind, data) from /api/events (server-sent events) until the service stops."""
-        kind, data = None, []
+        from .ops.live import read_events
+
         try:
             with self.opener.open(self.base + "/api/events", timeout=3600) as r:
-                for raw in r:
-                    line = raw.decode().rstrip("\n")
-                    if line.startswith("event: "):
-                        kind = line[7:]
-                    elif line.startswith("data: "):
-                        data.append(line[6:])
-                    elif not line and kind:
-                        yield kind, json.loads("\n".join(data))
-                        kind, data = None, []
+                yield from read_events(r)
         except (OSError, ValueError):
             return  # the service stopped
 

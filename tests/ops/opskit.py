@@ -14,8 +14,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from callgate.cli.sim import parse_epoch
 from callgate.link.client import connect
+from callgate.ops.live import read_events
+from callgate.sim.clock import parse_epoch
 from callgate.provision import provision
 from callgate.sim.board import VirtualBoard
 from callgate.site import load_site
@@ -168,20 +169,11 @@ class EventStream:
         self.thread.start()
 
     def _read(self):
-        kind, data = None, []
         try:
-            for raw in self.resp:
-                line = raw.decode().rstrip("\n")
-                if line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: "):
-                    data.append(line[6:])
-                elif not line and kind:
-                    value = json.loads("\n".join(data))
-                    if self.on_event:
-                        self.on_event(kind, value)
-                    self.events.append((time.time(), kind, value))
-                    kind, data = None, []
+            for kind, value in read_events(self.resp):
+                if self.on_event:
+                    self.on_event(kind, value)
+                self.events.append((time.time(), kind, value))
         except (OSError, ValueError, AttributeError):  # closed by close()
             pass
 

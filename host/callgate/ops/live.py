@@ -8,6 +8,7 @@ Times are the host's (time.time() when the event was received): a board's own cl
 set elsewhere or, on the virtual board, run faster than real time.
 """
 
+import json
 import threading
 import time
 
@@ -183,3 +184,18 @@ class Floor:
         with self._lock:
             p = self.pops.get(ext)
             return dict(p) if p else None
+
+
+def read_events(lines):
+    """(kind, data) for each server-sent event in `lines` (bytes lines of a response from
+    /api/events: `event: KIND`, `data: JSON` lines, a blank line ending each)."""
+    kind, data = None, []
+    for raw in lines:
+        line = raw.decode().rstrip("\n")
+        if line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: "):
+            data.append(line[6:])
+        elif not line and kind:
+            yield kind, json.loads("\n".join(data))
+            kind, data = None, []

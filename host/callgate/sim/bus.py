@@ -45,6 +45,7 @@ from . import control
 from .clock import check_epoch
 from .exchange import Exchange
 from .lines import Lines
+from .ptys import write_all
 
 FRAME = lb.FRAME
 RATE = 8000
@@ -222,14 +223,7 @@ class BusPlane:
         self._sent += 1
 
     def _write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            try:
-                n = os.write(self._fd, view)
-            except BlockingIOError:
-                select.select([], [self._fd], [], 0.1)
-                continue
-            view = view[n:]
+        write_all(self._fd, data)
 
     def _expire(self) -> None:
         now = time.monotonic()

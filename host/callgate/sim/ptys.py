@@ -1,8 +1,22 @@
 """Pseudo-terminals for the virtual board's serial ports."""
 
 import os
+import select
 import termios
 import tty
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of data to a non-blocking fd (a pty's master), waiting while it is full.
+    Any other OSError (the other end gone) is raised."""
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            select.select([], [fd], [], 0.1)
+            continue
+        view = view[n:]
 
 
 class Pty:

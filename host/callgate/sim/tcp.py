@@ -18,6 +18,8 @@ import socket
 import termios
 import threading
 
+from .ptys import write_all
+
 
 class TcpBridge:
     def __init__(self, pty_path: str, port: int = 0, host: str = "127.0.0.1"):
@@ -115,14 +117,8 @@ class TcpBridge:
                         self._hang_up()
 
     def _write_pty(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            try:
-                n = os.write(self._fd, view)
-            except BlockingIOError:
-                select.select([], [self._fd], [], 0.1)
-                continue
-            except OSError:
-                return
-            self.stats["to_board"] += n
-            view = view[n:]
+        try:
+            write_all(self._fd, data)
+        except OSError:
+            return
+        self.stats["to_board"] += len(data)

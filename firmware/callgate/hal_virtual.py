@@ -153,6 +153,7 @@ class Board:
             if isinstance(msg, dict):
                 if msg.get("what") == linecard.REPORT_CLOCK:
                     self._clock(msg)
+                    await self.tell({"t": linecard.CMD_CLOCK, "ms": msg.get("ms", 0)})  # the pacing
                     continue
                 return msg
 

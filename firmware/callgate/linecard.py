@@ -30,6 +30,9 @@
 #                                       agent, queue and number are for the recording's index
 #                                       (recorder.py), the line card needs only id
 #   record_stop                         end the recording (a last rec report, end true)
+#   clock   {ms}                        (no port; the virtual board's) the firmware took the
+#                                       clock report of ms: its line cards run at most a
+#                                       little ahead of it (sim/linecards.py, pacing)
 #   hello   {fw, boot}                  (no port) the firmware started: sent once per connection
 #                                       (before it, at connect, the line cards reset: every port
 #                                       on hook, its audio stopped, no phone rung, as a board's
@@ -66,6 +69,7 @@ CMD_RING = "ring"
 CMD_RECORD = "record"
 CMD_RECORD_STOP = "record_stop"
 CMD_HELLO = "hello"
+CMD_CLOCK = "clock"
 
 REPORT_RING = "ring"
 REPORT_LOOP = "loop"
@@ -89,7 +93,7 @@ TONE_BUSY = "busy"
 
 COMMANDS = (CMD_ANSWER, CMD_HANGUP, CMD_PLAY, CMD_TONE, CMD_STOP, CMD_DTMF, CMD_BRIDGE,
             CMD_UNBRIDGE, CMD_CID_ARM, CMD_CID_DISARM, CMD_RING, CMD_RECORD, CMD_RECORD_STOP,
-            CMD_HELLO)
+            CMD_HELLO, CMD_CLOCK)
 REPORTS = (REPORT_RING, REPORT_LOOP, REPORT_REVERSAL, REPORT_HOOK, REPORT_DTMF, REPORT_CID,
            REPORT_PROMPT_DONE, REPORT_TONE_DONE, REPORT_DISCONNECT, REPORT_ERROR, REPORT_REC,
            REPORT_CLOCK)

@@ -23,7 +23,10 @@ comes before and after the service's, which holds the port while the calls run; 
 comes from the service, not from a monitor of the demo's own.
 
 The phone lines run X times faster than real time (the firmware's timers follow the line
-cards' clock). Results stay in --out (default build/demo): cdr.json, cdr.csv, recordings/, ops.db.
+cards' clock; the line cards wait for a firmware that falls behind, sim/linecards.py). Results
+stay in --out (default build/demo): cdr.json, cdr.csv, recordings/, ops.db, callers.json (what
+each simulated caller went through, as the exchange saw it) and console.log (what the firmware
+printed).
 Exits 0 only if every call that reached the board left exactly one call record, and the
 service's store holds as many call records as `cdr pull` pulled.
 """
@@ -87,6 +90,7 @@ class Run:
         self.blocked = 0
         self.failed = []
         self.threads = []
+        self.results = []  # what each caller who reached the board went through (Call.result())
 
     def start(self, args, **kw):
         p = subprocess.Popen(CALLGATE + args, env=self.env, text=True, start_new_session=True, **kw)
@@ -114,6 +118,28 @@ class Run:
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
+
+    def keep_console(self, repl: str, path: pathlib.Path) -> None:
+        """Copy what the firmware prints on its REPL port to `path` for the whole run (what a
+        crash or a warning said, kept after the demo)."""
+        fd = os.open(repl, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+
+        def copy():
+            with open(path, "wb") as f:
+                while True:
+                    select.select([fd], [], [], 1.0)
+                    try:
+                        data = os.read(fd, 4096)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        return
+                    if not data:
+                        return
+                    f.write(data)
+                    f.flush()
+
+        threading.Thread(target=copy, daemon=True).start()
 
     # -- the operations center ----------------------------------------------------------------
 
@@ -187,6 +213,8 @@ class Run:
                     if item.get("t") == "done":
                         done = item
                 if done is not None:
+                    with self.lock:
+                        self.results.append({"caller": n, **done})
                     return
         with self.lock:
             self.blocked += 1  # every trunk busy: the exchange gave this caller busy tone
@@ -205,6 +233,7 @@ class Run:
                 return 1
             info = json.loads(sim.stdout.readline())
             port, control = info["data"], info["control"]
+            self.keep_console(info["repl"], self.out / "console.log")
             print(f"virtual board {info['board']} on {port} (lines at {args.clock:g}x real time)")
             if self.cli("--port", port, "provision", str(SITE)) != 0:
                 print("demo: FAILED: provisioning the demo site", file=sys.stderr)
@@ -259,6 +288,7 @@ class Run:
             rc |= self.cli("--port", port, "cdr", "pull", "-o", str(self.out / "cdr.csv"))
             rc |= self.cli("--port", port, "recordings", "pull", str(self.out / "recordings"))
             rc |= self.cli("report", str(cdr), "--agents", "3", "--period", str(period))
+            (self.out / "callers.json").write_text(json.dumps(sorted(self.results, key=lambda r: r["caller"]), indent=1))
             records = json.loads(cdr.read_text()) if cdr.exists() else []
             reached = self.placed - self.blocked
             ids = [r["id"] for r in records]
@@ -268,7 +298,7 @@ class Run:
                   f"({len(set(ids))} distinct)")
             print(f"the operations center's store ({db}) holds {len(stored)} call records; "
                   f"cdr pull pulled {len(ids)}" + (" (the same ids)" if stored == set(ids) else ""))
-            print(f"results in {self.out}/: cdr.json, cdr.csv, recordings/, ops.db")
+            print(f"results in {self.out}/: cdr.json, cdr.csv, recordings/, ops.db, callers.json, console.log")
             if stuck or rc or len(ids) != reached or len(set(ids)) != len(ids) or stored != set(ids):
                 print(f"demo: FAILED: {stuck} callers still on the line, exit codes {rc}, "
                       f"{len(ids)} records for {reached} calls, {len(stored)} in the store", file=sys.stderr)

@@ -293,17 +293,42 @@ def test_a_late_last_chunk_comes_late_and_a_lost_one_never():
 
 def test_every_line_card_command_is_carried_out():
     """The virtual line cards take every command of firmware/callgate/linecard.py (hello is
-    the board model's), and refuse another with an error report."""
+    the board model's, clock the pacing's), and refuse another with an error report."""
     from callgate.firmware import linecard
     from callgate.sim.linecards import COMMANDS
 
-    assert set(COMMANDS) == set(linecard.COMMANDS) - {linecard.CMD_HELLO}
+    assert set(COMMANDS) == set(linecard.COMMANDS) - {linecard.CMD_HELLO, linecard.CMD_CLOCK}
     assert all(callable(getattr(AudioPlane, m)) for m in COMMANDS.values())
     w = World()
     w.cmd(t="fly", port=0)
     w.cmd(t="answer", port=99)
     assert [(r["cmd"], r["msg"]) for r in w.of(linecard.REPORT_ERROR)] == [
         ("fly", "unknown command 'fly'"), ("answer", "no port 99")]
+
+
+def test_the_line_cards_wait_for_a_slow_firmware():
+    """Pacing: once the firmware has taken a clock report, the frames run at most PACE_MS of
+    model time ahead of the last one it took, however fast the clock; a firmware that takes
+    none for LOST_S no longer holds them."""
+    import time
+
+    from callgate.sim import linecards
+
+    w = World(clock=1000.0)
+    w.plane.start()
+    try:
+        w.lines.command({"t": "clock", "ms": 0})
+        time.sleep(0.5)  # 25 s of model time at 1000x, unpaced
+        held = w.plane.now_ms
+        assert linecards.PACE_MS <= held <= linecards.PACE_MS + 40
+        assert w.plane.waited >= 1
+        w.lines.command({"t": "clock", "ms": 3000})
+        time.sleep(0.2)
+        assert 3000 + linecards.PACE_MS <= w.plane.now_ms <= 3000 + linecards.PACE_MS + 40
+        time.sleep(linecards.LOST_S + 0.5)  # no more clock reports taken: the frames run on
+        assert w.plane.now_ms > 3000 + linecards.PACE_MS + 10000
+    finally:
+        w.plane.stop()
 
 
 def test_clock_reports():

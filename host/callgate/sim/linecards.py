@@ -20,6 +20,13 @@ so a call runs the same at any speed; the firmware follows it too, from the cloc
 line cards' time, scaled by the rate between them). A clock report goes out every second of
 model time, and first to a firmware that connects (lines.snapshot).
 
+Pacing: the firmware says which clock report it has taken (the `clock` command, hal_virtual.py),
+and the frames never run more than PACE_MS of model time ahead of it, so a firmware slowed
+down by a busy machine is not left behind by its own line cards (at 30x real time, a firmware
+that needs 0.5 s to take a hang-up would otherwise see it 15 s of line time late). `clock` is
+the fastest the frames run, not a promise. A firmware that takes no clock report for LOST_S
+(it stopped at its REPL, or no firmware runs) stops the pacing until its next one.
+
 Prompts are files in the board's flash, `prompts/NAME.wav` (any WAV parse_wav reads; resampled
 to 8 kHz and encoded in the port's law when first played). The firmware reads them from its
 flash image and sends their bytes with the play command (hal_virtual.py, Board.do), as a
@@ -57,6 +64,8 @@ RATE = 8000
 REC_CHUNK = 15 * FRAME  # samples per rec report: 300 ms of model time (small lines for the firmware)
 REC_BUFFER = 3 * RATE  # the recording buffer, rotated every REC_CHUNK
 CLOCK_EVERY = RATE  # a clock report every second of model time
+PACE_MS = 2000  # the frames run at most this far ahead of the clock report the firmware took
+LOST_S = 2.0  # no clock report taken for this long (real time): the pacing stops until one is
 log = logging.getLogger(__name__)
 
 ENCODE = {"ulaw": g711.ulaw_encode, "alaw": g711.alaw_encode}
@@ -115,6 +124,9 @@ class AudioPlane:
         self.frames = 0
         self.failures = 0  # frames that raised (the first few are logged)
         self.late = 0  # frames that started later than one frame behind the clock
+        self.waited = 0  # frames that waited for the firmware (pacing)
+        self._taken = None  # model ms of the last clock report the firmware took; None: no pacing
+        self._taken_cv = threading.Condition()
         self.answered = [False] * len(self.kinds)
         self._prompts = {}
         self._playing = [None] * len(self.kinds)  # prompt name per port
@@ -127,7 +139,7 @@ class AudioPlane:
         self._jobs = queue.SimpleQueue()  # callables to run on the audio thread
         self._stop = threading.Event()
         self._thread = None
-        lines.set_handler(lambda msg: self.run_soon(self._command, msg))
+        lines.set_handler(self._on_command)
         lines.subscribe(self._on_report)
         lines.add_snapshot(lambda: [self.clock_report()])
 
@@ -141,6 +153,31 @@ class AudioPlane:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def _on_command(self, msg) -> None:
+        """A firmware command (the model's socket thread): the clock it took now, the rest on
+        the audio thread before the next frame."""
+        if isinstance(msg, dict) and msg.get("t") == linecard.CMD_CLOCK:
+            with self._taken_cv:
+                self._taken = msg.get("ms") if isinstance(msg.get("ms"), int) else None
+                self._taken_cv.notify_all()
+        else:
+            self.run_soon(self._command, msg)
+
+    def unpace(self) -> None:
+        """No pacing until the firmware takes a clock report (a firmware that (re)connects)."""
+        with self._taken_cv:
+            self._taken = None
+            self._taken_cv.notify_all()
+
+    def _wait_for_firmware(self) -> None:
+        with self._taken_cv:
+            if self._taken is None or self.now // 8 - self._taken <= PACE_MS:
+                return
+            self.waited += 1
+            if not self._taken_cv.wait_for(lambda: self._stop.is_set() or self._taken is None
+                                           or self.now // 8 - self._taken <= PACE_MS, LOST_S):
+                self._taken = None  # the firmware takes no clock reports now
 
     def run_soon(self, fn, *args) -> None:
         """Run fn(*args) on the audio thread, before the next frame."""
@@ -178,6 +215,7 @@ class AudioPlane:
         period = FRAME / RATE / self.clock
         due = time.monotonic()
         while not self._stop.is_set():
+            self._wait_for_firmware()
             try:
                 self._frame()
             except Exception:  # a bug in one frame must not stop the board's audio
@@ -190,7 +228,7 @@ class AudioPlane:
                 self._stop.wait(wait)
             elif wait < -period:
                 self.late += 1
-                due = time.monotonic()  # fell behind (a slow machine): do not race to catch up
+                due = time.monotonic()  # fell behind (a slow machine or firmware): do not race to catch up
 
     def _frame(self) -> None:
         while True:

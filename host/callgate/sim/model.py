@@ -138,6 +138,7 @@ class BoardModel:
             self._model = conn
             self._model_buf = b""
             self._sel.register(conn, selectors.EVENT_READ, self._from_firmware)
+            self.audio.unpace()  # until this firmware takes a clock report
             self._reset_line_cards()  # before anything this firmware commands
             for report in self.lines.snapshot():
                 self._send_json(report)

@@ -67,7 +67,7 @@
  *   silent) and so may tx (every output dropped).
  *
  * Figures (tests/dsp/test_media.py prints the sizes; bench/bench_media.c the speed):
- *   RAM: cg_media_t is about 8.3 KiB for CG_MEDIA_MAX_PORTS = 8 on Cortex-M4F: about 750
+ *   RAM: cg_media_t is about 8.1 KiB for CG_MEDIA_MAX_PORTS = 8 on Cortex-M4F: about 750
  *   bytes per port, most of it the DTMF receiver (callgate/dtmf.h), then the DTMF generator
  *   (116), the tone generator (52), prompt, recorder state and the hear set (a 4-byte mask);
  *   and about 2.3 KiB of scratch (two linear frames, one code frame, the 320-byte mixing

@@ -96,3 +96,29 @@ print(m.hears(0), m.peer(0))
         "TypeError object 'int' isn't a tuple or list",
         "[1, 2] None",
     ]
+
+
+def test_hal_mcu_carries_out_the_hear_command_and_tells_the_line_cards(mcu):
+    """The firmware's `hear` command on the MCU board (hal_mcu.Board.command): the engine's
+    hear set, and EV_HEAR on the line-card bus for the simulated far ends; a bad one is an
+    error report naming why, with nothing changed."""
+    out = mcu.run("""
+from callgate import hal_mcu, linebus
+board = {"ports": [{"kind": "fxo"}, {"kind": "fxs"}, {"kind": "fxs"}], "pcm": {"law": "ulaw"}}
+import asyncio
+b = hal_mcu.Board(board)
+b._flag = asyncio.Event()  # (connect() makes it, with the UARTs this test does without)
+b.command({"t": "bridge", "port": 0, "a": 0, "b": 1})
+b.command({"t": "hear", "port": 2, "from": [1, 0]})
+b.command({"t": "hear", "port": 2, "from": [2]})
+b.command({"t": "hear", "port": 2, "from": 1})
+b.command({"t": "unbridge", "port": 2})
+print(repr([b.media.hears(p) for p in range(3)]))
+print(repr([(c, p, bytes(d)) for c, p, d in b.out if c in (linebus.EV_BRIDGE, linebus.EV_HEAR, linebus.EV_UNBRIDGE)]))
+print(repr([(r["cmd"], r["port"], r["msg"]) for r in b._reports if r["what"] == "error"]))
+""")
+    sets, events, errors = (ast.literal_eval(line) for line in out.splitlines())
+    assert sets == [[1], [0], []]
+    assert events == [(20, 0, b"\x01"), (23, 2, b"\x00\x01"), (21, 2, b"")]
+    assert errors == [("hear", 2, "hear: a parameter is out of its documented range"),
+                      ("hear", 2, "hear: from must be a list of ports, not 1")]

@@ -161,3 +161,29 @@ def test_a_bridge_or_hangup_takes_the_port_out_of_the_conference(end):
     assert w.plane.engine.hears(SUP) == [C] and w.net.hears[SUP] == {C}
     assert w.plane.engine.hears(C) == [SUP] and w.net.hears[C] == {SUP}
     assert AGENT not in w.net.hears and w.plane.engine.hears(AGENT) == []
+
+
+def test_an_mcu_board_tells_its_simulated_line_cards_who_hears_whom():
+    """On an MCU board the engine runs on the MCU (hal_mcu.py); its EV_BRIDGE / EV_HEAR /
+    EV_UNBRIDGE bus events keep the host's exchange in step (sim/bus.py)."""
+    import json
+
+    from callgate import runtime
+    from callgate.firmware import linebus as lb
+    from callgate.sim.bus import BusPlane
+    from callgate.sim.lines import Lines
+
+    board = json.loads((runtime.board_dir("qemu-m4f") / "board.json").read_text())
+    assert [p["kind"] for p in board["ports"]] == ["fxo", "fxo", "fxs", "fxs"]
+    plane = BusPlane(Lines(board["ports"]), board, "/nonexistent-bus")  # never started
+    net = plane.network
+    plane._mcu_event(lb.EV_BRIDGE, 0, bytes([2]))
+    plane._mcu_event(lb.EV_HEAR, 3, bytes([0, 2, 3, 9]))  # itself and no port 9: dropped
+    assert net.hears == {0: {2}, 2: {0}, 3: {0, 2}}
+    assert net.phone(3).in_session and net.phone(2).peer == 0
+    plane._mcu_event(lb.EV_HEAR, 2, bytes([0, 3]))  # whisper
+    assert net.phone(3).listeners == {2}
+    plane._mcu_event(lb.EV_UNBRIDGE, 2, b"")
+    assert net.hears == {3: {0}} and net.phone(2).peer is None
+    plane._mcu_event(lb.EV_HEAR, 3, b"")
+    assert net.hears == {} and not net.phone(3).in_session

@@ -61,11 +61,14 @@ deploy-bench: setup
 sim: setup
 	$(BIN)/callgate sim
 
-# The C core alone: strict warnings, as the board compiler will see it.
+# The C core alone: strict warnings, as the board compiler will see it; then the C unit
+# tests (tests/c/test_*.c, each a program against the core) built the same way and run.
+C_TESTS := $(wildcard tests/c/test_*.c)
 test-c:
 	@mkdir -p $(BUILD)/c
 	@for f in $(C_SOURCES); do gcc $(CWARN) -O2 $(CINC) -c $$f -o $(BUILD)/c/$$(basename $$f .c).o || exit 1; done
 	@echo "c_src: $(words $(C_SOURCES)) files compile cleanly with $(CWARN)"
+	@for t in $(C_TESTS); do gcc $(CWARN) -O2 $(CINC) $$t $(BUILD)/c/*.o -lm -o $(BUILD)/c/$$(basename $$t .c) && $(BUILD)/c/$$(basename $$t .c) || exit 1; done
 
 tables:
 	$(PYTHON) c_src/gen/make_tables.py

@@ -2,13 +2,16 @@
  * The media engine (c_src/media.c): how many ports one core keeps in real time.
  *
  *   bench_media throughput   runs CG_MEDIA_MAX_PORTS ports through 60 s of audio in 160-sample
- *                            (20 ms) frames, in four scenarios:
+ *                            (20 ms) frames, in five scenarios:
  *                              listen   detectors only: every line carries noise at about
  *                                       -30 dBm0 (a talker), nothing is sent
  *                              ivr      every port plays a looping prompt with barge-in
  *                              tone     every port plays the US busy tone
  *                              bridge   ports bridged in pairs, mu-law to A-law, each port
  *                                       recording both directions
+ *                              conference  every port hears two others (p + 1, p + 2 mod
+ *                                       8; odd ports A-law): each mixes two sources, as
+ *                                       every leg of a three-leg barge; each recording
  *                            Median of BENCH_REPEATS (default 15) runs per scenario; one JSON
  *                            line each: port-samples/s, times real time per port (= ports one
  *                            core could run), and ns per port per 20 ms frame.
@@ -68,7 +71,15 @@ static long run(int scenario)
                 cg_media_bridge(&engine, p, p + 1);
             cg_media_record(&engine, p, record_buf[p], N);
         }
+        if (scenario == 4 && p % 2)
+            cg_media_port_init(&engine, p, CG_LAW_ALAW);
     }
+    if (scenario == 4)
+        for (size_t p = 0; p < PORTS; p++) { /* after every port's init: init leaves sets */
+            const size_t from[2] = {(p + 1) % PORTS, (p + 2) % PORTS};
+            cg_media_hear(&engine, p, from, 2);
+            cg_media_record(&engine, p, record_buf[p], N);
+        }
     const uint8_t *rx[PORTS];
     uint8_t *tx[PORTS];
     for (size_t i = 0; i + FRAME <= N; i += FRAME) {
@@ -92,11 +103,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_media throughput\n");
         return 2;
     }
-    static const char *names[4] = {"listen", "ivr", "tone", "bridge+record"};
+    static const char *names[5] = {"listen", "ivr", "tone", "bridge+record", "conference+record"};
     const int repeats = bench_env_int("BENCH_REPEATS", 15);
     const int reps = repeats > 64 ? 64 : (repeats < 1 ? 1 : repeats);
     build();
-    for (int scenario = 0; scenario < 4; scenario++) {
+    for (int scenario = 0; scenario < 5; scenario++) {
         double t[64];
         long events = 0;
         for (int r = 0; r < reps; r++) {

@@ -1,4 +1,5 @@
-/* The media engine (callgate/media.h): per-port detectors, sources, bridge and recorder. */
+/* The media engine (callgate/media.h): per-port detectors, sources, hear sets (bridges and
+ * conferences) and recorder. */
 #include <string.h>
 
 #include "callgate/g711.h"
@@ -63,11 +64,84 @@ static void forward(cg_media_event_t *ev, int *count, size_t port, const cg_even
     }
 }
 
-static void unlink_peer(cg_media_t *m, cg_media_port_t *p)
+/* --- Hear sets: who hears whom -------------------------------------------------------------
+ * Port p's hears is a bit set of ports: p's tx carries the sum of their rx (below its prompt,
+ * tone and DTMF). A two-party bridge is {a hears b, b hears a}. */
+
+#if CG_MEDIA_MAX_PORTS > 32
+#error "hear sets are 32-bit masks: CG_MEDIA_MAX_PORTS must be at most 32"
+#endif
+
+/* Take port out of every hear set, its own included: it hears nobody, nobody hears it. */
+static void detach(cg_media_t *m, size_t port)
 {
-    if (p->peer != CG_MEDIA_NO_PEER) {
-        m->port[p->peer].peer = CG_MEDIA_NO_PEER;
-        p->peer = CG_MEDIA_NO_PEER;
+    const uint32_t bit = (uint32_t) 1u << port;
+    for (size_t q = 0; q < m->n_ports; q++)
+        m->port[q].hears &= ~bit;
+    m->port[port].hears = 0;
+}
+
+static int16_t saturate(int32_t v)
+{
+    return (int16_t) (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+}
+
+/* Sum the rx of the k >= 2 ports in src (each in its own law), saturate to 16 bits once,
+ * and encode the sum in law into out: n codes, from sample off of each source. The sum is
+ * in 32 bits, so the order of the sources does not matter. Two sources (every leg of a
+ * three-leg conference) take a shorter way: both decoded, added and saturated in one pass. */
+static void mix(cg_media_t *m, const uint8_t *const rx[], const uint8_t *src, size_t k,
+                int32_t law, uint8_t *out, size_t off, size_t n)
+{
+    for (size_t at = 0; at < n; at += CG_MEDIA_MIX_CHUNK) {
+        const size_t len = n - at < CG_MEDIA_MIX_CHUNK ? n - at : CG_MEDIA_MIX_CHUNK;
+        decode(m->port[src[0]].law, m->lin_tx, rx[src[0]] + off + at, len);
+        if (k == 2) {
+            int16_t *b = m->mix.second;
+            decode(m->port[src[1]].law, b, rx[src[1]] + off + at, len);
+            for (size_t i = 0; i < len; i++)
+                m->lin_tx[i] = saturate((int32_t) m->lin_tx[i] + b[i]);
+        } else {
+            int32_t *sum = m->mix.sum;
+            for (size_t i = 0; i < len; i++)
+                sum[i] = m->lin_tx[i];
+            for (size_t j = 1; j < k; j++) {
+                decode(m->port[src[j]].law, m->lin_tx, rx[src[j]] + off + at, len);
+                for (size_t i = 0; i < len; i++)
+                    sum[i] += m->lin_tx[i];
+            }
+            for (size_t i = 0; i < len; i++)
+                m->lin_tx[i] = saturate(sum[i]);
+        }
+        encode(law, out + at, m->lin_tx, len);
+    }
+}
+
+/* The heard part of port's tx: codes off..n-1 of out. No source (or only silent lines):
+ * silence; one: its rx code for code, or transcoded by G.711's tables; more: mixed. */
+static void compose_heard(cg_media_t *m, size_t port, const uint8_t *const rx[], uint8_t *out,
+                          size_t off, size_t n)
+{
+    const cg_media_port_t *p = &m->port[port];
+    uint8_t src[CG_MEDIA_MAX_PORTS];
+    size_t k = 0;
+    if (rx != NULL)
+        for (uint32_t set = p->hears, q = 0; set != 0; set >>= 1, q++)
+            if ((set & 1u) && rx[q] != NULL)
+                src[k++] = (uint8_t) q;
+    if (k == 0) {
+        memset(out + off, silence_code(p->law), n - off);
+    } else if (k == 1) {
+        const uint8_t *in = rx[src[0]] + off;
+        const int32_t src_law = m->port[src[0]].law;
+        if (src_law == p->law)
+            memcpy(out + off, in, n - off);
+        else if (p->law == CG_LAW_ULAW)
+            cg_alaw_to_ulaw(out + off, in, n - off);
+        else
+            cg_ulaw_to_alaw(out + off, in, n - off);
+    } else {
+        mix(m, rx, src, k, p->law, out + off, off, n - off);
     }
 }
 
@@ -79,8 +153,6 @@ int cg_media_init(cg_media_t *m, size_t n_ports, cg_law_t law)
         return CG_E_RANGE;
     memset(m, 0, sizeof *m);
     m->n_ports = (uint32_t) n_ports;
-    for (size_t p = 0; p < CG_MEDIA_MAX_PORTS; p++)
-        m->port[p].peer = CG_MEDIA_NO_PEER;
     for (size_t p = 0; p < n_ports; p++) {
         const int r = cg_media_port_init(m, p, law);
         if (r < 0)
@@ -96,10 +168,9 @@ int cg_media_port_init(cg_media_t *m, size_t port, cg_law_t law)
         return port_error(m);
     if (!valid_law((int) law))
         return CG_E_RANGE;
-    unlink_peer(m, p);
+    detach(m, port);
     memset(p, 0, sizeof *p);
     p->law = (int32_t) law;
-    p->peer = CG_MEDIA_NO_PEER;
     p->origin = m->now;
     cg_dtmf_rx_cfg_t cfg;
     cg_dtmf_rx_cfg_default(&cfg);
@@ -163,22 +234,8 @@ static void compose(cg_media_t *m, size_t port, const uint8_t *const rx[], uint8
         }
         off += k;
     }
-    if (off < n) {
-        const uint8_t *src = NULL;
-        int32_t src_law = p->law;
-        if (p->peer != CG_MEDIA_NO_PEER && rx != NULL) {
-            src = rx[p->peer];
-            src_law = m->port[p->peer].law;
-        }
-        if (src == NULL)
-            memset(out + off, silence_code(p->law), n - off);
-        else if (src_law == p->law)
-            memcpy(out + off, src + off, n - off);
-        else if (p->law == CG_LAW_ULAW)
-            cg_alaw_to_ulaw(out + off, src + off, n - off);
-        else
-            cg_ulaw_to_alaw(out + off, src + off, n - off);
-    }
+    if (off < n)
+        compose_heard(m, port, rx, out, off, n);
 }
 
 /* Both directions of the line, mixed, into the recording. */
@@ -328,6 +385,41 @@ int cg_media_dtmf(cg_media_t *m, size_t port, const char *digits, size_t n)
     return r;
 }
 
+int cg_media_hear(cg_media_t *m, size_t port, const size_t *from, size_t n)
+{
+    cg_media_port_t *p = port_at(m, port);
+    if (p == NULL)
+        return port_error(m);
+    if (from == NULL && n > 0)
+        return CG_E_NULL;
+    uint32_t set = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (from[i] >= m->n_ports || from[i] == port)
+            return CG_E_RANGE;
+        set |= (uint32_t) 1u << from[i];
+    }
+    p->hears = set;
+    return CG_OK;
+}
+
+int cg_media_hears(const cg_media_t *m, size_t port, size_t *from, size_t max)
+{
+    if (m == NULL)
+        return CG_E_NULL;
+    if (port >= m->n_ports)
+        return CG_E_RANGE;
+    if (from == NULL && max > 0)
+        return CG_E_NULL;
+    int k = 0;
+    for (uint32_t set = m->port[port].hears, q = 0; set != 0; set >>= 1, q++)
+        if (set & 1u) {
+            if ((size_t) k < max)
+                from[k] = q;
+            k++;
+        }
+    return k;
+}
+
 int cg_media_bridge(cg_media_t *m, size_t a, size_t b)
 {
     cg_media_port_t *pa = port_at(m, a), *pb = port_at(m, b);
@@ -335,25 +427,32 @@ int cg_media_bridge(cg_media_t *m, size_t a, size_t b)
         return port_error(m);
     if (a == b)
         return CG_E_RANGE;
-    unlink_peer(m, pa);
-    unlink_peer(m, pb);
-    pa->peer = (int32_t) b;
-    pb->peer = (int32_t) a;
+    detach(m, a);
+    detach(m, b);
+    pa->hears = (uint32_t) 1u << b;
+    pb->hears = (uint32_t) 1u << a;
     return CG_OK;
 }
 
 int cg_media_unbridge(cg_media_t *m, size_t port)
 {
-    cg_media_port_t *p = port_at(m, port);
-    if (p == NULL)
+    if (port_at(m, port) == NULL)
         return port_error(m);
-    unlink_peer(m, p);
+    detach(m, port);
     return CG_OK;
 }
 
 int cg_media_peer(const cg_media_t *m, size_t port)
 {
-    return (m != NULL && port < m->n_ports) ? (int) m->port[port].peer : CG_MEDIA_NO_PEER;
+    if (m == NULL || port >= m->n_ports)
+        return CG_MEDIA_NO_PEER;
+    const uint32_t set = m->port[port].hears;
+    if (set == 0 || (set & (set - 1u)) != 0)
+        return CG_MEDIA_NO_PEER; /* hears nobody, or more than one */
+    size_t q = 0;
+    while (!(set & ((uint32_t) 1u << q)))
+        q++;
+    return m->port[q].hears == (uint32_t) 1u << port ? (int) q : CG_MEDIA_NO_PEER;
 }
 
 int cg_media_record(cg_media_t *m, size_t port, uint8_t *buf, size_t cap)

@@ -279,10 +279,10 @@ static void cid(void)
 
 /* --- the media engine, per port ------------------------------------------------------------------ */
 
-enum { LISTEN, PROMPT, BRIDGE_RECORD, CID_ARMED, CPA_ON, EVERYTHING, STATES };
+enum { LISTEN, PROMPT, BRIDGE_RECORD, CONFERENCE, CID_ARMED, CPA_ON, EVERYTHING, STATES };
 static const char *const state_names[STATES] = {
-    "listening", "playing a prompt", "bridged and recording", "caller ID armed",
-    "call-progress on", "bridged, recording, caller ID and call progress"};
+    "listening", "playing a prompt", "bridged and recording", "conference 3 legs and recording",
+    "caller ID armed", "call-progress on", "bridged, recording, caller ID and call progress"};
 
 static void media_state(int state, const char *rx_name)
 {
@@ -297,6 +297,13 @@ static void media_state(int state, const char *rx_name)
         if (state == BRIDGE_RECORD || state == EVERYTHING) {
             if (p % 2 == 0)
                 cg_media_bridge(&engine, p, p + 1);
+            cg_media_record(&engine, p, record_buf[p], PORT_N);
+        }
+        if (state == CONFERENCE) {
+            /* Every port mixes two others, as each leg of a three-leg barge does: port p
+             * hears p + 1 and p + 2 (mod PORTS), so all 8 ports carry a leg's work. */
+            const size_t from[2] = {(p + 1) % PORTS, (p + 2) % PORTS};
+            cg_media_hear(&engine, p, from, 2);
             cg_media_record(&engine, p, record_buf[p], PORT_N);
         }
         if (state == CID_ARMED || state == EVERYTHING)
@@ -345,6 +352,7 @@ static void media(const int16_t *speech, size_t speech_n)
     media_state(LISTEN, "speech");
     media_state(PROMPT, "speech");
     media_state(BRIDGE_RECORD, "speech");
+    media_state(CONFERENCE, "speech");
     media_state(EVERYTHING, "speech");
 
     make_fsk(lin, GEN_N);

@@ -219,6 +219,7 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
     media = get("media per port")
     per_port = {k[len("media per port "):]: rows[k]["per_sample"] for k in media}
     worst_name = "bridged, recording, caller ID and call progress"
+    conf = "conference 3 legs and recording"
     worst = per_port[worst_name]
     modules = [k for k in rows if not k.startswith(("media", "dtmf_rx"))]
     out = [
@@ -276,7 +277,11 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         "8 ports, 2 s each, port p hearing the signal from sample 1000·p; cg_media_process on "
         "20 ms frames; per sample of one port = total / (8 × 16 000). The far party talks "
         "(speech) unless the state names another signal. Bridged: ports paired, both "
-        "mu-law, each recording both directions. Caller ID armed: each port's cg_cid_rx with "
+        "mu-law, each recording both directions. Conference 3 legs: every port hears two "
+        "others (port p hears p + 1 and p + 2, mod 8: each port decodes, sums, saturates "
+        "and encodes two sources, the work of every leg of a three-leg barge; a listening "
+        "supervisor's or a whispered agent's leg is the same, the other legs of those modes "
+        "are bridge copies), each recording both directions. Caller ID armed: each port's cg_cid_rx with "
         "its defaults (FSK and DTMF caller ID) on FSK bursts. Call progress: the caller's "
         "cg_cpa_t per port (US plan) fed the port's rx decoded once more, on ringback (the "
         "media engine does not run it itself).",
@@ -320,6 +325,13 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         f"- The steady state of a call (bridged and recording, DTMF listening): "
         f"{8 * RATE * per_port['bridged and recording'] / 1e6:.1f} M instructions/s, "
         f"{100 * 8 * RATE * per_port['bridged and recording'] / budget:.0f} % of the allowance.",
+        f"- A supervisor on every call (all 8 ports conference legs mixing two others, "
+        f"recording, DTMF listening): {per_port[conf]:.1f} instructions per sample per port, "
+        f"{per_port[conf] - per_port['bridged and recording']:.1f} more than bridged; "
+        f"{8 * RATE * per_port[conf] / 1e6:.1f} M instructions/s, "
+        f"{100 * 8 * RATE * per_port[conf] / budget:.0f} % of the allowance "
+        f"({per_port[conf] / (budget / (8 * RATE)):.0%} of the {budget / (8 * RATE):.0f} "
+        "instructions per sample of a port's share).",
         "",
         "What costs: the call-progress tone detector (cg_cpa_tone_process) and the FSK caller ID "
         f"receiver (cg_cid_rx_process) take {rows['cpa_tone speech']['per_sample']:.0f} and "

@@ -1,7 +1,8 @@
-/* callgate/media.h: the media engine (ports, prompts, tones, DTMF, bridge, recorder). */
+/* callgate/media.h: the media engine (ports, prompts, tones, DTMF, hear sets, recorder). */
 #define CG_MEDIA_MAX_PORTS 8
 #define CG_MEDIA_MAX_FRAME 320
 #define CG_MEDIA_NO_PEER -1
+#define CG_MEDIA_MIX_CHUNK 80
 #define CG_MEDIA_END_COMPLETE 0
 #define CG_MEDIA_END_BARGE_IN 1
 #define CG_MEDIA_MAX_EVENTS ...
@@ -25,6 +26,8 @@ int cg_media_tone(cg_media_t *m, size_t port, size_t plan_index, size_t tone_ind
 int cg_media_tone_desc(cg_media_t *m, size_t port, const cg_tone_desc_t *tone);
 int cg_media_tone_stop(cg_media_t *m, size_t port);
 int cg_media_dtmf(cg_media_t *m, size_t port, const char *digits, size_t n);
+int cg_media_hear(cg_media_t *m, size_t port, const size_t *from, size_t n);
+int cg_media_hears(const cg_media_t *m, size_t port, size_t *from, size_t max);
 int cg_media_bridge(cg_media_t *m, size_t a, size_t b);
 int cg_media_unbridge(cg_media_t *m, size_t port);
 int cg_media_peer(const cg_media_t *m, size_t port);

@@ -14,7 +14,7 @@
 #   engine events -> dtmf, cid, prompt_done, tone_done; disconnect from a `_callgate.Disc` on
 #   each answered FXO port (busy tone); rec reports from a recording, every REC_TICKS ticks
 #   commands -> engine calls (play streams prompts/NAME.wav from the flash a CHUNK at a time;
-#   tone, stop, dtmf, bridge, unbridge, cid_arm, cid_disarm, record, record_stop), and
+#   tone, stop, dtmf, bridge, unbridge, hear, cid_arm, cid_disarm, record, record_stop), and
 #   answer / hangup / ring -> the line cards (EV_OFFHOOK, EV_ONHOOK, EV_FXS_RING_ON/OFF)
 #
 # The tick's buffers are allocated once, in Board(): a tick (decode, engine, encode, send)
@@ -431,9 +431,15 @@ class Board:
         self.out.append((linebus.EV_BRIDGE, a, bytes([b])))
 
     def _cmd_unbridge(self, msg, port):
-        if self.media.peer(port) is not None:
-            self.out.append((linebus.EV_UNBRIDGE, port, b""))
+        self.out.append((linebus.EV_UNBRIDGE, port, b""))  # (a conference's leg has no peer)
         self.media.unbridge(port)
+
+    def _cmd_hear(self, msg, port):
+        src = msg.get("from")
+        if not isinstance(src, list):
+            raise ValueError("hear: from must be a list of ports, not %r" % (src,))
+        self.media.hear(port, src)
+        self.out.append((linebus.EV_HEAR, port, bytes(self.media.hears(port))))
 
     def _cmd_ring(self, msg, port):
         if self.kinds[port] != "fxs":

@@ -21,11 +21,12 @@
 #   events  each: code u8, port u8, length u8, that many bytes of data
 #
 # Events from the line side (EV_RING_ON... EV_HOOK_ON, EV_CLOCK) and from the MCU
-# (EV_OFFHOOK... EV_UNBRIDGE): the codes below. EV_CLOCK's data is the Unix time in ms at
+# (EV_OFFHOOK... EV_HEAR): the codes below. EV_CLOCK's data is the Unix time in ms at
 # this tick (u64), sent with tick 0 and then once a second; EV_FXS_RING_ON's data the
-# caller's number and name, UTF-8, joined by a 0x00. EV_BRIDGE / EV_UNBRIDGE tell the
-# simulated line cards which ports the MCU connected (data: the other port): a real line
-# card never needs them; the simulated far ends do (they talk when they hear a person).
+# caller's number and name, UTF-8, joined by a 0x00. EV_BRIDGE / EV_UNBRIDGE / EV_HEAR tell
+# the simulated line cards which ports the MCU connected (data: the other port; for EV_HEAR
+# the ports the port hears, one byte each, none for nobody): a real line card never needs
+# them; the simulated far ends do (they talk when a person hears them).
 #
 # Encoder and Decoder work in buffers they allocate once (a frame loop allocates nothing,
 # tests/mcu checks it under heap_lock on the target); pack() and unpack() are the
@@ -61,10 +62,12 @@ EV_FXS_RING_OFF = const(19)
 EV_BRIDGE = const(20)  # MCU: port and data[0] talk to each other
 EV_UNBRIDGE = const(21)
 EV_HELLO = const(22)  # MCU, with KIND_HELLO: the firmware started (data: version 0x00 boot)
+EV_HEAR = const(23)  # MCU: port hears the ports in data (a conference's row)
 
 KINDS = (KIND_RX, KIND_TX, KIND_HELLO)
 LINE_EVENTS = (EV_RING_ON, EV_RING_OFF, EV_LOOP_ON, EV_LOOP_OFF, EV_REVERSAL, EV_HOOK_OFF, EV_HOOK_ON, EV_CLOCK)
-MCU_EVENTS = (EV_OFFHOOK, EV_ONHOOK, EV_FXS_RING_ON, EV_FXS_RING_OFF, EV_BRIDGE, EV_UNBRIDGE, EV_HELLO)
+MCU_EVENTS = (EV_OFFHOOK, EV_ONHOOK, EV_FXS_RING_ON, EV_FXS_RING_OFF, EV_BRIDGE, EV_UNBRIDGE, EV_HELLO,
+              EV_HEAR)
 
 
 class BusError(ValueError):

@@ -18,7 +18,14 @@
 #   stop                                stop the prompt and the tone playing
 #   dtmf    {digits}                    send DTMF digits on the port
 #   bridge  {a, b}                      connect the audio of ports a and b
-#   unbridge                            disconnect the port from its bridge
+#   unbridge                            disconnect the port from its bridge (and from every
+#                                       conference: nobody hears it, it hears nobody)
+#   hear    {from}                      the port hears the sum of what the ports in from (a
+#                                       list, [] for nobody) receive: one leg's row of a
+#                                       conference's listen matrix (a supervisor's listen,
+#                                       whisper, barge). Only the port's own hearing changes;
+#                                       bridge, unbridge and hangup of a port in it reset it
+#                                       as for a bridge
 #   cid_arm [{standard, start}]         arm the caller ID receiver: standard bell202, v23 or
 #                                       dtmf, opening at start CID_RING_END, reversal or alert
 #                                       (without them: bell202 at ring end)
@@ -63,6 +70,7 @@ CMD_STOP = "stop"
 CMD_DTMF = "dtmf"
 CMD_BRIDGE = "bridge"
 CMD_UNBRIDGE = "unbridge"
+CMD_HEAR = "hear"
 CMD_CID_ARM = "cid_arm"
 CMD_CID_DISARM = "cid_disarm"
 CMD_RING = "ring"
@@ -92,8 +100,8 @@ TONE_DIAL = "dial"
 TONE_BUSY = "busy"
 
 COMMANDS = (CMD_ANSWER, CMD_HANGUP, CMD_PLAY, CMD_TONE, CMD_STOP, CMD_DTMF, CMD_BRIDGE,
-            CMD_UNBRIDGE, CMD_CID_ARM, CMD_CID_DISARM, CMD_RING, CMD_RECORD, CMD_RECORD_STOP,
-            CMD_HELLO, CMD_CLOCK)
+            CMD_UNBRIDGE, CMD_HEAR, CMD_CID_ARM, CMD_CID_DISARM, CMD_RING, CMD_RECORD,
+            CMD_RECORD_STOP, CMD_HELLO, CMD_CLOCK)
 REPORTS = (REPORT_RING, REPORT_LOOP, REPORT_REVERSAL, REPORT_HOOK, REPORT_DTMF, REPORT_CID,
            REPORT_PROMPT_DONE, REPORT_TONE_DONE, REPORT_DISCONNECT, REPORT_ERROR, REPORT_REC,
            REPORT_CLOCK)

@@ -61,7 +61,8 @@ def rng():
 
 def test_sizes(capsys):
     s = sizes()
-    scratch = MAX_FRAME * (2 + 2 + 1) + 12 * ffi.sizeof("cg_event_t") + 16
+    scratch = (MAX_FRAME * (2 + 2 + 1) + 4 * lib.CG_MEDIA_MIX_CHUNK + 12 * ffi.sizeof("cg_event_t")
+               + 16)
     per_port = (s["cg_media_t"] - scratch) / lib.CG_MEDIA_MAX_PORTS
     with capsys.disabled():
         print(f"\nmedia engine: cg_media_t {s['cg_media_t']} B for {lib.CG_MEDIA_MAX_PORTS} "

@@ -20,6 +20,10 @@
  *     start <= end <= the engine clock; prompt-done ends where its codes ran out or at a
  *     frame start (barge-in); record-full's value is the buffer's capacity;
  *   - no byte of tx is written past n, and a port with nothing to send sends its silence code;
+ *   - a port with no prompt, tone or DTMF that hears one line (one port of its hear set whose
+ *     rx is not NULL) in its own law sends that line's codes unchanged; hear sets take random
+ *     ports (out of range, itself: CG_E_RANGE and the set unchanged), and cg_media_hears
+ *     gives them back;
  *   - a recording never reports more bytes than its capacity.
  */
 #include <stdio.h>
@@ -87,7 +91,7 @@ static void process(fuzz_reader_t *r, size_t n_ports)
     for (size_t p = 0; p < n_ports; p++) {
         const cg_media_port_t *s = &engine.port[p];
         const int32_t law = s->law;
-        idle[p] = s->prompt == NULL && !s->tone_on && !s->dtmf_on && s->peer == CG_MEDIA_NO_PEER;
+        idle[p] = s->prompt == NULL && !s->tone_on && !s->dtmf_on;
         if (source & (1u << p)) { /* the caller's keypad */
             memset(lin, 0, n * sizeof lin[0]);
             cg_dtmf_tx_process(&caller[p], lin, n);
@@ -113,9 +117,18 @@ static void process(fuzz_reader_t *r, size_t n_ports)
         for (size_t i = n; i < sizeof tx_buf[p]; i++)
             CHECK(tx_buf[p][i] == 0xA5, "port %zu: tx byte %zu written (frame %zu)", p, i, n);
         const uint8_t quiet = engine.port[p].law == CG_LAW_ALAW ? 0xD5 : 0xFF;
-        if (idle[p] && tx[p] != NULL)
+        size_t heard = 0, one = 0;
+        for (size_t q = 0; q < n_ports; q++)
+            if ((engine.port[p].hears >> q) & 1u && rx[q] != NULL) {
+                heard++;
+                one = q;
+            }
+        if (idle[p] && tx[p] != NULL && heard == 0)
             for (size_t i = 0; i < n; i++)
                 CHECK(tx_buf[p][i] == quiet, "idle port %zu sent 0x%02x", p, tx_buf[p][i]);
+        if (idle[p] && tx[p] != NULL && heard == 1 && engine.port[one].law == engine.port[p].law)
+            CHECK(memcmp(tx_buf[p], rx_buf[one], n) == 0, "port %zu hearing %zu: not a copy", p,
+                  one);
     }
     for (int i = 0; i < count; i++) {
         const cg_media_event_t *e = &ev[i];
@@ -215,8 +228,36 @@ static void run(fuzz_reader_t *r, size_t n_ports)
             break;
         }
         case 10:
-            expect(cg_media_unbridge(&engine, port), port, n_ports, "unbridge");
-            CHECK(cg_media_peer(&engine, port) == CG_MEDIA_NO_PEER, "still bridged");
+            if (fuzz_byte(r) & 1) {
+                expect(cg_media_unbridge(&engine, port), port, n_ports, "unbridge");
+                CHECK(cg_media_peer(&engine, port) == CG_MEDIA_NO_PEER, "still bridged");
+                for (size_t q = 0; q < n_ports; q++)
+                    CHECK(q == port || !((engine.port[q].hears >> port) & 1u),
+                          "port %zu still hears unbridged %zu", q, port);
+            } else { /* a hear set of up to 9 random ports (out of range and itself too) */
+                size_t from[9], got[CG_MEDIA_MAX_PORTS];
+                const size_t k = fuzz_byte(r) % 10u;
+                int ok = port < n_ports;
+                uint32_t set = 0;
+                for (size_t i = 0; i < k; i++) {
+                    from[i] = fuzz_byte(r) % (CG_MEDIA_MAX_PORTS + 1u);
+                    ok = ok && from[i] < n_ports && from[i] != port;
+                    set |= (uint32_t) 1u << from[i];
+                }
+                const uint32_t before = port < n_ports ? engine.port[port].hears : 0;
+                const int res = cg_media_hear(&engine, port, from, k);
+                CHECK(res == (ok ? CG_OK : CG_E_RANGE), "hear on %zu returned %d", port, res);
+                if (port < n_ports) {
+                    const uint32_t want = ok ? set : before;
+                    CHECK(engine.port[port].hears == want, "hear set %x, want %x",
+                          (unsigned) engine.port[port].hears, (unsigned) want);
+                    const int c = cg_media_hears(&engine, port, got, CG_MEDIA_MAX_PORTS);
+                    uint32_t back = 0;
+                    for (int i = 0; i < c; i++)
+                        back |= (uint32_t) 1u << got[i];
+                    CHECK(back == want && (c < 2 || got[0] < got[1]), "hears gave %x", back);
+                }
+            }
             break;
         case 11: {
             const size_t cap = (size_t) fuzz_byte(r) * 13u + 1u;

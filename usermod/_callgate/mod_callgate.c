@@ -793,6 +793,40 @@ static mp_obj_t media_peer(mp_obj_t self_in, mp_obj_t port) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(media_peer_obj, media_peer);
 
+// hear(port, ports): from the next frame port hears the sum of what the ports in ports (a list
+// or tuple of ints; empty: nothing) receive. ValueError for a port out of range or port itself.
+static mp_obj_t media_hear(mp_obj_t self_in, mp_obj_t port, mp_obj_t ports) {
+    media_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    size_t p = media_port(self, port);
+    size_t n;
+    mp_obj_t *items;
+    mp_obj_get_array(ports, &n, &items);
+    if (n > CG_MEDIA_MAX_PORTS) {
+        mp_raise_ValueError(MP_ERROR_TEXT("hear: more ports than MAX_PORTS"));
+    }
+    size_t from[CG_MEDIA_MAX_PORTS];
+    for (size_t i = 0; i < n; i++) {
+        from[i] = media_port(self, items[i]);
+    }
+    check(cg_media_hear(&self->m, p, from, n), "hear");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(media_hear_obj, media_hear);
+
+// hears(port) -> a list of the ports port hears, ascending (allocates: not for a frame loop).
+static mp_obj_t media_hears(mp_obj_t self_in, mp_obj_t port) {
+    media_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    size_t from[CG_MEDIA_MAX_PORTS];
+    int n = check(cg_media_hears(&self->m, media_port(self, port), from, CG_MEDIA_MAX_PORTS),
+        "hears");
+    mp_obj_t list = mp_obj_new_list(0, NULL);
+    for (int i = 0; i < n; i++) {
+        mp_obj_list_append(list, MP_OBJ_NEW_SMALL_INT(from[i]));
+    }
+    return list;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(media_hears_obj, media_hears);
+
 // record(port, buf): both directions mixed, in the port's law, into the caller's bytearray.
 static mp_obj_t media_record(mp_obj_t self_in, mp_obj_t port, mp_obj_t buf) {
     media_obj_t *self = MP_OBJ_TO_PTR(self_in);
@@ -872,6 +906,8 @@ static const mp_rom_map_elem_t media_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_bridge), MP_ROM_PTR(&media_bridge_obj) },
     { MP_ROM_QSTR(MP_QSTR_unbridge), MP_ROM_PTR(&media_unbridge_obj) },
     { MP_ROM_QSTR(MP_QSTR_peer), MP_ROM_PTR(&media_peer_obj) },
+    { MP_ROM_QSTR(MP_QSTR_hear), MP_ROM_PTR(&media_hear_obj) },
+    { MP_ROM_QSTR(MP_QSTR_hears), MP_ROM_PTR(&media_hears_obj) },
     { MP_ROM_QSTR(MP_QSTR_record), MP_ROM_PTR(&media_record_obj) },
     { MP_ROM_QSTR(MP_QSTR_record_stop), MP_ROM_PTR(&media_record_stop_obj) },
     { MP_ROM_QSTR(MP_QSTR_record_bytes), MP_ROM_PTR(&media_record_bytes_obj) },

@@ -14,21 +14,35 @@
  *       repeat, or the queued DTMF digits have played out; CG_EVENT_MEDIA_RECORD_FULL when a
  *       recording fills its buffer.
  *   The control plane (the firmware) drives it with plain commands between frames: play a
- *   prompt, play a tone, send DTMF, bridge two ports, record a port, arm caller ID.
+ *   prompt, play a tone, send DTMF, bridge two ports or set who hears whom, record a port,
+ *   arm caller ID.
  *
  *   What goes out on tx[p], highest priority first:
- *       prompt  >  tone  >  DTMF digits  >  bridged audio from the peer port  >  silence
+ *       prompt  >  tone  >  DTMF digits  >  the audio p hears (its hear set)  >  silence
  *   A source that is masked by a higher one waits: it does not run on unheard. Sources hand
  *   over within a frame, to the sample: a prompt that ends 37 samples into a frame is
  *   followed in the same frame, from sample 37, by the next source that has something. G.711
- *   silence is 0xFF (mu-law) or 0xD5 (A-law). Bridged audio is the peer's rx frame, copied
- *   code for code when both ports use the same law and transcoded by G.711's tables
- *   (cg_alaw_to_ulaw, cg_ulaw_to_alaw) when they differ.
+ *   silence is 0xFF (mu-law) or 0xD5 (A-law).
+ *
+ *   Who hears whom: every port has a hear set, the ports whose received audio it sends
+ *   (cg_media_hear). A two-party bridge (cg_media_bridge) is the pair of sets {a hears b,
+ *   b hears a}; a conference gives each leg its own set, a per-leg listen matrix. For a
+ *   supervisor port s on a call between caller c and agent g:
+ *       listen   s hears {c, g}; c hears {g}; g hears {c}      (nobody hears s)
+ *       whisper  s hears {c, g}; c hears {g}; g hears {c, s}   (only the agent hears s)
+ *       barge    s hears {c, g}; c hears {g, s}; g hears {c, s}
+ *   What a port hears: with one source (one port in the set whose rx[q] is not NULL), that
+ *   port's rx frame, copied code for code when both ports use the same law and transcoded by
+ *   G.711's tables (cg_alaw_to_ulaw, cg_ulaw_to_alaw) when they differ: a bridge's audio is
+ *   bit-exact. With two or more, the sources are decoded to linear (each in its own law),
+ *   added in 32 bits, saturated to 16 bits once (so the order does not matter) and encoded
+ *   in the port's law. With none, silence. Hear sets are one-way: setting p's set changes
+ *   only what p hears.
  *
  *   A recording of port p is both directions of p's line mixed: rx[p] + tx[p] (the far party
- *   and whatever the port sends it: the bridged party, prompts, tones), added in linear with
- *   saturation and encoded in p's law into a caller-owned buffer. When the buffer is full the
- *   recording stops, with an event.
+ *   and whatever the port sends it: the parties it hears, prompts, tones), added in linear
+ *   with saturation and encoded in p's law into a caller-owned buffer. When the buffer is
+ *   full the recording stops, with an event.
  *
  * How does it work?
  *   Per frame and port, in port order: rx[p] is decoded to linear into one scratch buffer of
@@ -37,9 +51,13 @@
  *   prompt at the start of this frame (so by at most one frame after the digit's
  *   recognition). Then tx[p] is composed from the sources above: prompt codes are copied;
  *   tones (callgate/tone.h) and DTMF (callgate/dtmf_tx.h) are rendered in linear and encoded;
- *   bridged audio never leaves the G.711 domain. With a recording, tx[p] is decoded again and
- *   mixed with rx[p]. Nothing is allocated; everything is in cg_media_t or in buffers the
- *   caller owns and keeps alive (prompt codes, recording buffers, caller ID receivers).
+ *   a single heard source never leaves the G.711 domain; two or more are mixed
+ *   CG_MEDIA_MIX_CHUNK samples at a time (each source's rx decoded once per port that hears
+ *   it): two, as every leg of a three-leg conference, are added and saturated in one pass;
+ *   three or more are summed in a 32-bit scratch accumulator first. With a recording, tx[p]
+ *   is decoded again and mixed with rx[p]. Nothing is allocated; everything is in cg_media_t
+ *   or in buffers the caller owns and keeps alive (prompt codes, recording buffers, caller ID
+ *   receivers).
  *
  * Frames and time:
  *   A frame is any number of samples from 0 to CG_MEDIA_MAX_FRAME (40 ms); 10-20 ms (80-160
@@ -51,19 +69,24 @@
  *   silent) and so may tx (every output dropped).
  *
  * Figures (tests/dsp/test_media.py prints the sizes; bench/bench_media.c the speed):
- *   RAM: cg_media_t is about 8.0 KiB for CG_MEDIA_MAX_PORTS = 8 on Cortex-M4F: about 750
+ *   RAM: cg_media_t is about 8.1 KiB for CG_MEDIA_MAX_PORTS = 8 on Cortex-M4F: about 750
  *   bytes per port, most of it the DTMF receiver (callgate/dtmf.h), then the DTMF generator
- *   (116), the tone generator (52), prompt, bridge and recorder state; and 2 KiB of scratch
- *   (two linear frames, one code frame, detector events). A caller ID receiver (about
- *   1.4 KiB) is the caller's, needed only on ports where caller ID is expected (while
- *   ringing). Code: about 3 KiB (-O2, Thumb-2). test_media.py prints the host's sizes.
+ *   (116), the tone generator (52), prompt, recorder state and the hear set (a 4-byte mask);
+ *   and about 2.3 KiB of scratch (two linear frames, one code frame, the 320-byte mixing
+ *   buffer, detector events). A caller ID receiver (about 1.4 KiB) is the caller's, needed
+ *   only on ports where caller ID is expected (while ringing). Code: about 3 KiB (-Os,
+ *   Thumb-2). test_media.py prints the host's sizes.
  *   Cost per port per frame: the DTMF receiver (16 multiply-adds per sample) and one G.711
  *   decode per sample, always; plus an encode per sample for a tone or DTMF, a copy or a
- *   table transcode for a bridge, and a decode + mix + encode per sample when recording.
+ *   table transcode for a bridge, a decode and an add per source plus an encode per sample
+ *   for a port hearing two or more, and a decode + mix + encode per sample when recording.
  *   On the bench host (x86-64, gcc -O3, 20 ms frames; bench_media throughput): 0.4 to 0.6 us
  *   per port and frame listening or playing a prompt, 0.8 to 1.5 us playing a tone, about
  *   1 us bridged, transcoded and recording: 13 000 to 50 000 ports in real time per core.
- *   On the Cortex-M4F (QEMU, instructions, not cycles): bench/MCU.md (`make bench-mcu`).
+ *   On the Cortex-M4F (QEMU, instructions, not cycles; bench/MCU.md, `make bench-mcu`):
+ *   about 43 instructions per sample per port listening, 73 bridged and recording, 107 as a
+ *   leg of a three-leg conference that hears the other two, recording (of 262 a port may
+ *   spend in 10 % of a 168 MHz core).
  */
 #ifndef CALLGATE_MEDIA_H
 #define CALLGATE_MEDIA_H
@@ -76,6 +99,7 @@
 #define CG_MEDIA_MAX_PORTS 8    /* ports per engine, at most */
 #define CG_MEDIA_MAX_FRAME 320  /* samples per cg_media_process() call, at most (40 ms) */
 #define CG_MEDIA_NO_PEER (-1)   /* cg_media_peer() of a port that is not bridged */
+#define CG_MEDIA_MIX_CHUNK 80   /* samples mixed at a time (the accumulator: 4 bytes each) */
 
 /* How a prompt ended: the value of its CG_EVENT_MEDIA_PROMPT_DONE event. */
 #define CG_MEDIA_END_COMPLETE 0 /* played to its last code */
@@ -102,8 +126,8 @@ typedef struct cg_media_s cg_media_t; /* the struct: callgate/private/media.h */
 int cg_media_init(cg_media_t *m, size_t n_ports, cg_law_t law);
 
 /* Reset one port for a new call in law: stops its prompt, tone, DTMF, recording (the
- * recorded bytes are kept in the caller's buffer), bridge and caller ID; restarts its DTMF
- * receiver. */
+ * recorded bytes are kept in the caller's buffer) and caller ID, takes it out of every hear
+ * set (as cg_media_unbridge); restarts its DTMF receiver. */
 int cg_media_port_init(cg_media_t *m, size_t port, cg_law_t law);
 
 /*
@@ -144,14 +168,25 @@ int cg_media_tone_stop(cg_media_t *m, size_t port);
  * nothing, CG_E_UNKNOWN for a non-digit, CG_E_SPACE if the queue is full). Returns n. */
 int cg_media_dtmf(cg_media_t *m, size_t port, const char *digits, size_t n);
 
-/* Connect ports a and b both ways (a != b). A port already bridged is first unbridged (its
- * former peer then hears silence). */
+/* Port's hear set: from then on it hears the sum of the rx of the n ports in from (n = 0:
+ * nothing; an entry twice counts once). Only port's own set changes: who hears port does
+ * not. CG_E_RANGE, with nothing changed, for an entry >= n_ports or equal to port. */
+int cg_media_hear(cg_media_t *m, size_t port, const size_t *from, size_t n);
+
+/* The ports port hears, in ascending order: writes the first max of them to from and
+ * returns how many there are (from may be NULL when max is 0). */
+int cg_media_hears(const cg_media_t *m, size_t port, size_t *from, size_t max);
+
+/* Connect ports a and b both ways (a != b): a hears only b, b hears only a. Each is first
+ * unbridged (a former peer then hears silence; a conference it was in goes on without it). */
 int cg_media_bridge(cg_media_t *m, size_t a, size_t b);
 
-/* Disconnect port and its peer (nothing to do if it is not bridged). */
+/* Take port out of every hear set, its own included: it hears nobody and nobody hears it.
+ * For a two-party bridge: disconnect port and its peer. */
 int cg_media_unbridge(cg_media_t *m, size_t port);
 
-/* The port's peer, or CG_MEDIA_NO_PEER (also for a bad port). */
+/* The port's peer: the port q such that port hears only q and q only port (a two-party
+ * bridge); otherwise CG_MEDIA_NO_PEER (also for a bad port). */
 int cg_media_peer(const cg_media_t *m, size_t port);
 
 /* Record the port (rx + tx mixed, in its law) into buf, at most cap bytes (cap >= 1); buf must

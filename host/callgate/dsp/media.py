@@ -8,10 +8,14 @@ every port and returns the frame to send on every port, plus the events of that 
     eng.bridge(0, 1)
     tx, events = eng.process([rx0, rx1])       # rx*: uint8 arrays of n codes each
 
-What goes out on a port, highest priority first: prompt > tone > DTMF > bridged audio >
-silence. Buffers are allocated once: ``process`` copies the rx frames into ``self.rx`` and
-returns a view of ``self.tx`` (valid until the next call); a caller that fills ``eng.rx``
-itself calls ``process(n=...)`` and nothing is copied. Only the event list is new per frame.
+What goes out on a port, highest priority first: prompt > tone > DTMF > the audio it hears >
+silence. Who hears whom: ``bridge(a, b)`` (a hears b, b hears a), or per port
+``hear(port, [ports...])``: a conference's listen matrix (a supervisor's listen, whisper and
+barge are three such matrices, callgate/media.h).
+
+Buffers are allocated once: ``process`` copies the rx frames into ``self.rx`` and returns a
+view of ``self.tx`` (valid until the next call); a caller that fills ``eng.rx`` itself calls
+``process(n=...)`` and nothing is copied. Only the event list is new per frame.
 """
 
 from dataclasses import dataclass
@@ -54,7 +58,7 @@ class MediaEvent(SampleSpan):
 
 
 class MediaEngine:
-    """N ports of G.711 audio: detectors on rx, prompt/tone/DTMF/bridge on tx, a recorder."""
+    """N ports of G.711 audio: detectors on rx, prompt/tone/DTMF/heard audio on tx, a recorder."""
 
     def __init__(self, ports=4, law="ulaw"):
         if isinstance(ports, bool) or not isinstance(ports, int) or not 1 <= ports <= MAX_PORTS:
@@ -222,12 +226,42 @@ class MediaEngine:
         check(lib.cg_media_bridge(self._m, a, b), "bridge")
 
     def unbridge(self, port) -> None:
+        """Take the port out of every hear set: it hears nobody, nobody hears it (for a bridge:
+        both sides are disconnected)."""
         check(lib.cg_media_unbridge(self._m, self._port(port)), "unbridge")
 
     def peer(self, port):
-        """The bridged port, or None."""
+        """The bridged port (the one port that hears only this one, and that this one only
+        hears), or None."""
         p = lib.cg_media_peer(self._m, self._port(port))
         return None if p == lib.CG_MEDIA_NO_PEER else p
+
+    def hear(self, port, ports) -> None:
+        """From the next frame ``port`` hears the sum of what the ports in ``ports`` receive
+        (a sequence or 1-D integer array; empty: nothing). One source is passed through code
+        for code (or transcoded); two or more are mixed with saturation. Only ``port``'s own
+        hearing changes."""
+        port = self._port(port)
+        if isinstance(ports, (str, bytes)) or not hasattr(ports, "__len__"):
+            raise TypeError(f"hear: ports must be a sequence of port numbers, not {ports!r}")
+        sources = []
+        for q in ports:
+            if isinstance(q, (bool, np.bool_)) or not isinstance(q, (int, np.integer)):
+                raise ValueError(f"hear: a port must be an int, not {q!r}")
+            if not 0 <= q < self.ports:
+                raise ValueError(f"hear: no port {int(q)} (ports 0 to {self.ports - 1})")
+            if q == port:
+                raise ValueError(f"hear: port {port} cannot hear itself")
+            sources.append(int(q))
+        check(lib.cg_media_hear(self._m, port, ffi.new("size_t[]", sources) if sources else ffi.NULL,
+                                len(sources)), f"hear({port})")
+
+    def hears(self, port) -> list:
+        """The ports ``port`` hears, ascending."""
+        port = self._port(port)
+        out = ffi.new("size_t[]", MAX_PORTS)
+        k = check(lib.cg_media_hears(self._m, port, out, MAX_PORTS), f"hears({port})")
+        return [int(out[i]) for i in range(k)]
 
     def record(self, port, capacity=None, out=None) -> np.ndarray:
         """Record both directions of the port mixed, in its law, into ``out`` (a writeable uint8

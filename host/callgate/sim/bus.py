@@ -12,8 +12,8 @@ run_soon(), encode()/decode(). One thread runs it:
     Lines reports ring, loop, reversal, hook), with EV_CLOCK (Unix ms) every second;
   - the MCU answers each with a TX tick: each port's frame to send (exchange.tx) and its
     signalling (off hook / on hook on FXO = answer / hangup, FXS ring on / off, and which
-    ports it bridged, which the far ends need to know they talk to a person); then the
-    model's time moves one tick (now += FRAME) and the exchange ticks.
+    ports it bridged and who hears whom, which the far ends need to know they talk to a
+    person); then the model's time moves one tick (now += FRAME) and the exchange ticks.
 
 Pacing: the MCU sets it. At most WINDOW RX ticks wait for their TX tick, so the line cards
 run as fast as the emulated MCU processes ticks, and never faster than `clock` times real
@@ -300,6 +300,8 @@ class BusPlane:
             net.bridged(port, data[0])
         elif code == lb.EV_UNBRIDGE:
             net.unbridged(port)
+        elif code == lb.EV_HEAR:
+            net.heard(port, [q for q in data if 0 <= q < len(self.kinds) and q != port])
 
 
 class BusModel:

@@ -4,8 +4,15 @@ phones on its FXS ports, and the line signalling between them and the board.
 Everything here runs on the line cards' thread and clock (linecards.py), which asks the
 exchange each frame what every port's far end sends (rx), gives it what the board sends (tx)
 and tells it what the firmware's line-card commands did (answered, released, bridged,
-unbridged, ring_phone; the commands are firmware/callgate/linecard.py's); other threads call
-place_call() / phone(), which hand the work over.
+unbridged, heard, ring_phone; the commands are firmware/callgate/linecard.py's); other threads
+call place_call() / phone(), which hand the work over.
+
+Who hears whom: `hears` mirrors the media engine's hear sets (a bridge is {a hears b, b hears
+a}; the `hear` command sets one port's row of a conference, a supervisor's listen, whisper or
+barge), kept the engine's way: a bridge, an unbridge or a hangup takes the port out of every
+set. The parties act on it: a phone talks while someone hears it (a supervisor who only
+listens stays quiet; whispering or barging, it talks), and a phone that hears a call without
+being bridged to it (a supervisor) is in a call of its own (phones.py).
 
 An inbound call on an FXO port (place_call, by a Caller: caller.py):
     ring cadence (ring_on_ms / ring_off_ms, 2 s on, 4 s off) -> FSK caller ID
@@ -43,6 +50,7 @@ class Exchange:
         self.calls = [None] * len(kinds)  # the call on each FXO port
         self.phones = {p: Phone(self, p) for p, k in enumerate(kinds) if k == "fxs"}
         self.peers = {}  # port -> the port the board bridged it to
+        self.hears = {}  # port -> frozenset of the ports it hears (the engine's hear sets)
         self.history = []
         self.rng = np.random.default_rng(seed)  # the talk bursts (the same every run)
 
@@ -112,11 +120,49 @@ class Exchange:
         """The firmware rings (or stops ringing) the phone on FXS port `port`."""
         self.phone(port)._ring(on)
 
+    def listeners(self, port: int) -> frozenset:
+        """The ports that hear `port`."""
+        return frozenset(q for q, heard in self.hears.items() if port in heard)
+
+    def heard(self, port: int, sources) -> None:
+        """The board set what `port` hears (the `hear` command): the ports in sources."""
+        before = self._hearing()
+        if sources:
+            self.hears[port] = frozenset(sources)
+        else:
+            self.hears.pop(port, None)
+        self._tell_phones(before)
+
+    def _detach(self, port: int) -> None:
+        """As the engine: `port` hears nobody and nobody hears it."""
+        self.hears.pop(port, None)
+        for q in list(self.hears):
+            if port in self.hears[q]:
+                self.hears[q] = self.hears[q] - {port}
+                if not self.hears[q]:
+                    del self.hears[q]
+
+    def _hearing(self) -> dict:
+        return {p: (self.hears.get(p, frozenset()), self.listeners(p)) for p in self.phones}
+
+    def _tell_phones(self, before: dict) -> None:
+        for p, now in self._hearing().items():
+            if now != before[p]:
+                self.phones[p]._hearing(*now)
+
     def bridged(self, a: int, b: int) -> None:
         """The board bridged ports a and b (the `bridge` command): callers and agents talk."""
+        before = self._hearing()
+        self._detach(a)
+        self._detach(b)
+        self.hears[a], self.hears[b] = frozenset([b]), frozenset([a])
+        self._bridge_peers(a, b)
+        self._tell_phones(before)
+
+    def _bridge_peers(self, a: int, b: int) -> None:
         for p in (a, b):
             if self.peers.get(p) not in (None, a, b):
-                self.unbridged(p)  # the engine dropped its old bridge
+                self._unbridge_peers(p)  # the engine dropped its old bridge
         if self.peers.get(a) == b:
             return
         self.peers[a], self.peers[b] = b, a
@@ -128,7 +174,14 @@ class Exchange:
                 self.phones[me]._bridged(other)
 
     def unbridged(self, port: int) -> None:
-        """The bridge of `port` ended (`unbridge`, or a `hangup` of either side)."""
+        """The bridge of `port` ended (`unbridge`, or a `hangup` of either side); it is out of
+        every conference too."""
+        before = self._hearing()
+        self._detach(port)
+        self._unbridge_peers(port)
+        self._tell_phones(before)
+
+    def _unbridge_peers(self, port: int) -> None:
         other = self.peers.pop(port, None)
         if other is None:
             return

@@ -35,11 +35,12 @@ firmware writes it; each file once per connection (its "key", path and size, nam
 that). `write_default_prompts(fs)` synthesises the "welcome" prompt into a mounted image when
 it has none.
 
-What is the virtual board's own: a ring command or a bridge also tells the exchange (the phone
-rings, callers and agents know they talk to a person); a recording is the port's both
-directions mixed in the board's law, sent in a rec report every REC_CHUNK of model time (300
-ms), the last one (end true) after record_stop, a hangup of the port or a new record on it;
-`rec_end_delay_ms` holds that last report back (a slow line-card bus, for tests).
+What is the virtual board's own: a ring command, a bridge or a hear set also tells the
+exchange (the phone rings, callers and agents know they talk to a person, and who hears whom);
+a recording is the port's both directions mixed in the board's law, sent in a rec report every
+REC_CHUNK of model time (300 ms), the last one (end true) after record_stop, a hangup of the
+port or a new record on it; `rec_end_delay_ms` holds that last report back (a slow line-card
+bus, for tests).
 """
 
 import base64
@@ -98,6 +99,7 @@ COMMANDS = {
     linecard.CMD_DTMF: "_cmd_dtmf",
     linecard.CMD_BRIDGE: "_cmd_bridge",
     linecard.CMD_UNBRIDGE: "_cmd_unbridge",
+    linecard.CMD_HEAR: "_cmd_hear",
     linecard.CMD_CID_ARM: "_cmd_cid_arm",
     linecard.CMD_CID_DISARM: "_cmd_cid_disarm",
     linecard.CMD_RING: "_cmd_ring",
@@ -356,6 +358,13 @@ class AudioPlane:
     def _cmd_unbridge(self, msg, port) -> None:
         self.engine.unbridge(port)
         self.network.unbridged(port)
+
+    def _cmd_hear(self, msg, port) -> None:
+        sources = msg.get("from")
+        if not isinstance(sources, list):
+            raise ValueError(f"hear: from must be a list of ports, not {sources!r}")
+        self.engine.hear(port, sources)
+        self.network.heard(port, self.engine.hears(port))
 
     def _cmd_ring(self, msg, port) -> None:
         if self.kinds[port] != "fxs":

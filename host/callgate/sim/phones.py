@@ -3,8 +3,15 @@
 The firmware rings a phone (the line cards' ring command, firmware/callgate/linecard.py:
 `ringing`); off_hook() answers, dial(digits) keys DTMF into the port, talk(samples) speaks,
 hang_up() hangs up; what the phone hears is counted (heard_ms). auto() makes it an automatic
-agent that answers, talks and hangs up by itself. Other threads call these; the work runs on the line cards' thread and clock
-(the exchange, exchange.py, ticks the phones and tells them of bridges).
+agent that answers, talks and hangs up by itself. Other threads call these; the work runs on
+the line cards' thread and clock (the exchange, exchange.py, ticks the phones and tells them
+of bridges and of who hears whom).
+
+A phone talks while someone hears it (`listeners`: the bridged caller; in a conference, the
+legs whose hear sets hold it), so a supervisor who only listens stays quiet. A phone that
+hears a call without being bridged to it (`hearing`: a supervisor listening, whispering or
+barging) is in a session of its own: automatic, it keeps the line talk_ms from the session's
+start as an agent does from a bridge, and hangs up AGENT_LEAVES_MS after the session ends.
 """
 
 import random
@@ -60,6 +67,10 @@ class Phone:
         self.calls = 0
         self.progress = []
         self.peer = None  # the port bridged to now
+        self.hearing = frozenset()  # the ports it hears (the board's hear set for it)
+        self.listeners = frozenset()  # the ports that hear it
+        self.sessions = 0  # times it heard a call without being bridged (a supervisor)
+        self.in_session = False
         self.auto_spec = None  # (answer_ms, talk_ms, rng) while automatic
         self.answer_at = None
         self.hangup_at = None
@@ -89,7 +100,9 @@ class Phone:
         spec = self.auto_spec
         auto = None if spec is None else {"answer_ms": spec[0], "talk_ms": spec[1]}
         return {"port": self.port, "offhook": self.net.plane.lines.offhook(self.port),
-                "ringing": self.ringing, "calls": self.calls, "peer": self.peer, "auto": auto}
+                "ringing": self.ringing, "calls": self.calls, "peer": self.peer,
+                "hears": sorted(self.hearing), "heard_by": sorted(self.listeners),
+                "sessions": self.sessions, "auto": auto}
 
     def off_hook(self) -> None:
         self.net.plane.run_soon(self._hook, True)
@@ -125,7 +138,7 @@ class Phone:
         self._cancel_timers()
         if self.ringing and spec[0] is not None:
             self.answer_at = now + int(spec[0] * 8)
-        elif self.peer is not None:
+        elif self.peer is not None or self.in_session:
             self._talk_timer(now)
         elif self.net.plane.lines.offhook(self.port):
             self.hangup_at = now + AGENT_NO_CALL_MS * 8
@@ -181,15 +194,41 @@ class Phone:
         if self.auto_spec is not None and self.net.plane.lines.offhook(self.port):
             self.hangup_at = self.net.plane.now + AGENT_LEAVES_MS * 8  # the caller left first
 
+    def _hearing(self, hearing: frozenset, listeners: frozenset) -> None:
+        """Who the phone hears and who hears it changed (a bridge, or the `hear` command)."""
+        self.hearing, self.listeners = hearing, listeners
+        session = bool(hearing) and self.peer is None  # bridged: the bridge is the call
+        now = self.net.plane.now
+        if session and not self.in_session:  # a supervisor's session starts
+            self.in_session = True
+            self.sessions += 1
+            self.note("session", hears=sorted(hearing))
+            if self.auto_spec is not None and self.net.plane.lines.offhook(self.port):
+                self._talk_timer(now)
+        elif session:
+            self.note("session", hears=sorted(hearing))  # the mode changed
+        elif self.in_session:
+            self.in_session = False
+            if self.peer is not None:
+                return  # bridged now: the bridge carries on
+            self.note("session-end")
+            self.rx.clear()
+            self.hangup_at = None
+            if self.auto_spec is not None and self.net.plane.lines.offhook(self.port):
+                self.hangup_at = now + AGENT_LEAVES_MS * 8
+
     def _tick(self, now: int) -> None:
         if self.answer_at is not None and now >= self.answer_at:
             self._hook(True)  # (clears the timers)
-            if self.peer is None:
+            if self.in_session:
+                self._talk_timer(now)  # a supervisor's session started while it rang
+            elif self.peer is None:
                 self.hangup_at = now + AGENT_NO_CALL_MS * 8  # unless a caller is put through
             else:
                 self._talk_timer(now)  # bridged while it rang: talk from the answer
         if self.hangup_at is not None and now >= self.hangup_at:
             self.hangup_at = None  # (on hook already: nothing to do, and nothing left pending)
             self._hook(False)
-        if self.peer is not None and not self.rx.busy and self.net.plane.lines.offhook(self.port):
+        talks = self.peer is not None or self.listeners  # someone hears it
+        if talks and not self.rx.busy and self.net.plane.lines.offhook(self.port):
             self.rx.put(speech_chunk(self.net.rng))

@@ -9,7 +9,7 @@
 
 typedef struct {
     int32_t law;              /* cg_law_t */
-    int32_t peer;             /* bridged port, or CG_MEDIA_NO_PEER */
+    uint32_t hears;           /* bit q set: the port's tx carries port q's rx (hear sets) */
 
     /* Prompt: caller's codes. */
     const uint8_t *prompt;    /* NULL when no prompt plays */
@@ -49,6 +49,10 @@ struct cg_media_s {
     int16_t lin_rx[CG_MEDIA_MAX_FRAME];
     int16_t lin_tx[CG_MEDIA_MAX_FRAME];
     uint8_t codes[CG_MEDIA_MAX_FRAME]; /* tx of a port whose tx[p] is NULL */
+    union {                            /* a hear set's sources, a chunk at a time: */
+        int32_t sum[CG_MEDIA_MIX_CHUNK];   /* three or more: their sum */
+        int16_t second[CG_MEDIA_MIX_CHUNK]; /* two: the second, decoded (the first: lin_tx) */
+    } mix;
     cg_event_t ev[CG_DTMF_RX_MAX_EVENTS(CG_MEDIA_MAX_FRAME) +
                   CG_CID_RX_MAX_EVENTS(CG_MEDIA_MAX_FRAME)];
 };

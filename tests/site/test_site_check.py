@@ -238,7 +238,7 @@ def test_build_writes_the_bundle_and_g711_prompts(demo, tmp_path):
     out = tmp_path / "out"
     b = build(load_site(demo), out)
     on_disk = json.loads((out / "site.json").read_text())
-    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == BUNDLE_VERSION == 2
+    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == BUNDLE_VERSION == 3
     hold = read_wav(out / "prompts" / "hold.wav")
     assert (hold.sample_rate, hold.channels, hold.encoding) == (8000, 1, "ulaw")
     assert on_disk["prompts"]["hold"]["ms"] == 1000 and abs(hold.frames - 8000) <= 1

@@ -68,7 +68,7 @@ def agents_idle(link, timeout=30):
     """Wait until the board has every agent idle (wrap-up of an earlier call over)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if {a["state"] for a in link.request(messages.OP_CALLS)["agents"]} == {"idle"}:
+        if {a["state"] for a in link.request(messages.OP_CALLS)["agents"]} == {"ready"}:
             return
         time.sleep(0.1)
     raise AssertionError("the agents did not become idle")
@@ -227,7 +227,7 @@ def test_the_caller_hangs_up_on_the_agent(board, link):
     assert r["agent_left"] is None and r["survey"] is None
     time.sleep(15 / CLOCK + 1)  # the agent's wrap-up (10 s)
     st = link.request(messages.OP_CALLS)
-    assert {a["state"] for a in st["agents"]} == {"idle"}, st
+    assert {a["state"] for a in st["agents"]} == {"ready"}, st
 
 
 def test_a_site_reload_keeps_numbering_calls(board, link):

@@ -796,7 +796,7 @@ class Calls:
         if st in _WAITING:
             self.acd.leave(c, now, self._acd)
             self._acd_acts(now, ports, ev, cmd)
-        elif st == S_CONNECTED:
+        elif st == S_CONNECTED and c.agent is not None:  # (None: the agent hung up first, no survey)
             g = c.agent
             cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
             self.acd.caller_gone(g)

@@ -31,7 +31,7 @@ def center(tmp_path_factory):
 
 def agents_idle(web):
     """Every agent the user may see idle on the floor (an earlier call's wrap-up over)."""
-    wait_for(lambda: {a["state"] for a in web.json("GET", "/api/agents")[1]["agents"]} == {"idle"}, 60,
+    wait_for(lambda: {a["state"] for a in web.json("GET", "/api/agents")[1]["agents"]} == {"ready"}, 60,
              what="the agents idle")
 
 
@@ -110,7 +110,7 @@ def test_the_floor_follows_a_scripted_call(center):
     sales = [w for f in floors for w in f["waiting"] if w["queue"] == "sales"]
     assert sales and sales[0]["waiting"] == 1
     states = [a["state"] for f in floors for a in f["agents"] if a["ext"] == "203"]
-    assert "ringing" in states and states[-1] == "idle"
+    assert "ringing" in states and states[-1] == "ready"
     assert stream.of("wallboard")[-1]["floor"]["waiting_total"] == 0
 
 

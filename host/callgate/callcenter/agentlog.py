@@ -18,7 +18,7 @@ import csv
 from ..firmware import agents as board
 from ..firmware.link import messages
 from ..firmware.link.errors import RemoteError
-from .cdr import iso
+from .cdr import from_iso, iso
 from .lines import parse
 
 FOLDER = board.FOLDER
@@ -93,11 +93,33 @@ def gaps(intervals) -> list:
 
 
 def load(path) -> list:
-    """Intervals from a JSON file `agent-log pull` wrote (a list of interval records)."""
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    if not isinstance(data, list) or any(not isinstance(r, dict) or "state" not in r for r in data):
-        raise ValueError(f"{path}: not agent-state records (a JSON list of intervals from `agent-log pull`)")
+    """Intervals from a file `agent-log pull` wrote: .csv, else JSON. A file that is not one
+    is a ValueError naming it."""
+    path = str(path)
+    what = f"{path}: not agent-state records (a file `callgate agent-log pull` wrote)"
+    with open(path, encoding="utf-8", newline="") as f:
+        if path.lower().endswith(".csv"):
+            reader = csv.DictReader(f)
+            if not {"agent", "state", "start", "end"} <= set(reader.fieldnames or ()):
+                raise ValueError(what)
+            out = []
+            for c in reader:
+                try:
+                    out.append({"agent": c["agent"], "name": c.get("name") or None,
+                                "port": int(c["port"]) if c.get("port") else None, "state": c["state"],
+                                "reason": c.get("reason") or None, "start": from_iso(c["start"]),
+                                "end": from_iso(c["end"]), "next": c.get("next") or None,
+                                "next_reason": c.get("next_reason") or None, "cut": c.get("cut") == "true"})
+                except ValueError:
+                    raise ValueError(what) from None
+            return out
+        try:
+            data = json.load(f)
+        except ValueError:
+            raise ValueError(what) from None
+    if not isinstance(data, list) or any(not isinstance(r, dict) or not {"agent", "state", "start", "end"} <= set(r)
+                                         for r in data):
+        raise ValueError(what)
     return data
 
 

@@ -29,13 +29,15 @@ DAY = [
     iv("ready", 195, 200, "paused", next_reason="lunch"),
     iv("paused", 200, 500, "paused", "lunch", "training"),
     iv("paused", 500, 560, "logged-out", "training", cut=True),
-    iv("logged-out", 560, 900, "ready"),
+    iv("logged-out", 560, 900, "offhook"),
+    iv("offhook", 900, 905, "ready"),  # keying *1 to log in: still logged out
+    iv("ready", 905, 1000, "ready"),
 ]
 
 
 def test_sums_by_state_and_reason_leave_out_logged_out_time():
     a = agentlog.per_agent(DAY)["201"]
-    assert a["logged_in_s"] == 560 and a["ready_s"] == 70 and a["talk_s"] == 120 and a["wrapup_s"] == 10
+    assert a["logged_in_s"] == 655 and a["ready_s"] == 165 and a["offhook_s"] == 0 and a["talk_s"] == 120 and a["wrapup_s"] == 10
     assert a["pause_s"] == 360 and a["pause_by_reason"] == {"lunch": 300, "training": 60}
     assert agentlog.per_agent(DAY, since=T0 + 300_000)["201"]["pause_s"] == 260
 

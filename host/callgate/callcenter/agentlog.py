@@ -125,9 +125,15 @@ def load(path) -> list:
 
 def per_agent(intervals, since=None, until=None) -> dict:
     """{ext: {"name", "logged_in_s", "ready_s", "talk_s", "wrapup_s", "pause_s", "offhook_s",
-    "pause_by_reason": {reason: s}}} from the intervals (clipped to [since, until) in Unix ms)."""
+    "pause_by_reason": {reason: s}}} from the intervals (clipped to [since, until) in Unix ms).
+    Off hook after logged out (keying the login code) counts as logged out."""
     out = {}
-    for r in intervals:
+    before = {}  # agent -> the state of their interval before this one
+    for r in sort(intervals):
+        was, before[r["agent"]] = before.get(r["agent"]), r["state"]
+        if r["state"] == "offhook" and was == "logged-out":
+            before[r["agent"]] = "logged-out"  # picked up while logged out (to log in): not logged-in time
+            continue
         start, end = r["start"], r["end"]
         if since is not None:
             start = max(start, since)

@@ -8,7 +8,8 @@
 The board (firmware/callgate/agents.py) writes one line per state an agent leaves: the state,
 its pause reason, start and end (Unix ms), and the state that came next; "cut": true when the
 board lost power during it. An agent's intervals tile their time: logged-in time is the sum
-of every interval but logged-out.
+of every interval but logged-out. `agent-log pull` adds each agent's interval still going, up
+to the board's now, with "open": true.
 """
 
 import io
@@ -22,7 +23,7 @@ from .cdr import from_iso, iso
 from .lines import parse
 
 FOLDER = board.FOLDER
-COLUMNS = ["agent", "name", "port", "state", "reason", "start", "end", "seconds", "next", "next_reason", "cut"]
+COLUMNS = ["agent", "name", "port", "state", "reason", "start", "end", "seconds", "next", "next_reason", "cut", "open"]
 # What each state counts towards in a summary (ringing counts as ready: the agent was waiting).
 TOTALS = {"ready": "ready_s", "ringing": "ready_s", "talking": "talk_s", "wrapup": "wrapup_s",
           "paused": "pause_s", "offhook": "offhook_s"}
@@ -46,6 +47,15 @@ def fetch(fs, folder: str = FOLDER) -> tuple:
     return sort(out), bad
 
 
+def open_intervals(status) -> list:
+    """Each agent's interval still going (OP_AGENTS' answer), up to the board's now, marked
+    "open": true (the board writes it when the agent leaves that state)."""
+    now = status["now"]
+    return [{"v": board.VERSION, "agent": a["ext"], "name": a.get("name"), "port": a["port"], "state": a["state"],
+             "reason": a.get("reason"), "start": a["since"], "end": max(now, a["since"]), "next": None,
+             "next_reason": None, "open": True} for a in status.get("agents", [])]
+
+
 def sort(intervals) -> list:
     return sorted(intervals, key=lambda r: (str(r.get("agent")), r.get("start") or 0, r.get("end") or 0))
 
@@ -58,7 +68,7 @@ def row(r) -> dict:
             out[col] = iso(v)
         elif col == "seconds":
             out[col] = f"{(r['end'] - r['start']) / 1000:.3f}".rstrip("0").rstrip(".")
-        elif col == "cut":
+        elif col in ("cut", "open"):
             out[col] = "true" if v else ""
         else:
             out[col] = "" if v is None else str(v)
@@ -109,7 +119,8 @@ def load(path) -> list:
                                 "port": int(c["port"]) if c.get("port") else None, "state": c["state"],
                                 "reason": c.get("reason") or None, "start": from_iso(c["start"]),
                                 "end": from_iso(c["end"]), "next": c.get("next") or None,
-                                "next_reason": c.get("next_reason") or None, "cut": c.get("cut") == "true"})
+                                "next_reason": c.get("next_reason") or None, "cut": c.get("cut") == "true",
+                                "open": c.get("open") == "true"})
                 except ValueError:
                     raise ValueError(what) from None
             return out

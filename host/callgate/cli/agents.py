@@ -4,6 +4,7 @@
     callgate --port P agent login|logout|ready EXT    log in (ready), log out, become ready
     callgate --port P agent pause EXT REASON          pause with one of the site's reasons
     callgate --port P agent-log pull [--format csv|json] [-o FILE|-]   every interval of every agent
+                                                      (the ones still going: "open", up to now)
 
 These are the board's agents (the site's FXS ports), as agents at their phones change them too
 with feature codes (docs/callcenter.md). `callgate sim agent ...` is another thing: it sets how
@@ -95,6 +96,7 @@ def run_pull(args) -> int:
                           else "csv")
     with board_link(args) as c:
         intervals, bad = agentlog.fetch(RemoteFiles(c))
+        intervals = agentlog.sort(intervals + agentlog.open_intervals(c.request(messages.OP_AGENTS)))
     for b in bad:
         print(f"callgate: skipped {b}", file=sys.stderr)
     write_output(args.output or "-", agentlog.to_text(intervals, fmt))

@@ -23,6 +23,13 @@ from .errors import UsageError
 from .output import emit, is_stdout, wants_json, write_output
 
 
+def extension(text: str) -> str:
+    """An agent's extension: 2 to 6 digits (as the site file has them)."""
+    if not (text.isdigit() and text.isascii() and 2 <= len(text) <= 6):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an extension (2 to 6 digits)")
+    return text
+
+
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("agents", help="the board's agents: state, reason, time in state, calls today",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -35,12 +42,12 @@ def add_parser(subparsers) -> None:
     for do, what in (("login", "log the agent in (ready)"), ("logout", "log the agent out"),
                      ("ready", "make the agent ready for calls")):
         s = sub.add_parser(do, help=what, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-        s.add_argument("ext", metavar="EXT", help="the agent's extension")
+        s.add_argument("ext", metavar="EXT", type=extension, help="the agent's extension")
         add_link_arguments(s)
         s.set_defaults(func=run_agent, do=do, reason=None)
     s = sub.add_parser("pause", help="pause the agent with a reason of the site's", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.add_argument("ext", metavar="EXT", help="the agent's extension")
+    s.add_argument("ext", metavar="EXT", type=extension, help="the agent's extension")
     s.add_argument("reason", metavar="REASON", help="one of the site's pause reasons (agents.pause_reasons)")
     add_link_arguments(s)
     s.set_defaults(func=run_agent, do="pause")

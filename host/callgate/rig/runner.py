@@ -195,6 +195,8 @@ class Rig:
         if p["agents"] is not None:
             self.far_end.agents(p["agents"])
             self._agents_at_rest()
+        for port, keys in (p.get("agent_keys") or {}).items():  # feature codes before the call
+            self.far_end.keys(port, keys)
         center = any(k in e for k in ("cdr", "recording", "pop"))
         fe, obs = self._call(case.port, number=p["number"], name=p["caller_name"], digits=p["digits"] or "",
                              digit_audio=audio, cid=p["cid"], digit_delay_ms=p["digit_delay_ms"],

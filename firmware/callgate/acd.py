@@ -2,10 +2,12 @@
 # which call. Pure logic, like ivr.py: the time comes in, decisions go out as tuples appended to
 # the caller's list; calls.py turns them into line-card commands and events.
 #
-#   acd = Acd(bundle)                 agents from the bundle's FXS ports, queues from "queues"
+#   acd = Acd(bundle, epoch, now, past)   agents from the bundle's FXS ports (acd.staff, agents.py:
+#                                     their states), queues from "queues"
 #   acd.enqueue(call, name, now)      a caller enters a queue (again, on overflow: the first
 #                                     queued time is kept, so the caller keeps their place)
-#   acd.leave(call, out)              the caller leaves the queue (hung up, overflowed)
+#   acd.leave(call, now, out)         the caller leaves the queue (hung up, overflowed)
+#   acd.choose(agent, base, ...)      a ringing agent chose to pause or log out: stop ringing
 #   acd.offhook(port, now, out)       an agent's phone went off hook
 #   acd.onhook(port, now, out)        ... and on hook
 #   acd.tick(now, out)                ring timeouts, wrap-up ends, maximum waits; then offers
@@ -18,21 +20,21 @@
 #   ("connect", agent, call)  the agent picked up: bridge them
 #   ("left", agent, call)     the agent hung up on a call (call None: the caller had gone)
 #   ("overflow", call)        the caller waited the queue's maximum: do its overflow action
-#   ("agent", agent)          the agent's state changed (for the host's events)
+#   ("agent", agent[, why])   the agent's state changed (for the host's events; why:
+#                             "auto-pause")
+#   ("record", record)        a call record that waited for its disposition may go now
+#   ("confirm", agent, ok)    a feature code done (True) or refused: its tone
 #
-# Agents: idle -> ringing -> talking -> wrapup -> idle; idle/wrapup -> offhook (picked up
-# without a call: not offered calls until on hook again). An agent is offered a call if idle
+# Agents (their states, feature codes and records are agents.py's): ready -> ringing ->
+# talking -> wrapup -> their base (ready, paused or logged out); off hook without a call ->
+# offhook (not offered calls) until on hook again. An agent is offered a call only if ready
 # and their skills include all of the queue's. Callers are served oldest first (by the time
 # they first queued) across every queue an agent can take; a caller is rung at one agent at a
-# time, or at every free agent for ring-all.
+# time, or at every ready agent for ring-all. A ring not answered in the queue's time counts
+# towards the site's auto-pause.
 
+from .agents import OFFHOOK, PAUSED, READY, REST, RINGING, TALKING, WRAPUP, Staff
 from .compat import ticks_add, ticks_diff
-
-IDLE = "idle"
-RINGING = "ringing"
-TALKING = "talking"
-WRAPUP = "wrapup"
-OFFHOOK = "offhook"
 
 class Agent:
     def __init__(self, p):
@@ -40,8 +42,8 @@ class Agent:
         self.ext = p["ext"]
         self.name = p["agent"]
         self.skills = p["skills"]
-        self.state = IDLE
-        self.since = 0  # idle since (longest-idle)
+        self.state = READY  # agents.py's states (Staff.join() sets the first)
+        self.since = 0  # ready since (longest-idle)
         self.calls = 0  # calls taken since boot (fewest-calls)
         self.call = None  # the call ringing here, or being talked to
         self.until = 0  # ring timeout, or the end of wrap-up
@@ -65,12 +67,18 @@ class Queue:
 
 
 class Acd:
-    def __init__(self, bundle):
+    def __init__(self, bundle, epoch=None, now=0, past=None, cut=True):
+        """past: {ext: agents.py's past tuple} (the flash's at boot, cut=True; the old site's
+        at a reload, cut=False); agents without one start as the site says."""
+        self.staff = Staff(bundle["agents"], epoch)
         self.agents = {}
         for p in bundle["ports"]:  # bundle.check() has seen every field
             if p["kind"] == "fxs":
                 self.agents[p["n"]] = Agent(p)
         self.order = [self.agents[n] for n in sorted(self.agents)]
+        for a in self.order:
+            self.staff.join(a, now, (past or {}).get(a.ext), cut)
+            a.since = now
         self.queues = {}
         for name, q in bundle["queues"].items():
             self.queues[name] = Queue(name, q)
@@ -113,12 +121,12 @@ class Acd:
                 n += 1
         return 0
 
-    def leave(self, call, out):
+    def leave(self, call, now, out):
         if call in self.waiting:
             self.waiting.remove(call)
         for a in self.order:
             if a.state == RINGING and a.call is call:
-                self._unring(a, out)
+                self._unring(a, now, out)
 
     # -- agents ----------------------------------------------------------------------------
 
@@ -130,17 +138,18 @@ class Acd:
             call = a.call
             for b in self.order:
                 if b is not a and b.state == RINGING and b.call is call:
-                    self._unring(b, out)
+                    self._unring(b, now, out)
             if call in self.waiting:
                 self.waiting.remove(call)
-            a.state = TALKING
             a.calls += 1
             a.wrap_ms = call.q.wrap_ms
+            a.call = call
             out.append(("connect", a, call))
-            out.append(("agent", a))
-        elif a.state in (IDLE, WRAPUP):
-            a.state = OFFHOOK
-            out.append(("agent", a))
+            self.staff.move(a, TALKING, now, out)
+        elif a.state in REST or a.state == WRAPUP:
+            a.before = a.state
+            a.keys = ""
+            self.staff.move(a, OFFHOOK, now, out, a.reason if a.state == PAUSED else None)
 
     def onhook(self, port, now, out):
         a = self.agents.get(port)
@@ -149,14 +158,15 @@ class Acd:
         if a.state == TALKING:
             call = a.call
             a.call = None
-            a.state = WRAPUP
             a.until = ticks_add(now, a.wrap_ms)
             out.append(("left", a, call))
-            out.append(("agent", a))
+            self.staff.move(a, WRAPUP, now, out)
         elif a.state == OFFHOOK:
-            a.state = IDLE
-            a.since = now
-            out.append(("agent", a))
+            if a.before == WRAPUP and ticks_diff(now, a.until) < 0:
+                self.staff.move(a, WRAPUP, now, out)  # back to the rest of the wrap-up
+            else:
+                self.staff.rest(a, now, out)
+                a.since = now
 
     def caller_gone(self, a):
         """The caller hung up while talking to agent a: the agent stays on the line (hearing
@@ -168,16 +178,15 @@ class Acd:
     def tick(self, now, out):
         for a in self.order:
             if a.state == RINGING and ticks_diff(now, a.until) >= 0:
-                self._unring(a, out)  # no answer: the next agent gets the call
+                self._unring(a, now, out, True)  # no answer: the next agent gets the call
             elif a.state == WRAPUP and ticks_diff(now, a.until) >= 0:
-                a.state = IDLE
+                self.staff.rest(a, now, out)
                 a.since = now
-                out.append(("agent", a))
         i = 0
         while i < len(self.waiting):
             c = self.waiting[i]
             if c.q.max_wait_ms and ticks_diff(now, c.q_since) >= c.q.max_wait_ms:
-                self.leave(c, out)
+                self.leave(c, now, out)
                 out.append(("overflow", c))
             else:
                 i += 1
@@ -188,7 +197,7 @@ class Acd:
             if self.ringing(c) is not None:
                 continue
             q = c.q
-            free = [a for a in self.order if a.state == IDLE and self.can_take(a, q)]
+            free = [a for a in self.order if a.state == READY and self.can_take(a, q)]
             if not free:
                 continue
             fresh = [a for a in free if a.port not in c.tried]
@@ -196,12 +205,11 @@ class Acd:
                 del c.tried[:]
                 fresh = free
             for a in self._pick(q, fresh):
-                a.state = RINGING
                 a.call = c
                 a.until = ticks_add(now, q.ring_ms)
                 c.tried.append(a.port)
                 out.append(("ring", a, c))
-                out.append(("agent", a))
+                self.staff.move(a, RINGING, now, out)
 
     def ringing(self, call):
         """The agent whose phone rings for this caller (the first, for ring-all), or None."""
@@ -230,9 +238,17 @@ class Acd:
                 best = a
         return (best,)
 
-    def _unring(self, a, out):
+    def _unring(self, a, now, out, missed=False):
         call = a.call
-        a.state = IDLE  # its idle-since time is kept: it stays as long-idle as it was
-        a.call = None
+        a.call = None  # its ready-since time is kept: it stays as long-idle as it was
         out.append(("unring", a, call))
-        out.append(("agent", a))
+        if not (missed and self.staff.missed_offer(a, now, out)):
+            self.staff.move(a, a.base, now, out, a.base_reason)
+
+    def choose(self, a, base, reason, now, out):
+        """An availability chosen over the link (agents.py's Staff.ask did the checks): a
+        ringing agent stops ringing first."""
+        if a.state == RINGING:
+            a.base, a.base_reason = base, reason
+            self._unring(a, now, out)
+        return True

@@ -21,6 +21,7 @@ from . import VERSION, bundle, hal, linecard
 from .compat import const
 from .link import messages
 from .link.endpoint import Endpoint
+from .agents import DOS, AgentLog
 from .calls import Calls
 from .cdr import CdrLog
 from .recorder import Recorder
@@ -42,6 +43,7 @@ class App:
         self.board_def = board_def
         self.ports = Ports(board_def["ports"])
         self.cdr = CdrLog()
+        self.agent_log = AgentLog()
         self.site = None
         self._next_site = None  # a reloaded site waiting for the calls to end
         self.use_site(bundle.load()[0])  # site.json in the flash: calls go to the IVR
@@ -51,10 +53,14 @@ class App:
         self.ep.handle(messages.OP_RESET, self.reset)
         self.ep.handle(messages.OP_SITE_RELOAD, self.site_reload)
         self.ep.handle(messages.OP_CALLS, self.calls_status)
+        self.ep.handle(messages.OP_AGENTS, self.agents_status)
+        self.ep.handle(messages.OP_AGENT, self.agent_do)
         Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
         update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
         self.stopped = asyncio.Event()
         self._acting = asyncio.Lock()  # one act() at a time: events reach the host in order
+        self._pending_ev = []  # events and commands of link requests (OP_AGENT): the clock sends them
+        self._pending_cmd = []
         self.reason = None
         self.error = None
         self._to_repl = False
@@ -66,9 +72,24 @@ class App:
         old = getattr(self, "calls", None)
         self.calls = Calls(self.board_def["ports"], self.board_def.get("calls"), sink=self.record,
                            epoch=b.epoch_ms, boot=self.boot)
+        now = b.now_ms()
+        past, cut = None, True
         if old is not None:  # a reloaded site: call numbers (and so record ids) go on
             self.calls.next_id, self.calls.total = old.next_id, old.total
-        self.calls.use_site(site, self.local_time if site and site["hours"] else None)
+            if old.acd is not None:  # ... and so do the agents' states (their intervals too)
+                past, cut = {}, False
+                exts = [p["ext"] for p in site["ports"] if p["kind"] == "fxs"] if site else []
+                for a in old.acd.order:
+                    if a.ext in exts:
+                        past[a.ext] = old.acd.staff.past(a)
+                    else:
+                        old.acd.staff.leave(a, now)
+                self.agent_lines(old)
+        elif site:  # at boot: each agent's last interval in the flash, closed by the power cut
+            exts = [p["ext"] for p in site["ports"] if p["kind"] == "fxs"]
+            past = self.agent_log.recover(exts, b.epoch_ms(now))
+        self.calls.use_site(site, self.local_time if site and site["hours"] else None, now, past, cut)
+        self.agent_lines(self.calls)
         board_law = self.board_def.get("pcm", {}).get("law", "ulaw")
         if site:
             self.recorder = Recorder(site["law"], site["recording"]["days"])
@@ -85,6 +106,13 @@ class App:
         """calls.py's sink: a call ended; its record goes to the flash, at once or when its
         recordings are complete (cdr.py). records() turns it into its event."""
         self.cdr.end(r, self.recorder, self.board.now_ms())
+
+    def agent_lines(self, calls):
+        """Write the agents' interval records made since the last call (agents.py)."""
+        if calls.acd is not None:
+            lines = calls.acd.staff.lines
+            while lines:
+                self.agent_log.write(lines.pop(0))
 
     def records(self, events):
         """The events of the records written since the last call: added to events right after
@@ -114,7 +142,35 @@ class App:
         return {"site": site["site"], "applied": not busy, "pending": busy}
 
     def calls_status(self, value):
-        return {"calls": self.calls.status(), "agents": self.calls.agents()}
+        return {"calls": self.calls.status(), "agents": self.calls.agents(self.board.now_ms())}
+
+    def agents_status(self, value):
+        b = self.board
+        now = b.now_ms()
+        return {"now": b.epoch_ms(now), "agents": self.calls.agents(now)}
+
+    def agent_do(self, value):
+        """OP_AGENT: {"ext", "do": login|logout|ready|pause, "reason"} -> the agent's status.
+        Its events and commands go out with the clock task's next batch."""
+        if not isinstance(value, dict) or value.get("do") not in DOS:
+            raise RemoteError(messages.ERR_BAD_REQUEST, "do: one of " + ", ".join(DOS), None)
+        b = self.board
+        now = b.now_ms()
+        try:
+            st = self.calls.agent_do(str(value.get("ext")), value["do"], value.get("reason"), now, self.ports,
+                                     self._pending_ev, self._pending_cmd)
+        except KeyError:
+            raise RemoteError(messages.ERR_NOT_FOUND, "no agent with extension %s" % value.get("ext"), None)
+        except ValueError:
+            if value["do"] == "pause" and self.calls.acd is not None and \
+                    value.get("reason") not in self.calls.acd.staff.reasons.values():
+                why = "no pause reason %r (the site has: %s)" % (
+                    value.get("reason"), ", ".join(sorted(self.calls.acd.staff.reasons.values())))
+            else:
+                why = "agent %s is logged out: log in first" % value.get("ext")
+            raise RemoteError(messages.ERR_REFUSED, why, None)
+        self.agent_lines(self.calls)
+        return st
 
     def status(self, value):
         return {
@@ -177,6 +233,7 @@ class App:
             events = self.ports.line(report, now)
             cmds = []
             self.calls.line(report, now, self.ports, events, cmds)
+            self.agent_lines(self.calls)
             self.records(events)
             await self.act(events, cmds)
 
@@ -207,6 +264,12 @@ class App:
             if changed:
                 events.extend(changed)
             self.calls.tick(now, self.ports, events, cmds)
+            if self._pending_ev or self._pending_cmd:
+                events.extend(self._pending_ev)
+                cmds.extend(self._pending_cmd)
+                del self._pending_ev[:]
+                del self._pending_cmd[:]
+            self.agent_lines(self.calls)
             if self.cdr.waiting:  # records whose recordings' last chunks are overdue
                 self.cdr.release(self.recorder, now)
             self.records(events)
@@ -242,6 +305,7 @@ class App:
         for t in tasks:
             t.cancel()
         await asyncio.sleep_ms(0)
+        self.calls.flush()  # records waiting for a disposition go as they are
         self.cdr.flush(self.recorder)  # no record is left behind: written, recordings marked cut
         if self.error is not None:
             raise self.error

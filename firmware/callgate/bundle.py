@@ -7,7 +7,7 @@
 
 from .compat import const
 
-VERSION = const(2)  # the bundle's "v": the host's build writes this same number
+VERSION = const(3)  # the bundle's "v": the host's build writes this same number
 FILE = "site.json"  # in the flash root, with prompts/ beside it (or in its "dir")
 
 
@@ -16,7 +16,7 @@ class SiteBundleError(ValueError):
 
 
 # Every field the firmware reads, by part of the bundle (build.py's docstring shows them).
-TOP = ("v", "site", "law", "ports", "ivr", "hours", "queues", "survey", "recording")
+TOP = ("v", "site", "law", "ports", "ivr", "hours", "queues", "survey", "recording", "agents")
 FXO = ("n", "kind", "name", "plan", "cid", "cid_start", "disconnect", "rings", "menu")
 FXS = ("n", "kind", "name", "agent", "ext", "skills")
 IVR = ("start", "after", "operator", "menus", "limit")
@@ -28,6 +28,8 @@ QUEUE = ("skills", "strategy", "hold", "positions", "announce_s", "max_wait_s", 
 SURVEY = ("questions", "intro", "thanks", "ms")
 QUESTION = ("id", "prompt", "min", "max")
 RECORDING = ("mode", "percent", "announce", "days")
+AGENTS = ("start", "auto_pause", "codes", "reasons", "dispositions")
+CODES = ("login", "ready", "pause", "disposition")
 ACTIONS = {"menu": ("to",), "queue": ("to",), "play": ("prompt", "then"), "callback": ("prompt", "then"),
            "voicemail": ("prompt", "max_s"), "repeat": (), "operator": (), "hangup": ()}
 
@@ -81,6 +83,8 @@ def check(b):
         for i, q in enumerate(b["survey"]["questions"]):
             _need(q, QUESTION, "survey.questions[%d]." % i)
     _need(b["recording"], RECORDING, "recording.")
+    _need(b["agents"], AGENTS, "agents.")
+    _need(b["agents"]["codes"], CODES, "agents.codes.")
 
 
 def load(path=FILE):

@@ -66,6 +66,7 @@
 # receiver armed while idle; what it hears is the next call's if that rings within 10 s.
 
 from . import cdr, linecard
+from .agents import OFFHOOK, REST as _REST, TALKING, TONE_NO, TONE_OK
 from .link import messages
 from .compat import const, ticks_add, ticks_diff
 from .ports import CALL, IDLE
@@ -189,18 +190,18 @@ class Calls:
         self._acts = []  # the IVR's decisions, reused
         self._acd = []  # the ACD's
 
-    def use_site(self, bundle, clock=None):
+    def use_site(self, bundle, clock=None, now=0, past=None, cut=True):
         """Send answered calls on the site's FXO ports to its IVR, queues and agents (bundle:
         the compiled site.json, already parsed; None leaves the plain flow). clock() gives the
         site's local time for business hours; by default the board's clock (time.time(), UTC)
-        and the site's offset."""
+        and the site's offset. past, cut: the agents' states to go on from (acd.Acd)."""
         if not bundle:
             return
         from .acd import Acd
         from .ivr import Ivr
 
         self.ivr = Ivr(bundle)
-        self.acd = Acd(bundle)
+        self.acd = Acd(bundle, self.epoch, now, past, cut)
         for n, c in self.calls.items():
             if n in self.ivr.sessions:
                 c.ivr = self.ivr.session(n)
@@ -235,22 +236,52 @@ class Calls:
     def status(self):
         return [{"port": c.port, "call": c.id, "state": c.state} for c in self._all]
 
-    def agents(self):
+    def agents(self, now=0):
+        """Every agent: state, reason, since (Unix ms), calls since boot and today."""
         if self.acd is None:
             return []
-        return [{"port": a.port, "ext": a.ext, "state": a.state, "calls": a.calls} for a in self.acd.order]
+        return [self.acd.staff.status(a, now) for a in self.acd.order]
 
     def busy(self):
-        """How many calls are up (ringing included) and agents busy: a new site waits for 0."""
+        """How many calls are up (ringing included), agents not at rest (ringing, talking, in
+        wrap-up, off hook) and records waiting for a disposition: a new site waits for 0."""
         n = 0
         for c in self._all:
             if c.state != S_IDLE:
                 n += 1
         if self.acd is not None:
             for a in self.acd.order:
-                if a.state in ("ringing", "talking"):
+                if a.state not in _REST:
                     n += 1
+            n += self.acd.staff.held()
         return n
+
+    def agent_do(self, ext, do, reason, now, ports, ev, cmd):
+        """A link request for the agent with extension ext: login, logout, ready, pause (with
+        a reason of the site's). Returns the agent's status; KeyError: no such agent;
+        ValueError: it cannot be (an unknown reason, a pause while logged out)."""
+        a = None
+        if self.acd is not None:
+            for g in self.acd.order:
+                if g.ext == ext:
+                    a = g
+        if a is None:
+            raise KeyError(ext)
+        if not self.acd.staff.ask(a, do, reason, now, self._acd):
+            raise ValueError(do)
+        if a.state == "ringing" and a.base != "ready":
+            self.acd.choose(a, a.base, a.base_reason, now, self._acd)
+        self._acd_acts(now, ports, ev, cmd)
+        return self.acd.staff.status(a, now)
+
+    def flush(self):
+        """Let go of the records that wait for a disposition (the app stops, a site reloads)."""
+        if self.acd is not None:
+            out = []
+            self.acd.staff.flush(out)
+            for a in out:
+                if self.sink is not None:
+                    self.sink(a[1])
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -260,10 +291,12 @@ class Calls:
         what = report.get("what")
         kind = self.kinds.get(n)
         if kind == "fxs":
-            if what == linecard.REPORT_DTMF:  # a phone's keys: only the dial tone cares
+            if what == linecard.REPORT_DTMF:  # a phone's keys: the dial tone and feature codes care
                 ev.append((messages.EV_DTMF, {"port": n, "digit": report.get("digit"), "call": 0}))
                 if self.dialing.get(n):
                     self._dial_tone(n, False, cmd)
+                if self.acd is not None and n in self.acd.agents:
+                    self._agent_key(n, report.get("digit") or "", now_ms, ports, ev, cmd)
             elif what == linecard.REPORT_HOOK:
                 off = bool(report.get("off"))
                 if self.acd is not None and n in self.acd.agents:
@@ -589,13 +622,21 @@ class Calls:
         """An agent's phone (an FXS port the site names) went off or on hook."""
         if off:
             self.acd.offhook(n, now, self._acd)
-            if self.acd.agents[n].state == "offhook":  # picked up without a call
+            if self.acd.agents[n].state == OFFHOOK:  # picked up without a call
                 self._dial_tone(n, True, cmd)
         else:
-            if self.dialing.get(n) or self.acd.agents[n].state == "talking":
+            if self.dialing.get(n) or self.acd.agents[n].state == TALKING:
                 self._dial_tone(n, False, cmd)  # dial tone, or the busy tone of a caller gone
             self.acd.onhook(n, now, self._acd)
         self._acd_acts(now, ports, ev, cmd)
+
+    def _agent_key(self, n, d, now, ports, ev, cmd):
+        """A key on an agent's phone: a feature code's when off hook without a call or after
+        the caller hung up (agents.py)."""
+        a = self.acd.agents[n]
+        if a.state == OFFHOOK or (a.state == TALKING and a.call is None):
+            self.acd.staff.key(a, d, now, self._acd)
+            self._acd_acts(now, ports, ev, cmd)
 
     def _acd_acts(self, now, ports, ev, cmd):
         """The ACD's decisions -> commands and events. Taken one at a time from the front, as
@@ -606,8 +647,19 @@ class Calls:
             t = a[0]
             if t == "agent":
                 g = a[1]
-                ev.append((messages.EV_AGENT, {"port": g.port, "ext": g.ext, "name": g.name, "state": g.state,
-                                               "call": g.call.id if g.call is not None else 0}))
+                v = {"port": g.port, "ext": g.ext, "name": g.name, "state": g.state, "reason": g.reason,
+                     "since": g.start, "call": g.call.id if g.call is not None else 0}
+                if len(a) > 2:
+                    v["why"] = a[2]
+                ev.append((messages.EV_AGENT, v))
+            elif t == "record":
+                if self.sink is not None:
+                    self.sink(a[1])
+            elif t == "confirm":
+                g = a[1]
+                cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan,
+                            "name": TONE_OK if a[2] else TONE_NO})
+                self.dialing[g.port] = True  # stopped when the agent hangs up
             elif t == "ring":
                 g, c = a[1], a[2]
                 cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": True, "number": c.number, "name": c.name})
@@ -647,6 +699,7 @@ class Calls:
         r["connected"] = self.epoch(now)
         r["queue"] = c.q.name
         r["wrap_s"] = g.wrap_ms // 1000
+        self.acd.staff.connected(g, r, now)
         rec = c.q.record
         if rec is None:
             mode = self.record_mode
@@ -741,9 +794,9 @@ class Calls:
     def _end(self, c, by, how, now, ports, ev, cmd):
         st = c.state
         if st in _WAITING:
-            self.acd.leave(c, self._acd)
+            self.acd.leave(c, now, self._acd)
             self._acd_acts(now, ports, ev, cmd)
-        elif st == S_CONNECTED:
+        elif st == S_CONNECTED and c.agent is not None:  # (None: the agent hung up first, no survey)
             g = c.agent
             cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
             self.acd.caller_gone(g)
@@ -769,8 +822,8 @@ class Calls:
                                       "cdr": r["id"]}))
         ports.move(c.port, IDLE, ev)
         c.cdr = None
-        if self.sink is not None:
-            self.sink(r)
+        if self.sink is not None and not (self.acd is not None and self.acd.staff.hold(r)):
+            self.sink(r)  # (or when its agent keys the disposition, or their wrap-up ends)
 
     def _set(self, c, state, ev):
         c.state = state

@@ -16,13 +16,13 @@ from . import records
 from .compat import const, ticks_diff
 
 FOLDER = "cdr"
-VERSION = 1  # a record's "v"
+VERSION = 2  # a record's "v" (2: with "disposition")
 
 # Every field of a record, in order. Times are Unix ms on the board's clock; a step the call
 # did not take stays null.
 FIELDS = ("v", "id", "port", "trunk", "number", "name", "cid", "arrived", "answered", "ivr", "queue",
           "queues", "queued", "offered", "agent", "agent_name", "connected", "agent_left", "ended", "by",
-          "how", "outcome", "recording", "survey", "callback", "wrap_s")
+          "how", "outcome", "recording", "survey", "callback", "wrap_s", "disposition")
 TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
 # Fields a record has only when that happened: the queue the caller last overflowed from, the
 # digits of the plain flow (a board without a site), and true when the recording is

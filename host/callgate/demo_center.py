@@ -11,12 +11,13 @@ What runs, all real processes and links:
      printed) and `callgate serve --port PTY --db sqlite:///OUT/ops.db`, whose wallboard runs
      at the address printed for the whole run; the demo logs in as the supervisor and shows
      the screen pops and call records as the service's event stream (/api/events) tells them;
-  4. three simulated agents (answer in 3-6 s, talk 1-4 min) and callers arriving at random
+  4. three simulated agents (answer in 3-6 s, talk 1-4 min, key a disposition after each call,
+     take a 2-minute break now and then with a feature code) and callers arriving at random
      (Poisson, R per minute) through the sim's control socket: they choose in the IVR, some
      run out of patience in the queue, most rate the call afterwards;
   5. `callgate serve` stopped (it stores the records written up to then), then `callgate --port
-     PTY cdr pull`, `recordings pull`, and `callgate report` with Erlang C's prediction for
-     the same traffic.
+     PTY cdr pull`, `recordings pull`, `agent-log pull`, and `callgate report` with the
+     agents' time by state and Erlang C's prediction for the same traffic.
 
 One program per data port (link/portlock.py): the demo's own link use (provision; the pulls)
 comes before and after the service's, which holds the port while the calls run; the live view
@@ -61,6 +62,11 @@ TRUNKS = range(0, 5)
 SUPPORT_LINE = 1  # trunk2: its calls start in the support menu (sites/demo/site.yaml)
 AGENTS = {5: 3000, 6: 4500, 7: 6000}  # FXS port -> ms to answer
 TALK_MS = (60000, 240000)
+# The agents' habits, as feature codes of sites/demo/site.yaml: a disposition after each call
+# (*4 + resolved, follow-up, escalated, wrong-number) and a break every 12 minutes or so (*2 +
+# lunch, training, meeting) of 2 minutes, then ready again (*3).
+DISPOSITIONS = ["*41", "*41", "*42", "*43", "*44"]
+BREAKS = {"every_ms": 12 * 60000, "length_ms": 2 * 60000, "pause": ["*21", "*22", "*24"], "ready": "*3"}
 SUPERVISOR = "supervisor"
 WALLBOARD_PORT = 8080  # the web port when it is free (else any free one)
 
@@ -240,7 +246,8 @@ class Run:
                 return 1
             with Control(control) as ctl:
                 for p, answer_ms in AGENTS.items():
-                    ctl.agent(p, answer_ms=answer_ms, talk_ms=list(TALK_MS), seed=args.seed + p)
+                    ctl.agent(p, answer_ms=answer_ms, talk_ms=list(TALK_MS), seed=args.seed + p,
+                              dispositions=DISPOSITIONS, breaks=BREAKS)
             db = self.out / "ops.db"
             password = secrets.token_urlsafe(9)
             print(f"$ callgate users add {SUPERVISOR} --role supervisor --db sqlite:///{db}", flush=True)
@@ -287,7 +294,9 @@ class Run:
             rc = self.cli("--port", port, "cdr", "pull", "-o", str(cdr))
             rc |= self.cli("--port", port, "cdr", "pull", "-o", str(self.out / "cdr.csv"))
             rc |= self.cli("--port", port, "recordings", "pull", str(self.out / "recordings"))
-            rc |= self.cli("report", str(cdr), "--agents", "3", "--period", str(period))
+            agent_log = self.out / "agents.json"
+            rc |= self.cli("--port", port, "agent-log", "pull", "-o", str(agent_log))
+            rc |= self.cli("report", str(cdr), "--agents", "3", "--period", str(period), "--agent-log", str(agent_log))
             (self.out / "callers.json").write_text(json.dumps(sorted(self.results, key=lambda r: r["caller"]), indent=1))
             records = json.loads(cdr.read_text()) if cdr.exists() else []
             reached = self.placed - self.blocked
@@ -298,7 +307,8 @@ class Run:
                   f"({len(set(ids))} distinct)")
             print(f"the operations center's store ({db}) holds {len(stored)} call records; "
                   f"cdr pull pulled {len(ids)}" + (" (the same ids)" if stored == set(ids) else ""))
-            print(f"results in {self.out}/: cdr.json, cdr.csv, recordings/, ops.db, callers.json, console.log")
+            print(f"results in {self.out}/: cdr.json, cdr.csv, agents.json, recordings/, ops.db, callers.json, "
+                  "console.log")
             if stuck or rc or len(ids) != reached or len(set(ids)) != len(ids) or stored != set(ids):
                 print(f"demo: FAILED: {stuck} callers still on the line, exit codes {rc}, "
                       f"{len(ids)} records for {reached} calls, {len(stored)} in the store", file=sys.stderr)

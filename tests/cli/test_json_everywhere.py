@@ -150,6 +150,29 @@ def _recordings_sample(w, words):
     assert r["output"] == str(w.tmp / "sample.json") and json.loads((w.tmp / "sample.json").read_text()) == s
 
 
+def _agents(w, words):
+    r = w.json("agents", words=words)
+    assert {a["ext"] for a in r["agents"]} == {"201", "202"} and all("in_state_s" in a for a in r["agents"])
+
+
+def _agent(w, words):
+    do = words[1]
+    if do == "pause":
+        assert w.json("agent", "pause", "202", "lunch", words=words)["state"] in ("paused", "wrapup", "talking")
+        err = w.json("agent", "pause", "202", "nap", words=words, code=2)
+        assert "no pause reason 'nap'" in err["error"], err
+    else:
+        assert w.json("agent", do, "202", words=words)["ext"] == "202"
+
+
+def _agent_log_pull(w, words):
+    intervals = w.json("agent-log", "pull", words=words)
+    assert intervals and {"agent", "state", "start", "end", "next"} <= set(intervals[0])
+    out = w.tmp / "agents.json"
+    r = w.json("agent-log", "pull", "-o", out, words=words)
+    assert r["output"] == str(out) and r["intervals"] == len(json.loads(out.read_text()))
+
+
 def _report(w, words):
     r = w.json("report", w.tmp / "calls.json", "--agents", "1", words=words, port=False)
     assert r["calls"] >= 1 and r["answered"] >= 1
@@ -255,6 +278,12 @@ CASES = {
     ("cdr", "pull"): _cdr_pull,
     ("recordings", "pull"): _recordings_pull,
     ("recordings", "sample"): _recordings_sample,
+    ("agents",): _agents,
+    ("agent", "logout"): _agent,
+    ("agent", "login"): _agent,
+    ("agent", "pause"): _agent,
+    ("agent", "ready"): _agent,
+    ("agent-log", "pull"): _agent_log_pull,
     ("report",): _report,
     ("dsp", "gen-dtmf"): _dsp,
     ("dsp", "tone"): _dsp,

@@ -245,7 +245,7 @@ def test_no_port_gets_stuck_and_every_call_has_one_complete_record(callers, agen
         assert c.state == "idle", (c.port, c.state)
     assert all(w.ports.state(p) == "idle" for p in TRUNKS + AGENTS), w.ports.status()
     assert not w.calls.acd.waiting
-    assert all(a.state == "idle" for a in w.calls.acd.order), [(a.port, a.state) for a in w.calls.acd.order]
+    assert all(a.state == "ready" for a in w.calls.acd.order), [(a.port, a.state) for a in w.calls.acd.order]
     ids = [r["id"] for r in w.records]
     assert len(ids) == len(set(ids)) == w.rang
     for r in w.records:

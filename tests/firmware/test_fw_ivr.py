@@ -30,7 +30,7 @@ def _trunk(n, menu):
 def bundle():
     """A whole bundle, every field filled in as the host's build does (bundle.check())."""
     return {
-        "v": 2,
+        "v": 3,
         "site": "test",
         "law": "ulaw",
         "ports": [_trunk(0, "main"), _trunk(1, "support")],
@@ -62,6 +62,10 @@ def bundle():
                   "closed": ["2026-12-25"]},
         "survey": None,
         "recording": {"mode": "none", "percent": 0, "announce": None, "days": 90},
+        "agents": {"start": "ready", "auto_pause": 0,
+                   "codes": {"login": "*1", "ready": "*3", "pause": "*2", "disposition": "*4"},
+                   "reasons": {"1": "lunch", "2": "training", "31": "callback"},
+                   "dispositions": {}},
     }
 
 
@@ -223,7 +227,8 @@ def test_a_bundle_missing_a_field_is_refused_naming_it_and_the_version():
     """The firmware has no defaults of its own: the host's build fills every field in."""
     for path in (("ports", 0, "rings"), ("ivr", "menus", "main", "retries"), ("queues", "sales", "ring_s"),
                  ("ivr", "menus", "main", "keys", "1", "to"), ("recording", "days"), ("ivr", "operator"),
-                 ("hours", "offset_min"), ("queues", "support", "overflow", "do"), ("survey",)):
+                 ("hours", "offset_min"), ("queues", "support", "overflow", "do"), ("survey",),
+                 ("agents", "auto_pause"), ("agents", "codes", "pause")):
         b = bundle()
         d = b
         for k in path[:-1]:

@@ -174,7 +174,7 @@ def test_the_wallboard_follows_a_scripted_call(browser, center):
     login(browser, svc.url, "sue", "sup-pass")
     assert browser.current_url.endswith("/wallboard")
     wait_for(lambda: text(browser, "#status") == "live", 10, what="the event stream")
-    wait_for(lambda: "idle" in text(browser, '#agents tr[data-ext="203"]'), 60, what="Carol idle")
+    wait_for(lambda: "ready" in text(browser, '#agents tr[data-ext="203"]'), 60, what="Carol ready")
     for port in (ALICE, BOB, CAROL):
         net.phone(port).auto(answer_ms=None)
     call = net.place_call(1, number="5552222", name="WAITER", digits="1", patience_ms=60000, max_call_ms=900000)

@@ -27,6 +27,8 @@ ivr:
         1: {{action: queue, queue: sales}}
 queues:
   sales: {{skills: [sales], hold_prompt: hold, max_wait_s: {max_wait}}}
+agents:
+  pause_reasons: [{{code: "1", name: lunch}}]
 """
 
 

@@ -164,6 +164,25 @@ BAD = [
      "survey.questions[0].max: 10 is greater than the maximum of 9"),
     ("unknown survey intro", "  intro_prompt: survey_intro", "  intro_prompt: hello", "intro_prompt: hello",
      "survey.intro_prompt: no prompt 'hello' in prompts"),
+    # agents (docs/callcenter.md, "Agents as people")
+    ("a feature code the start of another", 'login: "*1", pause: "*2"', 'login: "*1", pause: "*12"', "feature_codes",
+     "agents.feature_codes.login: feature code *1 of login is the start of pause's *12"),
+    ("two features on one code", 'ready: "*3"', 'ready: "*1"', "feature_codes",
+     "agents.feature_codes."),
+    ("a feature code of letters", 'ready: "*3"', 'ready: "*x"', "feature_codes",
+     "agents.feature_codes.ready: '*x' is not 1 to 4 DTMF keys: 0-9, * or #"),
+    ("a pause reason code used twice", '{code: "2", name: training}', '{code: "1", name: training}',
+     '{code: "1", name: training}', "agents.pause_reasons[1].code: code 1 is already used by pause_reasons[0]"),
+    ("a disposition named twice", '{code: "2", name: follow-up}', '{code: "2", name: resolved}',
+     '{code: "2", name: resolved}', "agents.dispositions[1].name: name 'resolved' is already used by dispositions[0]"),
+    ("a reason code the start of another", '{code: "2", name: training}', '{code: "12", name: training}',
+     '{code: "12", name: training}', "agents.pause_reasons[1].code: code 12 and another begin alike"),
+    ("the board's own reason", '{code: "4", name: meeting}', '{code: "4", name: no-answer}', "name: no-answer",
+     "agents.pause_reasons[3].name: 'no-answer' is the board's own reason (auto_pause)"),
+    ("auto-pause too high", "  auto_pause: 3", "  auto_pause: 99", "auto_pause: 99",
+     "agents.auto_pause: 99 is greater than the maximum of 20"),
+    ("an unknown start", "  start: ready", "  start: asleep", "start: asleep",
+     "agents.start: 'asleep' is not one of ready, logged-out"),
 ]
 
 
@@ -238,7 +257,7 @@ def test_build_writes_the_bundle_and_g711_prompts(demo, tmp_path):
     out = tmp_path / "out"
     b = build(load_site(demo), out)
     on_disk = json.loads((out / "site.json").read_text())
-    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == BUNDLE_VERSION == 2
+    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == BUNDLE_VERSION == 3
     hold = read_wav(out / "prompts" / "hold.wav")
     assert (hold.sample_rate, hold.channels, hold.encoding) == (8000, 1, "ulaw")
     assert on_disk["prompts"]["hold"]["ms"] == 1000 and abs(hold.frames - 8000) <= 1

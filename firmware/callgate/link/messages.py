@@ -70,7 +70,9 @@ OP_DEPLOY_STATE = const(48)  # None -> {"board", "fw", "active", "previous", "ok
 OP_DEPLOY_COMMIT = const(49)  # {"slot"} -> {"verified": n}: checks every file, then switches
 OP_RESET = const(50)  # None -> {} then the board restarts
 OP_SITE_RELOAD = const(51)  # None -> {"site", "applied", "pending"}: load site.json again (docs/callcenter.md)
-OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents": [{"port", "ext", "state", "calls"}]}
+OP_AGENTS = const(53)  # None -> {"now", "agents": [{"port", "ext", "name", "state", "reason", "since", "calls", "today", ...}]}
+OP_AGENT = const(54)  # {"ext", "do": login|logout|ready|pause, "reason"} -> the agent's status (docs/callcenter.md)
+OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents": [as OP_AGENTS]}
 
 EV_BOOT = const(1)
 EV_PORT = const(16)
@@ -114,6 +116,8 @@ OP_NAMES = {
     OP_RESET: "reset",
     OP_SITE_RELOAD: "site-reload",
     OP_CALLS: "calls",
+    OP_AGENTS: "agents",
+    OP_AGENT: "agent",
 }
 EVENT_NAMES = {
     EV_BOOT: "boot",

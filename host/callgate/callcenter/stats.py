@@ -1,7 +1,8 @@
 """Call-center figures from call records, and Erlang C (docs/callcenter.md, REFERENCE.md).
 
     s = summary(records, target_s=20)   # calls, answered, abandoned, ASA, service level (both
-                                        # definitions), AHT, per queue, per agent, survey
+                                        # definitions), AHT, per queue, per agent, survey,
+                                        # dispositions (overall and per agent)
     erlang_c(calls=100, period_s=1800, aht_s=180, agents=14, target_s=20)
         -> {"traffic_erl": 10.0, "p_wait": 0.17413, "service_level": 0.88835,
             "asa_s": 7.836, "occupancy": 0.7143}
@@ -117,8 +118,20 @@ def summary(records, target_s: float = 20) -> dict:
             "average_talk_s": _mean(talk),
             "aht_s": _mean(handle_s(r) for r in rs),
             "survey": _survey(rs),
+            "dispositions": _dispositions(rs),
         }
+    out["dispositions"] = _dispositions(recs)
     return out
+
+
+def _dispositions(recs):
+    """{disposition: calls} of the records an agent keyed one for."""
+    out = {}
+    for r in recs:
+        d = r.get("disposition")
+        if d:
+            out[d] = out.get(d, 0) + 1
+    return dict(sorted(out.items()))
 
 
 def erlang_b(traffic_erl: float, agents: int) -> float:

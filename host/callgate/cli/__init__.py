@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+from . import agents as agents_commands
 from . import bootstrap as bootstrap_commands
 from . import deploy as deploy_commands
 from . import dsp as dsp_commands
@@ -41,6 +42,7 @@ GROUPS = {
     "rig": rig_commands,
     "provision": provision_commands,  # provision, config pull
     "records": records_commands,  # cdr pull, recordings pull
+    "agents": agents_commands,  # agents, agent login|logout|ready|pause, agent-log pull
     "report": report_commands,
     "serve": serve_commands,  # the operations center (docs/ops.md)
     "users": users_commands,

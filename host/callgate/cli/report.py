@@ -1,20 +1,24 @@
-"""`callgate report CDRFILE [--target S] [--agents N]`: call-center figures from call records.
+"""`callgate report CDRFILE [--target S] [--agents N] [--agent-log FILE]`: call-center figures
+from call records.
 
     callgate --port P cdr pull -o calls.json && callgate report calls.json
     callgate report calls.csv --target 30 --agents 3 --json
+    callgate --port P agent-log pull -o agents.json && callgate report calls.json --agent-log agents.json
 
 CDRFILE is what `cdr pull` wrote (.csv, else JSON). Figures: calls, answered (by an agent),
 abandoned (the caller hung up while queued or offered), the other outcomes, average speed of
 answer, service level within --target seconds by both definitions (over answered calls; over
 answered + abandoned), average handling time (talk + wrap-up), the average wait of those who
-abandoned, the survey's averages, per queue and per agent. --agents N adds what Erlang C
-predicts for N agents given the calls, the period they arrived in (or --period S) and the AHT.
+abandoned, the survey's averages, the dispositions the agents keyed, per queue and per agent.
+--agent-log adds each agent's logged-in, ready, talk, wrap-up, off-hook and pause time (by
+reason) from their agent-state records. --agents N adds what Erlang C predicts for N agents
+given the calls, the period they arrived in (or --period S) and the AHT.
 """
 
 import argparse
 import math
 
-from ..callcenter import cdr
+from ..callcenter import agentlog, cdr
 from ..callcenter.stats import erlang_c, summary
 from . import validate
 from .output import emit
@@ -26,6 +30,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("file", metavar="CDRFILE", help="call records: .csv or .json (callgate cdr pull)")
     p.add_argument("--target", type=validate.number(least=0, unit="s"), default=20, metavar="S", help="service-level target, seconds (default 20)")
     p.add_argument("--agents", type=validate.whole(least=1), metavar="N", help="add Erlang C's prediction for N agents")
+    p.add_argument("--agent-log", metavar="FILE", help="agent-state records (agent-log pull): .csv or .json")
     p.add_argument("--period", type=validate.seconds, metavar="S",
                    help="the period the calls came in, for Erlang C (default: first to last arrival)")
     p.set_defaults(func=run)
@@ -63,6 +68,21 @@ def text(s: dict) -> str:
             sv = ", ".join(f"{q} {x['average']:.2f} ({x['count']})" for q, x in v["survey"].items())
             lines.append(f"{who:<14}{v['calls']:>6}{_s(v['talk_s']):>10}{_s(v['average_talk_s']):>10}"
                          f"{_s(v['aht_s']):>9}  {sv}")
+    if s.get("dispositions"):
+        lines.append("")
+        lines.append("dispositions: " + ", ".join(f"{k} {v}" for k, v in s["dispositions"].items()))
+        for ext, v in s["agents"].items():
+            if v.get("dispositions"):
+                lines.append(f"  {ext} {v['name'] or ''}: ".replace(" :", ":")
+                             + ", ".join(f"{k} {n}" for k, n in v["dispositions"].items()))
+    if "agent_time" in s:
+        lines.append("")
+        lines.append(f"{'agent':<14}{'logged in':>11}{'ready':>10}{'talk':>10}{'wrap-up':>10}{'paused':>10}  pause by reason")
+        for ext, v in s["agent_time"].items():
+            who = f"{ext} {v['name'] or ''}".strip()
+            why = ", ".join(f"{k} {_s(x)}" for k, x in v["pause_by_reason"].items())
+            lines.append(f"{who:<14}{_s(v['logged_in_s']):>11}{_s(v['ready_s']):>10}{_s(v['talk_s']):>10}"
+                         f"{_s(v['wrapup_s']):>10}{_s(v['pause_s']):>10}  {why}")
     if "erlang_c" in s:
         e = s["erlang_c"]
         lines.append("")
@@ -75,6 +95,8 @@ def text(s: dict) -> str:
 def run(args) -> int:
     records = cdr.load(args.file)
     s = summary(records, args.target)
+    if args.agent_log:
+        s["agent_time"] = agentlog.per_agent(agentlog.load(args.agent_log))
     if args.agents is not None:
         period = args.period
         if period is None:

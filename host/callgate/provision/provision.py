@@ -49,7 +49,7 @@ OP_SITE_RELOAD = getattr(messages, "OP_SITE_RELOAD", 51)
 ROOT = BUNDLE_FILE  # "site.json" in the flash root
 NEW = ROOT + ".new"
 FOLDER = "site"
-SECTIONS = ("ports", "menus", "queues", "survey", "recording", "hours")
+SECTIONS = ("ports", "menus", "queues", "survey", "recording", "hours", "agents")
 
 
 class ProvisionRefused(ValueError):

@@ -55,6 +55,11 @@ class FarEnd(abc.ABC):
         themselves; the others do not answer."""
         raise NotImplementedError(f"{type(self).__name__} has no agent phones")
 
+    def keys(self, port, keys) -> None:
+        """The agent at the phone on FXS `port` picks it up, keys `keys` (a feature code) and
+        hangs up."""
+        raise NotImplementedError(f"{type(self).__name__} has no agent phones")
+
     def close(self) -> None:
         pass
 
@@ -103,6 +108,17 @@ class SimLineFarEnd(FarEnd):
                     ctl.agent(port, answer_ms=None, talk_ms=None)
                 else:
                     ctl.agent(port, answer_ms=a.get("answer_ms", 2000), talk_ms=a.get("talk_ms", 60000))
+
+    def keys(self, port, keys) -> None:
+        import time
+
+        with Control(self.line.control, timeout=10) as ctl:
+            ctl.phone(port, "off")
+            time.sleep(0.3)
+            ctl.phone(port, "dial", keys)
+            time.sleep(0.2 * len(keys) + 0.8)  # the keys' audio (160 ms each, model time), and the tone
+            ctl.phone(port, "on")
+            time.sleep(0.3)
 
     def close(self) -> None:
         import shutil

@@ -55,7 +55,7 @@ KINDS = {
     "flow": {"number": str, "caller_name": str, "digits": str, "digit_delay_ms": int,
              "hangup": HANGUP_MODES, "hangup_after_ms": int, "cid": bool,
              "repeat": int, "patience_ms": int, "talk_ms": int, "max_call_ms": int, "survey": str,
-             "callback": str, "agents": dict},
+             "callback": str, "agents": dict, "agent_keys": dict},
 }
 BUILTIN = {
     "dtmf": {"digits": "159D480#", "level_dbm0": -10.0, "twist_db": 0.0, "freq_offset_pct": 0.0,
@@ -64,7 +64,8 @@ BUILTIN = {
             "level_dbm0": -13.5, "start": "ring-end", "delay_ms": 600},
     "flow": {"number": "5551234", "caller_name": "RIG TEST", "digits": "1#", "digit_delay_ms": None,
              "hangup": None, "hangup_after_ms": None, "cid": True, "repeat": 1, "patience_ms": None,
-             "talk_ms": None, "max_call_ms": None, "survey": None, "callback": None, "agents": None},
+             "talk_ms": None, "max_call_ms": None, "survey": None, "callback": None, "agents": None,
+             "agent_keys": None},
 }
 FLOW_EXPECT = {"states": list, "ended_by": str, "reason": str, "report": str, "cid": str,
                "within_s": dict, "cdr": dict, "recording": bool, "pop": dict}
@@ -251,6 +252,12 @@ def _typed(key, spec, value, fail):
                 for k, v in value.items()):
             fail("agents maps FXS port numbers to {answer_ms, talk_ms}")
         return {int(k): dict(v) for k, v in value.items()}
+    if key == "agent_keys":
+        if not isinstance(value, dict) or not all(
+                str(k).isdigit() and isinstance(v, str) and v and all(d in "0123456789*#" for d in v)
+                for k, v in value.items()):
+            fail("agent_keys maps FXS port numbers to the keys the agent keys first (a feature code, \"*21\")")
+        return {int(k): v for k, v in value.items()}
     return value
 
 

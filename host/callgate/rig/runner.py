@@ -195,6 +195,8 @@ class Rig:
         if p["agents"] is not None:
             self.far_end.agents(p["agents"])
             self._agents_at_rest()
+        for port, keys in (p.get("agent_keys") or {}).items():  # feature codes before the call
+            self.far_end.keys(port, keys)
         center = any(k in e for k in ("cdr", "recording", "pop"))
         fe, obs = self._call(case.port, number=p["number"], name=p["caller_name"], digits=p["digits"] or "",
                              digit_audio=audio, cid=p["cid"], digit_delay_ms=p["digit_delay_ms"],
@@ -252,15 +254,23 @@ class Rig:
         return fe, obs
 
     def _agents_at_rest(self, timeout=30.0) -> None:
-        """Wait until the DUT has every agent idle (an earlier case's wrap-up over), so a case's
-        agents start alike whatever ran before it."""
+        """Wait until the DUT has every agent ready (an earlier case's wrap-up over; one paused
+        or logged out, by an earlier case's unanswered offers (auto-pause) or by hand, is made
+        ready over the link), so a case's agents start alike whatever ran before it."""
         from ..firmware.link import messages
+        from ..firmware.link.errors import RemoteError
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             agents = self.dut.client.request(messages.OP_CALLS).get("agents") or []
-            if all(a.get("state") == "idle" for a in agents):
+            if all(a.get("state") in ("ready", "idle") for a in agents):  # idle: a firmware before agents.py
                 return
+            for a in agents:
+                if a.get("state") in ("paused", "logged-out"):
+                    try:
+                        self.dut.client.request(messages.OP_AGENT, {"ext": a["ext"], "do": "ready"})
+                    except RemoteError:
+                        pass  # gone meanwhile, or a firmware without OP_AGENT
             time.sleep(0.1)
 
     def _record(self, obs):

@@ -8,8 +8,10 @@ one request per line, answered by zero or more lines and then a last one, "done"
         {"t": "done", ...Call.result()} when the call has ended
     {"op": "phone", "port", "action": "off"|"on"|"dial", "digits"}
         the phone on FXS `port` goes off hook, on hook, or dials: {"t": "done", "port", "action"}
-    {"op": "agent", "port", "answer_ms", "talk_ms" (ms or [low, high]), "seed", "off"}
-        that phone an automatic agent (phones.Phone.auto), or a manual one again ("off": true):
+    {"op": "agent", "port", "answer_ms", "talk_ms" (ms or [low, high]), "seed", "off",
+     "dispositions": [keys], "breaks": {"every_ms", "length_ms", "pause": [keys], "ready": keys}}
+        that phone an automatic agent (phones.Phone.auto, with its habits: feature codes it
+        keys), or a manual one again ("off": true):
         {"t": "done", ...Phone.status()}
     {"op": "info"}
         {"t": "done", "board", "ports", "clock", "epoch", "now_s", "firmware", "phones"}
@@ -169,12 +171,18 @@ class Control:
     def phone(self, port: int, action: str, digits: str = "") -> dict:
         return self.request({"op": "phone", "port": port, "action": action, "digits": digits})
 
-    def agent(self, port: int, answer_ms=2000, talk_ms=60000, seed=None, off=False) -> dict:
+    def agent(self, port: int, answer_ms=2000, talk_ms=60000, seed=None, off=False, dispositions=None,
+              breaks=None) -> dict:
         """Make the phone on FXS `port` an automatic agent (phones.Phone.auto; talk_ms: ms or
-        [low, high]), or a manual phone again (off); returns the phone's status."""
-        return self.request({"op": "agent", "port": port, "answer_ms": answer_ms,
-                             "talk_ms": list(talk_ms) if isinstance(talk_ms, tuple) else talk_ms,
-                             "seed": seed, "off": off})
+        [low, high]; dispositions and breaks: its habits), or a manual phone again (off);
+        returns the phone's status."""
+        msg = {"op": "agent", "port": port, "answer_ms": answer_ms,
+               "talk_ms": list(talk_ms) if isinstance(talk_ms, tuple) else talk_ms, "seed": seed, "off": off}
+        if dispositions:
+            msg["dispositions"] = list(dispositions)
+        if breaks:
+            msg["breaks"] = breaks
+        return self.request(msg)
 
     def info(self) -> dict:
         return self.request({"op": "info"})
@@ -227,8 +235,14 @@ def _agent(model, msg, reply) -> None:
         phone.manual()
     else:
         seed = msg.get("seed")
+        breaks = msg.get("breaks")
+        if breaks is not None and not isinstance(breaks, dict):
+            raise ValueError("breaks: {every_ms, length_ms, pause: [keys], ready: keys}")
+        dispositions = msg.get("dispositions")
+        if dispositions is not None and not isinstance(dispositions, list):
+            raise ValueError("dispositions: a list of keys")
         phone.auto(answer_ms=msg.get("answer_ms", 2000), talk_ms=msg.get("talk_ms", 60000),
-                   rng=random.Random(seed) if seed is not None else None)
+                   rng=random.Random(seed) if seed is not None else None, dispositions=dispositions, breaks=breaks)
     reply({"t": "done", **phone.status()})
 
 

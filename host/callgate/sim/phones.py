@@ -23,6 +23,8 @@ from .speech import AudioQueue, speech_chunk
 
 AGENT_LEAVES_MS = 500  # an automatic agent hangs up this long after the caller left
 AGENT_NO_CALL_MS = 3000  # ... or this long after answering when no caller is put through
+KEYS_AFTER_MS = 1500  # an automatic agent with dispositions keys one this long after a call
+KEY_GAP_MS = 400  # off hook -> the keys -> on hook, this far apart
 
 
 def _ms(name, value, allow_none=True):
@@ -74,26 +76,42 @@ class Phone:
         self.auto_spec = None  # (answer_ms, talk_ms, rng) while automatic
         self.answer_at = None
         self.hangup_at = None
-
+        self.habits = None  # {"dispositions": [keys], "breaks": {...}}: what an automatic agent keys
+        self.script = []  # [(sample time, "off" | "on" | keys)]: keys being keyed now
+        self.break_at = None  # the next break (sample time), with habits
+        self.back_at = None  # the end of the break
     @property
     def heard_ms(self) -> int:
         return self.heard // 8
 
-    def auto(self, answer_ms=2000, talk_ms=60000, rng=None) -> None:
+    def auto(self, answer_ms=2000, talk_ms=60000, rng=None, dispositions=None, breaks=None) -> None:
         """Answer answer_ms after ringing starts (None: never), hang up talk_ms after being
         bridged (ms, or a (low, high) pair drawn uniformly with rng, a random.Random; None:
         stay until the caller leaves). A phone ringing, talking or off hook now carries on from
-        there (_take_over)."""
+        there (_take_over). Habits, keyed as feature codes (the site's, docs/callcenter.md):
+        dispositions, a list of keys ("*41"), one picked at random after each call (in
+        wrap-up); breaks, {"every_ms", "length_ms", "pause": [keys], "ready": keys}: every
+        every_ms (on average) a pause with one of the pause keys, ready again after length_ms."""
         answer_ms = _ms("answer_ms", answer_ms)
         talk_ms = talk_ms_range(talk_ms)
         if rng is not None and not isinstance(rng, random.Random):
             raise ValueError(f"rng must be a random.Random, not {rng!r}")
+        for keys in list(dispositions or []) + list((breaks or {}).get("pause", [])) + [(breaks or {}).get("ready", "")]:
+            if not isinstance(keys, str) or any(k not in "0123456789*#" for k in keys):
+                raise ValueError(f"keys must be a string of 0-9 * #, not {keys!r}")
+        if breaks is not None:
+            _ms("breaks every_ms", breaks.get("every_ms"), allow_none=False)
+            _ms("breaks length_ms", breaks.get("length_ms"), allow_none=False)
+            if not breaks.get("pause") or not breaks.get("ready"):
+                raise ValueError("breaks need pause keys and ready keys")
         self.auto_spec = (answer_ms, talk_ms, rng or random.Random())
+        self.habits = {"dispositions": list(dispositions or []), "breaks": breaks} if (dispositions or breaks) else None
         self.net.plane.run_soon(self._take_over)
 
     def manual(self) -> None:
         """No more answering or hanging up by itself."""
         self.auto_spec = None
+        self.habits = None
         self.net.plane.run_soon(self._cancel_timers)
 
     def status(self) -> dict:
@@ -102,7 +120,7 @@ class Phone:
         return {"port": self.port, "offhook": self.net.plane.lines.offhook(self.port),
                 "ringing": self.ringing, "calls": self.calls, "peer": self.peer,
                 "hears": sorted(self.hearing), "heard_by": sorted(self.listeners),
-                "sessions": self.sessions, "auto": auto}
+                "sessions": self.sessions, "auto": auto, "habits": self.habits}
 
     def off_hook(self) -> None:
         self.net.plane.run_soon(self._hook, True)
@@ -125,6 +143,32 @@ class Phone:
 
     def _cancel_timers(self) -> None:
         self.answer_at = self.hangup_at = None
+        self.script = []
+        self.break_at = self.back_at = None
+
+    def _keys(self, now: int, keys: str) -> None:
+        """Pick up (when idle), key `keys`, hang up: a feature code."""
+        gap = KEY_GAP_MS * 8
+        self.script = [(now, "off"), (now + gap, keys), (now + gap + len(keys) * 1280 + gap, "on")]
+
+    def _habits(self, now: int) -> None:
+        """An automatic agent's habits, while idle: a break when it is due, back after it."""
+        h = self.habits
+        if h is None or self.script or self.ringing or self.peer is not None or self.net.plane.lines.offhook(self.port):
+            return
+        b = h["breaks"]
+        if b is None:
+            return
+        rng = self.auto_spec[2]
+        if self.break_at is None and self.back_at is None:
+            self.break_at = now + int(rng.expovariate(1 / b["every_ms"]) * 8)
+        elif self.back_at is not None and now >= self.back_at:
+            self.back_at = None
+            self._keys(now, b["ready"])
+        elif self.break_at is not None and now >= self.break_at:
+            self.break_at = None
+            self.back_at = now + int(b["length_ms"] * 8)
+            self._keys(now, rng.choice(b["pause"]))
 
     def _take_over(self) -> None:
         """Made automatic mid-call: carry on from where the phone is. Ringing, it answers
@@ -191,6 +235,8 @@ class Phone:
         self.rx.clear()
         self.note("unbridged")
         self.hangup_at = None
+        if self.habits is not None and self.habits["dispositions"]:
+            self.dispose_at = self.net.plane.now + KEYS_AFTER_MS * 8
         if self.auto_spec is not None and self.net.plane.lines.offhook(self.port):
             self.hangup_at = self.net.plane.now + AGENT_LEAVES_MS * 8  # the caller left first
 
@@ -217,7 +263,25 @@ class Phone:
             if self.auto_spec is not None and self.net.plane.lines.offhook(self.port):
                 self.hangup_at = now + AGENT_LEAVES_MS * 8
 
+    dispose_at = None
+
     def _tick(self, now: int) -> None:
+        if self.script and now >= self.script[0][0]:
+            what = self.script.pop(0)[1]
+            if what == "off":
+                if self.ringing:  # a call came first: answering it is the agent's job now
+                    self.script = []
+                else:
+                    self._hook(True)
+            elif what == "on":
+                self._hook(False)
+            elif self.net.plane.lines.offhook(self.port):
+                self.rx.put(generate_dtmf(what, -10.0, 0.0, 80, 80, self.net.plane.law))
+        if self.dispose_at is not None and now >= self.dispose_at and not self.net.plane.lines.offhook(self.port):
+            self.dispose_at = None
+            if not self.script and not self.ringing:
+                self._keys(now, self.auto_spec[2].choice(self.habits["dispositions"]))
+        self._habits(now)
         if self.answer_at is not None and now >= self.answer_at:
             self._hook(True)  # (clears the timers)
             if self.in_session:

@@ -24,6 +24,9 @@ field it reads (bundle.check(), which lists them by part):
      "survey": {"questions": [{"id": "satisfaction", "prompt": "survey_q1", "min": 1, "max": 5}],
                 "intro": "survey_intro", "thanks": "thanks", "ms": 5000} or null,
      "recording": {"mode": "sample", "percent": 20, "announce": "recorded", "days": 90},
+     "agents": {"start": "ready", "auto_pause": 3,
+                "codes": {"login": "*1", "ready": "*3", "pause": "*2", "disposition": "*4"},
+                "reasons": {"1": "lunch", "2": "training"}, "dispositions": {"1": "resolved"}},
      "prompts": {"welcome": {"file": "prompts/welcome.wav", "ms": 1620}}}
 
 Actions (menu keys and fallbacks, queue overflows):
@@ -46,6 +49,10 @@ tried; "wrap_s" the agent's rest after a call; "record" true (always), false (ne
 (the site's recording policy). Survey: null when the site has none or it is not enabled;
 "ms" the wait for each answer's key. Recording: "percent" of calls recorded (0 for none, 100
 for all). Prompts are converted to 8 kHz mono G.711 in the board's law (resampled when needed).
+Agents: "start" how an agent with no past begins (ready, or logged-out); "auto_pause" offers
+an agent may let ring out in a row before being paused (reason no-answer; 0: never); "codes"
+the feature codes (null: none); "reasons" and "dispositions" code -> name
+(firmware/callgate/agents.py).
 """
 
 import json
@@ -68,6 +75,7 @@ DEFAULT_VOICEMAIL_S = 60
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_LIMIT_STEPS = 30  # prompts the IVR may play to one call
 DEFAULT_LIMIT_S = 300  # seconds one visit to the menus may last
+DEFAULT_CODES = {"login": "*1", "pause": "*2", "ready": "*3", "disposition": "*4"}
 
 
 def _action(a):
@@ -119,6 +127,17 @@ def _recording(r):
     percent = r["sample_percent"] if mode == "sample" else (100 if mode == "all" else 0)
     return {"mode": mode, "percent": percent, "announce": r.get("announce_prompt"),
             "days": r.get("retention_days", DEFAULT_RETENTION_DAYS)}
+
+
+def _agents(a):
+    codes = dict(DEFAULT_CODES, **a.get("feature_codes", {}))
+    return {
+        "start": a.get("start", "ready"),
+        "auto_pause": a.get("auto_pause", 0),
+        "codes": codes,
+        "reasons": {r["code"]: r["name"] for r in a.get("pause_reasons", [])},
+        "dispositions": {r["code"]: r["name"] for r in a.get("dispositions", [])},
+    }
 
 
 def _offset_min(text):
@@ -187,6 +206,7 @@ def bundle(site) -> dict:
         "queues": queues,
         "survey": _survey(d.get("survey")),
         "recording": _recording(d.get("recording", {"mode": "none"})),
+        "agents": _agents(d.get("agents", {})),
         "prompts": {name: {"file": f"prompts/{name}.wav"} for name in sorted(d["prompts"])},
     }
 

@@ -374,6 +374,29 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
     if rec and rec["mode"] == "sample" and "sample_percent" not in rec:
         bad(("recording",), "mode sample needs sample_percent")
 
+    # Agents: codes unique, none the start of another (the phone could never reach it).
+    agents = data.get("agents", {})
+    codes = dict(build_codes(), **agents.get("feature_codes", {}))
+    for f, code in codes.items():
+        for g, other in codes.items():
+            if f != g and other.startswith(code) and (code != other or f < g):
+                where = ("agents", "feature_codes", f if f in agents.get("feature_codes", {}) else g)
+                bad(where, f"feature code {code} of {f} is {'also' if code == other else 'the start of'} "
+                    f"{g}'s {other}")
+    for key in ("pause_reasons", "dispositions"):
+        seen_code, seen_name = {}, {}
+        for j, r in enumerate(agents.get(key, [])):
+            if r["code"] in seen_code:
+                bad(("agents", key, j, "code"), f"code {r['code']} is already used by {key}[{seen_code[r['code']]}]")
+            elif any(c.startswith(r["code"]) or r["code"].startswith(c) for c in seen_code):
+                bad(("agents", key, j, "code"), f"code {r['code']} and another begin alike: one would never be reached")
+            seen_code.setdefault(r["code"], j)
+            if r["name"] in seen_name:
+                bad(("agents", key, j, "name"), f"name {r['name']!r} is already used by {key}[{seen_name[r['name']]}]")
+            seen_name.setdefault(r["name"], j)
+            if key == "pause_reasons" and r["name"] == S.AUTO_PAUSE_REASON:
+                bad(("agents", key, j, "name"), f"{S.AUTO_PAUSE_REASON!r} is the board's own reason (auto_pause)")
+
     # Business hours: ranges in order, no overlap within a day; closed dates real dates.
     hours = data.get("hours")
     if hours:
@@ -394,6 +417,12 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
             except ValueError:
                 bad(("hours", "closed", j), f"{d!r} is not a date")
     return out, board
+
+
+def build_codes():
+    from .build import DEFAULT_CODES
+
+    return dict(DEFAULT_CODES)
 
 
 def load_site(path, boards_dir=None, check_prompts=True) -> Site:

@@ -32,6 +32,21 @@ DIGITS = "0123456789*#"
 SURVEY_MIN, SURVEY_MAX = 1, 5  # a survey question's keys when it does not say
 
 NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"}
+AGENT_STARTS = ("ready", "logged-out")
+FEATURES = ("login", "ready", "pause", "disposition")  # the agents' feature codes (firmware agents.py)
+AUTO_PAUSE_REASON = "no-answer"  # the firmware's own pause reason (agents.py AUTO_REASON)
+_CODE = {"type": "string", "pattern": "^[0-9*#]{1,4}$"}  # a feature code: 1 to 4 keys
+_SUB_CODE = {"type": "string", "pattern": "^[0-9]{1,3}$"}  # a reason's or disposition's: 1 to 3 digits
+_CODED = {
+    "type": "array",
+    "maxItems": 30,
+    "items": {
+        "type": "object",
+        "required": ["code", "name"],
+        "additionalProperties": False,
+        "properties": {"code": _SUB_CODE, "name": NAME},
+    },
+}
 _NAME_MSG = "a name: a lowercase letter, then up to 31 of a-z 0-9 _ -"
 _WAV_PATH = r"^(?!.*\.\./)[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}\.wav$"
 _MS = {"type": "integer", "minimum": 500, "maximum": 60000}
@@ -236,6 +251,21 @@ SCHEMA = {
                 "retention_days": {"type": "integer", "minimum": 1, "maximum": 3650},
             },
         },
+        "agents": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "start": {"enum": list(AGENT_STARTS)},
+                "auto_pause": {"type": "integer", "minimum": 0, "maximum": 20},
+                "feature_codes": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {f: _CODE for f in FEATURES},
+                },
+                "pause_reasons": _CODED,
+                "dispositions": _CODED,
+            },
+        },
         "hours": {
             "type": "object",
             "required": ["weekly"],
@@ -262,6 +292,8 @@ PATTERN_WORDS = {
     NAME["pattern"]: _NAME_MSG,
     _RANGE: "a time range HH:MM-HH:MM (00:00 to 24:00)",
     "^[0-9*#]$": "one DTMF key: 0-9, * or #",
+    "^[0-9*#]{1,4}$": "1 to 4 DTMF keys: 0-9, * or #",
+    "^[0-9]{1,3}$": "1 to 3 digits",
     "^[0-9]{2,6}$": "2 to 6 digits",
     r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$": "an offset like +08:00 or -05:00",
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date YYYY-MM-DD",

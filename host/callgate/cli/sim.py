@@ -42,7 +42,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--epoch", type=_epoch, metavar="ISO8601",
                    help="the date and time the board's clock starts at, e.g. 2026-11-23T10:00+08:00 (no offset: UTC; default: now)")
     p.set_defaults(func=run)
-    simcall.add_parsers(p.add_subparsers(dest="sim_command", metavar="[call|phone|agent]"))
+    simcall.add_parsers(p.add_subparsers(dest="sim_command", metavar="[call|phone|agent|number|trunk]"))
 
 
 def _epoch(text: str) -> float:

@@ -51,6 +51,8 @@ class App:
         self.ep.handle(messages.OP_RESET, self.reset)
         self.ep.handle(messages.OP_SITE_RELOAD, self.site_reload)
         self.ep.handle(messages.OP_CALLS, self.calls_status)
+        self.ep.handle(messages.OP_DIAL, self.dial)
+        self._pending = []  # (events, cmds) of a request, carried out after its reply
         Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
         update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
         self.stopped = asyncio.Event()
@@ -116,6 +118,21 @@ class App:
     def calls_status(self, value):
         return {"calls": self.calls.status(), "agents": self.calls.agents()}
 
+    def dial(self, value):
+        """OP_DIAL: call out (outbound.py); the call's events and commands follow the reply."""
+        from .outbound import DialError
+
+        if not isinstance(value, dict):
+            raise RemoteError(messages.ERR_BAD_REQUEST, "dial: a map {number, trunk, play}")
+        events, cmds = [], []
+        try:
+            r = self.calls.dial(value.get("number"), value.get("trunk"), value.get("play"), self.board.now_ms(),
+                                self.ports, events, cmds)
+        except DialError as e:
+            raise RemoteError(messages.ERR_REFUSED, str(e), value.get("number"))
+        self._pending.append((events, cmds))
+        return r
+
     def status(self, value):
         return {
             "fw": VERSION,
@@ -153,6 +170,9 @@ class App:
             if not data:
                 raise OSError("data UART closed")
             await self.send(self.ep.receive(data))
+            while self._pending:
+                events, cmds = self._pending.pop(0)
+                await self.act(events, cmds)
             if self._to_repl:
                 self.stop("repl")
             if self._to_reset:

@@ -28,6 +28,9 @@
 #           digits {digits, end} | menu {menu} | queued {queue, position[, operator]} |
 #           offered {agent} | connected {agent, recording} | survey | callback | voicemail |
 #           ended {by, reason, cdr}
+#           an outbound call (OP_DIAL, outbound.py): seized {number, direction} | dialing |
+#           answered {result, decide_ms} | ended {by, reason, outcome, decide_ms, direction,
+#           number, cdr}
 #   CID     {"port", "call", "number", "name", "status"}   caller ID received
 #   DTMF    {"port", "digit", "call"}          a DTMF digit heard on a port
 #   AGENT   {"port", "ext", "name", "state", "call"}   an agent's phone changed state (acd.py):
@@ -71,6 +74,9 @@ OP_DEPLOY_COMMIT = const(49)  # {"slot"} -> {"verified": n}: checks every file, 
 OP_RESET = const(50)  # None -> {} then the board restarts
 OP_SITE_RELOAD = const(51)  # None -> {"site", "applied", "pending"}: load site.json again (docs/callcenter.md)
 OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents": [{"port", "ext", "state", "calls"}]}
+OP_DIAL = const(53)  # {"number", "trunk": port or name or None, "play": prompt or None} -> {"call", "port",
+#                      "trunk", "number", "cdr"}: the board calls out (outbound.py); CALL events follow,
+#                      the last "ended" {outcome, decide_ms}; ERR_REFUSED names why it cannot
 
 EV_BOOT = const(1)
 EV_PORT = const(16)
@@ -114,6 +120,7 @@ OP_NAMES = {
     OP_RESET: "reset",
     OP_SITE_RELOAD: "site-reload",
     OP_CALLS: "calls",
+    OP_DIAL: "dial",
 }
 EVENT_NAMES = {
     EV_BOOT: "boot",

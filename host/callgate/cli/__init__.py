@@ -14,6 +14,7 @@ import sys
 
 from . import bootstrap as bootstrap_commands
 from . import deploy as deploy_commands
+from . import dial as dial_commands
 from . import dsp as dsp_commands
 from . import monitor as monitor_commands
 from . import provision as provision_commands
@@ -37,6 +38,7 @@ GROUPS = {
     "sim": sim_commands,
     "status": status_commands,
     "monitor": monitor_commands,
+    "dial": dial_commands,  # one outbound call (docs/outbound.md)
     "site": site_commands,
     "rig": rig_commands,
     "provision": provision_commands,  # provision, config pull

@@ -44,15 +44,25 @@ def _number(text: str) -> str:
     return text
 
 
+def _name(text: str) -> bool:
+    return bool(text) and len(text) <= 32 and all(c.isalnum() or c in "_-" for c in text) and text.isascii()
+
+
 def _trunk(text: str):
-    return int(text) if text.isdigit() else text
+    import argparse
+
+    if text.isdigit():
+        return int(text)
+    if not _name(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a port number nor a trunk name")
+    return text
 
 
 def _prompt(text: str) -> str:
     import argparse
 
-    if not text or "/" in text or text.startswith("."):
-        raise argparse.ArgumentTypeError(f"bad prompt name {text!r}")
+    if not _name(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a prompt name (letters, digits, _ and -)")
     return text
 
 

@@ -30,10 +30,13 @@ def cadence(freqs, on_ms, off_ms, seconds):
 
 
 def speech(ms, rng):
-    """Speech-like bursts: band-limited noise around -20 dBm0."""
+    """Speech-like: band-limited noise around -20 dBm0 in syllables (4 a second, with dips
+    between them, as speech has: steady noise is the line's, not a voice)."""
     x = rng.normal(0, 1, int(ms * 8))
     x = np.convolve(x, np.ones(3) / 3, mode="same")
-    return x * 1600 / x.std()
+    t = np.arange(len(x)) / RATE
+    syllables = np.sin(np.pi * 4 * t) ** 2
+    return x * syllables * 1600 / (x * syllables).std()
 
 
 class Line:
@@ -190,3 +193,24 @@ def test_events_fit_the_bound_on_every_port():
         counts.append(len(ev))
     assert max(counts) <= lib.CG_MEDIA_MAX_EVENTS
     assert sum(counts) == 8  # one result per port: no dial tone (busy is not dial tone)
+
+
+def test_steady_line_noise_is_not_an_answer(rng):
+    """White noise 10 dB under the busy tone, from the start: the noise floor (minimum
+    statistics, cpa_tone.c) keeps it from being taken for a voice that answered."""
+    eng = MediaEngine(1, "ulaw")
+    line = Line(eng)
+    eng.cpa_arm(0, "US")
+    busy = np.concatenate([silence(1000), cadence(US_BUSY, 500, 500, 4.0)])
+    power = np.mean(tone(US_BUSY, 500) ** 2)
+    line.feed(busy + rng.normal(0, np.sqrt(power / 10), len(busy)))
+    (result,) = line.cpa()
+    assert result.kind == "cpa-busy" and result.decide_s < 3.0
+    # and a voice over that noise is still heard
+    eng.cpa_arm(0, "US")
+    n = rng.normal(0, np.sqrt(power / 10), 8 * RATE)
+    voice = np.concatenate([silence(2000), speech(4000, rng), silence(2000)])
+    line.events.clear()
+    line.feed(voice + n)
+    (result,) = line.cpa()
+    assert result.kind == "cpa-machine"

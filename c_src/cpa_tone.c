@@ -246,8 +246,9 @@ int32_t cg_cpa_tone_index(const cg_cpa_tone_t *s, const char *name)
 
 /* --- Runs and cadences ----------------------------------------------------------------- */
 
-/* One window of class cls at centre c. Returns 1 when a run ended: *ended = the old run. */
-static int run_step(cg_cpa_run_t *r, int32_t cls, uint64_t c, int32_t *ended_cls,
+/* One window of class cls at centre c; a new class takes `need` windows in a row to start a
+ * run. Returns 1 when a run ended: *ended = the old run. */
+static int run_step(cg_cpa_run_t *r, int32_t cls, uint32_t need, uint64_t c, int32_t *ended_cls,
                     uint64_t *ended_start)
 {
     if (r->cls < 0) {
@@ -265,7 +266,7 @@ static int run_step(cg_cpa_run_t *r, int32_t cls, uint64_t c, int32_t *ended_cls
         r->pending_count = 1;
         return 0;
     }
-    if (++r->pending_count < (cls == CG_CPA_VOICE ? 3u : 2u))
+    if (++r->pending_count < need)
         return 0;
     *ended_cls = r->cls;
     *ended_start = r->start;
@@ -498,7 +499,7 @@ static int track_activity(cg_cpa_tone_t *s, int32_t cls, float power, cg_event_t
     const uint64_t c = s->now;
     int32_t old_cls;
     uint64_t old_start;
-    if (run_step(&s->act, cls, c, &old_cls, &old_start)) {
+    if (run_step(&s->act, cls, cls == CG_CPA_VOICE ? 3u : 2u, c, &old_cls, &old_start)) {
         const float mean = s->act_count ? s->act_power_sum / (float) s->act_count : 0.0f;
         if (old_cls == CG_CPA_VOICE)
             cg_cpa_event(&ev[events++], CG_EVENT_CPA_VOICE, old_start, s->act.start, 0,
@@ -531,7 +532,10 @@ static int track_cadence(cg_cpa_tone_t *s, int32_t cls, cg_event_t *ev)
     const int32_t cad = cls >= CG_CPA_SIG0 ? cls - CG_CPA_SIG0 + 1 : 0;
     int32_t old_cls;
     uint64_t old_start;
-    if (!run_step(&s->cad, cad, s->now, &old_cls, &old_start))
+    /* Off after a tone takes 3 windows: where one tone follows another with no gap (SIT) and
+     * the change falls mid-tick, the two windows across it hold 75 % and 25 % of each and are
+     * neither tone; 20 ms is shorter than any off segment of a plan. */
+    if (!run_step(&s->cad, cad, (cad == 0 && s->cad.cls > 0) ? 3u : 2u, s->now, &old_cls, &old_start))
         return 0;
     if (s->n_hist == CG_CPA_HISTORY) {
         for (uint32_t i = 1; i < CG_CPA_HISTORY; i++)

@@ -20,7 +20,7 @@ the dial tone too), a random lead-in before the answer. Greetings come from espe
 package), made once per run. Counted: the result of every trial, the share right per row, and
 the median time to decide (from the end of dialling; no-dial-tone: from the seizure).
 
-    .venv/bin/python bench/bench_outbound.py [--trials N] [--seed S]     # prints the section
+    .venv/bin/python bench/bench_outbound.py [--trials N] [--seed S] [--write bench/OUTBOUND.md]
 """
 
 import argparse
@@ -208,9 +208,18 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--trials", type=int, default=20, help="calls per outcome, plan and SNR (default 20)")
     p.add_argument("--seed", type=int, default=15)
+    p.add_argument("--write", type=pathlib.Path, metavar="FILE", help="also write the section to FILE (e.g. bench/OUTBOUND.md)")
     args = p.parse_args()
     lines, _ = section(args.trials, args.seed)
-    print("\n".join(lines))
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    if args.write:
+        import datetime
+        import platform
+
+        when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        args.write.write_text(text + f"\n{when}, {platform.machine()}, Python {platform.python_version()}; "
+                              "made by `" + " ".join(["bench/bench_outbound.py"] + sys.argv[1:]) + "`\n")
     return 0
 
 

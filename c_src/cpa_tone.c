@@ -19,7 +19,7 @@
 #define MAX_BEEP_RESIDUAL 0.03f
 #define NO_FLOOR 1e30f /* no floor measured yet: nothing is voice (the first 50 ms of a line) */
 #define FLOOR_EARLY 5 /* windows of a noise-floor block before its quietest counts */
-#define VOICE_OVER_FLOOR 2.0f /* 3 dB: voice stands this far above the line's noise floor */
+#define VOICE_OVER_FLOOR 3.0f /* 4.8 dB: voice stands this far above the line's noise floor */
 #define MIN_SILENCE_EVENT MS(100)
 #define MIN_CONTINUOUS MS(500)
 #define CONTINUOUS_MARGIN MS(50)

@@ -191,7 +191,7 @@ int cg_media_cid_message(const cg_media_t *m, size_t port, cg_cid_msg_t *msg);
  * cg_media_cpa_dialed(); the analyser then reports exactly one result event (busy,
  * congestion, no answer, SIT, fax, human, machine: CG_EVENT_CPA_*, as cg_cpa_process writes
  * it, positions moved to the engine clock, detail = seconds to decide) and is disarmed by
- * it. The analyser (about 0.8 KiB) is the caller's and must stay alive until then, or until
+ * it. The analyser (about 0.9 KiB) is the caller's and must stay alive until then, or until
  * cg_media_cpa_disarm() or the port's reset. */
 int cg_media_cpa_arm(cg_media_t *m, size_t port, cg_cpa_t *cpa, const cg_cpa_cfg_t *cfg);
 

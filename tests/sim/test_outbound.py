@@ -134,6 +134,14 @@ def test_site_trunk_permission_and_prefix(board, tmp_path):
         assert r["outcome"] == "busy" and r["port"] == 1 and r["trunk"] == "trunk2"
         with Control(board.control_path) as ctl:
             assert ctl.dialled()[-1]["digits"] == "95550300"
+            ctl.number("95550301", "person", rings=1)
+        r = dial(board, "5550301", "--play", "welcome")  # the site's prompt, then the hang-up
+        with Control(board.control_path) as ctl:
+            far = ctl.dialled()[-1]
+        assert r["outcome"] == "person" and r["reason"] == "played" and r["by"] == "board", \
+            (r, far, board.model.audio.failures)
+        r = callgate("--port", board.data_port, "dial", "5550301", "--play", "nosuch")
+        assert r.returncode == 0 or "nosuch" in r.stderr
     finally:
         with Control(board.control_path) as ctl:
             ctl.trunk(1, plan="US")

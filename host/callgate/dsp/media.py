@@ -130,8 +130,8 @@ class MediaEngine:
         port = int(e.port)
         value = int(e.ev.value)
         digit = message = reason = tone = decide_s = None
-        if kind.startswith("cpa-") and self._cpa[port] is not None:
-            names = self._cpa[port][1]
+        if kind in _CPA_KINDS:
+            names = self._cpa[port][1] if self._cpa[port] is not None else ()
             if kind in ("cpa-tone", "cpa-busy", "cpa-congestion", "cpa-sit", "cpa-fax"):
                 tone = names[value] if 0 <= value < len(names) else str(value)
             if kind != "cpa-tone":
@@ -334,6 +334,10 @@ class MediaEngine:
     def cpa_armed(self, port) -> bool:
         """True while the port's analyser listens (armed and not decided)."""
         return bool(lib.cg_media_cpa_armed(self._m, self._port(port)))
+
+
+_CPA_KINDS = ("cpa-tone", "cpa-no-dial-tone", "cpa-busy", "cpa-congestion", "cpa-no-answer", "cpa-sit",
+              "cpa-fax", "cpa-human", "cpa-machine")
 
 
 def _plan_names():

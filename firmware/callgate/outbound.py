@@ -81,6 +81,7 @@ class Outbound:
     def __init__(self, calls):
         self.calls = calls  # calls.Calls: the FXO ports' Call objects, ids, records
         self.trunks = {}  # FXO port -> Trunk
+        self.prompts = None  # with a site: the names of its prompts (what --play may name)
         for n in calls.calls:
             self.trunks[n] = Trunk(True, "", calls.plan, _NO_ANSWER_MS)
 
@@ -89,6 +90,7 @@ class Outbound:
         name may not call out."""
         for t in self.trunks.values():
             t.allow = False
+        self.prompts = bundle.get("prompts") or {}
         for p in bundle["ports"]:
             if p["kind"] != "fxo" or p["n"] not in self.trunks:
                 continue
@@ -129,6 +131,8 @@ class Outbound:
         check_number(number)
         if prompt is not None and (not isinstance(prompt, str) or not prompt or "/" in prompt):
             raise DialError("bad prompt name %r" % (prompt,))
+        if prompt is not None and self.prompts is not None and prompt not in self.prompts:
+            raise DialError("no prompt %r in the site" % (prompt,))
         c = self.find(trunk)
         t = self.trunks[c.port]
         calls = self.calls

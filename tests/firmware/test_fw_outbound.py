@@ -143,6 +143,11 @@ def test_the_site_says_which_trunks_may_call_out():
     b.calls.calls[0].trunk, b.calls.calls[1].trunk = "t1", "t2"
     b.calls.outbound.use_site(site)
     assert "may not call out" in refused(b, "42", "t1")
+    try:
+        b.dial(0, "42", None, "nosuch")
+        raise AssertionError("a prompt the site does not have was taken")
+    except outbound.DialError as e:
+        assert "no prompt 'nosuch' in the site" in str(e)
     r = b.dial(0, "42")
     assert r["port"] == 1 and r["trunk"] == "t2"
     assert b.cmd[1]["plan"] == "US" and b.cmd[1]["no_answer_ms"] == 20000

@@ -141,7 +141,7 @@ def test_site_trunk_permission_and_prefix(board, tmp_path):
         assert r["outcome"] == "person" and r["reason"] == "played" and r["by"] == "board", \
             (r, far, board.model.audio.failures)
         r = callgate("--port", board.data_port, "dial", "5550301", "--play", "nosuch")
-        assert r.returncode == 0 or "nosuch" in r.stderr
+        assert r.returncode == 2 and r.stderr.strip() == "callgate: error: dial: no prompt 'nosuch' in the site"
     finally:
         with Control(board.control_path) as ctl:
             ctl.trunk(1, plan="US")

@@ -97,7 +97,7 @@ def command(vb: VirtualBoard, line: str) -> str | None:
             tone = None if "dial-tone" not in opts else opts["dial-tone"] == "on"
             r = vb.model.network.set_trunk(int(rest[0]), tone, opts.get("plan"))
             return f"ok: trunk {r['port']}: dial tone {'on' if r['dial_tone'] else 'off'}, plan {r['plan']}"
-    except (ValueError, LineError, argparse.ArgumentTypeError) as e:
+    except (ValueError, OSError, LineError, argparse.ArgumentTypeError) as e:
         return f"error: {e}"
     return HELP
 

@@ -87,10 +87,22 @@ _VOICE_CACHE = {}
 
 
 def voice(kind: str) -> np.ndarray:
+    """The greeting of an answer: "person", "machine" (espeak-ng, made once) or "wav:PATH" (read
+    once). prepare() makes it off the line cards' thread: a subprocess or a file read there
+    would stall every port's audio."""
     if kind not in _VOICE_CACHE:
-        lang, speed, text = VOICES[kind]
-        _VOICE_CACHE[kind] = speak(text, lang, speed)
+        if kind.startswith("wav:"):
+            _VOICE_CACHE[kind] = load_speech(kind[4:])
+        else:
+            lang, speed, text = VOICES[kind]
+            _VOICE_CACHE[kind] = speak(text, lang, speed)
     return _VOICE_CACHE[kind]
+
+
+def prepare(answers: str) -> None:
+    """Make the greeting of an answer now (set_number, on the control thread)."""
+    if answers in VOICES or answers.startswith("wav:"):
+        voice(answers)
 
 
 def with_noise(x: np.ndarray, rng) -> np.ndarray:
@@ -198,12 +210,10 @@ class Dialled:
             self.rx.put(generate_tone(self.plan, "ced", 3.5, law=self.law))
             self.rx.put(generate_tone(self.plan, "cng", 30.0, law=self.law))
             return
-        if a == "person":
-            audio = voice("person")
-        elif a == "machine":
+        if a == "machine":
             audio = np.concatenate([voice("machine"), np.zeros(2400, np.int16), _beep()])
         else:
-            audio = load_speech(a[4:])
+            audio = voice(a)  # person, or wav:FILE
         lead = np.zeros(2400, np.int16)  # 300 ms from the pick-up to the first word
         audio = with_noise(np.concatenate([lead, audio]), rng)
         self.spoke_end = now + len(audio)

@@ -32,7 +32,7 @@ from ..dsp.callerid import CallerId, generate
 from ..dsp.tones import generate_tone
 from ..firmware import linecard
 from .caller import Caller
-from .callee import Dialled, check_answer, check_number
+from .callee import Dialled, check_answer, check_number, prepare
 from .caller_script import Call
 from .phones import Phone
 
@@ -84,7 +84,9 @@ class Exchange:
             if isinstance(rings, bool) or not isinstance(rings, int) or not 0 <= rings <= 20:
                 raise ValueError(f"rings must be 0 to 20, not {rings!r}")
             conf["rings"] = rings
-        self.numbers[check_number(number)] = conf
+        check_number(number)
+        prepare(conf["answers"])  # the greeting made here, not on the line cards' thread
+        self.numbers[number] = conf
         return {"number": number, **conf}
 
     def set_trunk(self, port: int, dial_tone=None, plan=None) -> dict:

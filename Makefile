@@ -27,6 +27,7 @@ host/callgate/_dsp.stamp: $(STAMP) $(C_SOURCES) $(C_HEADERS) cffi_build/build_ds
 	@touch $@
 
 setup: host/callgate/_dsp.stamp
+	@tools/need-deb espeak-ng:espeak-ng
 
 # The demo call center on the virtual board, with the operations center (`callgate serve`)
 # beside it (host/callgate/demo_center.py; its wallboard address and login are printed); demo-dsp: the DSP

@@ -25,6 +25,9 @@ Sections:
             share over a virtual board it starts (the firmware on MicroPython)
   center    bench/bench_center.py: the firmware's call flow (IVR, queue, agent, survey) per
             call and the call records' write and read times, on MicroPython
+  outbound  bench/bench_outbound.py: a confusion matrix of call-progress outcomes live on the
+            line (the media engine as the board runs it), per tone plan and SNR, with the
+            median time to decide
 """
 
 import argparse
@@ -820,6 +823,9 @@ def main() -> int:
     import bench_center  # bench/: the call center's control plane on MicroPython
     c_lines, c_data = bench_center.section(max(3, repeats // 3))
     print("bench: call center done", flush=True)
+    import bench_outbound  # bench/: call-progress analysis live on the line, a confusion matrix
+    ob_lines, ob_data = bench_outbound.section(5 if args.quick else 20)
+    print("bench: outbound calls done", flush=True)
 
     failing = [d for d, (r, rb) in g_verdicts.items() if min(r, rb) < GOAL_G711]
     goals = ["## Goals", ""]
@@ -875,10 +881,10 @@ def main() -> int:
         load_note,
         "",
     ]
-    RESULTS.write_text("\n".join(head + goals + g_lines + notes + d_lines + o_lines + b_lines + c_lines) + "\n")
+    RESULTS.write_text("\n".join(head + goals + g_lines + notes + d_lines + o_lines + b_lines + c_lines + ob_lines) + "\n")
     if args.json:
         args.json.write_text(json.dumps({"machine": info, "g711": g_data, "dtmf": d_data, "board": b_data,
-                                         "center": c_data}, indent=1))
+                                         "center": c_data, "outbound": ob_data}, indent=1))
     print(RESULTS.read_text())
     return 0
 

@@ -51,6 +51,13 @@ int cg_cpa_init(cg_cpa_t *s, const cg_cpa_cfg_t *cfg)
 
 int cg_cpa_done(const cg_cpa_t *s) { return s->done; }
 
+int cg_cpa_dial_heard(const cg_cpa_t *s, uint64_t *at)
+{
+    if (s->dial_heard && at != NULL)
+        *at = s->dial_at;
+    return s->dial_heard;
+}
+
 int cg_cpa_dialed(cg_cpa_t *s, uint64_t at_sample)
 {
     if (s == NULL)
@@ -104,6 +111,8 @@ static int on_event(cg_cpa_t *s, const cg_event_t *e, cg_event_t *out)
     if (s->phase == PHASE_WAIT_DIAL && t == s->t_dial) {
         s->phase = PHASE_DIALING;
         s->began = s->ring_from = c;
+        s->dial_heard = 1;
+        s->dial_at = c;
         return 0;
     }
     if (s->phase == PHASE_DIALING && (t == s->t_ringback || t == s->t_busy ||

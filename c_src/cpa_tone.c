@@ -17,6 +17,9 @@
 #define MAX_TWIST 10.0f
 /* A beep: the sine predictor leaves less than this share of the power. */
 #define MAX_BEEP_RESIDUAL 0.03f
+#define NO_FLOOR 1e30f /* no floor measured yet: nothing is voice (the first 50 ms of a line) */
+#define FLOOR_EARLY 5 /* windows of a noise-floor block before its quietest counts */
+#define VOICE_OVER_FLOOR 3.0f /* 4.8 dB: voice stands this far above the line's noise floor */
 #define MIN_SILENCE_EVENT MS(100)
 #define MIN_CONTINUOUS MS(500)
 #define CONTINUOUS_MARGIN MS(50)
@@ -212,6 +215,9 @@ int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, const cg_cpa_
         return CG_E_RANGE;
 
     *s = (cg_cpa_tone_t) {0};
+    for (uint32_t i = 0; i < CG_CPA_FLOOR_BLOCKS; i++)
+        s->mins[i] = -1.0f; /* no block yet */
+    s->floor = NO_FLOOR;
     s->plan = plan;
     set_limits(s, cfg);
     const int err = collect_signatures(s, plan, freqs);
@@ -240,8 +246,9 @@ int32_t cg_cpa_tone_index(const cg_cpa_tone_t *s, const char *name)
 
 /* --- Runs and cadences ----------------------------------------------------------------- */
 
-/* One window of class cls at centre c. Returns 1 when a run ended: *ended = the old run. */
-static int run_step(cg_cpa_run_t *r, int32_t cls, uint64_t c, int32_t *ended_cls,
+/* One window of class cls at centre c; a new class takes `need` windows in a row to start a
+ * run. Returns 1 when a run ended: *ended = the old run. */
+static int run_step(cg_cpa_run_t *r, int32_t cls, uint32_t need, uint64_t c, int32_t *ended_cls,
                     uint64_t *ended_start)
 {
     if (r->cls < 0) {
@@ -259,7 +266,7 @@ static int run_step(cg_cpa_run_t *r, int32_t cls, uint64_t c, int32_t *ended_cls
         r->pending_count = 1;
         return 0;
     }
-    if (++r->pending_count < (cls == CG_CPA_VOICE ? 3u : 2u))
+    if (++r->pending_count < need)
         return 0;
     *ended_cls = r->cls;
     *ended_start = r->start;
@@ -441,6 +448,28 @@ static int32_t voice_or_beep(cg_cpa_tone_t *s)
     return cls;
 }
 
+/* Minimum statistics: the line's noise floor follows the quietest window of the last 150 to
+ * 200 windows without a plan tone (1.5 to 2 s; from the 5th at the start), so steady line noise is not taken for voice (a voice window must be VOICE_OVER_FLOOR above
+ * it, and at least voice_power). */
+static void track_floor(cg_cpa_tone_t *s, float total)
+{
+    if (s->block_n == 0 || total < s->block_min)
+        s->block_min = total;
+    float f = s->block_min; /* the block going on counts too, from its FLOOR_EARLY-th window */
+    int have = ++s->block_n >= FLOOR_EARLY;
+    if (s->block_n == CG_CPA_FLOOR_WINDOWS) {
+        s->mins[s->min_i] = s->block_min;
+        s->min_i = (s->min_i + 1u) % CG_CPA_FLOOR_BLOCKS;
+        s->block_n = 0;
+    }
+    for (uint32_t i = 0; i < CG_CPA_FLOOR_BLOCKS; i++)
+        if (s->mins[i] >= 0.0f && (!have || s->mins[i] < f)) {
+            f = s->mins[i];
+            have = 1;
+        }
+    s->floor = have ? f : NO_FLOOR;
+}
+
 /* The class of window w (CG_CPA_*), and in *power its power as the activity run averages it:
  * per frequency for a signature, else the whole window's. */
 static int32_t classify(cg_cpa_tone_t *s, uint32_t w, float *power)
@@ -448,12 +477,15 @@ static int32_t classify(cg_cpa_tone_t *s, uint32_t w, float *power)
     float p[CG_CPA_MAX_FREQS], best;
     const float total = window_powers(s, w, p);
     int32_t cls = strongest_signature(s, p, total, &best);
+    const float floor_power = s->floor * VOICE_OVER_FLOOR;
+    if (cls < CG_CPA_SIG0)
+        track_floor(s, total); /* of the windows without a plan tone */
     *power = total;
     if (cls >= CG_CPA_SIG0) {
         const int two = s->sig_freq[cls - CG_CPA_SIG0][1] != NO_FREQ;
         s->last_sig_power = two ? 0.5f * best : best;
         *power = s->last_sig_power;
-    } else if (total >= s->voice_power) {
+    } else if (total >= s->voice_power && total >= floor_power) {
         cls = voice_or_beep(s);
     }
     return cls;
@@ -467,7 +499,7 @@ static int track_activity(cg_cpa_tone_t *s, int32_t cls, float power, cg_event_t
     const uint64_t c = s->now;
     int32_t old_cls;
     uint64_t old_start;
-    if (run_step(&s->act, cls, c, &old_cls, &old_start)) {
+    if (run_step(&s->act, cls, cls == CG_CPA_VOICE ? 3u : 2u, c, &old_cls, &old_start)) {
         const float mean = s->act_count ? s->act_power_sum / (float) s->act_count : 0.0f;
         if (old_cls == CG_CPA_VOICE)
             cg_cpa_event(&ev[events++], CG_EVENT_CPA_VOICE, old_start, s->act.start, 0,
@@ -500,7 +532,10 @@ static int track_cadence(cg_cpa_tone_t *s, int32_t cls, cg_event_t *ev)
     const int32_t cad = cls >= CG_CPA_SIG0 ? cls - CG_CPA_SIG0 + 1 : 0;
     int32_t old_cls;
     uint64_t old_start;
-    if (!run_step(&s->cad, cad, s->now, &old_cls, &old_start))
+    /* Off after a tone takes 3 windows: where one tone follows another with no gap (SIT) and
+     * the change falls mid-tick, the two windows across it hold 75 % and 25 % of each and are
+     * neither tone; 20 ms is shorter than any off segment of a plan. */
+    if (!run_step(&s->cad, cad, (cad == 0 && s->cad.cls > 0) ? 3u : 2u, s->now, &old_cls, &old_start))
         return 0;
     if (s->n_hist == CG_CPA_HISTORY) {
         for (uint32_t i = 1; i < CG_CPA_HISTORY; i++)

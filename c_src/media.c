@@ -64,6 +64,25 @@ static void forward(cg_media_event_t *ev, int *count, size_t port, const cg_even
     }
 }
 
+/* Call-progress analysis of rx (m->lin_rx) on an armed port: the dial tone once, then the
+ * result, which disarms it. */
+static void cpa_listen(cg_media_t *m, size_t port, size_t n, cg_media_event_t *ev, int *count)
+{
+    cg_media_port_t *p = &m->port[port];
+    cg_event_t result;
+    const int k = cg_cpa_process(p->cpa, m->lin_rx, n, &result, 1);
+    uint64_t at;
+    if (!p->cpa_dial_told && cg_cpa_dial_heard(p->cpa, &at)) {
+        p->cpa_dial_told = 1;
+        emit(ev, count, port, CG_EVENT_CPA_TONE, p->cpa_origin + at, p->cpa_origin + at,
+             p->cpa->t_dial);
+    }
+    if (k > 0) {
+        forward(ev, count, port, &result, 1, p->cpa_origin);
+        p->cpa = NULL;
+    }
+}
+
 /* --- Hear sets: who hears whom -------------------------------------------------------------
  * Port p's hears is a bit set of ports: p's tx carries the sum of their rx (below its prompt,
  * tone and DTMF). A two-party bridge is {a hears b, b hears a}. */
@@ -291,6 +310,8 @@ int cg_media_process(cg_media_t *m, const uint8_t *const rx[], uint8_t *const tx
             k = cg_cid_rx_process(p->cid, m->lin_rx, n, m->ev, SCRATCH_EVENTS);
             forward(ev, &count, port, m->ev, k < 0 ? 0 : k, p->cid_origin);
         }
+        if (p->cpa != NULL)
+            cpa_listen(m, port, n, ev, &count);
         if (digit && p->prompt != NULL && p->barge_in) {
             emit(ev, &count, port, CG_EVENT_MEDIA_PROMPT_DONE, p->prompt_start, m->now,
                  CG_MEDIA_END_BARGE_IN);
@@ -533,4 +554,52 @@ int cg_media_cid_message(const cg_media_t *m, size_t port, cg_cid_msg_t *msg)
         return CG_E_RANGE;
     cg_cid_rx_message(m->port[port].cid, msg);
     return CG_OK;
+}
+
+/* --- Call-progress analysis live on a port ------------------------------------------------ */
+
+int cg_media_cpa_arm(cg_media_t *m, size_t port, cg_cpa_t *cpa, const cg_cpa_cfg_t *cfg)
+{
+    cg_media_port_t *p = port_at(m, port);
+    if (p == NULL)
+        return port_error(m);
+    if (cpa == NULL)
+        return CG_E_NULL;
+    cg_cpa_cfg_t def;
+    if (cfg == NULL) {
+        cg_cpa_cfg_default(&def);
+        def.tone.law = (cg_law_t) p->law;
+        cfg = &def;
+    }
+    const int r = cg_cpa_init(cpa, cfg);
+    if (r < 0)
+        return r;
+    p->cpa = cpa;
+    p->cpa_origin = m->now;
+    p->cpa_dial_told = 0;
+    return CG_OK;
+}
+
+int cg_media_cpa_dialed(cg_media_t *m, size_t port, uint64_t at)
+{
+    cg_media_port_t *p = port_at(m, port);
+    if (p == NULL)
+        return port_error(m);
+    if (p->cpa == NULL || at < p->cpa_origin)
+        return CG_E_RANGE;
+    return cg_cpa_dialed(p->cpa, at - p->cpa_origin);
+}
+
+int cg_media_cpa_disarm(cg_media_t *m, size_t port)
+{
+    cg_media_port_t *p = port_at(m, port);
+    if (p == NULL)
+        return port_error(m);
+    p->cpa = NULL;
+    return CG_OK;
+}
+
+int cg_media_cpa_armed(const cg_media_t *m, size_t port)
+{
+    return (m != NULL && port < m->n_ports) ? m->port[port].cpa != NULL : 0;
 }

@@ -15,3 +15,4 @@ int cg_cpa_dialed(cg_cpa_t *s, uint64_t at_sample);
 int cg_cpa_process(cg_cpa_t *s, const int16_t *amp, size_t n, cg_event_t *ev, size_t max_ev);
 int cg_cpa_flush(cg_cpa_t *s, cg_event_t *ev, size_t max_ev);
 int cg_cpa_done(const cg_cpa_t *s);
+int cg_cpa_dial_heard(const cg_cpa_t *s, uint64_t *at);

@@ -38,3 +38,7 @@ int cg_media_cid_arm(cg_media_t *m, size_t port, cg_cid_rx_t *rx, const cg_cid_r
 int cg_media_cid_disarm(cg_media_t *m, size_t port);
 int cg_media_cid_line(cg_media_t *m, size_t port, int line_event);
 int cg_media_cid_message(const cg_media_t *m, size_t port, cg_cid_msg_t *msg);
+int cg_media_cpa_arm(cg_media_t *m, size_t port, cg_cpa_t *cpa, const cg_cpa_cfg_t *cfg);
+int cg_media_cpa_dialed(cg_media_t *m, size_t port, uint64_t at);
+int cg_media_cpa_disarm(cg_media_t *m, size_t port);
+int cg_media_cpa_armed(const cg_media_t *m, size_t port);

@@ -55,12 +55,12 @@ class App:
         self.ep.handle(messages.OP_CALLS, self.calls_status)
         self.ep.handle(messages.OP_AGENTS, self.agents_status)
         self.ep.handle(messages.OP_AGENT, self.agent_do)
+        self.ep.handle(messages.OP_DIAL, self.dial)
+        self._pending = []  # (events, cmds) of link requests (OP_AGENT, OP_DIAL), carried out after the reply
         Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
         update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
         self.stopped = asyncio.Event()
         self._acting = asyncio.Lock()  # one act() at a time: events reach the host in order
-        self._pending_ev = []  # events and commands of link requests (OP_AGENT): the clock sends them
-        self._pending_cmd = []
         self.reason = None
         self.error = None
         self._to_repl = False
@@ -156,9 +156,10 @@ class App:
             raise RemoteError(messages.ERR_BAD_REQUEST, "do: one of " + ", ".join(DOS), None)
         b = self.board
         now = b.now_ms()
+        events, cmds = [], []
         try:
             st = self.calls.agent_do(str(value.get("ext")), value["do"], value.get("reason"), now, self.ports,
-                                     self._pending_ev, self._pending_cmd)
+                                     events, cmds)
         except KeyError:
             raise RemoteError(messages.ERR_NOT_FOUND, "no agent with extension %s" % value.get("ext"), None)
         except ValueError:
@@ -170,7 +171,23 @@ class App:
                 why = "agent %s is logged out: log in first" % value.get("ext")
             raise RemoteError(messages.ERR_REFUSED, why, None)
         self.agent_lines(self.calls)
+        self._pending.append((events, cmds))
         return st
+
+    def dial(self, value):
+        """OP_DIAL: call out (outbound.py); the call's events and commands follow the reply."""
+        from .outbound import DialError
+
+        if not isinstance(value, dict):
+            raise RemoteError(messages.ERR_BAD_REQUEST, "dial: a map {number, trunk, play}")
+        events, cmds = [], []
+        try:
+            r = self.calls.dial(value.get("number"), value.get("trunk"), value.get("play"), self.board.now_ms(),
+                                self.ports, events, cmds)
+        except DialError as e:
+            raise RemoteError(messages.ERR_REFUSED, str(e), value.get("number"))
+        self._pending.append((events, cmds))
+        return r
 
     def status(self, value):
         return {
@@ -209,6 +226,9 @@ class App:
             if not data:
                 raise OSError("data UART closed")
             await self.send(self.ep.receive(data))
+            while self._pending:
+                events, cmds = self._pending.pop(0)
+                await self.act(events, cmds)
             if self._to_repl:
                 self.stop("repl")
             if self._to_reset:
@@ -264,11 +284,6 @@ class App:
             if changed:
                 events.extend(changed)
             self.calls.tick(now, self.ports, events, cmds)
-            if self._pending_ev or self._pending_cmd:
-                events.extend(self._pending_ev)
-                cmds.extend(self._pending_cmd)
-                del self._pending_ev[:]
-                del self._pending_cmd[:]
             self.agent_lines(self.calls)
             if self.cdr.waiting:  # records whose recordings' last chunks are overdue
                 self.cdr.release(self.recorder, now)

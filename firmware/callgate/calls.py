@@ -70,6 +70,7 @@ from .agents import OFFHOOK, REST as _REST, TALKING, TONE_NO, TONE_OK
 from .link import messages
 from .compat import const, ticks_add, ticks_diff
 from .ports import CALL, IDLE
+from .outbound import Outbound
 
 _ANSWER_RINGS = const(2)
 _MAX_DIGITS = const(8)
@@ -150,6 +151,7 @@ class Call:
         self.ivr_since = 0  # when this visit to the menus began (the site's ivr.limit seconds)
         self.ivr_steps = 0  # prompts the IVR played to this call (ivr.limit steps)
         self.limited = False  # the IVR limit sent it on once: a second time hangs up
+        self.out = None  # outbound.Dial while the board calls out on this port (outbound.py)
 
 
 class Calls:
@@ -189,6 +191,7 @@ class Calls:
         self.clock = None  # with a site: () -> the site's local time tuple, or None
         self._acts = []  # the IVR's decisions, reused
         self._acd = []  # the ACD's
+        self.outbound = Outbound(self)  # calls out on the FXO ports (outbound.py)
 
     def use_site(self, bundle, clock=None, now=0, past=None, cut=True):
         """Send answered calls on the site's FXO ports to its IVR, queues and agents (bundle:
@@ -232,6 +235,11 @@ class Calls:
                 return self.ivr.local_time(int(time.time()))
 
         self.clock = clock
+        self.outbound.use_site(bundle)
+
+    def dial(self, number, trunk, prompt, now_ms, ports, ev, cmd):
+        """Call out (outbound.py): returns the call's ids; DialError if it cannot."""
+        return self.outbound.dial(number, trunk, prompt, now_ms, ports, ev, cmd)
 
     def status(self):
         return [{"port": c.port, "call": c.id, "state": c.state} for c in self._all]
@@ -307,6 +315,9 @@ class Calls:
         c = self.calls.get(n)
         if c is None:
             return
+        if c.out is not None:  # the board calls out on this port
+            self.outbound.line(c, report, now_ms, ports, ev, cmd)
+            return
         if what == linecard.REPORT_RING:
             if report.get("on"):
                 self._ring(c, now_ms, ports, ev, cmd)
@@ -351,6 +362,9 @@ class Calls:
 
     def tick(self, now_ms, ports, ev, cmd):
         for c in self._all:
+            if c.out is not None:
+                self.outbound.tick(c, now_ms, ports, ev, cmd)
+                continue
             if c.pre_arm and not c.armed and c.state == S_IDLE:
                 cmd.append(c.cid_arm)  # caller ID before the first ring: listen while idle
                 c.armed = True

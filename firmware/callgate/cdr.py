@@ -16,13 +16,14 @@ from . import records
 from .compat import const, ticks_diff
 
 FOLDER = "cdr"
-VERSION = 2  # a record's "v" (2: with "disposition")
+VERSION = 2  # a record's "v" (2: with "disposition", "direction", "decide_ms")
 
 # Every field of a record, in order. Times are Unix ms on the board's clock; a step the call
 # did not take stays null.
 FIELDS = ("v", "id", "port", "trunk", "number", "name", "cid", "arrived", "answered", "ivr", "queue",
           "queues", "queued", "offered", "agent", "agent_name", "connected", "agent_left", "ended", "by",
-          "how", "outcome", "recording", "survey", "callback", "wrap_s", "disposition")
+          "how", "outcome", "recording", "survey", "callback", "wrap_s", "disposition", "direction",
+          "decide_ms")
 TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
 # Fields a record has only when that happened: the queue the caller last overflowed from, the
 # digits of the plain flow (a board without a site), and true when the recording is
@@ -45,6 +46,7 @@ def new(rid, port, trunk, arrived):
     r["ivr"] = []  # [menu, keys] per menu entered
     r["queues"] = []  # every queue the call waited in
     r["offered"] = 0  # agents rung for it
+    r["direction"] = "in"  # "out": the board called (outbound.py); records before it have none: in
     return r
 
 

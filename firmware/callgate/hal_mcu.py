@@ -11,11 +11,13 @@
 #   line events in (ring, loop, reversal, hook)  -> the reports of the same names; ring edges
 #                                                   and reversals go to an armed caller ID
 #                                                   receiver too
-#   engine events -> dtmf, cid, prompt_done, tone_done; disconnect from a `_callgate.Disc` on
-#   each answered FXO port (busy tone); rec reports from a recording, every REC_TICKS ticks
+#   engine events -> dtmf, cid, prompt_done, tone_done, dial_tone, cpa (a `_callgate.Cpa` armed
+#   on the port: its result); disconnect from a `_callgate.Disc` on each answered FXO port
+#   (busy tone); rec reports from a recording, every REC_TICKS ticks
 #   commands -> engine calls (play streams prompts/NAME.wav from the flash a CHUNK at a time;
-#   tone, stop, dtmf, bridge, unbridge, hear, cid_arm, cid_disarm, record, record_stop), and
-#   answer / hangup / ring -> the line cards (EV_OFFHOOK, EV_ONHOOK, EV_FXS_RING_ON/OFF)
+#   tone, stop, dtmf, bridge, unbridge, hear, cid_arm, cid_disarm, cpa_arm, record,
+#   record_stop), and answer / seize / hangup / ring -> the line cards (EV_OFFHOOK, EV_ONHOOK,
+#   EV_FXS_RING_ON/OFF)
 #
 # The tick's buffers are allocated once, in Board(): a tick (decode, engine, encode, send)
 # allocates nothing unless it has events to report (tests/mcu: heap_lock on the target).
@@ -125,6 +127,10 @@ class Board:
         self.prompt = [None] * n  # per port: [file, cur, nxt, next_len, name, barge_in, left]
         self.rec = [None] * n  # per port: [id, buf, seq, ticks]
         self.out = []  # MCU events for the next tx tick: (code, port, data)
+        self._cpa_results = {cg.EV_CPA_NO_DIAL_TONE: linecard.CPA_NO_DIAL_TONE, cg.EV_CPA_BUSY: linecard.CPA_BUSY,
+                             cg.EV_CPA_CONGESTION: linecard.CPA_CONGESTION, cg.EV_CPA_NO_ANSWER: linecard.CPA_NO_ANSWER,
+                             cg.EV_CPA_SIT: linecard.CPA_SIT, cg.EV_CPA_FAX: linecard.CPA_FAX,
+                             cg.EV_CPA_HUMAN: linecard.CPA_PERSON, cg.EV_CPA_MACHINE: linecard.CPA_MACHINE}
         self._reports = []
         self._flag = None
         # The line cards' clock
@@ -313,6 +319,19 @@ class Board:
             self._report({"what": linecard.REPORT_TONE_DONE, "port": port})
         elif kind == cg.EV_RECORD_FULL and self.rec[port] is not None:
             self._rec_send(port, False)
+        elif kind == cg.EV_DTMF_SENT and self.media.cpa_armed(port):
+            self.media.cpa_dialed(port, e[3])  # the number is out: call progress from here
+        elif kind == cg.EV_CPA_TONE:
+            self._report({"what": linecard.REPORT_DIAL_TONE, "port": port})
+        elif kind in self._cpa_results:
+            self._cpa_result(port, self._cpa_results[kind], value, e[7])
+
+    def _cpa_result(self, port, result, value, seconds):
+        if result in (linecard.CPA_PERSON, linecard.CPA_MACHINE, linecard.CPA_FAX):
+            self._cmd_answer(None, port)  # answered: hang-up supervision as for an inbound call
+        kind = value if result in (linecard.CPA_PERSON, linecard.CPA_MACHINE) else result
+        self._report({"what": linecard.REPORT_CPA, "port": port, "result": result,
+                      "ms": int(seconds * 1000 + 0.5), "kind": kind})
 
     def _supervise(self, p):
         cg = self.cg
@@ -349,6 +368,19 @@ class Board:
             self.disc[port] = cg.Disc(self.plan, cg.ALAW if self.law == "alaw" else cg.ULAW,
                                       methods=4)  # tone
             self.out.append((linebus.EV_OFFHOOK, port, b""))
+
+    def _cmd_seize(self, msg, port):
+        if self.kinds[port] != "fxo":
+            raise ValueError("port %d is not FXO: nothing to seize" % port)
+        self.out.append((linebus.EV_OFFHOOK, port, b""))  # off hook on an idle line: dial tone
+
+    def _cmd_cpa_arm(self, msg, port):
+        if self.kinds[port] != "fxo":
+            raise ValueError("port %d is not FXO: no call progress to analyse" % port)
+        cg = self.cg
+        cpa = cg.Cpa(msg.get("plan") or self.plan, cg.ALAW if self.law == "alaw" else cg.ULAW,
+                     no_answer_ms=msg.get("no_answer_ms", 30000), no_dial_tone_ms=msg.get("dial_ms", 0))
+        self.media.cpa_arm(port, cpa)
 
     def _cmd_hangup(self, msg, port):
         self.answered[port] = False

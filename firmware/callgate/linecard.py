@@ -31,6 +31,15 @@
 #                                       (without them: bell202 at ring end)
 #   cid_disarm                          stop listening for caller ID
 #   ring    {on[, number, name]}        FXS: ring the phone (with the caller's ID) or stop
+#   seize                               FXO: go off hook to call out (the exchange gives dial
+#                                       tone); hangup releases the line
+#   cpa_arm {plan, dial_ms, no_answer_ms}
+#                                       analyse the line's call progress with the country
+#                                       plan's tones (CN, US, EU): first dial tone within
+#                                       dial_ms (0: dialled already; a dial_tone report, or
+#                                       the cpa result no-dial-tone), then, once the port's
+#                                       queued DTMF digits are sent, exactly one cpa report;
+#                                       no answer after no_answer_ms of ringing
 #   record  {id, file, kind, call, agent, queue, number}
 #                                       record the port (both directions mixed, G.711) and
 #                                       stream it back in rec reports; file, kind, call,
@@ -57,6 +66,13 @@
 #   tone_done                           a tone that does not repeat ended
 #   disconnect  {method, tone}          disconnect supervision: e.g. method "tone", tone "busy"
 #   error       {cmd, msg}              a command the line card refused (cmd: its "t")
+#   dial_tone                           FXO, after cpa_arm with dial_ms: dial tone heard,
+#                                       dial now
+#   cpa         {result, ms, kind}      the call-progress result (once per cpa_arm): CPA_*
+#                                       below; ms: the time it took to decide, from the end of
+#                                       dialling (no-dial-tone: from the arm); kind: the tone
+#                                       it heard (busy, congestion, sit, ced, cng) or the
+#                                       greeting's length in ms (person, machine)
 #   rec         {id, seq, data, end}    a recording's next codes (base64); end on the last
 #   clock       {ms, epoch, rate}       (no port) the line cards' clock: ms since they started,
 #                                       Unix seconds at that ms, how many times real time they
@@ -78,6 +94,8 @@ CMD_RECORD = "record"
 CMD_RECORD_STOP = "record_stop"
 CMD_HELLO = "hello"
 CMD_CLOCK = "clock"
+CMD_SEIZE = "seize"
+CMD_CPA_ARM = "cpa_arm"
 
 REPORT_RING = "ring"
 REPORT_LOOP = "loop"
@@ -91,6 +109,8 @@ REPORT_DISCONNECT = "disconnect"
 REPORT_ERROR = "error"
 REPORT_REC = "rec"
 REPORT_CLOCK = "clock"
+REPORT_DIAL_TONE = "dial_tone"
+REPORT_CPA = "cpa"
 
 REASON_COMPLETE = "complete"  # prompt_done: it played to its end
 REASON_BARGE_IN = "barge-in"  # ... a digit cut it
@@ -98,10 +118,21 @@ CID_OK = "ok"
 CID_RING_END = "ring-end"  # cid_arm start: the window opens when the first ring ends
 TONE_DIAL = "dial"
 TONE_BUSY = "busy"
+# cpa results: one per outbound attempt
+CPA_NO_DIAL_TONE = "no-dial-tone"
+CPA_BUSY = "busy"
+CPA_CONGESTION = "congestion"
+CPA_NO_ANSWER = "no-answer"
+CPA_SIT = "sit"
+CPA_FAX = "fax"
+CPA_PERSON = "person"
+CPA_MACHINE = "machine"
+CPA_RESULTS = (CPA_NO_DIAL_TONE, CPA_BUSY, CPA_CONGESTION, CPA_NO_ANSWER, CPA_SIT, CPA_FAX, CPA_PERSON,
+               CPA_MACHINE)
 
 COMMANDS = (CMD_ANSWER, CMD_HANGUP, CMD_PLAY, CMD_TONE, CMD_STOP, CMD_DTMF, CMD_BRIDGE,
             CMD_UNBRIDGE, CMD_HEAR, CMD_CID_ARM, CMD_CID_DISARM, CMD_RING, CMD_RECORD,
-            CMD_RECORD_STOP, CMD_HELLO, CMD_CLOCK)
+            CMD_RECORD_STOP, CMD_HELLO, CMD_CLOCK, CMD_SEIZE, CMD_CPA_ARM)
 REPORTS = (REPORT_RING, REPORT_LOOP, REPORT_REVERSAL, REPORT_HOOK, REPORT_DTMF, REPORT_CID,
            REPORT_PROMPT_DONE, REPORT_TONE_DONE, REPORT_DISCONNECT, REPORT_ERROR, REPORT_REC,
-           REPORT_CLOCK)
+           REPORT_CLOCK, REPORT_DIAL_TONE, REPORT_CPA)

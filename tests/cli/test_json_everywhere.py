@@ -104,6 +104,23 @@ def _sim_agent(w, words):
     assert r["port"] == 2 and r["auto"]["answer_ms"] == 500
 
 
+def _sim_number(w, words):
+    r = w.json("sim", "number", "5550100", "--answers", "busy", words=words, port=False)
+    assert r == {"t": "done", "number": "5550100", "answers": "busy"}
+
+
+def _sim_trunk(w, words):
+    r = w.json("sim", "trunk", "1", "--dial-tone", "on", words=words, port=False)
+    assert r["port"] == 1 and r["dial_tone"] is True and r["plan"] == "US"
+
+
+def _dial(w, words):
+    r = w.json("dial", "5550100", words=words, code=1, timeout=120)  # busy: not answered, exit 1
+    assert r["outcome"] == "busy" and r["number"] == "5550100" and r["decide_ms"] > 0
+    r = w.json("dial", "5550100", "--trunk", "9", words=words, code=2)
+    assert "no trunk 9" in r["error"]
+
+
 def _sim_call(w, words):
     lines = w.json("sim", "call", "--digits", "1", "--talk-ms", "1000", "--max-call-ms", "30000", words=words,
                    port=False, timeout=60)
@@ -267,6 +284,9 @@ def _serve(w, words):
 CASES = {
     ("sim",): _sim,
     ("status",): _status,
+    ("sim", "number"): _sim_number,
+    ("sim", "trunk"): _sim_trunk,
+    ("dial",): _dial,  # before the site: the mini site lets no trunk call out
     ("site", "check"): _site_check,
     ("site", "build"): _site_build,
     ("provision",): _provision,

@@ -408,3 +408,17 @@ def test_cli_cpa(tmp_path, capsys, rng):
     assert 0 < record["decide_s"] < 3
     assert main(["dsp", "cpa", str(path), "--plan", "cn"]) == 0
     assert "congestion" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("plan", ["CN", "US", "EU"])
+def test_sit_at_any_alignment_to_the_tick(plan):
+    """SIT's three tones follow each other with no gap; where a change fell mid-tick (40 of
+    the tick's 80 samples) the two windows across it were neither tone, made a 20 ms "off"
+    run, and SIT was never recognised (no answer after 30 s)."""
+    from callgate.dsp.cpa import analyze_call
+    from callgate.dsp.tones import generate_tone
+
+    for lead in range(0, 160, 10):
+        x = np.concatenate([np.zeros(lead, np.int16), generate_tone(plan, "sit", 6.0)])
+        r = analyze_call(x, plan=plan)
+        assert r.result == "sit" and r.decide_s < 2.5, (lead, r)

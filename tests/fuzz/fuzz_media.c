@@ -44,6 +44,7 @@
 
 static cg_media_t engine;
 static cg_cid_rx_t cid_pool[CG_MEDIA_MAX_PORTS];
+static cg_cpa_t cpa_pool[CG_MEDIA_MAX_PORTS];
 static cg_dtmf_tx_t caller[CG_MEDIA_MAX_PORTS]; /* keys digits on each port's line */
 static uint8_t rx_buf[CG_MEDIA_MAX_PORTS][CG_MEDIA_MAX_FRAME];
 static uint8_t tx_buf[CG_MEDIA_MAX_PORTS][CG_MEDIA_MAX_FRAME + GUARD];
@@ -67,7 +68,9 @@ static int known_kind(int32_t k)
     return k == CG_EVENT_DTMF_BEGIN || k == CG_EVENT_DTMF || k == CG_EVENT_CID_ALERT ||
            k == CG_EVENT_CID_MESSAGE || k == CG_EVENT_CID_ERROR ||
            k == CG_EVENT_MEDIA_PROMPT_DONE || k == CG_EVENT_MEDIA_TONE_DONE ||
-           k == CG_EVENT_MEDIA_DTMF_SENT || k == CG_EVENT_MEDIA_RECORD_FULL;
+           k == CG_EVENT_MEDIA_DTMF_SENT || k == CG_EVENT_MEDIA_RECORD_FULL ||
+           (k >= CG_EVENT_CPA_TONE && k <= CG_EVENT_CPA_MACHINE && k != CG_EVENT_CPA_TONE_END &&
+            k != CG_EVENT_CPA_VOICE && k != CG_EVENT_CPA_SILENCE && k != CG_EVENT_CPA_BEEP);
 }
 
 /* A command's result for a port that may be out of range. */
@@ -294,9 +297,24 @@ static void run(fuzz_reader_t *r, size_t n_ports)
                 expect(res, port, n_ports, "cid_line");
             } else if (what < 160) {
                 expect(cg_media_cid_disarm(&engine, port), port, n_ports, "cid_disarm");
-            } else {
+            } else if (what < 224) {
                 cg_cid_msg_t msg;
                 expect(cg_media_cid_message(&engine, port, &msg), port, n_ports, "cid_message");
+            } else if (what < 240 && port < CG_MEDIA_MAX_PORTS) { /* call progress live */
+                cg_cpa_cfg_t cfg;
+                cg_cpa_cfg_default(&cfg);
+                cfg.no_dial_tone_ms = (uint32_t) (what & 3u) * 1000u;
+                cfg.no_answer_ms = 1000u + (uint32_t) fuzz_byte(r) * 20u;
+                cfg.tone.plan_name = (what & 4u) ? "CN" : "US";
+                expect(cg_media_cpa_arm(&engine, port, &cpa_pool[port], &cfg), port, n_ports,
+                       "cpa_arm");
+            } else if (what < 248) {
+                const uint64_t now = cg_media_now(&engine);
+                expect(cg_media_cpa_dialed(&engine, port, now - (now > 0 ? fuzz_byte(r) % 2u : 0u)),
+                       port, n_ports, "cpa_dialed");
+            } else {
+                expect(cg_media_cpa_disarm(&engine, port), port, n_ports, "cpa_disarm");
+                CHECK(!cg_media_cpa_armed(&engine, port), "armed after disarm");
             }
             break;
         }

@@ -304,6 +304,61 @@ print(repr((m.now(), m.peer(1), r, binascii.hexlify(hashlib.sha256(rec[:r]).dige
     assert [e.reason for e in on_host if e.kind == "prompt-done"] == ["barge-in"]
 
 
+def test_call_progress_live_on_a_media_port_matches_the_host(mcu):
+    """Media.cpa_arm with a Cpa waiting for dial tone: dial tone heard, the engine dials, the
+    DTMF_SENT marks the end of dialling (cpa_dialed), busy: the same events as the host's."""
+    from callgate.dsp import g711
+    from callgate.dsp.tones import generate_tone
+
+    n = 200 * BLOCK
+    line = np.concatenate([generate_tone("US", "dial", 1.5), np.zeros(8000, np.int16),
+                           generate_tone("US", "busy", 3.0)])[:n]
+    rx0 = g711.ulaw_encode(np.concatenate([line, np.zeros(n - len(line), np.int16)]))
+    mcu.put("rx0", rx0.tobytes(), "B")
+    out = mcu.run(f"""
+import struct
+N = {BLOCK}
+m = _callgate.Media(1, _callgate.ULAW)
+rx = bytearray(N); tx = bytearray(N)
+ev = bytearray(_callgate.MEDIA_MAX_EVENTS * _callgate.MEDIA_EVENT_SIZE)
+cpa = _callgate.Cpa('US', _callgate.ULAW, no_dial_tone_ms=3000)
+m.cpa_arm(0, cpa)
+out = []
+for f in range(200):
+    rx[0:N] = rx0[f * N:(f + 1) * N]
+    k = m.process(rx, tx, ev)
+    for i in range(k):
+        e = struct.unpack_from(_callgate.MEDIA_EVENT_FORMAT, ev, i * _callgate.MEDIA_EVENT_SIZE)
+        out.append(e)
+        if e[4] == _callgate.EV_CPA_TONE:
+            m.dtmf(0, '5551234')
+        elif e[4] == _callgate.EV_DTMF_SENT:
+            m.cpa_dialed(0, e[3])
+print(repr(out))
+print(repr(m.cpa_armed(0)))
+""", timeout=120).splitlines()
+    import ast
+
+    on_mcu, armed = ast.literal_eval(out[0]), ast.literal_eval(out[1])
+    eng = MediaEngine(1, "ulaw")
+    eng.cpa_arm(0, "US", no_dial_tone_ms=3000)
+    on_host = []
+    for f in range(200):
+        _, events = eng.process([rx0[f * BLOCK:(f + 1) * BLOCK]], n=BLOCK)
+        for e in events:
+            on_host.append(e)
+            if e.kind == "cpa-tone":
+                eng.dtmf(0, "5551234")
+            elif e.kind == "dtmf-sent":
+                eng.cpa_dialed(0, e.end)
+    kinds = [KIND_VALUES[e.kind] for e in on_host]
+    assert [e.kind for e in on_host if e.kind.startswith("cpa")] == ["cpa-tone", "cpa-busy"]
+    assert [(e[4], e[2], e[3], e[5]) for e in on_mcu] == [(k, e.start, e.end, e.value) for e, k in zip(on_host, kinds)]
+    busy = [e for e in on_mcu if e[4] == KIND_VALUES["cpa-busy"]][0]
+    assert busy[7] == pytest.approx(on_host[-1].decide_s, abs=0.001)
+    assert armed is False and not eng.cpa_armed(0)
+
+
 def test_frame_loop_allocates_nothing_under_heap_lock(mcu):
     out = mcu.run("""
 import micropython

@@ -59,6 +59,22 @@ def test_a_call_with_caller_id_and_ivr_digits_ends_in_a_call_record(sim):
     assert sim.model.audio.lost == 0 and sim.model.audio.bad == 0
 
 
+def test_callgate_dial_on_the_emulated_mcu(sim):
+    """An outbound call with the analyser running on the MCU: seize (off hook on the bus),
+    dial tone, DTMF sent by the MCU's engine and decoded by the exchange, busy; then a person."""
+    sim.model.network.set_number("5550100", "busy")
+    sim.model.network.set_number("5550102", "person", rings=1)
+    for number, outcome in (("5550100", "busy"), ("5550102", "person")):
+        r = subprocess.run([sys.executable, "-m", "callgate", "--port", sim.data_port, "dial", number, "--json"],
+                           capture_output=True, text=True, timeout=300)
+        assert "Traceback" not in r.stderr, r.stderr
+        import json
+
+        out = json.loads(r.stdout)
+        assert out["outcome"] == outcome and out["decide_ms"] > 0, out
+        assert sim.model.network.dialled[-1]["digits"] == number
+
+
 def test_the_rig_short_plan_passes_on_the_emulated_mcu(mcu_elf):
     plan = load_plan(ROOT / "plans" / "short.yaml")
     plan.board = "qemu-m4f"

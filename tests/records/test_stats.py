@@ -109,3 +109,12 @@ def test_summary_properties(seed, n, target):
         assert 0 <= s["service_level_with_abandoned"] <= s["service_level"] <= 1
         assert sum(a["calls"] for a in s["agents"].values()) == s["answered"]
     assert sum(q["calls"] for q in s["queues"].values()) == s["answered"] + s["abandoned"]
+
+
+def test_outbound_calls_are_not_inbound_traffic():
+    """The board's own calls (direction out, docs/outbound.md) are counted apart: a busy
+    number dialled is not an abandoned caller, nor a call in the Erlang figures."""
+    out = [dict(cdr(90 + i, "ivr"), direction="out", outcome=o) for i, o in enumerate(["busy", "person", "busy"])]
+    s = summary(day() + out, target_s=20)
+    assert s == dict(summary(day(), target_s=20), outbound={"busy": 2, "person": 1})
+    assert summary(iter(day()), target_s=20)["calls"] == 7 and summary(day())["outbound"] == {}

@@ -157,6 +157,14 @@ BAD = [
      "ivr.limit.goodbye_prompt: no prompt 'bye' in prompts"),
     ("an IVR limit of too few steps", "  operator: reception\n", "  operator: reception\n  limit: {steps: 1}\n",
      "limit: {steps: 1}", "ivr.limit.steps: 1 is less than the minimum of 3"),
+    ("an outbound prefix with a letter", "    answer_rings: 2\n", "    answer_rings: 2\n    outbound: {allow: true, prefix: 9a}\n",
+     "prefix: 9a", "ports[0].outbound.prefix: '9a' is not of the form ^[0-9*#]{0,8}$"),
+    ("an outbound permission that is not true or false", "    answer_rings: 2\n",
+     "    answer_rings: 2\n    outbound: {allow: sometimes}\n", "allow: sometimes",
+     "ports[0].outbound.allow: 'sometimes' is not a boolean"),
+    ("an outbound no-answer time too short", "    answer_rings: 2\n",
+     "    answer_rings: 2\n    outbound: {no_answer_s: 2}\n", "no_answer_s: 2",
+     "ports[0].outbound.no_answer_s: 2 is less than the minimum of 5"),
     ("survey timeout too short", "  timeout_ms: 5000\n  questions:", "  timeout_ms: 100\n  questions:", "timeout_ms: 100",
      "survey.timeout_ms: 100 is less than the minimum of 500"),
     ("survey min above the default max", "min: 1, max: 5", "min: 7", "min: 7", "survey.questions[0]: min 7 is above max 5"),
@@ -337,6 +345,14 @@ def test_two_menus_whose_timeouts_lead_to_each_other_are_refused(demo):
     text = edit(demo, "      fallback: {action: queue, queue: support}", "      fallback: {action: menu, menu: main}")
     assert problems(demo) == [f"{line_of(text, 'fallback: {action: menu, menu: support}')}: ivr.menus.main.fallback.menu: "
                               "a caller who keys nothing goes round these menus for good: main -> support -> main"]
+
+
+def test_outbound_permission_prefix_and_plan_in_the_bundle(demo, tmp_path):
+    edit(demo, "    answer_rings: 2\n", "    answer_rings: 2\n    outbound: {allow: true, prefix: '0', no_answer_s: 45}\n")
+    b = bundle(load_site(demo))
+    first, second = b["ports"][0], b["ports"][1]
+    assert first["out"] == {"allow": True, "prefix": "0", "no_answer_ms": 45000} and first["plan"] == "CN"
+    assert second["out"] == {"allow": False, "prefix": "", "no_answer_ms": 30000}  # the defaults
 
 
 def test_the_ivr_limit_in_the_bundle(demo, tmp_path):

@@ -487,6 +487,7 @@ static void cpa_tone_cfg(cg_cpa_tone_cfg_t *cfg, mp_obj_t plan, mp_obj_t law) {
 typedef struct {
     mp_obj_base_t base;
     cg_cpa_t st;
+    cg_cpa_cfg_t cfg;  // what Media.cpa_arm starts it with again
 } cpa_obj_t;
 
 // Cpa(plan="US", law=ULAW, *, no_answer_ms=30000, no_dial_tone_ms=0)
@@ -511,6 +512,7 @@ static mp_obj_t cpa_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_
         cfg.no_dial_tone_ms = (uint32_t)v[ARG_no_dial_tone_ms].u_int;
     }
     cpa_obj_t *self = mp_obj_malloc(cpa_obj_t, type);
+    self->cfg = cfg;
     check(cg_cpa_init(&self->st, &cfg), "Cpa");
     return MP_OBJ_FROM_PTR(self);
 }
@@ -630,6 +632,7 @@ typedef struct {
     mp_obj_t prompt[CG_MEDIA_MAX_PORTS];
     mp_obj_t record[CG_MEDIA_MAX_PORTS];
     mp_obj_t cid[CG_MEDIA_MAX_PORTS];
+    mp_obj_t cpa[CG_MEDIA_MAX_PORTS];
 } media_obj_t;
 
 static mp_obj_t media_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
@@ -645,7 +648,7 @@ static mp_obj_t media_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     for (size_t p = 0; p < CG_MEDIA_MAX_PORTS; p++) {
         self->rx[p] = NULL;
         self->tx[p] = NULL;
-        self->prompt[p] = self->record[p] = self->cid[p] = mp_const_none;
+        self->prompt[p] = self->record[p] = self->cid[p] = self->cpa[p] = mp_const_none;
     }
     return MP_OBJ_FROM_PTR(self);
 }
@@ -717,7 +720,7 @@ static mp_obj_t media_port_init(size_t n_args, const mp_obj_t *args) {
     size_t p = media_port(self, args[1]);
     cg_law_t law = n_args > 2 ? law_arg(args[2]) : (cg_law_t)self->m.port[p].law;
     check(cg_media_port_init(&self->m, p, law), "port_init");
-    self->prompt[p] = self->record[p] = self->cid[p] = mp_const_none;
+    self->prompt[p] = self->record[p] = self->cid[p] = self->cpa[p] = mp_const_none;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(media_port_init_obj, 2, 3, media_port_init);
@@ -894,6 +897,45 @@ static mp_obj_t media_cid_message(mp_obj_t self_in, mp_obj_t port) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(media_cid_message_obj, media_cid_message);
 
+// Call-progress analysis live on a port (media.h cg_media_cpa_*): cpa_arm(port, analyser) starts
+// a Cpa again with its own settings and listens on the port; cpa_dialed(port, at) (engine
+// sample); cpa_disarm(port); cpa_armed(port). The result event disarms it.
+static mp_obj_t media_cpa_arm(mp_obj_t self_in, mp_obj_t port, mp_obj_t cpa_in) {
+    media_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    size_t p = media_port(self, port);
+    if (!mp_obj_is_type(cpa_in, &cpa_type)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("cpa_arm takes a Cpa"));
+    }
+    cpa_obj_t *cpa = MP_OBJ_TO_PTR(cpa_in);
+    check(cg_media_cpa_arm(&self->m, p, &cpa->st, &cpa->cfg), "cpa_arm");
+    self->cpa[p] = cpa_in;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(media_cpa_arm_obj, media_cpa_arm);
+
+static mp_obj_t media_cpa_dialed(mp_obj_t self_in, mp_obj_t port, mp_obj_t at) {
+    media_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    check(cg_media_cpa_dialed(&self->m, media_port(self, port), (uint64_t)mp_obj_get_int(at)),
+        "cpa_dialed");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(media_cpa_dialed_obj, media_cpa_dialed);
+
+static mp_obj_t media_cpa_disarm(mp_obj_t self_in, mp_obj_t port) {
+    media_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    size_t p = media_port(self, port);
+    check(cg_media_cpa_disarm(&self->m, p), "cpa_disarm");
+    self->cpa[p] = mp_const_none;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(media_cpa_disarm_obj, media_cpa_disarm);
+
+static mp_obj_t media_cpa_armed(mp_obj_t self_in, mp_obj_t port) {
+    media_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    return mp_obj_new_bool(cg_media_cpa_armed(&self->m, media_port(self, port)));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(media_cpa_armed_obj, media_cpa_armed);
+
 static const mp_rom_map_elem_t media_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_process), MP_ROM_PTR(&media_process_obj) },
     { MP_ROM_QSTR(MP_QSTR_now), MP_ROM_PTR(&media_now_obj) },
@@ -915,6 +957,10 @@ static const mp_rom_map_elem_t media_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_cid_disarm), MP_ROM_PTR(&media_cid_disarm_obj) },
     { MP_ROM_QSTR(MP_QSTR_cid_line), MP_ROM_PTR(&media_cid_line_obj) },
     { MP_ROM_QSTR(MP_QSTR_cid_message), MP_ROM_PTR(&media_cid_message_obj) },
+    { MP_ROM_QSTR(MP_QSTR_cpa_arm), MP_ROM_PTR(&media_cpa_arm_obj) },
+    { MP_ROM_QSTR(MP_QSTR_cpa_dialed), MP_ROM_PTR(&media_cpa_dialed_obj) },
+    { MP_ROM_QSTR(MP_QSTR_cpa_disarm), MP_ROM_PTR(&media_cpa_disarm_obj) },
+    { MP_ROM_QSTR(MP_QSTR_cpa_armed), MP_ROM_PTR(&media_cpa_armed_obj) },
 };
 static MP_DEFINE_CONST_DICT(media_locals, media_locals_table);
 
@@ -990,6 +1036,15 @@ static const mp_rom_map_elem_t callgate_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_EV_TONE_DONE), MP_ROM_INT(CG_EVENT_MEDIA_TONE_DONE) },
     { MP_ROM_QSTR(MP_QSTR_EV_DTMF_SENT), MP_ROM_INT(CG_EVENT_MEDIA_DTMF_SENT) },
     { MP_ROM_QSTR(MP_QSTR_EV_RECORD_FULL), MP_ROM_INT(CG_EVENT_MEDIA_RECORD_FULL) },
+    { MP_ROM_QSTR(MP_QSTR_EV_CPA_TONE), MP_ROM_INT(CG_EVENT_CPA_TONE) },
+    { MP_ROM_QSTR(MP_QSTR_EV_CPA_NO_DIAL_TONE), MP_ROM_INT(CG_EVENT_CPA_NO_DIAL_TONE) },
+    { MP_ROM_QSTR(MP_QSTR_EV_CPA_BUSY), MP_ROM_INT(CG_EVENT_CPA_BUSY) },
+    { MP_ROM_QSTR(MP_QSTR_EV_CPA_CONGESTION), MP_ROM_INT(CG_EVENT_CPA_CONGESTION) },
+    { MP_ROM_QSTR(MP_QSTR_EV_CPA_NO_ANSWER), MP_ROM_INT(CG_EVENT_CPA_NO_ANSWER) },
+    { MP_ROM_QSTR(MP_QSTR_EV_CPA_SIT), MP_ROM_INT(CG_EVENT_CPA_SIT) },
+    { MP_ROM_QSTR(MP_QSTR_EV_CPA_FAX), MP_ROM_INT(CG_EVENT_CPA_FAX) },
+    { MP_ROM_QSTR(MP_QSTR_EV_CPA_HUMAN), MP_ROM_INT(CG_EVENT_CPA_HUMAN) },
+    { MP_ROM_QSTR(MP_QSTR_EV_CPA_MACHINE), MP_ROM_INT(CG_EVENT_CPA_MACHINE) },
 };
 static MP_DEFINE_CONST_DICT(callgate_module_globals, callgate_module_globals_table);
 

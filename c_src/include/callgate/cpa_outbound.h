@@ -64,4 +64,8 @@ int cg_cpa_flush(cg_cpa_t *s, cg_event_t *ev, size_t max_ev);
 /* Non-zero once the result is out. */
 int cg_cpa_done(const cg_cpa_t *s);
 
+/* Non-zero once dial tone was recognised while waiting for it (no_dial_tone_ms > 0): the
+ * moment to dial. *at (if not NULL) gets the sample where it was recognised. */
+int cg_cpa_dial_heard(const cg_cpa_t *s, uint64_t *at);
+
 #endif

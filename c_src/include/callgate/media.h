@@ -93,6 +93,7 @@
 
 #include "callgate/cid.h"
 #include "callgate/common.h"
+#include "callgate/cpa_outbound.h"
 #include "callgate/dtmf.h"
 #include "callgate/tone.h"
 
@@ -113,11 +114,12 @@ typedef struct {
 } cg_media_event_t;
 
 /* The most events one cg_media_process() call can write, for any frame of up to
- * CG_MEDIA_MAX_FRAME samples on every port: DTMF receiver, caller ID receiver, and one each
- * for prompt, tone, DTMF sent and recording. */
+ * CG_MEDIA_MAX_FRAME samples on every port: DTMF receiver, caller ID receiver, one each
+ * for prompt, tone, DTMF sent and recording, and two of call-progress analysis (dial tone
+ * heard, the result). */
 #define CG_MEDIA_MAX_EVENTS                                                                \
     ((size_t) CG_MEDIA_MAX_PORTS *                                                         \
-     (CG_DTMF_RX_MAX_EVENTS(CG_MEDIA_MAX_FRAME) + CG_CID_RX_MAX_EVENTS(CG_MEDIA_MAX_FRAME) + 4u))
+     (CG_DTMF_RX_MAX_EVENTS(CG_MEDIA_MAX_FRAME) + CG_CID_RX_MAX_EVENTS(CG_MEDIA_MAX_FRAME) + 6u))
 
 typedef struct cg_media_s cg_media_t; /* the struct: callgate/private/media.h */
 
@@ -214,5 +216,28 @@ int cg_media_cid_line(cg_media_t *m, size_t port, int line_event);
 
 /* The message of the port's latest caller ID message or error event (cg_cid_rx_message). */
 int cg_media_cid_message(const cg_media_t *m, size_t port, cg_cid_msg_t *msg);
+
+/* --- Call-progress analysis live on a port (callgate/cpa_outbound.h) ----------------------
+ * An outbound call: the port seizes the line, the analyser listens to rx[p] from the next
+ * frame. With cfg->no_dial_tone_ms > 0 it first waits for dial tone: a CG_EVENT_CPA_TONE
+ * event (value: the plan's dial tone index, end: where it was recognised) says "dial now";
+ * none in time ends the attempt with CG_EVENT_CPA_NO_DIAL_TONE. The caller then dials (e.g.
+ * cg_media_dtmf; its CG_EVENT_MEDIA_DTMF_SENT marks the end) and says so with
+ * cg_media_cpa_dialed(); the analyser then reports exactly one result event (busy,
+ * congestion, no answer, SIT, fax, human, machine: CG_EVENT_CPA_*, as cg_cpa_process writes
+ * it, positions moved to the engine clock, detail = seconds to decide) and is disarmed by
+ * it. The analyser (about 0.9 KiB) is the caller's and must stay alive until then, or until
+ * cg_media_cpa_disarm() or the port's reset. */
+int cg_media_cpa_arm(cg_media_t *m, size_t port, cg_cpa_t *cpa, const cg_cpa_cfg_t *cfg);
+
+/* Dialling ended at engine sample at (cg_media_now() or before, and not before the arm):
+ * progress analysis starts there. CG_E_RANGE if the port has no armed analyser. */
+int cg_media_cpa_dialed(cg_media_t *m, size_t port, uint64_t at);
+
+/* Detach the port's analyser (no event). */
+int cg_media_cpa_disarm(cg_media_t *m, size_t port);
+
+/* Non-zero while the port has an armed analyser that has not decided. */
+int cg_media_cpa_armed(const cg_media_t *m, size_t port);
 
 #endif

@@ -28,6 +28,9 @@
 #           digits {digits, end} | menu {menu} | queued {queue, position[, operator]} |
 #           offered {agent} | connected {agent, recording} | survey | callback | voicemail |
 #           ended {by, reason, cdr}
+#           an outbound call (OP_DIAL, outbound.py): seized {number, direction} | dialing |
+#           answered {result, decide_ms} | ended {by, reason, outcome, decide_ms, direction,
+#           number, cdr}
 #   CID     {"port", "call", "number", "name", "status"}   caller ID received
 #   DTMF    {"port", "digit", "call"}          a DTMF digit heard on a port
 #   AGENT   {"port", "ext", "name", "state", "call"}   an agent's phone changed state (acd.py):
@@ -73,6 +76,9 @@ OP_SITE_RELOAD = const(51)  # None -> {"site", "applied", "pending"}: load site.
 OP_AGENTS = const(53)  # None -> {"now", "agents": [{"port", "ext", "name", "state", "reason", "since", "calls", "today", ...}]}
 OP_AGENT = const(54)  # {"ext", "do": login|logout|ready|pause, "reason"} -> the agent's status (docs/callcenter.md)
 OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents": [as OP_AGENTS]}
+OP_DIAL = const(55)  # {"number", "trunk": port or name or None, "play": prompt or None} -> {"call", "port",
+#                      "trunk", "number", "cdr"}: the board calls out (outbound.py); CALL events follow,
+#                      the last "ended" {outcome, decide_ms}; ERR_REFUSED names why it cannot
 
 EV_BOOT = const(1)
 EV_PORT = const(16)
@@ -118,6 +124,7 @@ OP_NAMES = {
     OP_CALLS: "calls",
     OP_AGENTS: "agents",
     OP_AGENT: "agent",
+    OP_DIAL: "dial",
 }
 EVENT_NAMES = {
     EV_BOOT: "boot",

@@ -86,9 +86,18 @@ def _survey(recs):
 
 
 def summary(records, target_s: float = 20) -> dict:
-    """The figures of a list of CDRs (dicts as the board stores them)."""
-    recs = list(records)
+    """The figures of a list of CDRs (dicts as the board stores them). Calls the board made
+    (direction "out", docs/outbound.md) are not inbound traffic: they are only counted, by
+    outcome, in "outbound"."""
+    records = list(records)
+    recs = [r for r in records if r.get("direction") != "out"]
+    outbound = {}
+    for r in records:
+        if r.get("direction") == "out":
+            o = r.get("outcome") or "unknown"
+            outbound[o] = outbound.get(o, 0) + 1
     out = _figures(recs, target_s)
+    out["outbound"] = dict(sorted(outbound.items()))
     out["target_s"] = target_s
     outcomes = {}
     for r in recs:

@@ -15,6 +15,7 @@ import sys
 from . import agents as agents_commands
 from . import bootstrap as bootstrap_commands
 from . import deploy as deploy_commands
+from . import dial as dial_commands
 from . import dsp as dsp_commands
 from . import monitor as monitor_commands
 from . import provision as provision_commands
@@ -38,6 +39,7 @@ GROUPS = {
     "sim": sim_commands,
     "status": status_commands,
     "monitor": monitor_commands,
+    "dial": dial_commands,  # one outbound call (docs/outbound.md)
     "site": site_commands,
     "rig": rig_commands,
     "provision": provision_commands,  # provision, config pull

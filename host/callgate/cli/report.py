@@ -49,6 +49,8 @@ def text(s: dict) -> str:
     lines = [f"{s['calls']} calls" + (f", {cdr.iso(s['first'])} to {cdr.iso(s['last'])}" if s["first"] is not None else "")]
     other = ", ".join(f"{k} {v}" for k, v in s["other"].items())
     lines.append(f"answered {s['answered']}, abandoned {s['abandoned']}" + (f", {other}" if other else ""))
+    if s.get("outbound"):
+        lines.append("outbound calls (not in these figures): " + ", ".join(f"{k} {v}" for k, v in s["outbound"].items()))
     lines.append(f"ASA {_s(s['asa_s'])}, AHT {_s(s['aht_s'])}, abandoned after {_s(s['abandon_wait_s'])} on average")
     lines.append(f"service level ({t:g} s): {_pct(s['service_level'])} of answered, "
                  f"{_pct(s['service_level_with_abandoned'])} of answered + abandoned")

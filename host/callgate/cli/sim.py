@@ -17,8 +17,8 @@ from ..sim.lines import LineError
 from . import simcall, validate
 from .output import emit, to_json
 
-HELP = ("commands: ring PORT [on|off] | hook PORT [off|on] | agent PORT [ANSWER_MS [TALK_MS[-MS]] | off] | ports | "
-        "kill | quit")
+HELP = ("commands: ring PORT [on|off] | hook PORT [off|on] | agent PORT [ANSWER_MS [TALK_MS[-MS]] | off] | "
+        "number NUMBER ANSWER [RINGS] | trunk PORT [dial-tone on|off] [plan CN|US|EU] | ports | kill | quit")
 
 
 def add_parser(subparsers) -> None:
@@ -42,7 +42,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--epoch", type=_epoch, metavar="ISO8601",
                    help="the date and time the board's clock starts at, e.g. 2026-11-23T10:00+08:00 (no offset: UTC; default: now)")
     p.set_defaults(func=run)
-    simcall.add_parsers(p.add_subparsers(dest="sim_command", metavar="[call|phone|agent]"))
+    simcall.add_parsers(p.add_subparsers(dest="sim_command", metavar="[call|phone|agent|number|trunk]"))
 
 
 def _epoch(text: str) -> float:
@@ -86,7 +86,18 @@ def command(vb: VirtualBoard, line: str) -> str | None:
             talk = simcall._talk(rest[2]) if len(rest) > 2 else 60000
             phone.auto(answer, tuple(talk) if isinstance(talk, list) else talk)
             return f"ok: agent {phone.port} answers after {answer} ms, talks {rest[2] if len(rest) > 2 else talk} ms"
-    except (ValueError, LineError, argparse.ArgumentTypeError) as e:
+        if verb == "number" and len(rest) in (2, 3):  # how the exchange answers the board's calls to it
+            r = vb.model.network.set_number(rest[0], rest[1], int(rest[2]) if len(rest) > 2 else None)
+            return f"ok: {r['number']} answers {r['answers']}" + (f" after {r['rings']} ring(s)" if "rings" in r else "")
+        if verb == "trunk" and rest and len(rest) % 2 == 1:
+            opts = dict(zip(rest[1::2], rest[2::2]))
+            bad = set(opts) - {"dial-tone", "plan"}
+            if bad or opts.get("dial-tone", "on") not in ("on", "off"):
+                return "error: trunk PORT [dial-tone on|off] [plan CN|US|EU]"
+            tone = None if "dial-tone" not in opts else opts["dial-tone"] == "on"
+            r = vb.model.network.set_trunk(int(rest[0]), tone, opts.get("plan"))
+            return f"ok: trunk {r['port']}: dial tone {'on' if r['dial_tone'] else 'off'}, plan {r['plan']}"
+    except (ValueError, OSError, LineError, argparse.ArgumentTypeError) as e:
         return f"error: {e}"
     return HELP
 

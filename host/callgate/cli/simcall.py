@@ -19,6 +19,7 @@ import os
 
 from ..dsp.wav import WavError, open_wav
 from ..sim import control
+from ..sim.callee import ANSWERS, RINGS, NumberError, check_answer, check_number
 from ..sim.caller import FIELDS, Caller, CallerError, options
 
 # `call` has an option per Caller field (sim/caller.py: its help, check and default), named
@@ -54,6 +55,25 @@ def add_parsers(sub) -> None:
     p.add_argument("--off", action="store_true", help="a manual phone again")
     _common(p)
     p.set_defaults(func=run_agent)
+
+    p = sub.add_parser("number", help="how the exchange of a running virtual board answers calls to a number",
+                       description="The board's outbound calls to NUMBER (decoded from its DTMF) get this answer; "
+                                   "a number nobody set is vacant (SIT).")
+    p.add_argument("number", type=_dialled_number, metavar="NUMBER", help="the number, digits 0-9 * #")
+    p.add_argument("--answers", required=True, type=_answers, metavar="ANSWER",
+                   help=f"{'|'.join(ANSWERS)} or wav:FILE (answer, then play FILE)")
+    p.add_argument("--rings", type=validate.whole(least=0), metavar="N",
+                   help=f"rings before a person, machine, fax or WAV answers (default {RINGS})")
+    _common(p)
+    p.set_defaults(func=run_number)
+
+    p = sub.add_parser("trunk", help="the exchange side of an FXO trunk of a running virtual board",
+                       description="Dial tone when the board seizes the trunk (or none), and the country plan of its tones.")
+    p.add_argument("index", type=validate.whole(least=0), metavar="PORT", help="the FXO port")
+    p.add_argument("--dial-tone", choices=("on", "off"), help="dial tone on seizure (default on)")
+    p.add_argument("--plan", choices=("CN", "US", "EU"), help="the trunk's tone plan (default: the board's)")
+    _common(p)
+    p.set_defaults(func=run_trunk)
 
 
 def _common(p) -> None:
@@ -169,6 +189,42 @@ def run_agent(args) -> int:
         a = r["auto"]
         talk = "-".join(map(str, a["talk_ms"])) if isinstance(a["talk_ms"], list) else a["talk_ms"]
         print(f"ok: phone {r['port']} answers after {a['answer_ms']} ms, talks {talk} ms")
+    return 0
+
+
+def _dialled_number(text: str) -> str:
+    try:
+        return check_number(text)
+    except NumberError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _answers(text: str) -> str:
+    try:
+        check_answer(text)
+    except NumberError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    if text.startswith("wav:"):
+        try:
+            return "wav:" + _wav_file(text[4:])
+        except WavError as e:
+            raise argparse.ArgumentTypeError(f"--answers {text}: {e}") from None
+        except OSError as e:
+            raise argparse.ArgumentTypeError(f"--answers {text}: {e.strerror or e}") from None
+    return text
+
+
+def run_number(args) -> int:
+    with _control(args) as ctl:
+        r = ctl.number(args.number, args.answers, args.rings)
+    emit(args, r, f"ok: {r['number']} answers {r['answers']}" + (f" after {r['rings']} ring(s)" if "rings" in r else ""))
+    return 0
+
+
+def run_trunk(args) -> int:
+    with _control(args) as ctl:
+        r = ctl.trunk(args.index, None if args.dial_tone is None else args.dial_tone == "on", args.plan)
+    emit(args, r, f"ok: trunk {r['port']}: dial tone {'on' if r['dial_tone'] else 'off'}, plan {r['plan']}")
     return 0
 
 

@@ -41,9 +41,14 @@ class MediaEvent(SampleSpan):
     """An engine event. Positions are samples since the engine started, on every port alike.
 
     kind: "dtmf-begin", "dtmf", "cid-alert", "cid-message", "cid-error", "prompt-done",
-    "tone-done", "dtmf-sent", "record-full". ``digit`` is set for DTMF kinds, ``message``
-    for caller ID messages and errors, ``reason`` for prompt-done ("complete", "barge-in");
-    ``value`` is the C event's value (record-full: bytes recorded).
+    "tone-done", "dtmf-sent", "record-full", and of call-progress analysis (cpa_arm)
+    "cpa-tone" (dial tone heard: dial now) and one result, "cpa-no-dial-tone", "cpa-busy",
+    "cpa-congestion", "cpa-no-answer", "cpa-sit", "cpa-fax", "cpa-human", "cpa-machine".
+    ``digit`` is set for DTMF kinds, ``message`` for caller ID messages and errors, ``reason``
+    for prompt-done ("complete", "barge-in"), ``tone`` for a CPA tone or a tone result (the
+    plan's tone name: "dial", "busy", "sit", "ced"...), ``decide_s`` for a CPA result (seconds
+    from the analysis' start, or the dialling's end, to the decision); ``value`` is the C
+    event's value (record-full: bytes recorded; human, machine: the greeting in ms).
     """
 
     port: int
@@ -55,6 +60,8 @@ class MediaEvent(SampleSpan):
     message: CallerId | None = None
     reason: str | None = None
     level_dbm0: float = 0.0
+    tone: str | None = None
+    decide_s: float | None = None
 
 
 class MediaEngine:
@@ -82,6 +89,7 @@ class MediaEngine:
         self._tone = [None] * ports
         self._record = [None] * ports
         self._cid = [None] * ports
+        self._cpa = [None] * ports  # (analyser, its plan's tone names) while armed
 
     # --- the frame ---------------------------------------------------------------------
 
@@ -125,7 +133,14 @@ class MediaEngine:
         kind = KIND_NAMES.get(e.ev.kind, f"kind-{e.ev.kind}")
         port = int(e.port)
         value = int(e.ev.value)
-        digit = message = reason = None
+        digit = message = reason = tone = decide_s = None
+        if kind in _CPA_KINDS:
+            names = self._cpa[port][1] if self._cpa[port] is not None else ()
+            if kind in ("cpa-tone", "cpa-busy", "cpa-congestion", "cpa-sit", "cpa-fax"):
+                tone = names[value] if 0 <= value < len(names) else str(value)
+            if kind != "cpa-tone":
+                decide_s = round(float(e.ev.detail), 3)
+                self._cpa[port] = None  # a result disarms the analyser
         if kind in ("dtmf", "dtmf-begin"):
             digit = chr(value)
         elif kind in ("cid-message", "cid-error"):
@@ -137,7 +152,8 @@ class MediaEngine:
         elif kind == "tone-done":
             self._tone[port] = None
         return MediaEvent(port, kind, int(e.ev.start_sample), int(e.ev.end_sample), value,
-                          digit, message, reason, round(float(e.ev.level_dbm0), 2))
+                          digit, message, reason, round(float(e.ev.level_dbm0), 2), tone,
+                          decide_s)
 
     @property
     def now(self) -> int:
@@ -165,6 +181,7 @@ class MediaEngine:
         check(lib.cg_media_port_init(self._m, port, law_value(law)), f"port_init({port})")
         self._laws[port] = law
         self._prompt[port] = self._tone[port] = self._record[port] = self._cid[port] = None
+        self._cpa[port] = None
 
     def play(self, port, codes, barge_in=False) -> None:
         """Play G.711 codes (in the port's law); a copy is kept until the prompt ends."""
@@ -311,6 +328,50 @@ class MediaEngine:
             raise DspError(f"cid_line: caller ID is not armed on port {port}")
         check(lib.cg_media_cid_line(self._m, port, choice(LINE_EVENTS, event, "line event")),
               "cid_line")
+
+    # --- call-progress analysis live on the port (media.h, cg_media_cpa_arm) -------------
+
+    def cpa_arm(self, port, plan="US", *, no_dial_tone_ms=0, no_answer_ms=30000,
+                human_max_ms=1800, machine_min_ms=2500, end_silence_ms=800,
+                min_level_dbm0=-40.0, voice_level_dbm0=-45.0) -> None:
+        """Analyse what the port's line sends from the next frame on, with a plan's tones
+        ("CN", "US", "EU"). no_dial_tone_ms > 0: first wait that long for dial tone (a
+        "cpa-tone" event with tone "dial" says dial now; none: "cpa-no-dial-tone"); then, after
+        cpa_dialed(), one result event. An analyser is allocated here, once per arm."""
+        from .cpa import _c_plan, _tone_cfg
+
+        port = self._port(port)
+        found, c_plan = _c_plan(plan)
+        cfg = ffi.new("cg_cpa_cfg_t *")
+        lib.cg_cpa_cfg_default(cfg)
+        _tone_cfg(cfg.tone, c_plan, self._laws[port], min_level_dbm0, voice_level_dbm0, 20, 50)
+        cfg.no_dial_tone_ms = no_dial_tone_ms
+        cfg.no_answer_ms = no_answer_ms
+        cfg.human_max_ms = human_max_ms
+        cfg.machine_min_ms = machine_min_ms
+        cfg.end_silence_ms = end_silence_ms
+        cpa = ffi.new("cg_cpa_t *")
+        check(lib.cg_media_cpa_arm(self._m, port, cpa, cfg), f"cpa_arm({port})")
+        self._cpa[port] = (cpa, list(found.tones))
+
+    def cpa_dialed(self, port, at=None) -> None:
+        """Dialling ended at engine sample ``at`` (default: now): progress analysis starts."""
+        port = self._port(port)
+        check(lib.cg_media_cpa_dialed(self._m, port, self.now if at is None else at),
+              f"cpa_dialed({port})")
+
+    def cpa_disarm(self, port) -> None:
+        port = self._port(port)
+        check(lib.cg_media_cpa_disarm(self._m, port), "cpa_disarm")
+        self._cpa[port] = None
+
+    def cpa_armed(self, port) -> bool:
+        """True while the port's analyser listens (armed and not decided)."""
+        return bool(lib.cg_media_cpa_armed(self._m, self._port(port)))
+
+
+_CPA_KINDS = ("cpa-tone", "cpa-no-dial-tone", "cpa-busy", "cpa-congestion", "cpa-no-answer", "cpa-sit",
+              "cpa-fax", "cpa-human", "cpa-machine")
 
 
 def _plan_names():

@@ -286,7 +286,10 @@ class BusPlane:
         if code == lb.EV_OFFHOOK:
             if not self.answered[port]:
                 self.answered[port] = True
-                net.answered(port)
+                if net.calls[port] is None:  # off hook on an idle line: seized to call out
+                    net.seized(port)
+                else:
+                    net.answered(port)
         elif code == lb.EV_ONHOOK:
             was, self.answered[port] = self.answered[port], False
             net.unbridged(port)

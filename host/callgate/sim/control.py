@@ -13,6 +13,14 @@ one request per line, answered by zero or more lines and then a last one, "done"
         that phone an automatic agent (phones.Phone.auto, with its habits: feature codes it
         keys), or a manual one again ("off": true):
         {"t": "done", ...Phone.status()}
+    {"op": "number", "number", "answers", "rings"}
+        how the exchange answers the board's outbound calls to `number` (callee.py):
+        {"t": "done", "number", "answers"[, "rings"]}
+    {"op": "trunk", "port", "dial_tone", "plan"}
+        FXO `port`'s exchange side: dial tone on seizure (false: none), its tone plan:
+        {"t": "done", "port", "dial_tone", "plan"}
+    {"op": "dialled"}
+        the outbound calls the exchange finished (the last 20): {"t": "done", "calls"}
     {"op": "info"}
         {"t": "done", "board", "ports", "clock", "epoch", "now_s", "firmware", "phones"}
     anything refused: {"t": "error", "msg"}
@@ -187,6 +195,17 @@ class Control:
     def info(self) -> dict:
         return self.request({"op": "info"})
 
+    def number(self, number: str, answers: str, rings=None) -> dict:
+        if answers.startswith("wav:"):
+            answers = "wav:" + os.path.abspath(answers[4:])
+        return self.request({"op": "number", "number": number, "answers": answers, "rings": rings})
+
+    def trunk(self, port: int, dial_tone=None, plan=None) -> dict:
+        return self.request({"op": "trunk", "port": port, "dial_tone": dial_tone, "plan": plan})
+
+    def dialled(self) -> list:
+        return self.request({"op": "dialled"})["calls"]
+
 
 # -- the server: the board model's side ------------------------------------------------------
 
@@ -253,4 +272,20 @@ def _info(model, msg, reply) -> None:
            "phones": [ph.status() for ph in model.network.phones.values()]})
 
 
-_OPS = {"call": _call, "phone": _phone, "agent": _agent, "info": _info}
+def _number(model, msg, reply) -> None:
+    reply({"t": "done", **model.network.set_number(msg.get("number"), msg.get("answers"), msg.get("rings"))})
+
+
+def _trunk(model, msg, reply) -> None:
+    port = msg.get("port")
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise ValueError(f"trunk: port must be a port number, not {port!r}")
+    reply({"t": "done", **model.network.set_trunk(port, msg.get("dial_tone"), msg.get("plan"))})
+
+
+def _dialled(model, msg, reply) -> None:
+    reply({"t": "done", "calls": list(model.network.dialled)})
+
+
+_OPS = {"call": _call, "phone": _phone, "agent": _agent, "info": _info, "number": _number,
+        "trunk": _trunk, "dialled": _dialled}

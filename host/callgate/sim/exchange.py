@@ -24,8 +24,13 @@ An inbound call on an FXO port (place_call, by a Caller: caller.py):
     disconnect supervision must hear it); the exchange sends busy tone until the board
     releases. Unanswered after max_rings, the caller gives up.
 The agent phones (phones.py) are rung by the firmware and bridged to callers by it.
+
+An outbound call (the firmware's `seize` of an idle FXO port) is callee.py's Dialled: dial
+tone, the board's DTMF decoded from the line, the number's configured answer (`numbers`, set
+with set_number(); `trunks`: a trunk without dial tone, or with another plan).
 """
 
+import os
 import time
 
 import numpy as np
@@ -34,6 +39,7 @@ from ..dsp.callerid import CallerId, generate
 from ..dsp.tones import generate_tone
 from ..firmware import linecard
 from .caller import Caller
+from .callee import Dialled, check_answer, check_number, prepare
 from .caller_script import Call
 from .phones import Phone
 
@@ -53,6 +59,10 @@ class Exchange:
         self.hears = {}  # port -> frozenset of the ports it hears (the engine's hear sets)
         self.history = []
         self.rng = np.random.default_rng(seed)  # the talk bursts (the same every run)
+        self.out = [None] * len(kinds)  # the outbound call (callee.Dialled) on each FXO port
+        self.numbers = {}  # number -> {"answers", "rings"}: how it answers the board's calls
+        self.trunks = {}  # FXO port -> {"dial_tone": bool, "plan": str}
+        self.dialled = []  # finished outbound calls (their result()), the last 20
 
     # -- from any thread --------------------------------------------------------------------
 
@@ -69,6 +79,37 @@ class Exchange:
         call = Call(port, caller)
         self.plane.run_soon(self._start, call)
         return call
+
+    def set_number(self, number: str, answers: str, rings=None) -> dict:
+        """How `number` answers the board's calls (callee.py ANSWERS or wav:FILE)."""
+        conf = {"answers": check_answer(answers)}
+        if answers.startswith("wav:"):
+            path = os.path.abspath(answers[4:])
+            if not os.path.isfile(path):
+                raise ValueError(f"--answers wav:{answers[4:]}: no such file")
+            conf["answers"] = "wav:" + path
+        if rings is not None:
+            if isinstance(rings, bool) or not isinstance(rings, int) or not 0 <= rings <= 20:
+                raise ValueError(f"rings must be 0 to 20, not {rings!r}")
+            conf["rings"] = rings
+        check_number(number)
+        prepare(conf["answers"])  # the greeting made here, not on the line cards' thread
+        self.numbers[number] = conf
+        return {"number": number, **conf}
+
+    def set_trunk(self, port: int, dial_tone=None, plan=None) -> dict:
+        """An FXO trunk's exchange side: dial tone on seizure or none, the plan of its tones."""
+        if not isinstance(port, int) or port < 0 or port >= len(self.plane.kinds) or self.plane.kinds[port] != "fxo":
+            fxo = [p for p, k in enumerate(self.plane.kinds) if k == "fxo"]
+            raise ValueError(f"port {port} is not an FXO port (FXO: {fxo})")
+        conf = self.trunks.setdefault(port, {"dial_tone": True, "plan": self.plane.plan})
+        if dial_tone is not None:
+            conf["dial_tone"] = bool(dial_tone)
+        if plan is not None:
+            from ..dsp.tones import find_plan
+
+            conf["plan"] = find_plan(plan).name
+        return {"port": port, **conf}
 
     def phone(self, port: int) -> Phone:
         if port not in self.phones:
@@ -92,6 +133,8 @@ class Exchange:
 
     def rx(self, port: int, n: int):
         call = self.calls[port]
+        if self.out[port] is not None:
+            return self.plane.encode(self.out[port].read(n))
         if call is not None:
             data = call.rx.read(n)
         elif port in self.phones and self.plane.lines.offhook(port):
@@ -101,6 +144,9 @@ class Exchange:
         return None if data is None else self.plane.encode(data)
 
     def tx(self, port: int, codes) -> None:
+        if self.out[port] is not None:
+            self.out[port].hear(self.plane.decode(codes), self.plane.now)
+            return
         call = self.calls[port]
         phone = self.phones.get(port)
         if call is None and phone is None:
@@ -208,8 +254,27 @@ class Exchange:
         self.plane.lines.loop(port, True)
         call.answered(now)
 
+    def seized(self, port: int) -> None:
+        """The board went off hook on an idle FXO port to call out: the loop closes, dial
+        tone (unless the trunk has none)."""
+        if self.calls[port] is not None or self.out[port] is not None:
+            return  # a ringing line seized answers it (linecards.py); a second seize: nothing new
+        trunk = self.trunks.get(port, {})
+        self.out[port] = Dialled(self, port, trunk.get("plan", self.plane.plan), trunk.get("dial_tone", True),
+                                 self.plane.now)
+        self.plane.lines.loop(port, True)
+
     def released(self, port: int, was_answered: bool) -> None:
         """The board hung up (went on hook) on an FXO port."""
+        out = self.out[port]
+        if out is not None:
+            out.note(self.plane.now, "released", by="board")
+            self.out[port] = None
+            self.dialled.append(out.result())
+            del self.dialled[:-20]
+            if self.plane.lines._loop.get(port):
+                self.plane.lines.loop(port, False)
+            return
         call = self.calls[port]
         now = self.plane.now
         if call is None:
@@ -228,6 +293,9 @@ class Exchange:
         for call in self.calls:
             if call is not None:
                 self._tick_call(call, now)
+        for out in self.out:
+            if out is not None:
+                out.tick(now)
         for phone in self.phones.values():
             phone._tick(now)
 

@@ -105,7 +105,14 @@ COMMANDS = {
     linecard.CMD_RING: "_cmd_ring",
     linecard.CMD_RECORD: "_cmd_record",
     linecard.CMD_RECORD_STOP: "_cmd_record_stop",
+    linecard.CMD_SEIZE: "_cmd_seize",
+    linecard.CMD_CPA_ARM: "_cmd_cpa_arm",
 }
+# The C analyser's results (MediaEvent kinds) as cpa reports' results.
+CPA_RESULTS = {"cpa-no-dial-tone": linecard.CPA_NO_DIAL_TONE, "cpa-busy": linecard.CPA_BUSY,
+               "cpa-congestion": linecard.CPA_CONGESTION, "cpa-no-answer": linecard.CPA_NO_ANSWER,
+               "cpa-sit": linecard.CPA_SIT, "cpa-fax": linecard.CPA_FAX, "cpa-human": linecard.CPA_PERSON,
+               "cpa-machine": linecard.CPA_MACHINE}
 
 
 class AudioPlane:
@@ -280,6 +287,12 @@ class AudioPlane:
             self._playing[p] = None
         elif e.kind == "tone-done":
             self.lines.report({"what": linecard.REPORT_TONE_DONE, "port": p})
+        elif e.kind == "dtmf-sent" and self.engine.cpa_armed(p):
+            self.engine.cpa_dialed(p, e.end)  # the number is out: call progress from here
+        elif e.kind == "cpa-tone":
+            self.lines.report({"what": linecard.REPORT_DIAL_TONE, "port": p})
+        elif e.kind in CPA_RESULTS:
+            self._cpa_result(p, e)
         elif e.kind == "record-full" and self._rec[p] is not None:
             self._rec_send(p, end=False)  # not with REC_BUFFER > REC_CHUNK; kept whole if so
         self.network.engine_event(e)
@@ -318,6 +331,31 @@ class AudioPlane:
             self.answered[port] = True
             self._disc[port] = DisconnectSupervisor(self.plan, law=self.law, methods=["tone"])
             self.network.answered(port)
+
+    def _cmd_seize(self, msg, port) -> None:
+        if self.kinds[port] != "fxo":
+            raise ValueError(f"port {port} is not FXO: nothing to seize")
+        if self.network.calls[port] is not None:
+            raise ValueError(f"port {port} is ringing: answer it, or call out on another trunk")
+        self.network.seized(port)
+
+    def _cmd_cpa_arm(self, msg, port) -> None:
+        if self.kinds[port] != "fxo":
+            raise ValueError(f"port {port} is not FXO: no call progress to analyse")
+        self.engine.cpa_arm(port, msg.get("plan") or self.plan, no_dial_tone_ms=int(msg.get("dial_ms", 0)),
+                            no_answer_ms=int(msg.get("no_answer_ms", 30000)))
+
+    def _cpa_result(self, port, e) -> None:
+        result = CPA_RESULTS[e.kind]
+        kind = e.tone or ""
+        if result in (linecard.CPA_PERSON, linecard.CPA_MACHINE):
+            kind = e.value  # the greeting, ms
+        if result in (linecard.CPA_PERSON, linecard.CPA_MACHINE, linecard.CPA_FAX):
+            # answered: hang-up supervision as for an answered inbound call
+            self.answered[port] = True
+            self._disc[port] = DisconnectSupervisor(self.plan, law=self.law, methods=["tone"])
+        self.lines.report({"what": linecard.REPORT_CPA, "port": port, "result": result,
+                           "ms": int(round(e.decide_s * 1000)), "kind": kind})
 
     def _cmd_hangup(self, msg, port) -> None:
         was = self.answered[port]

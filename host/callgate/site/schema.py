@@ -94,6 +94,15 @@ _FXO = {
         "disconnect": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(DISCONNECTS)}},
         "answer_rings": {"type": "integer", "minimum": 1, "maximum": 10},
         "menu": NAME,
+        "outbound": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "allow": {"type": "boolean"},
+                "prefix": {"type": "string", "pattern": "^[0-9*#]{0,8}$"},
+                "no_answer_s": {"type": "integer", "minimum": 5, "maximum": 300},
+            },
+        },
     },
 }
 

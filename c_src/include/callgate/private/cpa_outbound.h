@@ -19,6 +19,8 @@ struct cg_cpa_s {
     uint64_t greet_start, last_voice;
     float voice_power_sum; uint32_t voice_count;
     float tone_level;
+    uint64_t dial_at;      /* where dial tone was recognised (cg_cpa_dial_heard) */
+    int32_t dial_heard;
 };
 
 #endif

@@ -32,6 +32,8 @@ typedef struct {
 } cg_cpa_seg_t;
 
 #define CG_CPA_HISTORY 8
+#define CG_CPA_FLOOR_WINDOWS 50 /* a noise-floor block: 0.5 s of windows */
+#define CG_CPA_FLOOR_BLOCKS 3   /* the floor: the quietest window of the last 1.5 s */
 
 struct cg_cpa_tone_s {
     const cg_tone_plan_t *plan;
@@ -67,6 +69,11 @@ struct cg_cpa_tone_s {
     uint32_t active_seg;                          /* the segment the current run should be */
     uint64_t active_start, active_edge;
     float last_sig_power;                          /* per frequency, of the last sig window */
+    /* The line's noise floor: the quietest window of each of the last CG_CPA_FLOOR_BLOCKS
+     * blocks of CG_CPA_FLOOR_WINDOWS windows without a plan tone (huge until 5 such windows
+     * were seen: no voice before). */
+    float floor, block_min, mins[CG_CPA_FLOOR_BLOCKS];
+    uint32_t block_n, min_i;
 };
 
 /* --- For the modules built on the detector (c_src/cpa_outbound.c, c_src/disconnect.c) ---- */

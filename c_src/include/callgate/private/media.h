@@ -3,6 +3,7 @@
 #define CALLGATE_PRIVATE_MEDIA_H
 
 #include "callgate/media.h"
+#include "callgate/private/cpa_outbound.h"
 #include "callgate/private/dtmf.h"
 #include "callgate/private/dtmf_tx.h"
 #include "callgate/private/tone.h"
@@ -38,6 +39,13 @@ typedef struct {
     cg_dtmf_rx_t dtmf_rx;
     cg_cid_rx_t *cid;         /* caller's, or NULL */
     uint64_t cid_origin;
+
+    /* Call-progress analysis (cg_media_cpa_arm): the caller's analyser, its clock's origin,
+     * and whether its dial tone was reported. */
+    cg_cpa_t *cpa;            /* NULL when not armed (and once its result is out) */
+    uint64_t cpa_origin;
+    int32_t cpa_dial_told;
+    uint32_t cpa_pad_;
 } cg_media_port_t;
 
 struct cg_media_s {

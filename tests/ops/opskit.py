@@ -54,7 +54,7 @@ class Service:
     """`callgate serve` in a process of its own; its standard error kept in .log."""
 
     def __init__(self, db: str, *ports, listen_port=None):
-        self.db = f"sqlite:///{db}" if not db.startswith("sqlite:") else db
+        self.db = db if db.startswith(("sqlite:", "postgresql:")) else f"sqlite:///{db}"
         self.ports = ports
         self.listen_port = listen_port or free_port()
         self.url = f"http://127.0.0.1:{self.listen_port}"

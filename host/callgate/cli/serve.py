@@ -1,6 +1,6 @@
 """`callgate serve`: the operations center (docs/ops.md) — boards in, a store, a web app out.
 
-    callgate serve --port /dev/ttyUSB0 [--port socket://host:7000 ...] [--db sqlite:///ops.db]
+    callgate serve --port /dev/ttyUSB0 [--port socket://host:7000 ...] [--db sqlite:///ops.db | postgresql://...]
                    [--listen 127.0.0.1:8080] [--target 20] [--sl-alarm 0.8] [--wait-alarm 60]
 
 Each --port is a board's link (as for every other command); events and call records from
@@ -37,15 +37,16 @@ def add_parser(subparsers) -> None:
 
 
 def add_db_argument(p) -> None:
-    p.add_argument("--db", metavar="URL", help="the store: sqlite:///PATH (default: ops.db in the data folder: "
-                                              "$CALLGATE_DATA or ~/.local/share/callgate)")
+    p.add_argument("--db", metavar="URL", help="the store: sqlite:///PATH or postgresql://[USER@]HOST[:PORT]/DB "
+                                              "(default: ops.db in the data folder: $CALLGATE_DATA or "
+                                              "~/.local/share/callgate)")
 
 
 def open_store(args):
-    from ..ops.store import Store, default_url
+    from ..ops.store import Store, default_url, shown
 
     url = args.db or default_url()
-    return Store.open(url), url
+    return Store.open(url), shown(url)
 
 
 def parse_listen(text: str) -> tuple:
@@ -87,7 +88,7 @@ def run(args) -> int:
     if not store.users():
         say("no users yet: add one with `callgate users add NAME --role admin`")
     floor = Floor()
-    recordings = os.path.join(os.path.dirname(os.path.abspath(store.path)), "recordings")
+    recordings = os.path.join(store.folder, "recordings")
     say(f"recordings in {recordings}")
     ingests = [BoardIngest(p, store, floor, log=say, timeout=args.timeout, recordings=recordings) for p in boards]
     app = build_app(store, floor, target_s=args.target, sl_alarm=args.sl_alarm, wait_alarm_s=args.wait_alarm,

@@ -10,7 +10,6 @@ import asyncio
 import pathlib
 import re
 import json
-import sqlite3
 import time
 
 from aiohttp import web
@@ -18,6 +17,7 @@ from aiohttp import web
 from ..callcenter import cdr
 from . import figures
 from .numbers import NumberError, lookup_key, normalise
+from .store import StoreUnavailable
 
 LAST_CALLS = 10
 _RECORDING = re.compile(r"([0-9a-f]{8}-[0-9]+)(?:-vm)?\.wav")
@@ -93,7 +93,7 @@ class Api:
             return await handler(request)
         except ApiError as e:
             return error(e.status, str(e))
-        except sqlite3.OperationalError as e:
+        except StoreUnavailable as e:
             return error(503, f"the store cannot be used: {e}")
 
     # -- the wallboard -------------------------------------------------------------------------

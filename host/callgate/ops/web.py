@@ -10,13 +10,13 @@ X-CSRF-Token header, or a `csrf` form field): 403 otherwise.
 
 import pathlib
 import secrets
-import sqlite3
 import urllib.parse
 
 from aiohttp import web
 
 from . import auth, pages
 from .api import Api
+from .store import StoreUnavailable
 
 STATIC = pathlib.Path(__file__).parent / "static"
 COOKIE = "cg_session"
@@ -36,7 +36,7 @@ def build_app(store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_al
         token = request.cookies.get(COOKIE)
         try:
             user = store.session(token) if token else None
-        except sqlite3.OperationalError as e:
+        except StoreUnavailable as e:
             return web.json_response({"error": f"the store cannot be used: {e}"}, status=503)
         if user is None:
             if request.path.startswith("/api/"):

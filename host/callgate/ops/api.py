@@ -15,7 +15,7 @@ import time
 from aiohttp import web
 
 from ..callcenter import cdr
-from . import figures
+from . import figures, quality
 from .numbers import NumberError, lookup_key, normalise
 from .store import StoreUnavailable
 
@@ -65,8 +65,9 @@ def _run(fn, *args, **kw):
 
 class Api:
     def __init__(self, store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_alarm_s: float = 60,
-                 recordings=None):
+                 recordings=None, card=None):
         self.store, self.floor = store, floor
+        self.card = card  # the reviewers' scorecard (quality.scorecard()), None without a site
         self.recordings = pathlib.Path(recordings) if recordings else None
         self.target_s, self.sl_alarm, self.wait_alarm_s = target_s, sl_alarm, wait_alarm_s
 
@@ -83,6 +84,9 @@ class Api:
         r.add_get("/api/agents", self.agents)
         r.add_get("/api/pop", self.pop)
         r.add_get("/api/me", self.me)
+        r.add_get("/api/quality", self.quality)
+        r.add_get("/api/quality/agents", self.quality_agents)
+        r.add_post("/api/calls/{id}/scorecard", self.add_scorecard)
         r.add_get("/api/events", self.events)
 
     @web.middleware
@@ -140,9 +144,17 @@ class Api:
                              queue=q.get("queue") or None, agent=agent, number=number,
                              outcome=q.get("outcome") or None)
         records = records[-limit:] if limit > 0 else records
+        cards = await _run(self._scorecards_by_call, [r["id"] for r in records])
         for r in records:
             self._recording_url(r)
+            r["scorecards"] = cards.get(r["id"], [])
         return web.json_response({"calls": records, "count": len(records)})
+
+    def _scorecards_by_call(self, ids) -> dict:
+        out = {}
+        for sc in self.store.scorecards(calls=ids):
+            out.setdefault(sc["call"], []).append(sc)
+        return out
 
     def _recording_url(self, r) -> dict:
         """Add "recording_url" when the call's recording is in the store's folder."""
@@ -177,6 +189,7 @@ class Api:
         user = request["user"]
         if user["role"] == "agent" and got[0].get("agent") != user["ext"]:
             raise ApiError(403, "an agent sees their own calls only")
+        got[0]["scorecards"] = await _run(self.store.scorecards, calls=[got[0]["id"]])
         return web.json_response(self._recording_url(got[0]))
 
     async def add_note(self, request):
@@ -189,6 +202,62 @@ class Api:
             raise ApiError(400, f"{cid!r} is not a call id (boot id - call number)")
         note = await _run(self.store.add_note, cid, request["user"]["name"], text.strip())
         return web.json_response(note, status=201)
+
+    # -- quality review ------------------------------------------------------------------------
+
+    def _card(self):
+        if self.card is None:
+            raise ApiError(404, "no scorecard: start `callgate serve` with --site FILE, a site with a quality section")
+        return self.card
+
+    async def quality(self, request):
+        """The scorecard and the worklist: ?since=&until= (ISO 8601), ?seed=, ?per_agent=."""
+        _supervisor(request)
+        card = self._card()
+        q = request.query
+        args = {}
+        for name, least in (("seed", 0), ("per_agent", 1)):
+            if q.get(name):
+                try:
+                    args[name] = int(q[name])
+                    if args[name] < least:
+                        raise ValueError
+                except ValueError:
+                    raise ApiError(400, f"{name}={q[name]!r} is not a whole number of at least {least}") from None
+        wl = await _run(quality.worklist, self.store, card, _time_arg(request, "since"), _time_arg(request, "until"),
+                        **args)
+        for r in wl["calls"]:
+            self._recording_url(r)
+        return web.json_response(dict(wl, card=card))
+
+    async def add_scorecard(self, request):
+        """{"scores": {criterion: score}, "comment": "..."}: stored with the call and its agent."""
+        _supervisor(request)
+        card = self._card()
+        body = await _body(request)
+        comment = body.get("comment") or ""
+        if not isinstance(comment, str):
+            raise ApiError(400, "\"comment\" must be text")
+        try:
+            sc = quality.score(card, body.get("scores"))
+        except quality.ScoreError as e:
+            raise ApiError(400, str(e)) from None
+        cid = request.match_info["id"]
+        got = await _run(self.store.calls, ids=[cid])
+        if not got:
+            raise ApiError(404, f"no call record {cid!r}")
+        sc.update(call=cid, agent=got[0].get("agent"), reviewer=request["user"]["name"], comment=comment.strip())
+        return web.json_response(await _run(self.store.add_scorecard, sc), status=201)
+
+    async def quality_agents(self, request):
+        """Per agent: calls reviewed, average / lowest / highest percent, passed (an agent: their own)."""
+        rows = await _run(self.store.quality_by_agent)
+        user = request["user"]
+        if user["role"] == "agent":
+            rows = [r for r in rows if r["agent"] == user["ext"]]
+        for r in rows:
+            r["name"] = self.floor.names.get(r["agent"])
+        return web.json_response({"agents": rows, "pass_percent": (self.card or {}).get("pass_percent")})
 
     # -- customers -----------------------------------------------------------------------------
 

@@ -106,6 +106,22 @@ MIGRATIONS = [
         expires DOUBLE PRECISION NOT NULL
     );
     """),
+    (2, """
+    CREATE TABLE scorecards (
+        id {serial},
+        call TEXT NOT NULL,              -- the CDR id of the call reviewed
+        agent TEXT,                      -- the agent's extension on that call (per-agent figures)
+        reviewer TEXT NOT NULL,
+        scores TEXT NOT NULL,            -- JSON: {criterion id: score}
+        card TEXT NOT NULL,              -- JSON: the criteria (id, label, weight, max) it was scored on
+        percent DOUBLE PRECISION NOT NULL, -- weighted: sum(weight * score / max) / sum(weight) * 100
+        passed BIGINT,                   -- 1 / 0 against the site's pass_percent, NULL without one
+        comment TEXT NOT NULL DEFAULT '',
+        at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX scorecards_call ON scorecards (call);
+    CREATE INDEX scorecards_agent ON scorecards (agent);
+    """),
 ]
 
 
@@ -450,6 +466,43 @@ class Store:
                                 "ORDER BY id", part):
                 out.setdefault(r["call"], []).append({"user": r["username"], "text": r["text"], "at": r["at"]})
         return out
+
+    # -- quality review ------------------------------------------------------------------------
+
+    def add_scorecard(self, sc: dict) -> dict:
+        """sc: quality.score()'s result plus call, agent, reviewer, comment. Returns it with id, at."""
+        at = time.time()
+        with self.transaction() as db:
+            sid = db.execute("INSERT INTO scorecards (call, agent, reviewer, scores, card, percent, passed, comment, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             (sc["call"], sc.get("agent"), sc["reviewer"], json.dumps(sc["scores"]),
+                              json.dumps(sc["card"]), sc["percent"], None if sc.get("passed") is None else int(sc["passed"]),
+                              sc.get("comment", ""), at)).fetchall()[0][0]
+        return dict(sc, id=sid, at=at)
+
+    def scorecards(self, calls=None, agent=None) -> list:
+        """Scorecards, oldest first: of the given call ids, or of one agent, or all."""
+        where, args = [], []
+        if calls is not None:
+            calls = list(calls)
+            if not calls:
+                return []
+            where.append(f"call IN ({','.join('?' * len(calls))})")
+            args.extend(calls)
+        if agent is not None:
+            where.append("agent = ?")
+            args.append(agent)
+        rows = self.query("SELECT * FROM scorecards" + (" WHERE " + " AND ".join(where) if where else "")
+                          + " ORDER BY at, id", args)
+        return [dict(r, scores=json.loads(r["scores"]), card=json.loads(r["card"]),
+                     passed=None if r["passed"] is None else bool(r["passed"])) for r in rows]
+
+    def quality_by_agent(self) -> list:
+        """Per agent: calls reviewed, scorecards, average / lowest / highest percent, passed."""
+        rows = self.query("SELECT agent, count(DISTINCT call) AS calls, count(*) AS scorecards, avg(percent) AS average, "
+                          "min(percent) AS lowest, max(percent) AS highest, count(CASE WHEN passed = 1 THEN 1 END) AS passed, "
+                          "count(passed) AS judged, max(at) AS last FROM scorecards GROUP BY agent ORDER BY agent")
+        return [{k: r[k] for k in r.keys()} for r in rows]
 
     # -- customers -----------------------------------------------------------------------------
 

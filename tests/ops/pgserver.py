@@ -53,8 +53,8 @@ def why_not() -> str:
 
 
 class PgServer:
-    def __init__(self, folder: str):
-        self.folder = folder
+    def __init__(self, folder: str, fsync: bool = False):
+        self.folder, self.fsync = folder, fsync
         self.data = os.path.join(folder, "data")
         self._names = itertools.count(1)
 
@@ -67,17 +67,22 @@ class PgServer:
         return r
 
     @classmethod
-    def start(cls) -> "PgServer":
+    def start(cls, fsync: bool = False) -> "PgServer":
+        """fsync off (the tests: a server thrown away) unless asked (the bench)."""
         folder = tempfile.mkdtemp(prefix="callgate-pg-")
         if os.geteuid() == 0:
             pw = pwd.getpwnam("postgres")
             os.chown(folder, pw.pw_uid, pw.pw_gid)
-        server = cls(folder)
+        server = cls(folder, fsync)
         server._run([pg_bin("initdb"), "-D", server.data, "-U", USER, "-A", "trust", "-E", "UTF8", "--no-sync"])
-        # only the socket (no TCP port to collide with); fsync off: a test server, thrown away
-        server._run([pg_bin("pg_ctl"), "-D", server.data, "-l", os.path.join(folder, "server.log"), "-w",
-                     "-o", f"-c listen_addresses='' -k {folder} -c fsync=off -c max_connections=200", "start"])
+        server._start()
         return server
+
+    def _start(self) -> None:
+        # only the socket (no TCP port to collide with)
+        self._run([pg_bin("pg_ctl"), "-D", self.data, "-l", os.path.join(self.folder, "server.log"), "-w",
+                   "-o", f"-c listen_addresses='' -k {self.folder} -c fsync={'on' if self.fsync else 'off'} "
+                   "-c max_connections=200", "start"])
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql:///{database}?host={self.folder}&user={USER}"
@@ -105,5 +110,4 @@ class PgServer:
 
     def restart(self) -> None:
         self._run([pg_bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop"])
-        self._run([pg_bin("pg_ctl"), "-D", self.data, "-l", os.path.join(self.folder, "server.log"), "-w",
-                   "-o", f"-c listen_addresses='' -k {self.folder} -c fsync=off -c max_connections=200", "start"])
+        self._start()

@@ -190,6 +190,15 @@ class Conn:
         except self.dialect.unavailable as e:
             raise StoreUnavailable(self.dialect.message(e)) from None
 
+    def executemany(self, sql: str, rows) -> int:
+        """One statement over many rows (one round trip where the driver can); rows changed."""
+        try:
+            cur = self.raw.cursor()
+            cur.executemany(self.dialect.sql(sql), [tuple(r) for r in rows])
+            return cur.rowcount
+        except self.dialect.unavailable as e:
+            raise StoreUnavailable(self.dialect.message(e)) from None
+
 
 class SQLite:
     name = "sqlite"
@@ -365,11 +374,11 @@ class Store:
         were new. The board's row moves to the last of them."""
         new = 0
         with self.transaction() as db:
-            for ord_, n, kind, value, received in events:
-                cur = db.execute("INSERT INTO events (board, boot, ord, n, kind, value, received) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                                 (board, boot, ord_, n, kind, json.dumps(value), received))
-                new += cur.rowcount
+            if events:
+                new = db.executemany("INSERT INTO events (board, boot, ord, n, kind, value, received) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                                     [(board, boot, ord_, n, kind, json.dumps(value), received)
+                                      for ord_, n, kind, value, received in events])
             last = events[-1] if events else None
             db.execute("INSERT INTO boards (board, port, boot, last_n, last_ord, lost, seen) VALUES (?, ?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (board) DO UPDATE SET port = excluded.port, boot = coalesce(excluded.boot, boards.boot), "

@@ -243,6 +243,7 @@ def start_boards(n: int, clock: float) -> list:
     from opskit import EPOCH, SITE
 
     site = load_site(str(ROOT / SITE))
+    plain = site.data
     boards = []
     for i in range(n):
         vb = VirtualBoard("virtual-8", clock=clock, epoch=parse_epoch(EPOCH))
@@ -254,8 +255,17 @@ def start_boards(n: int, clock: float) -> list:
         vb.start()
         with connect(vb.data_port, timeout=2.0) as c:
             assert c.info["board"] == f"virtual-8-{i + 1}", c.info
+            # a site names its board; extensions are unique across the boards (the floor and the
+            # agent pages know an agent by extension): 201 on board 3 is 3201
+            data = json.loads(json.dumps(site.data))
+            data["board"] = f"virtual-8-{i + 1}"
+            for p in data["ports"]:
+                if "agent" in p:
+                    p["agent"]["extension"] = f"{i + 1}{p['agent']['extension']}"
+            site.data = data
             r = provision(c, site)
             assert r["switched"], r
+        site.data = plain
         boards.append(vb)
     return boards
 
@@ -278,7 +288,7 @@ def latency_section(n_boards: int, clock: float, seconds: float, n_walls: int) -
     for i, vb in enumerate(boards):
         net = vb.model.network
         board_id = f"virtual-8-{i + 1}"
-        ext_of = {ALICE: "201", BOB: "202", CAROL: "203"}
+        ext_of = {ALICE: f"{i + 1}201", BOB: f"{i + 1}202", CAROL: f"{i + 1}203"}
         real = net.ring_phone
 
         def ring_phone(port, on, real=real, board_id=board_id, ext_of=ext_of):
@@ -290,7 +300,7 @@ def latency_section(n_boards: int, clock: float, seconds: float, n_walls: int) -
         net.ring_phone = ring_phone  # timing only: the call goes on to the model's own
         rng = random.Random(i)
         for port in (ALICE, BOB, CAROL):
-            net.phone(port).auto(answer_ms=(2000, 8000), talk_ms=(20000, 120000), rng=rng)
+            net.phone(port).auto(answer_ms=rng.randint(2000, 8000), talk_ms=(20000, 120000), rng=rng)
     svc = Service(db, *[vb.data_port for vb in boards]).start(timeout=120)
     sse = subprocess.Popen([sys.executable, __file__, "--sse-clients", svc.url, str(n_walls), str(seconds + 20)],
                            stdout=subprocess.PIPE, text=True)
@@ -351,7 +361,7 @@ def latency_section(n_boards: int, clock: float, seconds: float, n_walls: int) -
             "line_clock": statistics.median(model_rate) if model_rate else None, "setup_s": setup_s,
             "median_ms": 1000 * statistics.median(lat) if lat else None,
             "p99_ms": 1000 * sorted(lat)[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else None,
-            "max_ms": 1000 * max(lat) if lat else None}
+            "max_ms": 1000 * max(lat) if lat else None, "all_ms": sorted(round(1000 * x) for x in lat)}
     return data
 
 
@@ -370,8 +380,8 @@ def latency_lines(d: dict, asked: dict) -> list:
         "## Event to wallboard: latency with many boards and wallboards",
         "",
         f"{d['boards']} virtual boards (virtual-8, each the real firmware on MicroPython and its line cards' model, "
-        f"the demo site, board ids of their own), lines at {d['clock']:g}× real time, the demo's callers "
-        f"(1 a minute of line time per board, agents answering after 2-8 s and talking 20-120 s), followed by one "
+        f"the demo site with board ids and extensions of their own: 201 on board 3 is 3201), lines at {d['clock']:g}× real time, the demo's callers "
+        f"(1 a minute of line time per board; each agent answers after 2-8 s, drawn once, and talks 20-120 s), followed by one "
         f"`callgate serve` (SQLite store), with {d['wallboards']} wallboards' event streams open (`/api/events` as "
         f"a supervisor, read by plain HTTP clients in a process of their own), for {d['seconds']:.0f} s. "
         "Latency: from the moment the firmware tells the line card to ring an agent's phone (the agent's "

@@ -112,6 +112,9 @@ class Api:
             if sl is not None and sl < self.sl_alarm:
                 alarms.append(f"service level {100 * sl:.0f} % ({name.replace('_', ' ')}) is below the target "
                               f"{100 * self.sl_alarm:.0f} %")
+        for r in floor.get("refused", []):
+            alarms.append(f"{r['port']}: not followed: the board there answers as {r['board']!r}, like the one on "
+                          f"{r['holder']} (boards need distinct ids)")
         for w in floor["waiting"]:
             if w["longest_wait_s"] > self.wait_alarm_s:
                 alarms.append(f"{w['queue']}: a caller has waited {w['longest_wait_s']:.0f} s "

@@ -68,6 +68,7 @@ class Api:
                  recordings=None, card=None):
         self.store, self.floor = store, floor
         self.card = card  # the reviewers' scorecard (quality.scorecard()), None without a site
+        self._shared = {}  # key -> a future: what every open stream sends for one change, made once
         self.recordings = pathlib.Path(recordings) if recordings else None
         self.target_s, self.sl_alarm, self.wait_alarm_s = target_s, sl_alarm, wait_alarm_s
 
@@ -347,6 +348,18 @@ class Api:
 
     # -- the event stream ----------------------------------------------------------------------
 
+    async def _once(self, msg, fn, *args):
+        """fn(*args) in a worker thread once for all the streams sending the same change (the
+        same message object from the floor: a pop, a batch of stored records), not once per
+        open wallboard; the last few results are kept (with their message, so an id is never
+        mistaken for another's) while the streams catch up."""
+        got = self._shared.get(id(msg))
+        if got is None or got[0] is not msg:
+            got = self._shared[id(msg)] = (msg, asyncio.ensure_future(_run(fn, *args)))
+            while len(self._shared) > 32:
+                self._shared.pop(next(iter(self._shared)))
+        return await asyncio.shield(got[1])
+
     async def events(self, request):
         """Server-sent events: `floor` (the live floor, at most every 0.2 s), `figures` (the
         whole wallboard after call records were stored; supervisors), `pop` (a screen pop for
@@ -379,10 +392,12 @@ class Api:
                     batch.append(q.get_nowait())
                 for m in batch:
                     if m["type"] == "pop" and (m.get("ext") == ext or (supervisor and not request.query.get("ext"))):
-                        await send("pop", await _run(self.pop_data, {k: v for k, v in m.items() if k != "type"}))
+                        pop = {k: v for k, v in m.items() if k != "type"}
+                        await send("pop", await self._once(m, self.pop_data, pop))
                 if any(m["type"] == "calls" for m in batch):
                     if supervisor:
-                        await send("wallboard", await _run(self.wallboard_data))
+                        last = [m for m in batch if m["type"] == "calls"][-1]
+                        await send("wallboard", await self._once(last, self.wallboard_data))
                     else:
                         await send("calls", {"ids": [i for m in batch if m["type"] == "calls" for i in m["ids"]]})
                 elif any(m["type"] == "floor" for m in batch):

@@ -48,6 +48,16 @@ def _time_arg(request, name):
         raise ApiError(400, f"{name}={v!r} is not an ISO 8601 time (e.g. 2026-11-23T10:00+08:00)") from None
 
 
+def _has_nul(v) -> bool:
+    if isinstance(v, str):
+        return "\x00" in v
+    if isinstance(v, dict):
+        return any(_has_nul(k) or _has_nul(x) for k, x in v.items())
+    if isinstance(v, list):
+        return any(_has_nul(x) for x in v)
+    return False
+
+
 async def _body(request) -> dict:
     try:
         body = await request.json()
@@ -55,6 +65,8 @@ async def _body(request) -> dict:
         raise ApiError(400, "the body is not JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
+    if _has_nul(body):  # PostgreSQL's text cannot hold one; SQLite's would: refused on both alike
+        raise ApiError(400, "the body holds a NUL character (\\u0000)")
     return body
 
 

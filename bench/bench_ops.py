@@ -88,7 +88,7 @@ def time_store(url: str, events, batch: int = 200, repeats: int = 3) -> float:
 
     best = []
     for rep in range(repeats):
-        store = Store.open(url if rep == 0 else url)
+        store = Store.open(url)
         floor = Floor()
         floor.board_up("bench", "/dev/bench", {"calls": [], "agents": []})
         boot = 1000 + rep

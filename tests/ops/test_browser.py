@@ -199,16 +199,6 @@ def test_the_calls_list_finds_a_callers_calls_and_plays_a_recording(browser, cen
     login(browser, svc.url, "sue", "sup-pass")
     browser.get(svc.url + "/calls")
     wait_for(lambda: text(browser, "#calls-count") == "4 call(s)", 30, what="the four calls listed")
-    wait_for(lambda: browser.find_elements("css selector", "#calls audio") or browser.refresh(), 30, 1,
-             "the recording in the list")
-    played = browser.execute_async_script("""
-        const done = arguments[arguments.length - 1];
-        const a = document.querySelector('#calls audio');
-        a.muted = true;
-        a.addEventListener('timeupdate', () => { if (a.currentTime > 0.2) done({t: a.currentTime, d: a.duration}); });
-        a.addEventListener('error', () => done({error: String(a.error && a.error.code)}));
-        a.play().catch((e) => done({error: String(e)}));""")
-    assert "error" not in played, played
     from callgate.callcenter.stats import talk_s
     from callgate.ops.store import Store
 
@@ -217,6 +207,17 @@ def test_the_calls_list_finds_a_callers_calls_and_plays_a_recording(browser, cen
         (rec,) = store.calls(number="5553333")
     finally:
         store.close()
+    audio = f'#calls tr[data-id="{rec["id"]}"] audio'  # (the site samples 20 % of other calls: more may be recorded)
+    wait_for(lambda: browser.find_elements("css selector", audio) or browser.refresh(), 30, 1,
+             "the recording in the list")
+    played = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const a = document.querySelector(arguments[0]);
+        a.muted = true;
+        a.addEventListener('timeupdate', () => { if (a.currentTime > 0.2) done({t: a.currentTime, d: a.duration}); });
+        a.addEventListener('error', () => done({error: String(a.error && a.error.code)}));
+        a.play().catch((e) => done({error: String(e)}));""", audio)
+    assert "error" not in played, played
     assert abs(played["d"] - talk_s(rec)) < 1.0, (played, talk_s(rec))  # the recording spans the talk
     shot(browser, "06-calls")
     by(browser, "#number").send_keys("555-1234")
@@ -235,10 +236,17 @@ def test_a_reviewer_scores_a_recorded_call_on_the_quality_page(browser, center):
     _, svc = center
     login(browser, svc.url, "sue", "sup-pass")
     browser.get(svc.url + "/quality")
-    wait_for(lambda: browser.find_elements("css selector", "#worklist button.review"), 30, what="the worklist")
-    assert "1 call(s): 0 reviewed, 1 to do" == text(browser, "#worklist-count")  # the recorded support call
+    store = Store.open(svc.db)
+    try:
+        (rec,) = store.calls(number="5553333")  # the support call, always recorded (others: 20 % sampled)
+    finally:
+        store.close()
+    row = f'#worklist tr[data-id="{rec["id"]}"]'
+    wait_for(lambda: browser.find_elements("css selector", row), 30, what="the recorded call in the worklist")
+    assert text(browser, "#worklist-count").endswith(": 0 reviewed, " + text(browser, "#worklist-count").split()[0]
+                                                      + " to do")
     shot(browser, "08-quality-worklist")
-    by(browser, "#worklist button.review").click()
+    by(browser, row + " button.review").click()
     wait_for(lambda: by(browser, "#review").is_displayed(), 10, what="the scorecard form")
     Select(by(browser, "#crit-need")).select_by_value("3")
     Select(by(browser, "#crit-courtesy")).select_by_value("2")
@@ -246,15 +254,17 @@ def test_a_reviewer_scores_a_recorded_call_on_the_quality_page(browser, center):
     by(browser, "#sc-save").click()
     # weights 1, 3, 4, 2: (5/5 + 3 * 3/5 + 4 * 5/5 + 2 * 2/3) / 10
     assert wait_for(lambda: text(browser, "#sc-status"), 10, what="the scorecard saved") == "saved: 81.3 %, pass"
-    wait_for(lambda: "81.3 %" in text(browser, "#worklist td.score"), 10, what="the score in the worklist")
+    wait_for(lambda: "81.3 %" in text(browser, row + " td.score"), 10, what="the score in the worklist")
     wait_for(lambda: "81.3 %" in text(browser, "#quality-agents tbody"), 10, what="the agent summary")
-    assert "1 of 1" in text(browser, "#quality-agents tbody")
+    assert "1 of 1" in text(browser, f'#quality-agents tr[data-agent="{rec["agent"]}"]')
     shot(browser, "09-quality-scorecard")
     browser.get(svc.url + "/calls")
-    wait_for(lambda: "81.3 % pass" in text(browser, "#calls tbody"), 20, what="the score in the call list")
+    wait_for(lambda: "81.3 % pass" in text(browser, f'#calls tr[data-id="{rec["id"]}"]'), 20,
+             what="the score in the call list")
     store = Store.open(svc.db)
     try:
         (sc,) = store.scorecards()
     finally:
         store.close()
-    assert sc["percent"] == 81.3 and sc["reviewer"] == "sue" and sc["scores"]["need"] == 3 and sc["agent"]
+    assert sc["percent"] == 81.3 and sc["reviewer"] == "sue" and sc["scores"]["need"] == 3
+    assert sc["call"] == rec["id"] and sc["agent"] == rec["agent"]

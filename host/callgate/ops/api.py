@@ -71,7 +71,7 @@ async def _body(request) -> dict:
 
 
 def _run(fn, *args, **kw):
-    """A store call in a worker thread (SQLite blocks)."""
+    """A store call in a worker thread (the database calls block)."""
     return asyncio.get_running_loop().run_in_executor(None, lambda: fn(*args, **kw))
 
 

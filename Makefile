@@ -82,6 +82,7 @@ cross:
 bench: setup
 	@tools/need-deb libspandsp-dev gcc:gcc
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/bench_ops.py
 
 # Instructions per sample of every C module and of spandsp's DTMF receiver on the Cortex-M4F
 # (QEMU's mps2-an386, counted by a TCG plugin); writes bench/MCU.md.

@@ -152,7 +152,8 @@ class Run:
     def serve(self, port, db):
         """`callgate serve` on the board's data port; returns (process, the wallboard's URL)."""
         web_port = _free_port(WALLBOARD_PORT)
-        srv = self.start(["serve", "--port", port, "--db", f"sqlite:///{db}", "--listen", f"127.0.0.1:{web_port}"],
+        srv = self.start(["serve", "--port", port, "--db", f"sqlite:///{db}", "--listen", f"127.0.0.1:{web_port}",
+                          "--site", str(SITE)],  # the quality page's scorecard
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         log = []
         ready = threading.Event()

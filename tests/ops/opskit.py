@@ -53,9 +53,10 @@ def callgate(*args, stdin=None, check=True):
 class Service:
     """`callgate serve` in a process of its own; its standard error kept in .log."""
 
-    def __init__(self, db: str, *ports, listen_port=None):
-        self.db = f"sqlite:///{db}" if not db.startswith("sqlite:") else db
+    def __init__(self, db: str, *ports, listen_port=None, args=()):
+        self.db = db if db.startswith(("sqlite:", "postgresql:")) else f"sqlite:///{db}"
         self.ports = ports
+        self.args = list(args)  # more of serve's options (--site ...)
         self.listen_port = listen_port or free_port()
         self.url = f"http://127.0.0.1:{self.listen_port}"
         self.proc = None
@@ -65,6 +66,7 @@ class Service:
         args = [sys.executable, "-m", "callgate", "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.listen_port}"]
         for p in self.ports:
             args += ["--port", p]
+        args += self.args
         self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         ready = threading.Event()
 

@@ -42,7 +42,8 @@ def test_a_bad_row_stops_the_whole_import_and_every_problem_is_named_with_its_li
                         ",5550003,x\n"
                         "Letters,555-CALL-NOW,x\n"
                         "Twice,5550002,x\n"
-                        "Short,5550004\n")
+                        "Short,5550004\n"
+                        "Nul\x00Name,5550005,x\n")
     with pytest.raises(CsvError) as e:
         import_csv(store, f)
     lines = str(e.value).splitlines()
@@ -50,6 +51,7 @@ def test_a_bad_row_stops_the_whole_import_and_every_problem_is_named_with_its_li
     assert lines[1].startswith(f"{f}:4: '555-CALL-NOW' is not a phone number")
     assert lines[2] == f"{f}:5: number 5550002 is on line 2 too"
     assert lines[3] == f"{f}:6: 2 cells, the header has 3"
+    assert lines[4] == f"{f}:7: a NUL character"  # PostgreSQL's text cannot hold one: refused on both
     assert [c["name"] for c in store.customers()] == ["Keep Me"]  # nothing of the bad file
 
 

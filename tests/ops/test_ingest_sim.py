@@ -1,9 +1,10 @@
 """Every event and call record lands in the store exactly once, across a service killed mid-
-traffic (SIGKILL) and started again: the store is compared with `callgate cdr pull`."""
+traffic (SIGKILL) and started again: the store is compared with `callgate cdr pull`. The
+kill-and-restart test runs on both databases (SQLite, and a PostgreSQL server of the tests'
+own: conftest.pg_server)."""
 
 import json
 import random
-import sqlite3
 import time
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from callgate.callcenter import cdr as cdr_mod
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
+from callgate.ops.store import Store
 from opskit import ALICE, BOB, CAROL, Service, demo_board, wait_for
 
 pytestmark = pytest.mark.slow
@@ -42,15 +44,19 @@ def place_calls(board, n, seed=1):
 
 
 def stored(db):
-    with sqlite3.connect(db) as c:
-        calls = {r[0]: json.loads(r[1]) for r in c.execute("SELECT id, record FROM calls")}
-        events = c.execute("SELECT board, boot, ord, n, kind FROM events ORDER BY boot, ord").fetchall()
-        boards = c.execute("SELECT board, boot, last_n, lost FROM boards").fetchall()
+    """(calls by id, events, boards) as the store holds them; db: a path or a --db URL."""
+    s = Store.open(db if "://" in db else f"sqlite:///{db}")
+    try:
+        calls = {r[0]: json.loads(r[1]) for r in s.query("SELECT id, record FROM calls")}
+        events = [tuple(r) for r in s.query("SELECT board, boot, ord, n, kind FROM events ORDER BY boot, ord")]
+        boards = [tuple(r) for r in s.query("SELECT board, boot, last_n, lost FROM boards")]
+    finally:
+        s.close()
     return calls, events, boards
 
 
-def test_killed_mid_traffic_and_restarted_the_store_holds_every_record_once(board, tmp_path):
-    db = str(tmp_path / "ops.db")
+def test_killed_mid_traffic_and_restarted_the_store_holds_every_record_once(board, store_url):
+    db = store_url
     svc = Service(db, board.data_port).start()
     try:
         calls = place_calls(board, 6, seed=1)

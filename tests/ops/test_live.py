@@ -37,5 +37,10 @@ def test_two_boards_with_one_id_are_not_mixed():
     assert f.claim("virtual-8", "/dev/pts/1") is None
     assert f.claim("virtual-8", "/dev/pts/1") is None  # the same port again (a reconnect)
     assert f.claim("virtual-8", "/dev/pts/2") == "/dev/pts/1"
+    assert [(r["port"], r["board"], r["holder"]) for r in f.snapshot()["refused"]] == [
+        ("/dev/pts/2", "virtual-8", "/dev/pts/1")]
     f.board_down("virtual-8")
-    assert f.claim("virtual-8", "/dev/pts/2") is None
+    assert f.claim("virtual-8", "/dev/pts/2") == "/dev/pts/1"  # the first port keeps the id, up or down
+    assert f.claim("virtual-8", "/dev/pts/1") is None and f.snapshot()["boards"][0]["up"]
+    assert f.claim("other", "/dev/pts/2") is None  # another board on that port is followed
+    assert f.snapshot()["refused"] == []

@@ -112,6 +112,8 @@ def test_malformed_requests_get_400_with_a_message(service):
     assert sue.json("GET", "/api/calls/nope-1")[0] == 404
     assert sue.json("PUT", "/api/customers/999", {"name": "X", "numbers": ["1"]})[0] == 404
     assert sue.json("POST", "/api/calls/x-1/notes", {"text": ""})[0] == 400
+    assert sue.json("POST", "/api/calls/x-1/notes", {"text": "a\x00b"}) == (
+        400, {"error": "the body holds a NUL character (\\u0000)"})  # PostgreSQL's text cannot hold one
 
 
 def test_logging_out_ends_the_session(service):

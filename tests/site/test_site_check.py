@@ -95,6 +95,13 @@ BAD = [
     ("sample recording without a share", "  sample_percent: 20\n", "", "recording:",
      "recording: mode sample needs sample_percent"),
     ("survey min above max", "min: 1, max: 5", "min: 5, max: 1", "min: 5", "survey.questions[0]: min 5 is above max 1"),
+    # the reviewers' scorecard (docs/ops.md)
+    ("scorecard criterion twice", "{id: need,", "{id: greeting,", "Understood",
+     "quality.criteria[1].id: id 'greeting' is already used by criteria[0]"),
+    ("scorecard weight of 0", "themselves\", weight: 1}", "themselves\", weight: 0}", "weight: 0",
+     "quality.criteria[0].weight: 0 is less than or equal to the minimum of 0"),
+    ("scorecard criterion without a label", "{id: courtesy, label: \"Courtesy and tone\",", "{id: courtesy,",
+     "id: courtesy", "quality.criteria[3].label: missing (required)"),
     ("field of another action", "        9: {action: repeat}", "        9: {action: repeat, queue: sales}", "9: {",
      "ivr.menus.main.options.9.queue: not used by action 'repeat'"),
     # queues, callback, voicemail, survey (docs/callcenter.md)

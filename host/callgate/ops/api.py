@@ -10,14 +10,14 @@ import asyncio
 import pathlib
 import re
 import json
-import sqlite3
 import time
 
 from aiohttp import web
 
 from ..callcenter import cdr
-from . import figures
+from . import figures, quality
 from .numbers import NumberError, lookup_key, normalise
+from .store import StoreUnavailable
 
 LAST_CALLS = 10
 _RECORDING = re.compile(r"([0-9a-f]{8}-[0-9]+)(?:-vm)?\.wav")
@@ -48,6 +48,16 @@ def _time_arg(request, name):
         raise ApiError(400, f"{name}={v!r} is not an ISO 8601 time (e.g. 2026-11-23T10:00+08:00)") from None
 
 
+def _has_nul(v) -> bool:
+    if isinstance(v, str):
+        return "\x00" in v
+    if isinstance(v, dict):
+        return any(_has_nul(k) or _has_nul(x) for k, x in v.items())
+    if isinstance(v, list):
+        return any(_has_nul(x) for x in v)
+    return False
+
+
 async def _body(request) -> dict:
     try:
         body = await request.json()
@@ -55,18 +65,22 @@ async def _body(request) -> dict:
         raise ApiError(400, "the body is not JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
+    if _has_nul(body):  # PostgreSQL's text cannot hold one; SQLite's would: refused on both alike
+        raise ApiError(400, "the body holds a NUL character (\\u0000)")
     return body
 
 
 def _run(fn, *args, **kw):
-    """A store call in a worker thread (SQLite blocks)."""
+    """A store call in a worker thread (the database calls block)."""
     return asyncio.get_running_loop().run_in_executor(None, lambda: fn(*args, **kw))
 
 
 class Api:
     def __init__(self, store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_alarm_s: float = 60,
-                 recordings=None):
+                 recordings=None, card=None):
         self.store, self.floor = store, floor
+        self.card = card  # the reviewers' scorecard (quality.scorecard()), None without a site
+        self._shared = {}  # key -> a future: what every open stream sends for one change, made once
         self.recordings = pathlib.Path(recordings) if recordings else None
         self.target_s, self.sl_alarm, self.wait_alarm_s = target_s, sl_alarm, wait_alarm_s
 
@@ -83,6 +97,9 @@ class Api:
         r.add_get("/api/agents", self.agents)
         r.add_get("/api/pop", self.pop)
         r.add_get("/api/me", self.me)
+        r.add_get("/api/quality", self.quality)
+        r.add_get("/api/quality/agents", self.quality_agents)
+        r.add_post("/api/calls/{id}/scorecard", self.add_scorecard)
         r.add_get("/api/events", self.events)
 
     @web.middleware
@@ -93,7 +110,7 @@ class Api:
             return await handler(request)
         except ApiError as e:
             return error(e.status, str(e))
-        except sqlite3.OperationalError as e:
+        except StoreUnavailable as e:
             return error(503, f"the store cannot be used: {e}")
 
     # -- the wallboard -------------------------------------------------------------------------
@@ -108,6 +125,9 @@ class Api:
             if sl is not None and sl < self.sl_alarm:
                 alarms.append(f"service level {100 * sl:.0f} % ({name.replace('_', ' ')}) is below the target "
                               f"{100 * self.sl_alarm:.0f} %")
+        for r in floor.get("refused", []):
+            alarms.append(f"{r['port']}: not followed: the board there answers as {r['board']!r}, like the one on "
+                          f"{r['holder']} (boards need distinct ids)")
         for w in floor["waiting"]:
             if w["longest_wait_s"] > self.wait_alarm_s:
                 alarms.append(f"{w['queue']}: a caller has waited {w['longest_wait_s']:.0f} s "
@@ -140,9 +160,17 @@ class Api:
                              queue=q.get("queue") or None, agent=agent, number=number,
                              outcome=q.get("outcome") or None)
         records = records[-limit:] if limit > 0 else records
+        cards = await _run(self._scorecards_by_call, [r["id"] for r in records])
         for r in records:
             self._recording_url(r)
+            r["scorecards"] = cards.get(r["id"], [])
         return web.json_response({"calls": records, "count": len(records)})
+
+    def _scorecards_by_call(self, ids) -> dict:
+        out = {}
+        for sc in self.store.scorecards(calls=ids):
+            out.setdefault(sc["call"], []).append(sc)
+        return out
 
     def _recording_url(self, r) -> dict:
         """Add "recording_url" when the call's recording is in the store's folder."""
@@ -177,6 +205,7 @@ class Api:
         user = request["user"]
         if user["role"] == "agent" and got[0].get("agent") != user["ext"]:
             raise ApiError(403, "an agent sees their own calls only")
+        got[0]["scorecards"] = await _run(self.store.scorecards, calls=[got[0]["id"]])
         return web.json_response(self._recording_url(got[0]))
 
     async def add_note(self, request):
@@ -189,6 +218,62 @@ class Api:
             raise ApiError(400, f"{cid!r} is not a call id (boot id - call number)")
         note = await _run(self.store.add_note, cid, request["user"]["name"], text.strip())
         return web.json_response(note, status=201)
+
+    # -- quality review ------------------------------------------------------------------------
+
+    def _card(self):
+        if self.card is None:
+            raise ApiError(404, "no scorecard: start `callgate serve` with --site FILE, a site with a quality section")
+        return self.card
+
+    async def quality(self, request):
+        """The scorecard and the worklist: ?since=&until= (ISO 8601), ?seed=, ?per_agent=."""
+        _supervisor(request)
+        card = self._card()
+        q = request.query
+        args = {}
+        for name, least in (("seed", 0), ("per_agent", 1)):
+            if q.get(name):
+                try:
+                    args[name] = int(q[name])
+                    if args[name] < least:
+                        raise ValueError
+                except ValueError:
+                    raise ApiError(400, f"{name}={q[name]!r} is not a whole number of at least {least}") from None
+        wl = await _run(quality.worklist, self.store, card, _time_arg(request, "since"), _time_arg(request, "until"),
+                        **args)
+        for r in wl["calls"]:
+            self._recording_url(r)
+        return web.json_response(dict(wl, card=card))
+
+    async def add_scorecard(self, request):
+        """{"scores": {criterion: score}, "comment": "..."}: stored with the call and its agent."""
+        _supervisor(request)
+        card = self._card()
+        body = await _body(request)
+        comment = body.get("comment") or ""
+        if not isinstance(comment, str):
+            raise ApiError(400, "\"comment\" must be text")
+        try:
+            sc = quality.score(card, body.get("scores"))
+        except quality.ScoreError as e:
+            raise ApiError(400, str(e)) from None
+        cid = request.match_info["id"]
+        got = await _run(self.store.calls, ids=[cid])
+        if not got:
+            raise ApiError(404, f"no call record {cid!r}")
+        sc.update(call=cid, agent=got[0].get("agent"), reviewer=request["user"]["name"], comment=comment.strip())
+        return web.json_response(await _run(self.store.add_scorecard, sc), status=201)
+
+    async def quality_agents(self, request):
+        """Per agent: calls reviewed, average / lowest / highest percent, passed (an agent: their own)."""
+        rows = await _run(self.store.quality_by_agent)
+        user = request["user"]
+        if user["role"] == "agent":
+            rows = [r for r in rows if r["agent"] == user["ext"]]
+        for r in rows:
+            r["name"] = self.floor.names.get(r["agent"])
+        return web.json_response({"agents": rows, "pass_percent": (self.card or {}).get("pass_percent")})
 
     # -- customers -----------------------------------------------------------------------------
 
@@ -275,6 +360,18 @@ class Api:
 
     # -- the event stream ----------------------------------------------------------------------
 
+    async def _once(self, msg, fn, *args):
+        """fn(*args) in a worker thread once for all the streams sending the same change (the
+        same message object from the floor: a pop, a batch of stored records), not once per
+        open wallboard; the last few results are kept (with their message, so an id is never
+        mistaken for another's) while the streams catch up."""
+        got = self._shared.get(id(msg))
+        if got is None or got[0] is not msg:
+            got = self._shared[id(msg)] = (msg, asyncio.ensure_future(_run(fn, *args)))
+            while len(self._shared) > 32:
+                self._shared.pop(next(iter(self._shared)))
+        return await asyncio.shield(got[1])
+
     async def events(self, request):
         """Server-sent events: `floor` (the live floor, at most every 0.2 s), `figures` (the
         whole wallboard after call records were stored; supervisors), `pop` (a screen pop for
@@ -307,10 +404,12 @@ class Api:
                     batch.append(q.get_nowait())
                 for m in batch:
                     if m["type"] == "pop" and (m.get("ext") == ext or (supervisor and not request.query.get("ext"))):
-                        await send("pop", await _run(self.pop_data, {k: v for k, v in m.items() if k != "type"}))
+                        pop = {k: v for k, v in m.items() if k != "type"}
+                        await send("pop", await self._once(m, self.pop_data, pop))
                 if any(m["type"] == "calls" for m in batch):
                     if supervisor:
-                        await send("wallboard", await _run(self.wallboard_data))
+                        last = [m for m in batch if m["type"] == "calls"][-1]
+                        await send("wallboard", await self._once(last, self.wallboard_data))
                     else:
                         await send("calls", {"ids": [i for m in batch if m["type"] == "calls" for i in m["ids"]]})
                 elif any(m["type"] == "floor" for m in batch):

@@ -50,6 +50,9 @@ def read_rows(path: str) -> list:
                 if len(cells) != len(cols):
                     problems.append(f"{path}:{line}: {len(cells)} cells, the header has {len(cols)}")
                     continue
+                if any("\x00" in cell for cell in cells):  # PostgreSQL's text cannot hold one
+                    problems.append(f"{path}:{line}: a NUL character")
+                    continue
                 c = {"name": "", "company": "", "notes": "", "numbers": [], "extra": {}}
                 for col, low, cell in zip(cols, lower, cells):
                     cell = cell.strip()

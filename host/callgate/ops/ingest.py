@@ -17,8 +17,9 @@ board keeps the last 64 — or, if the board restarted meanwhile, the new boot's
 twice stores it once.
 
 Call records. The board appends them to cdr/YYYYMMDD.log (docs/callcenter.md). The store
-keeps, per file, how many bytes it has read up to the last whole line; after each `cdr`
-event, after a "lost" event and on (re)connecting it reads each file on from there (FS_READ
+keeps, per file, how many bytes it has read up to the last whole line; on (re)connecting,
+and (on a thread of its own, so that events never queue behind these requests) after each
+`cdr` event, after a "lost" event and every 30 s, it reads each file on from there (FS_READ
 with an offset), parses the lines as `cdr pull` does (callcenter/lines.py), and stores the
 records and the new offset in one transaction. A record's id is its key, so reading a
 stretch again (a file replaced or shortened is read from 0) stores nothing twice; the files
@@ -45,6 +46,11 @@ from ..firmware.link.errors import LinkError, RemoteError
 from ..link.files import RemoteFiles
 
 CDR_FOLDER = "cdr"
+REFUSED_RETRY_S = 10.0  # a board refused (its id taken by another port): asked again this often
+
+
+class BoardRefused(LinkError):
+    """The board answers with an id another port of this service holds."""
 READ_CHUNK = 400  # bytes per FS_READ (fits one frame with the path)
 
 
@@ -87,6 +93,8 @@ class BoardIngest(threading.Thread):
         self.bad_lines = []  # BadLine of call-record lines that could not be read
         self._halt = threading.Event()
         self._want_recordings = threading.Event()
+        self._want_cdrs = threading.Event()
+        self._cdr_lock = threading.Lock()  # one reader of the record files at a time
         self._client = None
 
     def stop(self) -> None:
@@ -99,11 +107,19 @@ class BoardIngest(threading.Thread):
             c.close()
 
     def run(self) -> None:
+        threading.Thread(target=self._cdrs_loop, name=f"records {self.port}", daemon=True).start()
         if self.recordings:
             threading.Thread(target=self._recordings_loop, name=f"recordings {self.port}", daemon=True).start()
+        said = None
         while not self._halt.is_set():
+            wait = self.retry_s
             try:
                 self._follow()
+            except BoardRefused as e:
+                wait = REFUSED_RETRY_S
+                if str(e) != said:  # said once, not at every try
+                    self.log(f"{self.port}: {e}")
+                    said = str(e)
             except (LinkError, OSError) as e:
                 if not self._halt.is_set():
                     self.log(f"{self.port}: {e}; trying again")
@@ -117,7 +133,7 @@ class BoardIngest(threading.Thread):
                 c, self._client = self._client, None
                 if c is not None:
                     c.close()
-            self._halt.wait(self.retry_s)
+            self._halt.wait(wait)
 
     # -- one connection ------------------------------------------------------------------------
 
@@ -146,8 +162,9 @@ class BoardIngest(threading.Thread):
         if self.floor is not None:
             other = self.floor.claim(info["board"], self.port)
             if other is not None:
-                raise LinkError(f"the board here answers as {info['board']!r}, like the one on {other}: "
-                                "boards need distinct ids (not followed)")
+                raise BoardRefused(f"the board here answers as {info['board']!r}, like the one on {other}: "
+                                   "boards need distinct ids (not followed; asked again every "
+                                   f"{REFUSED_RETRY_S:g} s)")
         self.board = info["board"]
         row = self.store.board(self.board) or {}
         boot, last_n, last_ord = row.get("boot"), row.get("last_n"), row.get("last_ord")
@@ -206,11 +223,34 @@ class BoardIngest(threading.Thread):
                     if ev.number is not None:
                         self.floor.event(self.board, ev, ev_boot)
             if (sync or time.monotonic() - last_sync > 30) and not self._halt.is_set():
-                self._sync_cdrs(c)
+                self._want_cdrs.set()  # read on the records' thread: events never wait for it
                 last_sync = time.monotonic()
+
+    def _cdrs_loop(self) -> None:
+        """Read the record files when asked (after a `cdr` or "lost" event, every 30 s), on a
+        thread of its own: the reads are requests over the link, which may be busy with a
+        recording, and the floor's events must not queue behind them."""
+        while not self._halt.is_set():
+            if not self._want_cdrs.wait(1.0) or self._halt.is_set():
+                continue
+            self._want_cdrs.clear()
+            c = self._client
+            if c is None or not self.connected.is_set():
+                continue  # (re)connecting reads them anyway
+            try:
+                self._sync_cdrs(c)
+            except Exception as e:  # the link or the store: keep what is stored, try again
+                if not self._halt.is_set():
+                    self.log(f"{self.port}: call records: {type(e).__name__}: {e}; trying again")
+                    self._halt.wait(self.retry_s)
+                    self._want_cdrs.set()
 
     def _sync_cdrs(self, c) -> list:
         """Read every cdr/*.log on from where the store left it; returns the new ids."""
+        with self._cdr_lock:
+            return self._read_cdrs(c)
+
+    def _read_cdrs(self, c) -> list:
         fs = RemoteFiles(c)
         try:
             names = sorted((n, size) for n, size in fs.listdir(CDR_FOLDER) if size >= 0 and n.endswith(".log"))

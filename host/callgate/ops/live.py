@@ -19,6 +19,7 @@ class Floor:
     def __init__(self):
         self._lock = threading.Lock()
         self.boards = {}  # board -> {"port", "up", "since"}
+        self.refused = {}  # port -> {"port", "board", "holder", "since"}: a board id another port holds
         self.calls = {}  # (board, call) -> {"port", "state", "since", "queue", "queued_at", "number", "name"}
         self.agents = {}  # ext -> {"board", "port", "ext", "name", "state", "since", "call", "calls"}
         self.pops = {}  # ext -> the last pop (with "board" and "at")
@@ -50,13 +51,19 @@ class Floor:
     # -- from the ingest threads ----------------------------------------------------------------
 
     def claim(self, board, port):
-        """Note that `board` answers on `port`; returns the other port if a board with the
-        same id is up there already (two boards must not share an id: their events and
-        records would be mixed), else None."""
+        """Note that `board` answers on `port`; returns the port that holds that id already,
+        else None. The first port a board id answers on keeps it for the life of the service,
+        up or down: a second board with the same id on another port is refused even after the
+        first goes away (the store knows a board by its id: their events and record files
+        would be mixed, one's files read on from the other's offsets). The refusal is listed
+        in the floor's "refused" (the wallboard's alarms)."""
         with self._lock:
             b = self.boards.get(board)
-            if b is not None and b["up"] and b["port"] != port:
+            if b is not None and b["port"] != port:
+                if port not in self.refused:
+                    self.refused[port] = {"port": port, "board": board, "holder": b["port"], "since": time.time()}
                 return b["port"]
+            self.refused.pop(port, None)
             self.boards[board] = {"board": board, "port": port, "up": True, "since": time.time()}
             return None
 
@@ -176,9 +183,10 @@ class Floor:
                       for a in sorted(self.agents.values(), key=lambda a: str(a["ext"]))]
             calls = [dict(c, since_s=now - c.get("since", now)) for c in self.calls.values()]
             boards = [dict(b) for b in self.boards.values()]
+            refused = [dict(r) for r in self.refused.values()]
         return {"at": now, "waiting": sorted(waiting.values(), key=lambda w: w["queue"]),
                 "waiting_total": sum(w["waiting"] for w in waiting.values()),
-                "agents": agents, "calls": calls, "boards": boards}
+                "agents": agents, "calls": calls, "boards": boards, "refused": refused}
 
     def pop_for(self, ext):
         with self._lock:

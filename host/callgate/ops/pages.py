@@ -11,6 +11,8 @@ def _layout(title: str, user, page: str, body: str, ext: str = "") -> str:
         if user["role"] in ("supervisor", "admin"):
             links.insert(0, ("/wallboard", "Wallboard"))
         links.append(("/calls", "Calls"))
+        if user["role"] in ("supervisor", "admin"):
+            links.append(("/quality", "Quality"))
         nav = ("<nav>" + "".join(f'<a href="{h}" class="{"on" if t.lower() == page else ""}">{t}</a>' for h, t in links)
                + f'<span class="who">{escape(user["name"])} ({escape(user["role"])})</span>'
                + f'<form method="post" action="/logout"><input type="hidden" name="csrf" value="{escape(user["csrf"])}">'
@@ -89,6 +91,29 @@ def calls(user, ext) -> str:
 <option>callback</option><option>voicemail</option><option>ivr</option><option>unanswered</option></select></label>
 <button id="search-go">Search</button></form>
 <p class="error" id="calls-error" hidden></p>
-<section class="card"><table id="calls"><thead><tr><th>Arrived</th><th>Number</th><th>Name</th><th>Queue</th><th>Agent</th><th>Outcome</th><th>Wait</th><th>Talk</th><th>Survey</th><th>Notes</th><th>Recording</th></tr></thead><tbody></tbody></table>
+<section class="card"><table id="calls"><thead><tr><th>Arrived</th><th>Number</th><th>Name</th><th>Queue</th><th>Agent</th><th>Outcome</th><th>Wait</th><th>Talk</th><th>Survey</th><th>Notes</th><th>Score</th><th>Recording</th></tr></thead><tbody></tbody></table>
 <p class="muted" id="calls-count"></p></section>"""
     return _layout("Calls", user, "calls", body, ext)
+
+
+def quality(user, ext) -> str:
+    body = """<form id="draw" class="card search">
+<label>From <input type="datetime-local" name="since" id="since"></label>
+<label>To <input type="datetime-local" name="until" id="until"></label>
+<label>Calls per agent <input type="number" min="1" name="per_agent" id="per-agent"></label>
+<label>Seed <input type="number" min="0" name="seed" id="seed" value="1"></label>
+<button id="draw-go">Draw</button></form>
+<p class="error" id="quality-error" hidden></p>
+<div class="row">
+<section class="card grow"><h2>Worklist</h2><p class="muted" id="worklist-count"></p>
+<table id="worklist"><thead><tr><th>Arrived</th><th>Agent</th><th>Number</th><th>Queue</th><th>Talk</th><th>Recording</th><th>Score</th><th></th></tr></thead><tbody></tbody></table>
+<p class="muted" id="drawn"></p></section>
+<section class="card grow" id="review" hidden><h2 id="review-title">Scorecard</h2>
+<audio controls preload="none" id="review-audio"></audio>
+<form id="scorecard"><table id="criteria"><tbody></tbody></table>
+<label>Comment <textarea id="sc-comment" rows="2"></textarea></label>
+<button id="sc-save">Save scorecard</button> <span id="sc-status" class="muted"></span></form>
+<h3>Scorecards of this call</h3><ul id="sc-list"></ul></section>
+</div>
+<section class="card"><h2>Agents</h2><table id="quality-agents"><thead><tr><th>Ext</th><th>Agent</th><th>Calls reviewed</th><th>Average</th><th>Lowest</th><th>Highest</th><th>Passed</th></tr></thead><tbody></tbody></table></section>"""
+    return _layout("Quality review", user, "quality", body, ext)

@@ -1,8 +1,10 @@
-"""The store: one SQLite database holding every board's events and call records, the customers,
-the users and their sessions, and the notes agents type during calls.
+"""The store: one database holding every board's events and call records, the customers,
+the users and their sessions, the notes agents type during calls and the reviewers' scorecards.
+SQLite (a file, the default) or PostgreSQL (a server), with one schema.
 
     store = Store.open("sqlite:///build/ops/ops.db")   # SQLAlchemy's URL form: four slashes
                                                        # for an absolute path, three relative
+    store = Store.open("postgresql://user@host/db")    # or postgresql:///db?host=/run/postgresql
     store.add_events("a1b2c3d4e5f6", boot, [(ord, n, "pop", {...}, received), ...])
     store.add_calls("a1b2c3d4e5f6", [record, ...])     # CDRs as the board stores them
     store.calls(since_ms=..., queue="support")         # -> [record + {"notes": [...]}]
@@ -11,12 +13,15 @@ One schema, changed only by appending to MIGRATIONS: each entry runs once, in on
 transaction, and `schema_version` remembers the last one applied, so an older database is
 brought up to date when the service opens it. Exactly once: an event is keyed by (board, boot,
 its running number in that boot) and a call record by its id (the board's boot id and call
-number), so storing either twice stores it once. Every write is one transaction: a crash or a
-locked database ("database is locked" after `timeout` s) loses nothing already stored.
+number), so storing either twice stores it once. Every write is one transaction: a crash, a
+locked database (after `timeout` s) or a server gone loses nothing already stored; the error
+is a StoreUnavailable (the API's 503), and the next use of a PostgreSQL store connects again.
 
-PostgreSQL (`postgresql://`) is named in docs/ops.md as the second backend; it is not built yet
-and the URL is refused with a clear message. (No column is named with a word PostgreSQL
-reserves, such as `user` or `offset`, so the schema can move there as it is.)
+The SQL is written once, in the dialect both databases share (`?` placeholders, `INSERT ...
+ON CONFLICT`, `RETURNING`, BIGINT and DOUBLE PRECISION columns). What differs is named in
+the two Dialect objects at the end: the type of an auto-numbered key (`{serial}` in a
+migration), how a write transaction begins, the placeholder, and which errors mean "the
+database cannot be used now". No column is named with a word PostgreSQL reserves.
 """
 
 import json
@@ -32,74 +37,90 @@ MIGRATIONS = [
     CREATE TABLE boards (
         board TEXT PRIMARY KEY,      -- the board's id (HELLO "board")
         port TEXT,                   -- the link it was last reached on
-        boot INTEGER,                -- the boot id of the last event stored
-        last_n INTEGER,              -- that event's 16-bit number
-        last_ord INTEGER,            -- and its running number in the boot (no wrap)
-        lost INTEGER NOT NULL DEFAULT 0,  -- events the board no longer held when asked
-        seen REAL                    -- host time of the last event
+        boot BIGINT,                 -- the boot id of the last event stored
+        last_n BIGINT,               -- that event's 16-bit number
+        last_ord BIGINT,             -- and its running number in the boot (no wrap)
+        lost BIGINT NOT NULL DEFAULT 0, -- events the board no longer held when asked
+        seen DOUBLE PRECISION        -- host time of the last event
     );
     CREATE TABLE events (
         board TEXT NOT NULL,
-        boot INTEGER NOT NULL,
-        ord INTEGER NOT NULL,
-        n INTEGER NOT NULL,
+        boot BIGINT NOT NULL,
+        ord BIGINT NOT NULL,
+        n BIGINT NOT NULL,
         kind TEXT NOT NULL,
         value TEXT NOT NULL,         -- JSON
-        received REAL NOT NULL,      -- host time
+        received DOUBLE PRECISION NOT NULL, -- host time
         PRIMARY KEY (board, boot, ord)
     );
     CREATE TABLE cdr_files (
         board TEXT NOT NULL,
         file TEXT NOT NULL,          -- cdr/YYYYMMDD.log on the board
-        bytes_read INTEGER NOT NULL, -- up to the last whole line
+        bytes_read BIGINT NOT NULL,  -- up to the last whole line
         PRIMARY KEY (board, file)
     );
     CREATE TABLE calls (
         id TEXT PRIMARY KEY,         -- the CDR's id: boot id and call number
         board TEXT NOT NULL,
-        arrived INTEGER,             -- Unix ms, the board's clock
+        arrived BIGINT,              -- Unix ms, the board's clock
         number_key TEXT,             -- numbers.normalise(number), NULL if not a number
         queue TEXT,
         agent TEXT,
         outcome TEXT,
         record TEXT NOT NULL,        -- JSON, exactly as the board stored it
-        stored REAL NOT NULL
+        stored DOUBLE PRECISION NOT NULL
     );
     CREATE INDEX calls_arrived ON calls (arrived);
     CREATE INDEX calls_number ON calls (number_key);
     CREATE TABLE call_notes (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id {serial},
         call TEXT NOT NULL,          -- a CDR id (the record may arrive after the note)
         username TEXT NOT NULL,
         text TEXT NOT NULL,
-        at REAL NOT NULL
+        at DOUBLE PRECISION NOT NULL
     );
     CREATE INDEX call_notes_call ON call_notes (call);
     CREATE TABLE customers (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id {serial},
         name TEXT NOT NULL,
         company TEXT NOT NULL DEFAULT '',
         notes TEXT NOT NULL DEFAULT '',
-        extra TEXT NOT NULL DEFAULT '{}',  -- JSON: the CSV's other columns
-        updated REAL NOT NULL
+        extra TEXT NOT NULL DEFAULT '{}', -- JSON: the CSV's other columns
+        updated DOUBLE PRECISION NOT NULL
     );
     CREATE TABLE customer_numbers (
         number TEXT PRIMARY KEY,     -- normalised
-        customer INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE
+        customer BIGINT NOT NULL REFERENCES customers (id) ON DELETE CASCADE
     );
     CREATE TABLE users (
         name TEXT PRIMARY KEY,
         role TEXT NOT NULL CHECK (role IN ('agent', 'supervisor', 'admin')),
         ext TEXT,                    -- an agent's extension (their page)
         password TEXT NOT NULL,      -- auth.hash_password()
-        created REAL NOT NULL
+        created DOUBLE PRECISION NOT NULL
     );
     CREATE TABLE sessions (
         token TEXT PRIMARY KEY,
         username TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
         csrf TEXT NOT NULL,
-        expires REAL NOT NULL
+        expires DOUBLE PRECISION NOT NULL
     );
+    """),
+    (2, """
+    CREATE TABLE scorecards (
+        id {serial},
+        call TEXT NOT NULL,              -- the CDR id of the call reviewed
+        agent TEXT,                      -- the agent's extension on that call (per-agent figures)
+        reviewer TEXT NOT NULL,
+        scores TEXT NOT NULL,            -- JSON: {criterion id: score}
+        card TEXT NOT NULL,              -- JSON: the criteria (id, label, weight, max) it was scored on
+        percent DOUBLE PRECISION NOT NULL, -- weighted: sum(weight * score / max) / sum(weight) * 100
+        passed BIGINT,                   -- 1 / 0 against the site's pass_percent, NULL without one
+        comment TEXT NOT NULL DEFAULT '',
+        at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX scorecards_call ON scorecards (call);
+    CREATE INDEX scorecards_agent ON scorecards (agent);
     """),
 ]
 
@@ -109,56 +130,201 @@ class StoreError(ValueError):
     """A --db URL that cannot be used (one line in the CLI)."""
 
 
+class StoreUnavailable(OSError):
+    """The database cannot be used now: locked past the timeout, its file or server gone.
+    Nothing stored is lost; the same call may succeed later (the API answers 503)."""
+
+
 def sqlite_path(url: str) -> str:
     """sqlite:///rel/path.db -> rel/path.db; sqlite:////abs/path.db -> /abs/path.db."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        raise StoreError(f"{url.split('@')[-1]}: the PostgreSQL backend is not built yet; use sqlite:///PATH")
     if not url.startswith("sqlite:///"):
-        raise StoreError(f"--db {url!r}: expected sqlite:///PATH (four slashes for an absolute path)")
+        raise StoreError(f"--db {url!r}: expected sqlite:///PATH (four slashes for an absolute path) "
+                         "or postgresql://[USER@]HOST[:PORT]/DB")
     path = url[len("sqlite:///"):]
     if not path:
         raise StoreError("--db sqlite:///: no file named")
     return path
 
 
+def is_postgresql(url: str) -> bool:
+    return url.startswith("postgresql://") or url.startswith("postgres://")
+
+
+def shown(url: str) -> str:
+    """The URL without its password, to print."""
+    head, at, rest = url.rpartition("@")
+    if not at or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, user = head.partition("//")
+    return f"{scheme}//{user.split(':')[0]}:***@{rest}"
+
+
+class Row(tuple):
+    """A PostgreSQL row read like sqlite3.Row: by index, by column name, dict(row)."""
+
+    def __new__(cls, names, values):
+        row = super().__new__(cls, values)
+        row._names = names
+        return row
+
+    def keys(self):
+        return self._names
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names.index(key))
+        return tuple.__getitem__(self, key)
+
+
+class Conn:
+    """The connection as the store's SQL sees it: execute(sql, args) with `?` placeholders,
+    returning a cursor (fetchone, fetchall, rowcount); a database that cannot be used now
+    raises StoreUnavailable."""
+
+    def __init__(self, dialect, raw):
+        self.dialect, self.raw = dialect, raw
+
+    def execute(self, sql: str, args=()):
+        try:
+            return self.raw.execute(self.dialect.sql(sql), tuple(args))
+        except self.dialect.unavailable as e:
+            raise StoreUnavailable(self.dialect.message(e)) from None
+
+    def executemany(self, sql: str, rows) -> int:
+        """One statement over many rows (one round trip where the driver can); rows changed."""
+        try:
+            cur = self.raw.cursor()
+            cur.executemany(self.dialect.sql(sql), [tuple(r) for r in rows])
+            return cur.rowcount
+        except self.dialect.unavailable as e:
+            raise StoreUnavailable(self.dialect.message(e)) from None
+
+
+class SQLite:
+    name = "sqlite"
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT"  # a rowid alias, numbers never reused
+    begin = "BEGIN IMMEDIATE"                      # take the write lock now, not at the first write
+    unavailable = (sqlite3.OperationalError,)      # locked, file gone or unreadable
+
+    def __init__(self, path: str, timeout: float):
+        self.path, self.timeout = path, timeout
+        self.folder = os.path.dirname(os.path.abspath(path))
+
+    def sql(self, text: str) -> str:
+        return text
+
+    def message(self, e) -> str:
+        return f"{self.path}: {e}"
+
+    def connect(self):
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(f"{self.path}: {getattr(e, 'strerror', None) or e}") from None
+        db.row_factory = sqlite3.Row
+        return db
+
+    def broken(self, raw) -> bool:
+        return False
+
+
+class PostgreSQL:
+    name = "postgresql"
+    serial = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+    begin = "BEGIN"                                # rows are locked as they are written
+
+    def __init__(self, url: str, timeout: float):
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError(f"{shown(url)}: PostgreSQL needs psycopg 3: pip install 'callgate[postgresql]'") from None
+        self.psycopg, self.url, self.timeout = psycopg, url, timeout
+        # the server went away, a lock not granted in time, the connection cut
+        self.unavailable = (psycopg.OperationalError, psycopg.InterfaceError)
+        self.folder = data_folder()  # recordings: no file of the store's own to sit beside
+        self._sql = {}
+
+    def sql(self, text: str) -> str:
+        out = self._sql.get(text)
+        if out is None:
+            out = self._sql[text] = text.replace("%", "%%").replace("?", "%s")
+        return out
+
+    def message(self, e) -> str:
+        return f"{shown(self.url)}: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}"
+
+    def connect(self):
+        def rows(cursor):
+            names = [c.name for c in cursor.description or ()]
+            return lambda values: Row(names, values)
+
+        try:
+            # a lock not granted within `timeout` s is an error, as SQLite's busy timeout
+            return self.psycopg.connect(self.url, autocommit=True, row_factory=rows,
+                                        connect_timeout=max(1, int(self.timeout)),
+                                        options=f"-c lock_timeout={int(self.timeout * 1000)}")
+        except self.psycopg.Error as e:
+            raise StoreUnavailable(self.message(e)) from None
+
+    def broken(self, raw) -> bool:
+        return raw.closed or raw.broken
+
+
 class Store:
-    def __init__(self, path: str, timeout: float = 5.0):
-        self.path = path
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=timeout, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+    def __init__(self, path: str = None, timeout: float = 5.0, dialect=None):
+        """Store(path) for an SQLite file; Store.open(url) for either database."""
+        self.dialect = dialect or SQLite(path, timeout)
+        self.path = getattr(self.dialect, "path", None)
+        self.folder = self.dialect.folder   # where recordings are kept
         self._lock = threading.RLock()
+        self._raw = self.dialect.connect()
+        self._db = Conn(self.dialect, self._raw)
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
 
     @classmethod
-    def open(cls, url: str) -> "Store":
-        return cls(sqlite_path(url))
+    def open(cls, url: str, timeout: float = 5.0) -> "Store":
+        if is_postgresql(url):
+            dialect = PostgreSQL(url, timeout)
+            try:
+                return cls(dialect=dialect)
+            except StoreUnavailable as e:
+                raise StoreError(f"cannot open the store: {e}") from None
+        return cls(sqlite_path(url), timeout)
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._raw.close()
 
     # -- plumbing ------------------------------------------------------------------------------
 
+    def _conn(self) -> Conn:
+        """The connection, made again if the last one broke (a PostgreSQL server restarted)."""
+        if self.dialect.broken(self._raw):
+            self._raw = self.dialect.connect()
+            self._db = Conn(self.dialect, self._raw)
+        return self._db
+
     def _migrate(self) -> None:
-        self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
-        have = row[0] or 0
+        self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
         for version, sql in MIGRATIONS:
-            if version <= have:
-                continue
             with self.transaction() as db:
-                for statement in sql.split(";"):
+                # read again inside the transaction: another process may be migrating too
+                if self.dialect.name == "postgresql":
+                    db.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+                have = db.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+                if version <= have:
+                    continue
+                for statement in sql.replace("{serial}", self.dialect.serial).split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
 
     def version(self) -> int:
-        return self._db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        return self.query("SELECT max(version) FROM schema_version")[0][0]
 
     class _Tx:
         def __init__(self, store):
@@ -167,15 +333,22 @@ class Store:
         def __enter__(self):
             self.store._lock.acquire()
             try:
-                self.store._db.execute("BEGIN IMMEDIATE")
+                db = self.store._conn()
+                db.execute(self.store.dialect.begin)
             except BaseException:
                 self.store._lock.release()
                 raise
-            return self.store._db
+            return db
 
         def __exit__(self, exc_type, *exc):
             try:
-                self.store._db.execute("ROLLBACK" if exc_type else "COMMIT")
+                if exc_type is None:
+                    self.store._db.execute("COMMIT")
+                elif not self.store.dialect.broken(self.store._raw):
+                    try:
+                        self.store._db.execute("ROLLBACK")
+                    except StoreUnavailable:
+                        pass  # the connection went with the error being raised; the server rolls back
             finally:
                 self.store._lock.release()
 
@@ -185,7 +358,7 @@ class Store:
 
     def query(self, sql: str, args=()) -> list:
         with self._lock:
-            return self._db.execute(sql, args).fetchall()
+            return self._conn().execute(sql, args).fetchall()
 
     # -- boards and events ---------------------------------------------------------------------
 
@@ -201,16 +374,17 @@ class Store:
         were new. The board's row moves to the last of them."""
         new = 0
         with self.transaction() as db:
-            for ord_, n, kind, value, received in events:
-                cur = db.execute("INSERT OR IGNORE INTO events (board, boot, ord, n, kind, value, received) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 (board, boot, ord_, n, kind, json.dumps(value), received))
-                new += cur.rowcount
+            if events:
+                new = db.executemany("INSERT INTO events (board, boot, ord, n, kind, value, received) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                                     [(board, boot, ord_, n, kind, json.dumps(value), received)
+                                      for ord_, n, kind, value, received in events])
             last = events[-1] if events else None
             db.execute("INSERT INTO boards (board, port, boot, last_n, last_ord, lost, seen) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (board) DO UPDATE SET port = excluded.port, boot = coalesce(excluded.boot, boot), "
-                       "last_n = coalesce(excluded.last_n, last_n), last_ord = coalesce(excluded.last_ord, last_ord), "
-                       "lost = lost + excluded.lost, seen = excluded.seen",
+                       "ON CONFLICT (board) DO UPDATE SET port = excluded.port, boot = coalesce(excluded.boot, boards.boot), "
+                       "last_n = coalesce(excluded.last_n, boards.last_n), "
+                       "last_ord = coalesce(excluded.last_ord, boards.last_ord), "
+                       "lost = boards.lost + excluded.lost, seen = excluded.seen",
                        (board, port, boot if last else None, last[1] if last else None, last[0] if last else None,
                         lost, time.time()))
         return new
@@ -249,8 +423,8 @@ class Store:
                 if not isinstance(r.get("id"), str):
                     continue
                 cur = db.execute(
-                    "INSERT OR IGNORE INTO calls (id, board, arrived, number_key, queue, agent, outcome, record, stored) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO calls (id, board, arrived, number_key, queue, agent, outcome, record, stored) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (r["id"], board, r.get("arrived"), lookup_key(r.get("number")), r.get("queue"), r.get("agent"),
                      r.get("outcome"), json.dumps(r, ensure_ascii=False), now))
                 if cur.rowcount:
@@ -302,6 +476,43 @@ class Store:
                 out.setdefault(r["call"], []).append({"user": r["username"], "text": r["text"], "at": r["at"]})
         return out
 
+    # -- quality review ------------------------------------------------------------------------
+
+    def add_scorecard(self, sc: dict) -> dict:
+        """sc: quality.score()'s result plus call, agent, reviewer, comment. Returns it with id, at."""
+        at = time.time()
+        with self.transaction() as db:
+            sid = db.execute("INSERT INTO scorecards (call, agent, reviewer, scores, card, percent, passed, comment, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             (sc["call"], sc.get("agent"), sc["reviewer"], json.dumps(sc["scores"]),
+                              json.dumps(sc["card"]), sc["percent"], None if sc.get("passed") is None else int(sc["passed"]),
+                              sc.get("comment", ""), at)).fetchall()[0][0]
+        return dict(sc, id=sid, at=at)
+
+    def scorecards(self, calls=None, agent=None) -> list:
+        """Scorecards, oldest first: of the given call ids, or of one agent, or all."""
+        where, args = [], []
+        if calls is not None:
+            calls = list(calls)
+            if not calls:
+                return []
+            where.append(f"call IN ({','.join('?' * len(calls))})")
+            args.extend(calls)
+        if agent is not None:
+            where.append("agent = ?")
+            args.append(agent)
+        rows = self.query("SELECT * FROM scorecards" + (" WHERE " + " AND ".join(where) if where else "")
+                          + " ORDER BY at, id", args)
+        return [dict(r, scores=json.loads(r["scores"]), card=json.loads(r["card"]),
+                     passed=None if r["passed"] is None else bool(r["passed"])) for r in rows]
+
+    def quality_by_agent(self) -> list:
+        """Per agent: calls reviewed, scorecards, average / lowest / highest percent, passed."""
+        rows = self.query("SELECT agent, count(DISTINCT call) AS calls, count(*) AS scorecards, avg(percent) AS average, "
+                          "min(percent) AS lowest, max(percent) AS highest, count(CASE WHEN passed = 1 THEN 1 END) AS passed, "
+                          "count(passed) AS judged, max(at) AS last FROM scorecards GROUP BY agent ORDER BY agent")
+        return [{k: r[k] for k in r.keys()} for r in rows]
+
     # -- customers -----------------------------------------------------------------------------
 
     def customer(self, cid: int):
@@ -325,8 +536,10 @@ class Store:
         if search:
             like = f"%{search}%"
             key = lookup_key(search)
-            rows = self.query("SELECT DISTINCT c.id FROM customers c LEFT JOIN customer_numbers n ON n.customer = c.id "
-                              "WHERE c.name LIKE ? OR c.company LIKE ? OR n.number LIKE ? ORDER BY c.name LIMIT ?",
+            # lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not
+            rows = self.query("SELECT DISTINCT c.id, c.name FROM customers c "
+                              "LEFT JOIN customer_numbers n ON n.customer = c.id WHERE lower(c.name) LIKE lower(?) "
+                              "OR lower(c.company) LIKE lower(?) OR n.number LIKE ? ORDER BY c.name, c.id LIMIT ?",
                               (like, like, f"%{key or search}%", limit))
         else:
             rows = self.query("SELECT id FROM customers ORDER BY name LIMIT ?", (limit,))
@@ -337,9 +550,10 @@ class Store:
         A number another customer holds raises ValueError."""
         now = time.time()
         if cid is None:
-            cur = db.execute("INSERT INTO customers (name, company, notes, extra, updated) VALUES (?, ?, ?, ?, ?)",
-                             (c["name"], c.get("company", ""), c.get("notes", ""), json.dumps(c.get("extra", {})), now))
-            cid = cur.lastrowid
+            cid = db.execute("INSERT INTO customers (name, company, notes, extra, updated) VALUES (?, ?, ?, ?, ?) "
+                             "RETURNING id",
+                             (c["name"], c.get("company", ""), c.get("notes", ""), json.dumps(c.get("extra", {})),
+                              now)).fetchall()[0][0]
         else:
             db.execute("UPDATE customers SET name = ?, company = ?, notes = ?, extra = ?, updated = ? WHERE id = ?",
                        (c["name"], c.get("company", ""), c.get("notes", ""), json.dumps(c.get("extra", {})), now, cid))
@@ -348,7 +562,7 @@ class Store:
             other = db.execute("SELECT customer FROM customer_numbers WHERE number = ?", (n,)).fetchone()
             if other is not None and other[0] != cid:
                 raise ValueError(f"number {n} belongs to customer {other[0]} already")
-            db.execute("INSERT OR IGNORE INTO customer_numbers (number, customer) VALUES (?, ?)", (n, cid))
+            db.execute("INSERT INTO customer_numbers (number, customer) VALUES (?, ?) ON CONFLICT DO NOTHING", (n, cid))
         return cid
 
     # -- users and sessions --------------------------------------------------------------------
@@ -381,9 +595,13 @@ class Store:
             db.execute("DELETE FROM sessions WHERE token = ?", (token,))
 
 
-def default_url() -> str:
-    """sqlite:///<data folder>/ops.db; the data folder is $CALLGATE_DATA, else
-    $XDG_DATA_HOME/callgate, else ~/.local/share/callgate."""
+def data_folder() -> str:
+    """$CALLGATE_DATA, else $XDG_DATA_HOME/callgate, else ~/.local/share/callgate."""
     folder = os.environ.get("CALLGATE_DATA") or os.path.join(
         os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share"), "callgate")
-    return "sqlite:///" + os.path.join(os.path.abspath(folder), "ops.db")
+    return os.path.abspath(folder)
+
+
+def default_url() -> str:
+    """sqlite:///<data folder>/ops.db."""
+    return "sqlite:///" + os.path.join(data_folder(), "ops.db")

@@ -10,13 +10,13 @@ X-CSRF-Token header, or a `csrf` form field): 403 otherwise.
 
 import pathlib
 import secrets
-import sqlite3
 import urllib.parse
 
 from aiohttp import web
 
 from . import auth, pages
 from .api import Api
+from .store import StoreUnavailable
 
 STATIC = pathlib.Path(__file__).parent / "static"
 COOKIE = "cg_session"
@@ -26,8 +26,8 @@ UNSAFE = ("POST", "PUT", "DELETE", "PATCH")
 
 
 def build_app(store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_alarm_s: float = 60,
-              secure_cookies: bool = False, recordings=None) -> web.Application:
-    api = Api(store, floor, target_s, sl_alarm, wait_alarm_s, recordings)
+              secure_cookies: bool = False, recordings=None, card=None) -> web.Application:
+    api = Api(store, floor, target_s, sl_alarm, wait_alarm_s, recordings, card)
 
     @web.middleware
     async def login_check(request, handler):
@@ -36,7 +36,7 @@ def build_app(store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_al
         token = request.cookies.get(COOKIE)
         try:
             user = store.session(token) if token else None
-        except sqlite3.OperationalError as e:
+        except StoreUnavailable as e:
             return web.json_response({"error": f"the store cannot be used: {e}"}, status=503)
         if user is None:
             if request.path.startswith("/api/"):
@@ -104,5 +104,6 @@ def build_app(store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_al
     app.router.add_get("/wallboard", page(pages.wallboard, supervisors_only=True))
     app.router.add_get("/agent", page(pages.agent))
     app.router.add_get("/calls", page(pages.calls))
+    app.router.add_get("/quality", page(pages.quality, supervisors_only=True))
     app.router.add_static("/static/", STATIC)
     return app

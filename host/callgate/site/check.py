@@ -370,6 +370,13 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
             lo, hi = q.get("min", S.SURVEY_MIN), q.get("max", S.SURVEY_MAX)
             if lo > hi:
                 bad(("survey", "questions", i), f"min {lo} is above max {hi}")
+    quality = data.get("quality")
+    if quality:
+        ids = {}
+        for i, c in enumerate(quality["criteria"]):
+            if c["id"] in ids:
+                bad(("quality", "criteria", i, "id"), f"id {c['id']!r} is already used by criteria[{ids[c['id']]}]")
+            ids.setdefault(c["id"], i)
     rec = data.get("recording")
     if rec and rec["mode"] == "sample" and "sample_percent" not in rec:
         bad(("recording",), "mode sample needs sample_percent")

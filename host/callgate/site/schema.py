@@ -30,6 +30,7 @@ RECORDING = ("none", "all", "sample")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIGITS = "0123456789*#"
 SURVEY_MIN, SURVEY_MAX = 1, 5  # a survey question's keys when it does not say
+QUALITY_MAX = 5  # a scorecard criterion's top score when it does not say (scores 0..max)
 
 NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"}
 AGENT_STARTS = ("ready", "logged-out")
@@ -273,6 +274,32 @@ SCHEMA = {
                 },
                 "pause_reasons": _CODED,
                 "dispositions": _CODED,
+            },
+        },
+        "quality": {  # the reviewers' scorecard (host only: `callgate serve --site`, docs/ops.md)
+            "type": "object",
+            "required": ["criteria"],
+            "additionalProperties": False,
+            "properties": {
+                "per_agent": {"type": "integer", "minimum": 1, "maximum": 100},
+                "min_talk_s": {"type": "number", "minimum": 0, "maximum": 3600},
+                "pass_percent": {"type": "number", "minimum": 0, "maximum": 100},
+                "criteria": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 30,
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "label", "weight"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "id": NAME,
+                            "label": {"type": "string", "minLength": 1, "maxLength": 200},
+                            "weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                            "max": {"type": "integer", "minimum": 1, "maximum": 10},
+                        },
+                    },
+                },
             },
         },
         "hours": {

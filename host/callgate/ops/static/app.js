@@ -152,6 +152,7 @@ async function callsPage() {
         return `<tr data-id="${esc(r.id)}"><td>${when(r.arrived)}</td><td>${esc(r.number)}</td><td>${esc(r.name)}</td><td>${esc(r.queue)}</td>` +
           `<td>${esc(r.agent_name || r.agent || "")}</td><td><span class="outcome ${esc(r.outcome)}">${esc(r.outcome)}</span></td><td>${secs(wait)}</td><td>${secs(talk)}</td>` +
           `<td>${esc(Object.values(r.survey || {}).join(", "))}</td><td>${esc((r.notes || []).map((n) => n.text).join(" · "))}</td>` +
+          `<td class="score">${scoreText(r.scorecards)}</td>` +
           `<td>${r.recording_url ? `<audio controls preload="none" src="${esc(r.recording_url)}"></audio>` : ""}</td></tr>`;
       }).join("");
       $("#calls-count").textContent = `${d.count} call(s)`;
@@ -161,4 +162,76 @@ async function callsPage() {
   run();
 }
 
-({wallboard: wallboardPage, agent: agentPage, calls: callsPage}[document.body.dataset.page] || (() => {}))();
+
+// -- quality review ---------------------------------------------------------------------------
+const scoreText = (cards) => (cards && cards.length) ? cards.map((c) => `${c.percent.toFixed(1)} %` +
+  (c.passed == null ? "" : (c.passed ? " pass" : " fail"))).join(", ") : "";
+
+async function qualityPage() {
+  let card = null, reviewing = null;
+  const agents = async () => {
+    const d = await api("/api/quality/agents");
+    $("#quality-agents tbody").innerHTML = d.agents.map((a) =>
+      `<tr data-agent="${esc(a.agent)}"><td>${esc(a.agent)}</td><td>${esc(a.name || "")}</td><td>${a.calls}</td><td>${num(a.average)} %</td>` +
+      `<td>${num(a.lowest)} %</td><td>${num(a.highest)} %</td><td>${a.judged ? `${a.passed} of ${a.judged}` : "–"}</td></tr>`).join("")
+      || `<tr><td colspan="7" class="muted">no scorecards yet</td></tr>`;
+  };
+  const review = (r) => {
+    reviewing = r;
+    $("#review").hidden = false;
+    $("#review-title").textContent = `Scorecard: call ${r.id}, agent ${r.agent_name || r.agent}`;
+    const audio = $("#review-audio");
+    audio.hidden = !r.recording_url;
+    if (r.recording_url) audio.src = r.recording_url;
+    $("#criteria tbody").innerHTML = card.criteria.map((c) =>
+      `<tr><td>${esc(c.label)} <span class="muted">(weight ${c.weight})</span></td><td><select id="crit-${esc(c.id)}" data-id="${esc(c.id)}">` +
+      Array.from({length: c.max + 1}, (_, i) => `<option value="${i}"${i === c.max ? " selected" : ""}>${i}</option>`).join("") +
+      `</select> / ${c.max}</td></tr>`).join("");
+    $("#sc-comment").value = "";
+    $("#sc-status").textContent = "";
+    $("#sc-list").innerHTML = r.scorecards.map((s) => `<li>${esc(s.reviewer)}: ${s.percent.toFixed(1)} %` +
+      `${s.passed == null ? "" : (s.passed ? " (pass)" : " (fail)")}${s.comment ? " · " + esc(s.comment) : ""}</li>`).join("")
+      || `<li class="muted">none yet</li>`;
+  };
+  const draw = async () => {
+    const q = new URLSearchParams();
+    for (const k of ["since", "until"]) if ($("#" + k).value) q.set(k, new Date($("#" + k).value).toISOString());
+    if ($("#per-agent").value) q.set("per_agent", $("#per-agent").value);
+    if ($("#seed").value) q.set("seed", $("#seed").value);
+    $("#quality-error").hidden = true;
+    try {
+      const d = await api("/api/quality?" + q);
+      card = d.card;
+      if (!$("#per-agent").value) $("#per-agent").value = card.per_agent;
+      $("#worklist tbody").innerHTML = d.calls.map((r, i) => {
+        const talk = r.connected != null ? ((r.agent_left || r.ended) - r.connected) / 1000 : null;
+        return `<tr data-id="${esc(r.id)}"><td>${when(r.arrived)}</td><td>${esc(r.agent_name || r.agent)}</td><td>${esc(r.number)}</td>` +
+          `<td>${esc(r.queue)}</td><td>${secs(talk)}</td><td>${r.recording_url ? "pulled" : "not pulled yet"}</td>` +
+          `<td class="score">${scoreText(r.scorecards)}</td><td><button class="review" data-i="${i}">Review</button></td></tr>`;
+      }).join("") || `<tr><td colspan="8" class="muted">no recorded, answered call in this period</td></tr>`;
+      $("#worklist-count").textContent = `${d.calls.length} call(s): ${d.done} reviewed, ${d.to_do} to do`;
+      $("#drawn").textContent = `drawn: ${d.drawn.method}, seed ${d.drawn.seed}, ${d.drawn.per_agent} per agent, ` +
+        `at least ${d.drawn.min_talk_s} s of talk, from ${d.drawn.records} record(s)`;
+      for (const b of document.querySelectorAll("#worklist button.review")) b.addEventListener("click", () => review(d.calls[+b.dataset.i]));
+      if (reviewing) { const again = d.calls.find((r) => r.id === reviewing.id); if (again) review(again); }
+    } catch (err) { $("#quality-error").textContent = err.message; $("#quality-error").hidden = false; }
+  };
+  $("#draw").addEventListener("submit", (e) => { e.preventDefault(); draw(); });
+  $("#scorecard").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const scores = {};
+    for (const sel of document.querySelectorAll("#criteria select")) scores[sel.dataset.id] = +sel.value;
+    try {
+      const s = await api(`/api/calls/${reviewing.id}/scorecard`, {method: "POST", body: JSON.stringify({scores, comment: $("#sc-comment").value})});
+      $("#sc-status").textContent = `saved: ${s.percent.toFixed(1)} %` + (s.passed == null ? "" : (s.passed ? ", pass" : ", fail"));
+      const status = $("#sc-status").textContent;
+      await draw();
+      await agents();
+      $("#sc-status").textContent = status;
+    } catch (err) { $("#sc-status").textContent = err.message; }
+  });
+  await draw();
+  await agents();
+}
+
+({wallboard: wallboardPage, agent: agentPage, calls: callsPage, quality: qualityPage}[document.body.dataset.page] || (() => {}))();

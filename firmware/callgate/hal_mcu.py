@@ -223,15 +223,22 @@ class Board:
         at = linebus.HEAD
         rx = self.rx
         sil = self.sil
-        for p in range(self.ports):  # index loops: a slice would allocate
+        c = linebus._linebus  # the image's C copy (a slice would allocate)
+        for p in range(self.ports):
             o = p * _F
             if mask >> p & 1:
-                for i in range(_F):
-                    rx[o + i] = body[at + i]
+                if c is not None:
+                    c.copy(rx, o, body, at, _F)
+                else:
+                    for i in range(_F):
+                        rx[o + i] = body[at + i]
                 at += _F
             elif rx[o] != sil or rx[o + _F - 1] != sil or self.heard[p]:
-                for i in range(o, o + _F):
-                    rx[i] = sil
+                if c is not None:
+                    c.fill(rx, o, _F, sil)
+                else:
+                    for i in range(o, o + _F):
+                        rx[i] = sil
             self.heard[p] = mask >> p & 1
         count = body[6]
         for _ in range(count):
@@ -242,6 +249,7 @@ class Board:
         enc = self.enc
         enc.begin(linebus.KIND_TX, tick, self.all_mask)
         k = self.media.process(rx, enc.frames, self.ev)
+        enc.drop_quiet(sil)
         for i in range(k):
             self._engine_event(i)
         for p in range(self.ports):

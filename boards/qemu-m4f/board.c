@@ -24,6 +24,7 @@
 #include "py/mphal.h"
 #include "py/runtime.h"
 #include "extmod/vfs.h"
+#include "shared/runtime/interrupt_char.h"
 #include "shared/runtime/pyexec.h"
 
 // --- Arm semihosting: file calls -----------------------------------------------------------
@@ -246,7 +247,44 @@ static MP_DEFINE_CONST_DICT(uart_locals, uart_locals_table);
 static MP_DEFINE_CONST_OBJ_TYPE(uart_type, MP_QSTR_UART, MP_TYPE_FLAG_ITER_IS_STREAM,
     make_new, uart_make_new, protocol, &uart_stream_p, locals_dict, &uart_locals);
 
+// --- Ctrl-C on the REPL while the application runs ------------------------------------------
+// The port reads UART0 only when its REPL asks for a byte, so a running program could not be
+// interrupted. `_board.watch_ctrl_c(True)` (hal_mcu.py, while the app runs) makes the VM
+// look at UART0 every CTRL_C_EVERY backward jumps or calls, and asyncio's idle wait at every
+// turn: a Ctrl-C byte raises KeyboardInterrupt (the app stops, main.py leaves the REPL
+// free, as mpremote expects of a board); other bytes are dropped (nobody reads the REPL while
+// the app runs). It disarms itself when it fires and with watch_ctrl_c(False).
+
+#define CTRL_C_EVERY 64
+
+static bool ctrl_c_armed;
+static uint32_t ctrl_c_count;
+
+void callgate_ctrl_c_poll(void) {
+    if (!ctrl_c_armed || ++ctrl_c_count < CTRL_C_EVERY) {
+        return;
+    }
+    ctrl_c_count = 0;
+    cmsdk_uart_t *u = (cmsdk_uart_t *)uart_base[0];
+    while (u->STATE & UART_STATE_RXFULL) {
+        int c = (int)(u->DATA & 0xFF);
+        if (c == mp_interrupt_char) {
+            ctrl_c_armed = false;
+            mp_sched_keyboard_interrupt();
+            return;
+        }
+    }
+}
+
+static mp_obj_t board_watch_ctrl_c(mp_obj_t on) {
+    ctrl_c_armed = mp_obj_is_true(on);
+    ctrl_c_count = 0;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(board_watch_ctrl_c_obj, board_watch_ctrl_c);
+
 static const mp_rom_map_elem_t board_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_watch_ctrl_c), MP_ROM_PTR(&board_watch_ctrl_c_obj) },
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__board) },
     { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&flash_type) },
     { MP_ROM_QSTR(MP_QSTR_UART), MP_ROM_PTR(&uart_type) },

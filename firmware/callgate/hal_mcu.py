@@ -68,6 +68,13 @@ def _uart(which):
     return _board.UART(hal.board_def()["uarts"][which]["id"])
 
 
+def _watch_ctrl_c(on):
+    import _board
+
+    if hasattr(_board, "watch_ctrl_c"):
+        _board.watch_ctrl_c(on)
+
+
 def wav_data(f, law):
     """Position f (a WAV file) at its data; the data's length. ValueError unless it is G.711
     in the board's law, 8 kHz mono (the site's prompts are)."""
@@ -144,6 +151,7 @@ class Board:
         self.bus = _uart("bus")
         self._flag = asyncio.Event()
         self._bus_task = asyncio.create_task(self._run_bus())
+        _watch_ctrl_c(True)  # Ctrl-C on the REPL stops the app (mpremote), as on the Unix port
 
     def hello(self, fw, boot):
         """Tell the line cards the firmware (re)started: they answer with the lines' state
@@ -183,6 +191,7 @@ class Board:
             self.command(msg)
 
     def close(self):
+        _watch_ctrl_c(False)
         if self.uart:
             self.uart[1].close()
         for p in range(self.ports):

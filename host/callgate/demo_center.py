@@ -1,10 +1,12 @@
 """`make demo`: a busy half-hour of the demo call center on the virtual board.
 
-    python -m callgate.demo [center] [--clock X] [--minutes M] [--rate R] [--seed N] [--out DIR]
+    python -m callgate.demo [center] [--board B] [--clock X] [--minutes M] [--rate R] [--seed N] [--out DIR]
 
 What runs, all real processes and links:
   1. `callgate sim --board virtual-8 --clock X --epoch <a Monday 10:00 at the site>`: the
-     firmware on MicroPython, the board model with five trunks and three agent phones;
+     firmware on MicroPython, the board model with five trunks and three agent phones (or
+     --board qemu-m4f: the MCU image in QEMU with the same ports, its line cards on the bus;
+     default --clock 2 there, as its lines run at most about 3x real time: bench/MCU.md);
   2. `callgate --port PTY provision sites/demo/site.yaml`: the site (IVR, queues, survey,
      recording policy, prompts) pushed over the serial link and switched to atomically;
   3. the operations center: `callgate users add supervisor` (a password made for the run,
@@ -226,9 +228,9 @@ class Run:
         self.out.mkdir(parents=True)
         self.env["CALLGATE_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="callgate-demo-")
         try:
-            sim = self.start(["sim", "--board", "virtual-8", "--json", "--clock", str(args.clock),
+            sim = self.start(["sim", "--board", getattr(args, "board", "virtual-8"), "--json", "--clock", str(args.clock),
                               "--epoch", EPOCH], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            if not select.select([sim.stdout], [], [], 30)[0]:
+            if not select.select([sim.stdout], [], [], 120)[0]:
                 print("demo: the virtual board did not start", file=sys.stderr)
                 return 1
             info = json.loads(sim.stdout.readline())

@@ -164,3 +164,25 @@ def test_virtual_board_options_are_refused_for_the_emulated_mcu(tmp_path):
                        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [
         "callgate sim: --noise: not for qemu-m4f (an emulated MCU board; the virtual board's only)"]
+
+
+def test_mpremote_stops_the_running_app_and_uses_the_repl(mcu_elf, tmp_path):
+    """As on the virtual board: mpremote's Ctrl-C on the REPL stops the application running on
+    the emulated MCU (board.c watches UART0 while it runs), then exec, fs ls and fs cp work on
+    the board's flash; the data port says nothing more until a reset."""
+    from callgate import runtime
+
+    mpremote = runtime.tool("mpremote")
+    local = tmp_path / "note.txt"
+    local.write_bytes(b"from the host\n")
+    with McuSimBoard(elf=mcu_elf, clock=1.0, workdir=tmp_path / "run") as b:
+        def run(*args):
+            r = subprocess.run([mpremote, "connect", b.repl_port, *args], capture_output=True, text=True, timeout=120)
+            assert r.returncode == 0, r.stdout + r.stderr
+            return r.stdout
+        assert run("exec", "import os; print('cwd', os.getcwd())").split() == ["cwd", "/flash"]
+        run("fs", "cp", str(local), ":note.txt")
+        listing = run("fs", "ls", ":")
+        assert "note.txt" in listing and "board.json" in listing
+        assert run("exec", "print(open('note.txt').read())").strip() == "from the host"
+    assert b.fs.read("note.txt") == b"from the host\n"  # on the flash image after QEMU stopped

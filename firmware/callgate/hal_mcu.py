@@ -32,6 +32,11 @@ CHUNK = 1600  # prompt codes read from the flash at a time, per buffer (10 frame
 REC_TICKS = 15  # a rec report every 15 ticks (300 ms of line time), as the virtual board's
 _REC_BUF = 3200  # recording buffer per port (more than REC_TICKS frames)
 _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
+HEAP_TICKS = 250  # the live heap is measured every 250 ticks (5 s of line time)
+# Since boot: the live heap's peak (gc.mem_alloc() just after a gc.collect(), bytes), its
+# least free (gc.mem_free() then) and the samples taken. Read over the REPL once the app is
+# stopped (tests/mcu/test_mcu_center.py; docs/hardware.md, Memory).
+heap = [0, 1 << 30, 0]
 _CID_START = {"ring-end": "ARM_RING_END", "reversal": "ARM_REVERSAL", "alert": "ARM_ALERT"}
 
 
@@ -66,6 +71,18 @@ def _uart(which):
     import _board
 
     return _board.UART(hal.board_def()["uarts"][which]["id"])
+
+
+def _measure_heap():
+    import gc
+
+    gc.collect()
+    used, free = gc.mem_alloc(), gc.mem_free()
+    if used > heap[0]:
+        heap[0] = used
+    if free < heap[1]:
+        heap[1] = free
+    heap[2] += 1
 
 
 def _watch_ctrl_c(on):
@@ -275,6 +292,8 @@ class Board:
             self.out = []
         self._send()
         self.ticks += 1
+        if self.ticks % HEAP_TICKS == 0:
+            _measure_heap()
         if self.ticks - self._rate_tick >= 100:  # the rate's window moves on (ints only)
             self._rate_t1, self._rate_t0 = self._rate_t0, time.ticks_ms()
             self._rate_tick1, self._rate_tick = self._rate_tick, self.ticks

@@ -81,3 +81,43 @@ def test_an_agent_call_is_bridged_on_the_mcu_recorded_and_pulled_as_a_wav(center
     assert size == len(data) - at - 8 and size >= 7 * 8000  # at least the 7 s bridged
     assert np.abs(g711.ulaw_decode(codes)).max() > 1000  # voices, not silence
     assert center.model.audio.bad == 0
+
+
+HEAP_BYTES = 147456  # boards/qemu-m4f/mpconfigboard.mk MICROPY_HEAP_SIZE: 144 KiB of the part's 192 KiB
+MARGIN = 0.25  # the live heap must leave a quarter of it free (fragmentation, a burst of reports)
+
+
+def test_a_busy_spell_of_the_demo_site_fits_the_heap(center):
+    """Every trunk busy twice over (callers to sales and support, the three agents answering
+    and talking), then the app stopped from the REPL (mpremote's Ctrl-C) and hal_mcu's heap
+    samples read: the live heap's peak stays under the board's heap less MARGIN. Last in the
+    module: it stops the app."""
+    import random
+    import threading
+
+    from callgate import runtime
+
+    net = center.model.network
+    for port in (5, 6, 7):
+        net.phone(port).auto(answer_ms=2000, talk_ms=(8000, 20000), rng=random.Random(port))
+    for wave in range(2):
+        calls = [net.place_call(p, Caller(number=f"55520{wave}{p}", name=f"BUSY {wave}{p}",
+                                          digits="1" if p in (0, 1, 3) else "2,1",
+                                          survey="5", patience_ms=60000))
+                 for p in range(5)]
+        for c in calls:
+            assert c.done.wait(900), c.progress
+        assert sum(c.result()["answered"] for c in calls) == 5
+    assert sum(1 for c in calls if c.result().get("agent") is not None) >= 1
+    mpremote = runtime.tool("mpremote")
+    r = subprocess.run([mpremote, "connect", center.repl_port, "exec",
+                        "import os; from callgate import hal_mcu; st = os.statvfs('/flash'); "
+                        "print(repr((hal_mcu.heap, st[0] * st[3], st[0] * st[2])))"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (peak, least_free, samples), flash_free, flash_total = eval(r.stdout.strip().splitlines()[-1])  # noqa: S307
+    print(f"live heap peak {peak} B of {HEAP_BYTES} ({samples} samples, least free {least_free} B); "
+          f"flash {flash_free} B free of {flash_total}")
+    assert samples >= 10
+    assert peak < HEAP_BYTES * (1 - MARGIN), f"the demo site's live heap peaked at {peak} B"
+    assert flash_free > 1 << 20  # room left for recordings

@@ -231,12 +231,13 @@ class Run:
             sim = self.start(["sim", "--board", getattr(args, "board", "virtual-8"), "--json", "--clock", str(args.clock),
                               "--epoch", EPOCH], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             if not select.select([sim.stdout], [], [], 120)[0]:
-                print("demo: the virtual board did not start", file=sys.stderr)
+                print(f"demo: the board {getattr(args, 'board', 'virtual-8')} did not start", file=sys.stderr)
                 return 1
             info = json.loads(sim.stdout.readline())
             port, control = info["data"], info["control"]
             self.keep_console(info["repl"], self.out / "console.log")
-            print(f"virtual board {info['board']} on {port} (lines at {args.clock:g}x real time)")
+            kind = "emulated MCU" if info["board"] == "qemu-m4f" else "virtual board"
+            print(f"{kind} {info['board']} on {port} (lines at {args.clock:g}x real time at most)")
             if self.cli("--port", port, "provision", str(SITE)) != 0:
                 print("demo: FAILED: provisioning the demo site", file=sys.stderr)
                 return 1

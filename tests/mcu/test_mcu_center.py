@@ -126,11 +126,12 @@ def test_a_busy_spell_of_the_demo_site_fits_the_heap(center):
         assert sum(c.result()["answered"] for c in calls) == 5
     assert sum(1 for c in calls if c.result().get("agent") is not None) >= 1
     mpremote = runtime.tool("mpremote")
-    r = subprocess.run([mpremote, "connect", center.repl_port, "exec",
+    r = subprocess.run([mpremote, "connect", center.repl_port, "resume", "exec",
                         "import os; from callgate import hal_mcu; st = os.statvfs('/flash'); "
                         "print(repr((hal_mcu.heap, st[0] * st[3], st[0] * st[2])))"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+    # resume: no soft reset before exec (it would wipe hal_mcu.heap); the Ctrl-C stops the app
     (peak, least_free, samples), flash_free, flash_total = eval(r.stdout.strip().splitlines()[-1])  # noqa: S307
     print(f"live heap peak {peak} B of {HEAP_BYTES} ({samples} samples, least free {least_free} B); "
           f"flash {flash_free} B free of {flash_total}")

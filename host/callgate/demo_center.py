@@ -261,6 +261,7 @@ class Run:
                 print(f"demo: FAILED: the operations center: {e}", file=sys.stderr)
                 return 1
             t0 = time.monotonic()
+            line0 = _line_s(control)
             threading.Thread(target=self.watch, args=(center, t0), daemon=True).start()
             rng = random.Random(args.seed)
             period = args.minutes * 60
@@ -284,6 +285,9 @@ class Run:
                 t.join(max(0.1, deadline - time.monotonic()))
             stuck = sum(t.is_alive() for t in self.threads)
             time.sleep(2)  # the last records' events
+            line_s, real_s = _line_s(control) - line0, time.monotonic() - t0  # the board's pace
+            print(f"the lines ran {line_s / 60:.1f} minutes in {real_s / 60:.1f} minutes of real time: "
+                  f"{line_s / max(real_s, 1e-9):.2f} times real time (--clock {args.clock:g} at most)")
             os.killpg(srv.pid, signal.SIGTERM)  # it stores what has come; one program per data port
             srv.wait(timeout=30)
             cdr = self.out / "cdr.json"
@@ -352,6 +356,12 @@ def _free_port(wanted: int) -> int:
                 continue
             return s.getsockname()[1]
     raise OSError("no free TCP port")
+
+
+def _line_s(control) -> float:
+    """The board's line time in seconds (the sim's clock: the MCU's ticks on qemu-m4f)."""
+    with Control(control) as ctl:
+        return float(ctl.info().get("now_s") or 0)
 
 
 def _stored_ids(db) -> set:

@@ -22,6 +22,7 @@
 # The line cards' clock is the tick count: now_ms() moves 20 ms per tick, whatever speed
 # the bus runs at; epoch from their EV_CLOCK events; rate measured against this CPU's clock.
 
+import gc
 import struct
 import time
 
@@ -29,8 +30,10 @@ from . import hal, linebus, linecard
 
 _F = linebus.FRAME
 CHUNK = 1600  # prompt codes read from the flash at a time, per buffer (10 frames: 0.2 s)
-REC_TICKS = 15  # a rec report every 15 ticks (300 ms of line time), as the virtual board's
-_REC_BUF = 3200  # recording buffer per port (more than REC_TICKS frames)
+REC_TICKS = 5  # a rec report every 5 ticks (100 ms of line time): small reports, whose
+# base64 text finds room in a busy heap (at 15 ticks, 3 KB blocks failed to allocate in the
+# demo's busy half-hour and stopped the bus)
+_REC_BUF = 1600  # recording buffer per port (more than REC_TICKS frames)
 _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
 HEAP_TICKS = 250  # the live heap is measured every 250 ticks (5 s of line time)
 # Since boot: the live heap's peak (gc.mem_alloc() just after a gc.collect(), bytes), its
@@ -74,8 +77,6 @@ def _uart(which):
 
 
 def _measure_heap():
-    import gc
-
     gc.collect()
     used, free = gc.mem_alloc(), gc.mem_free()
     if used > heap[0]:
@@ -143,6 +144,7 @@ class Board:
         self.tick = -1
         self.ticks = 0  # ticks run since connect
         self.lost = 0  # ticks missing in the sequence (a frame the bus dropped)
+        self.oom = 0  # ticks cut short by a MemoryError (their reports lost)
         self.answered = [False] * n
         self.disc = [None] * n
         self.cid = [None] * n
@@ -234,7 +236,12 @@ class Board:
         while i < k:
             i = dec.feed(buf, i, k)
             if dec.ready:
-                self.run_tick(dec.body, dec.ready)
+                try:
+                    self.run_tick(dec.body, dec.ready)
+                except MemoryError:  # a report that found no room: lost; the ticks go on
+                    self.oom += 1
+                    self.out.clear()
+                    gc.collect()
 
     def run_tick(self, body, n):
         """One RX tick from the line cards: their events, the engine, our TX tick back."""
@@ -499,7 +506,7 @@ class Board:
 
         rec = self.rec[port]
         n = self.media.record_stop(port)
-        data = binascii.b2a_base64(memoryview(rec[1])[:n])[:-1].decode()
+        data = binascii.b2a_base64(memoryview(rec[1])[:n], newline=False)  # bytes: a2b takes them
         if end:
             self.rec[port] = None
         else:

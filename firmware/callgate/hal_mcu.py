@@ -81,6 +81,7 @@ def _measure_heap():
     used, free = gc.mem_alloc(), gc.mem_free()
     if used > heap[0]:
         heap[0] = used
+        print("hal_mcu: live heap peak %d bytes, %d free" % (used, free))  # the console's record
     if free < heap[1]:
         heap[1] = free
     heap[2] += 1

@@ -397,3 +397,19 @@ void callgate_board_init(void) {
         pyexec_file_if_exists("main.py");
     }
 }
+
+// --- machine.reset() -----------------------------------------------------------------------
+// The qemu port's machine.reset() calls exit(), which ends QEMU through semihosting. The
+// image is linked with --wrap=exit (mpconfigboard.mk), so it lands here: a system reset
+// request (SCB AIRCR SYSRESETREQ), as on the part. QEMU resets the machine and loads the
+// image again; the UARTs' ptys and the flash file stay, so the board comes back up on them.
+#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0C)
+
+MP_NORETURN void __wrap_exit(int status) {
+    (void)status;
+    __asm__ volatile ("dsb" ::: "memory");
+    SCB_AIRCR = 0x05FA0004u;  // VECTKEY | SYSRESETREQ
+    __asm__ volatile ("dsb" ::: "memory");
+    for (;;) {
+    }
+}

@@ -215,3 +215,46 @@ print(repr((b.ticks, b.oom, b.tick)))
     ticks, oom, last = eval(out)  # noqa: S307 (a tuple the target printed)
     assert oom >= 2 and last == 511  # every rec report lost, and the last tick was reached
     assert ticks + oom == 12
+
+
+def test_the_c_byte_loops_of_the_bus_give_the_python_loops_bytes(target):
+    """usermod/_linebus (the image's) against linebus.py's own loops, on the target: the CRC,
+    the stuffing of bodies with and without zeros and across 254-byte blocks, and the decoder
+    over frames with noise and a corrupted frame between them."""
+    out = target.run("""
+from callgate import linebus
+import _linebus
+def run():
+    got = []
+    for n in (0, 1, 253, 254, 255, 600, 1300):
+        body = bytearray((i * 7 + n) & 0xFF for i in range(n))
+        if n > 10:
+            body[5] = 0
+            body[n - 1] = 0
+        wire = bytearray(linebus.max_wire(n))
+        k = linebus.stuff(body, n, wire)
+        got.append((linebus.crc16_range(body, 0, n), bytes(wire[:k])))
+    e = linebus.Encoder(2)
+    e.begin(linebus.KIND_RX, 7, 3)
+    e.event(linebus.EV_CLOCK, 0, b"12345678")
+    k = e.finish()
+    frame = bytes(e.wire[:k])
+    bad = bytearray(frame)
+    bad[20] ^= 0x10
+    stream = b"noise" + frame + bytes(bad) + frame
+    d = linebus.Decoder()
+    i, seen = 0, []
+    while i < len(stream):
+        i = d.feed(stream, i, len(stream))
+        if d.ready:
+            seen.append(bytes(d.body[:d.ready]))
+    got.append((seen, d.frames, d.errors))
+    return got
+c = run()
+linebus._linebus = None
+p = run()
+linebus._linebus = _linebus
+print(c == p, len(c[-1][0]), c[-1][1])
+""", timeout=300)
+    same, frames, decoded = out.split()
+    assert same == "True" and frames == "2" and decoded == "2"

@@ -36,7 +36,7 @@ def test_status_over_the_data_uart_names_the_board_and_its_ports(sim):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "board qemu-m4f" in r.stdout and "firmware 0.1.0" in r.stdout
-    assert [line.split()[1] for line in r.stdout.splitlines() if line[:1].isdigit()] == ["fxo", "fxo", "fxs", "fxs"]
+    assert [line.split()[1] for line in r.stdout.splitlines() if line[:1].isdigit()] == ["fxo"] * 5 + ["fxs"] * 3
     assert sim.model.firmware["fw"] == "0.1.0"
 
 

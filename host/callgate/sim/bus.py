@@ -51,7 +51,7 @@ from .ptys import write_all
 FRAME = lb.FRAME
 RATE = 8000
 WINDOW = 8  # RX ticks in flight
-LOST_S = 1.0  # a TX tick not back by then is lost
+LOST_S = 5.0  # a TX tick not back by then is lost (an emulator on a loaded host can stall for a second or more)
 CLOCK_TICKS = 50  # an EV_CLOCK every second of line time
 log = logging.getLogger(__name__)
 

@@ -131,7 +131,7 @@ def main(argv=None) -> int:
                     "the call, 30 for the call center)")
     ap.add_argument("--board", default="virtual-8", choices=("virtual-8", "qemu-m4f"),
                     help="call center: the virtual board (default) or the emulated MCU (make firmware "
-                         "BOARD=qemu-m4f; its lines run at most about 3x real time, bench/MCU.md)")
+                         "BOARD=qemu-m4f; its lines run a few times slower than the virtual board's: docs/hardware.md)")
     ap.add_argument("--minutes", type=float, default=30, help="call center: minutes of arrivals (default 30)")
     ap.add_argument("--rate", type=float, default=1.0, help="call center: callers per minute (default 1)")
     ap.add_argument("--seed", type=int, default=7, help="call center: seed of callers and agents")

@@ -6,7 +6,7 @@ What runs, all real processes and links:
   1. `callgate sim --board virtual-8 --clock X --epoch <a Monday 10:00 at the site>`: the
      firmware on MicroPython, the board model with five trunks and three agent phones (or
      --board qemu-m4f: the MCU image in QEMU with the same ports, its line cards on the bus;
-     default --clock 2 there, as its lines run at most about 3x real time: bench/MCU.md);
+     default --clock 2 there, a cap: the MCU paces its lines, docs/hardware.md has the figures);
   2. `callgate --port PTY provision sites/demo/site.yaml`: the site (IVR, queues, survey,
      recording policy, prompts) pushed over the serial link and switched to atomically;
   3. the operations center: `callgate users add supervisor` (a password made for the run,

@@ -161,7 +161,10 @@ class BusPlane:
     def _run(self) -> None:
         buf = bytearray(4096)
         while not self._stop.is_set():
-            wait = self._maybe_send()
+            try:
+                wait = self._maybe_send()
+            except OSError:  # QEMU gone (its pty closed): the line cards stop with it
+                return
             try:
                 ready, _, _ = select.select([self._fd], [], [], wait)
             except (OSError, ValueError):

@@ -55,7 +55,7 @@ make -s -C "$SRC/mpy-cross" -j"$JOBS" BUILD="$OUT/mpy-cross" \
 # MicroPython's make does not notice changed CFLAGS: a changed board configuration (or
 # source tree) starts the board's build afresh.
 CONFIG=$(cat "$BOARD_DIR/mpconfigboard.mk" "$BOARD_DIR/mpconfigboard.h" "$BOARD_DIR"/*.ld \
-         "$ROOT/usermod/_callgate/micropython.mk" | sha256sum | cut -c1-16)-$(echo "$SRC" | sha256sum | cut -c1-8)
+         "$ROOT"/usermod/*/micropython.mk | sha256sum | cut -c1-16)-$(echo "$SRC" | sha256sum | cut -c1-8)
 [ "$(cat "$OUT/$BOARD/.config" 2>/dev/null)" = "$CONFIG" ] || rm -rf "$OUT/$BOARD"
 mkdir -p "$OUT/$BOARD" "$OUT/no-micropython-lib"
 echo "$CONFIG" >"$OUT/$BOARD/.config"

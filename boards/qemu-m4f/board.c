@@ -11,8 +11,9 @@
 // mps2-an386's UART1 and UART2 as non-blocking byte streams (read, readinto, readline,
 // write, and poll, so asyncio.StreamReader/StreamWriter take them): the host link's data UART
 // and the line-card bus, each a channel of its own (QEMU: one -serial per UART), so a 0x03 on
-// them is a byte, never a Ctrl-C. The CMSDK UART holds one received byte; QEMU holds the
-// rest back until it is read, so nothing is lost, and a read takes what has arrived.
+// them is a byte, never a Ctrl-C. The CMSDK UART holds one received byte; its RX interrupt
+// moves it to a 4 KiB ring at once (QEMU then delivers the next), and a read takes what the
+// ring holds.
 //
 // Clock: the port has no RTC; mp_hal_time_ns (file times in LittleFS, time.time) counts from
 // 1970-01-01 at boot. The firmware takes wall time from the host link, not from here.
@@ -24,6 +25,7 @@
 #include "py/mphal.h"
 #include "py/runtime.h"
 #include "extmod/vfs.h"
+#include "shared/runtime/interrupt_char.h"
 #include "shared/runtime/pyexec.h"
 
 // --- Arm semihosting: file calls -----------------------------------------------------------
@@ -147,9 +149,69 @@ typedef struct {
 #define UART_STATE_RXFULL (1u << 1)
 #define UART_CTRL_TX_EN (1u << 0)
 #define UART_CTRL_RX_EN (1u << 1)
-#define RX_IDLE_US 300  // a read ends after this long without a byte
+#define UART_CTRL_RX_INT (1u << 3)
+#define UART_INT_RX (1u << 1)
+#define RING 4096  // received bytes held per UART (a power of two)
 
 static const uint32_t uart_base[] = { 0x40004000, 0x40005000, 0x40006000, 0x40007000, 0x40009000 };
+static const uint8_t uart_rx_irq[] = { 0, 2, 4, 18, 20 };  // QEMU mps2-an385/an386
+
+// Received bytes: the RX interrupt moves each byte from the UART's one-byte holding register
+// into the UART's ring at once, whatever the firmware is doing, as a real board's UART DMA
+// does. Without it a byte waited there until Python read it, and QEMU delivers the next only
+// then: a 512-byte link frame took a turn of the asyncio loop per byte. A full ring leaves
+// the byte in the register and masks the interrupt until a read makes room: QEMU then holds
+// the rest back, so nothing is lost.
+typedef struct {
+    uint8_t buf[RING];
+    volatile uint32_t head;  // written by the interrupt
+    volatile uint32_t tail;  // by uart_read
+} ring_t;
+
+static ring_t uart_ring[2];  // UART1 and UART2
+
+static void uart_rx_drain(int id) {
+    cmsdk_uart_t *u = (cmsdk_uart_t *)uart_base[id];
+    ring_t *r = &uart_ring[id - 1];
+    u->INTSTATUS = UART_INT_RX;
+    while (u->STATE & UART_STATE_RXFULL) {
+        if (r->head - r->tail >= RING) {
+            u->CTRL &= ~UART_CTRL_RX_INT;  // full: unmasked again by uart_read
+            return;
+        }
+        r->buf[r->head % RING] = (uint8_t)u->DATA;
+        r->head++;
+    }
+}
+
+static void uart1_rx_irq(void) {
+    uart_rx_drain(1);
+}
+
+static void uart2_rx_irq(void) {
+    uart_rx_drain(2);
+}
+
+// The vector table in RAM: the port's 16 system vectors, then the external interrupts.
+#define VECTORS (16 + 32)
+static uint32_t vectors[VECTORS] __attribute__((aligned(256)));
+#define SCB_VTOR (*(volatile uint32_t *)0xE000ED08)
+#define NVIC_ISER0 (*(volatile uint32_t *)0xE000E100)
+
+static void uart_irq_on(int id) {
+    if (SCB_VTOR != (uint32_t)vectors) {
+        const uint32_t *old = (const uint32_t *)SCB_VTOR;
+        for (int i = 0; i < 16; i++) {
+            vectors[i] = old[i];
+        }
+        vectors[16 + uart_rx_irq[1]] = (uint32_t)uart1_rx_irq;
+        vectors[16 + uart_rx_irq[2]] = (uint32_t)uart2_rx_irq;
+        __asm__ volatile ("dsb" ::: "memory");
+        SCB_VTOR = (uint32_t)vectors;
+        __asm__ volatile ("dsb\n isb" ::: "memory");
+    }
+    NVIC_ISER0 = 1u << uart_rx_irq[id];
+}
 
 typedef struct {
     mp_obj_base_t base;
@@ -161,33 +223,33 @@ static mp_obj_t uart_make_new(const mp_obj_type_t *type, size_t n_args, size_t n
     const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 1, 1, false);
     mp_int_t id = mp_obj_get_int(args[0]);
-    if (id < 1 || id >= (mp_int_t)MP_ARRAY_SIZE(uart_base)) {
-        mp_raise_ValueError(MP_ERROR_TEXT("UART 1..4 (UART0 is the REPL)"));
+    if (id < 1 || id > 2) {
+        mp_raise_ValueError(MP_ERROR_TEXT("UART 1 or 2 (UART0 is the REPL)"));
     }
     uart_obj_t *self = mp_obj_malloc(uart_obj_t, type);
     self->regs = (cmsdk_uart_t *)uart_base[id];
     self->id = (uint8_t)id;
     self->regs->BAUDDIV = 16;
-    self->regs->CTRL = UART_CTRL_TX_EN | UART_CTRL_RX_EN;
+    self->regs->CTRL = UART_CTRL_TX_EN | UART_CTRL_RX_EN | UART_CTRL_RX_INT;
+    uart_irq_on(id);
     return MP_OBJ_FROM_PTR(self);
 }
 
 static mp_uint_t uart_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *errcode) {
     uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    ring_t *r = &uart_ring[self->id - 1];
     uint8_t *p = buf;
     mp_uint_t n = 0;
-    // A read takes what has arrived, and what keeps arriving after it until the line is
-    // idle for RX_IDLE_US (as a real UART's DMA with idle-line detection hands over a burst):
-    // QEMU delivers a pty's bytes one per main-loop turn, so without the wait a read would
-    // return one byte of a frame at a time.
-    mp_uint_t idle = mp_hal_ticks_us();
-    while (n < size) {
-        if (self->regs->STATE & UART_STATE_RXFULL) {
-            p[n++] = (uint8_t)self->regs->DATA;
-            idle = mp_hal_ticks_us();
-        } else if (n == 0 || mp_hal_ticks_us() - idle >= RX_IDLE_US) {
-            break;
-        }
+    while (n < size && r->tail != r->head) {
+        p[n++] = r->buf[r->tail % RING];
+        r->tail++;
+    }
+    if (!(self->regs->CTRL & UART_CTRL_RX_INT)) {  // the ring was full: take what waits, unmask
+        uint32_t primask;
+        __asm__ volatile ("mrs %0, primask\n cpsid i" : "=r" (primask) :: "memory");
+        self->regs->CTRL |= UART_CTRL_RX_INT;
+        uart_rx_drain(self->id);
+        __asm__ volatile ("msr primask, %0" :: "r" (primask) : "memory");
     }
     if (n == 0 && size > 0) {
         *errcode = MP_EAGAIN;
@@ -212,7 +274,7 @@ static mp_uint_t uart_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, 
     uart_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (request == MP_STREAM_POLL) {
         mp_uint_t ready = 0;
-        if ((arg & MP_STREAM_POLL_RD) && (self->regs->STATE & UART_STATE_RXFULL)) {
+        if ((arg & MP_STREAM_POLL_RD) && uart_ring[self->id - 1].tail != uart_ring[self->id - 1].head) {
             ready |= MP_STREAM_POLL_RD;
         }
         if ((arg & MP_STREAM_POLL_WR) && !(self->regs->STATE & UART_STATE_TXFULL)) {
@@ -246,7 +308,44 @@ static MP_DEFINE_CONST_DICT(uart_locals, uart_locals_table);
 static MP_DEFINE_CONST_OBJ_TYPE(uart_type, MP_QSTR_UART, MP_TYPE_FLAG_ITER_IS_STREAM,
     make_new, uart_make_new, protocol, &uart_stream_p, locals_dict, &uart_locals);
 
+// --- Ctrl-C on the REPL while the application runs ------------------------------------------
+// The port reads UART0 only when its REPL asks for a byte, so a running program could not be
+// interrupted. `_board.watch_ctrl_c(True)` (hal_mcu.py, while the app runs) makes the VM
+// look at UART0 every CTRL_C_EVERY backward jumps or calls, and asyncio's idle wait at every
+// turn: a Ctrl-C byte raises KeyboardInterrupt (the app stops, main.py leaves the REPL
+// free, as mpremote expects of a board); other bytes are dropped (nobody reads the REPL while
+// the app runs). It disarms itself when it fires and with watch_ctrl_c(False).
+
+#define CTRL_C_EVERY 64
+
+static bool ctrl_c_armed;
+static uint32_t ctrl_c_count;
+
+void callgate_ctrl_c_poll(void) {
+    if (!ctrl_c_armed || ++ctrl_c_count < CTRL_C_EVERY) {
+        return;
+    }
+    ctrl_c_count = 0;
+    cmsdk_uart_t *u = (cmsdk_uart_t *)uart_base[0];
+    while (u->STATE & UART_STATE_RXFULL) {
+        int c = (int)(u->DATA & 0xFF);
+        if (c == mp_interrupt_char) {
+            ctrl_c_armed = false;
+            mp_sched_keyboard_interrupt();
+            return;
+        }
+    }
+}
+
+static mp_obj_t board_watch_ctrl_c(mp_obj_t on) {
+    ctrl_c_armed = mp_obj_is_true(on);
+    ctrl_c_count = 0;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(board_watch_ctrl_c_obj, board_watch_ctrl_c);
+
 static const mp_rom_map_elem_t board_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_watch_ctrl_c), MP_ROM_PTR(&board_watch_ctrl_c_obj) },
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__board) },
     { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&flash_type) },
     { MP_ROM_QSTR(MP_QSTR_UART), MP_ROM_PTR(&uart_type) },
@@ -296,5 +395,21 @@ void callgate_board_init(void) {
     pyexec_frozen_module("_boot.py", false);
     if (pyexec_mode_kind == PYEXEC_MODE_FRIENDLY_REPL) {
         pyexec_file_if_exists("main.py");
+    }
+}
+
+// --- machine.reset() -----------------------------------------------------------------------
+// The qemu port's machine.reset() calls exit(), which ends QEMU through semihosting. The
+// image is linked with --wrap=exit (mpconfigboard.mk), so it lands here: a system reset
+// request (SCB AIRCR SYSRESETREQ), as on the part. QEMU resets the machine and loads the
+// image again; the UARTs' ptys and the flash file stay, so the board comes back up on them.
+#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0C)
+
+MP_NORETURN void __wrap_exit(int status) {
+    (void)status;
+    __asm__ volatile ("dsb" ::: "memory");
+    SCB_AIRCR = 0x05FA0004u;  // VECTKEY | SYSRESETREQ
+    __asm__ volatile ("dsb" ::: "memory");
+    for (;;) {
     }
 }

@@ -20,3 +20,10 @@ void callgate_board_init(void);
 #define MICROPY_PY_TIME_GMTIME_LOCALTIME_MKTIME (1)
 #define MICROPY_PY_TIME_TIME_TIME_NS (1)
 #define MICROPY_PY_TIME_INCLUDEFILE "boards_qemu_m4f_modtime.h"
+
+// Ctrl-C on the REPL while the app runs (board.c, callgate_ctrl_c_poll): looked for in the
+// VM's loops and calls and in asyncio's idle wait.
+void callgate_ctrl_c_poll(void);
+#define MICROPY_VM_HOOK_LOOP callgate_ctrl_c_poll();
+#define MICROPY_VM_HOOK_RETURN callgate_ctrl_c_poll();
+#define MICROPY_INTERNAL_EVENT_HOOK callgate_ctrl_c_poll()

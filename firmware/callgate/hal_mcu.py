@@ -24,6 +24,7 @@
 # The line cards' clock is the tick count: now_ms() moves 20 ms per tick, whatever speed
 # the bus runs at; epoch from their EV_CLOCK events; rate measured against this CPU's clock.
 
+import gc
 import struct
 import time
 
@@ -31,9 +32,16 @@ from . import hal, linebus, linecard
 
 _F = linebus.FRAME
 CHUNK = 1600  # prompt codes read from the flash at a time, per buffer (10 frames: 0.2 s)
-REC_TICKS = 15  # a rec report every 15 ticks (300 ms of line time), as the virtual board's
-_REC_BUF = 3200  # recording buffer per port (more than REC_TICKS frames)
+REC_TICKS = 5  # a rec report every 5 ticks (100 ms of line time): small reports, whose
+# base64 text finds room in a busy heap (at 15 ticks, 3 KB blocks failed to allocate in the
+# demo's busy half-hour and stopped the bus)
+_REC_BUF = 1600  # recording buffer per port (more than REC_TICKS frames)
 _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
+HEAP_TICKS = 250  # the live heap is measured every 250 ticks (5 s of line time)
+# Since boot: the live heap's peak (gc.mem_alloc() just after a gc.collect(), bytes), its
+# least free (gc.mem_free() then) and the samples taken. Read over the REPL once the app is
+# stopped (tests/mcu/test_mcu_center.py; docs/hardware.md, Memory).
+heap = [0, 1 << 30, 0]
 _CID_START = {"ring-end": "ARM_RING_END", "reversal": "ARM_REVERSAL", "alert": "ARM_ALERT"}
 
 
@@ -68,6 +76,24 @@ def _uart(which):
     import _board
 
     return _board.UART(hal.board_def()["uarts"][which]["id"])
+
+
+def _measure_heap():
+    gc.collect()
+    used, free = gc.mem_alloc(), gc.mem_free()
+    if used > heap[0]:
+        heap[0] = used
+        print("hal_mcu: live heap peak %d bytes, %d free" % (used, free))  # the console's record
+    if free < heap[1]:
+        heap[1] = free
+    heap[2] += 1
+
+
+def _watch_ctrl_c(on):
+    import _board
+
+    if hasattr(_board, "watch_ctrl_c"):
+        _board.watch_ctrl_c(on)
 
 
 def wav_data(f, law):
@@ -121,6 +147,7 @@ class Board:
         self.tick = -1
         self.ticks = 0  # ticks run since connect
         self.lost = 0  # ticks missing in the sequence (a frame the bus dropped)
+        self.oom = 0  # ticks cut short by a MemoryError (their reports lost)
         self.answered = [False] * n
         self.disc = [None] * n
         self.cid = [None] * n
@@ -150,6 +177,7 @@ class Board:
         self.bus = _uart("bus")
         self._flag = asyncio.Event()
         self._bus_task = asyncio.create_task(self._run_bus())
+        _watch_ctrl_c(True)  # Ctrl-C on the REPL stops the app (mpremote), as on the Unix port
 
     def hello(self, fw, boot):
         """Tell the line cards the firmware (re)started: they answer with the lines' state
@@ -189,6 +217,7 @@ class Board:
             self.command(msg)
 
     def close(self):
+        _watch_ctrl_c(False)
         if self.uart:
             self.uart[1].close()
         for p in range(self.ports):
@@ -214,7 +243,12 @@ class Board:
         while i < k:
             i = dec.feed(buf, i, k)
             if dec.ready:
-                self.run_tick(dec.body, dec.ready)
+                try:
+                    self.run_tick(dec.body, dec.ready)
+                except MemoryError:  # a report that found no room: lost; the ticks go on
+                    self.oom += 1
+                    self.out.clear()
+                    gc.collect()
 
     def run_tick(self, body, n):
         """One RX tick from the line cards: their events, the engine, our TX tick back."""
@@ -229,15 +263,22 @@ class Board:
         at = linebus.HEAD
         rx = self.rx
         sil = self.sil
-        for p in range(self.ports):  # index loops: a slice would allocate
+        c = linebus._linebus  # the image's C copy (a slice would allocate)
+        for p in range(self.ports):
             o = p * _F
             if mask >> p & 1:
-                for i in range(_F):
-                    rx[o + i] = body[at + i]
+                if c is not None:
+                    c.copy(rx, o, body, at, _F)
+                else:
+                    for i in range(_F):
+                        rx[o + i] = body[at + i]
                 at += _F
             elif rx[o] != sil or rx[o + _F - 1] != sil or self.heard[p]:
-                for i in range(o, o + _F):
-                    rx[i] = sil
+                if c is not None:
+                    c.fill(rx, o, _F, sil)
+                else:
+                    for i in range(o, o + _F):
+                        rx[i] = sil
             self.heard[p] = mask >> p & 1
         count = body[6]
         for _ in range(count):
@@ -248,6 +289,7 @@ class Board:
         enc = self.enc
         enc.begin(linebus.KIND_TX, tick, self.all_mask)
         k = self.media.process(rx, enc.frames, self.ev)
+        enc.drop_quiet(sil)
         for i in range(k):
             self._engine_event(i)
         for p in range(self.ports):
@@ -264,6 +306,8 @@ class Board:
             self.out = []
         self._send()
         self.ticks += 1
+        if self.ticks % HEAP_TICKS == 0:
+            _measure_heap()
         if self.ticks - self._rate_tick >= 100:  # the rate's window moves on (ints only)
             self._rate_t1, self._rate_t0 = self._rate_t0, time.ticks_ms()
             self._rate_tick1, self._rate_tick = self._rate_tick, self.ticks
@@ -501,7 +545,7 @@ class Board:
 
         rec = self.rec[port]
         n = self.media.record_stop(port)
-        data = binascii.b2a_base64(memoryview(rec[1])[:n])[:-1].decode()
+        data = binascii.b2a_base64(memoryview(rec[1])[:n], newline=False)  # bytes: a2b takes them
         if end:
             self.rec[port] = None
         else:

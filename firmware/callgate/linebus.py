@@ -30,10 +30,17 @@
 #
 # Encoder and Decoder work in buffers they allocate once (a frame loop allocates nothing,
 # tests/mcu checks it under heap_lock on the target); pack() and unpack() are the
-# allocating conveniences the host uses.
+# allocating conveniences the host uses. Their byte loops (CRC, stuffing, unstuffing) run in
+# C where the image has the _linebus module (usermod/_linebus: the MCU's), in Python here
+# otherwise (the host, the Unix port): the same bytes either way (tests/mcu).
 
 from .compat import const
 from .link.crc import _TABLE
+
+try:
+    import _linebus
+except ImportError:
+    _linebus = None
 
 FRAME = const(160)  # codes per port per tick: 20 ms at 8 kHz
 TICK_MS = const(20)
@@ -126,6 +133,25 @@ class Encoder:
         self._n = n + 3 + k
         b[6] += 1
 
+    def drop_quiet(self, sil):
+        """Leave out each port whose frame is all `sil` codes (an idle port's: the bus carries
+        only what is heard, both ways); the frames after it move down, the mask keeps the
+        others. Before event()."""
+        b = self.body
+        mask = b[5]
+        keep = 0
+        r = w = HEAD
+        for p in range(self.ports):
+            if mask >> p & 1:
+                if not _same(b, r, FRAME, sil):
+                    if w != r:
+                        _copy(b, w, b, r, FRAME)
+                    keep |= 1 << p
+                    w += FRAME
+                r += FRAME
+        b[5] = keep
+        self._n = w
+
     def finish(self):
         """Stuff the body (with its CRC) into self.wire; the wire length."""
         b = self.body
@@ -136,8 +162,27 @@ class Encoder:
         return stuff(b, n + 2, self.wire)
 
 
+def _same(buf, off, n, value):
+    if _linebus is not None:
+        return _linebus.same(buf, off, n, value)
+    for i in range(off, off + n):
+        if buf[i] != value:
+            return False
+    return True
+
+
+def _copy(dst, doff, src, soff, n):
+    if _linebus is not None:
+        _linebus.copy(dst, doff, src, soff, n)
+        return
+    for i in range(n):
+        dst[doff + i] = src[soff + i]
+
+
 def crc16_range(buf, start, end, crc=0xFFFF):
     """crc.crc16 of buf[start:end], without making the slice."""
+    if _linebus is not None:
+        return _linebus.crc16(buf, start, end, crc)
     t = _TABLE
     for i in range(start, end):
         j = ((crc >> 8) ^ buf[i]) << 1
@@ -147,6 +192,8 @@ def crc16_range(buf, start, end, crc=0xFFFF):
 
 def stuff(src, n, wire):
     """COBS (link/cobs.py) of src[:n] into wire between two 0x00; the bytes written."""
+    if _linebus is not None:
+        return _linebus.stuff(src, n, wire)
     wire[0] = 0
     code_at = 1
     w = 2
@@ -193,8 +240,17 @@ class Decoder:
         self._left = 0  # data bytes left in the current COBS block
         self._code = 0  # its code byte (0: at the start of a frame)
         self._bad = False
+        if _linebus is not None:  # its state in C's terms: n, left, code, bad, ready, frames, errors
+            from array import array
+
+            self._state = array("i", [0] * 7)
 
     def feed(self, buf, start, end):
+        if _linebus is not None:
+            s = self._state
+            i = _linebus.feed(s, self.body, buf, start, end)
+            self.ready, self.frames, self.errors = s[4], s[5], s[6]
+            return i
         self.ready = 0
         body = self.body
         limit = len(body)

@@ -1,10 +1,12 @@
 """`make demo`: a busy half-hour of the demo call center on the virtual board.
 
-    python -m callgate.demo [center] [--clock X] [--minutes M] [--rate R] [--seed N] [--out DIR]
+    python -m callgate.demo [center] [--board B] [--clock X] [--minutes M] [--rate R] [--seed N] [--out DIR]
 
 What runs, all real processes and links:
   1. `callgate sim --board virtual-8 --clock X --epoch <a Monday 10:00 at the site>`: the
-     firmware on MicroPython, the board model with five trunks and three agent phones;
+     firmware on MicroPython, the board model with five trunks and three agent phones (or
+     --board qemu-m4f: the MCU image in QEMU with the same ports, its line cards on the bus;
+     default --clock 2 there, a cap: the MCU paces its lines, docs/hardware.md has the figures);
   2. `callgate --port PTY provision sites/demo/site.yaml`: the site (IVR, queues, survey,
      recording policy, prompts) pushed over the serial link and switched to atomically;
   3. the operations center: `callgate users add supervisor` (a password made for the run,
@@ -233,15 +235,16 @@ class Run:
         self.out.mkdir(parents=True)
         self.env["CALLGATE_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="callgate-demo-")
         try:
-            sim = self.start(["sim", "--board", "virtual-8", "--json", "--clock", str(args.clock),
+            sim = self.start(["sim", "--board", getattr(args, "board", "virtual-8"), "--json", "--clock", str(args.clock),
                               "--epoch", EPOCH], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            if not select.select([sim.stdout], [], [], 30)[0]:
-                print("demo: the virtual board did not start", file=sys.stderr)
+            if not select.select([sim.stdout], [], [], 120)[0]:
+                print(f"demo: the board {getattr(args, 'board', 'virtual-8')} did not start", file=sys.stderr)
                 return 1
             info = json.loads(sim.stdout.readline())
             port, control = info["data"], info["control"]
             self.keep_console(info["repl"], self.out / "console.log")
-            print(f"virtual board {info['board']} on {port} (lines at {args.clock:g}x real time)")
+            kind = "emulated MCU" if info["board"] == "qemu-m4f" else "virtual board"
+            print(f"{kind} {info['board']} on {port} (lines at {args.clock:g}x real time at most)")
             if self.cli("--port", port, "provision", str(SITE)) != 0:
                 print("demo: FAILED: provisioning the demo site", file=sys.stderr)
                 return 1
@@ -266,6 +269,7 @@ class Run:
                 print(f"demo: FAILED: the operations center: {e}", file=sys.stderr)
                 return 1
             t0 = time.monotonic()
+            line0 = _line_s(control)
             threading.Thread(target=self.watch, args=(center, t0), daemon=True).start()
             rng = random.Random(args.seed)
             period = args.minutes * 60
@@ -289,6 +293,9 @@ class Run:
                 t.join(max(0.1, deadline - time.monotonic()))
             stuck = sum(t.is_alive() for t in self.threads)
             time.sleep(2)  # the last records' events
+            line_s, real_s = _line_s(control) - line0, time.monotonic() - t0  # the board's pace
+            print(f"the lines ran {line_s / 60:.1f} minutes in {real_s / 60:.1f} minutes of real time: "
+                  f"{line_s / max(real_s, 1e-9):.2f} times real time (--clock {args.clock:g} at most)")
             os.killpg(srv.pid, signal.SIGTERM)  # it stores what has come; one program per data port
             srv.wait(timeout=30)
             cdr = self.out / "cdr.json"
@@ -360,6 +367,12 @@ def _free_port(wanted: int) -> int:
                 continue
             return s.getsockname()[1]
     raise OSError("no free TCP port")
+
+
+def _line_s(control) -> float:
+    """The board's line time in seconds (the sim's clock: the MCU's ticks on qemu-m4f)."""
+    with Control(control) as ctl:
+        return float(ctl.info().get("now_s") or 0)
 
 
 def _stored_ids(db) -> set:

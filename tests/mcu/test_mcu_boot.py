@@ -53,7 +53,7 @@ def test_the_image_states_the_board(target):
     assert target.eval("__import__('sys').platform") == "qemu"
     assert target.eval("__import__('os').getcwd()") == "/flash"
     assert target.eval("__import__('os').statvfs('/flash')[0]") == 4096  # LittleFS blocks
-    assert target.eval("__import__('os').statvfs('/flash')[2]") == 256  # 1 MiB of flash
+    assert target.eval("__import__('os').statvfs('/flash')[2]") == 4096  # 16 MiB of flash (board.json storage)
 
 
 def test_asyncio_runs_on_the_image(target):

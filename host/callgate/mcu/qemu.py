@@ -67,9 +67,9 @@ class QemuBoard:
 
     def __init__(self, workdir, elf=FIRMWARE_ELF, board: str = BOARD, qemu: str = QEMU, app: bool = False):
         self.workdir = pathlib.Path(workdir)
-        # app=False: the flash gets the `safe` file, so main.py leaves the REPL free (this
-        # port's REPL is polled: a running app cannot be stopped by Ctrl-C). app=True
-        # (callgate sim --board qemu-m4f) runs the application as the board would.
+        # app=False: the flash gets the `safe` file, so main.py leaves the REPL free at once
+        # (tests). app=True (callgate sim --board qemu-m4f) runs the application as the board
+        # would; a Ctrl-C on the REPL (mpremote) stops it (board.c watches UART0 while it runs).
         self.app = app
         self.elf = pathlib.Path(elf)
         self.board_json = ROOT / "boards" / board / "board.json"

@@ -186,11 +186,22 @@ class Plan:
                 "bytes_to_send": self.bytes_to_send()}
 
 
+def runs_sites_of(board) -> list:
+    """The boards whose sites this board runs as well (its board.json "runs_sites_of": boards
+    with the same ports, e.g. the emulated MCU qemu-m4f runs the virtual-8 demo site)."""
+    from ..runtime import board_dir
+
+    try:
+        return json.loads((board_dir(str(board)) / "board.json").read_text()).get("runs_sites_of", [])
+    except (ValueError, OSError):
+        return []
+
+
 def prepare(client, site, work) -> tuple:
     """(RemoteFiles, Plan) after every check; raises ProvisionRefused; changes nothing."""
     fs = RemoteFiles(client)
     board = client.status().get("board")
-    if site.data["board"] != board:
+    if site.data["board"] != board and site.data["board"] not in runs_sites_of(board):
         raise ProvisionRefused(f"site {site.data['site']!r} is for board {site.data['board']}, but the board is {board}")
     built = Built(site, pathlib.Path(work))
     current = read_current(fs)

@@ -10,7 +10,8 @@ run_soon(), encode()/decode(). One thread runs it:
   - every tick it sends an RX tick: each port's frame the far end sends (exchange.rx; a port
     whose far end is silent sends no frame), and the line events since the last one (the
     Lines reports ring, loop, reversal, hook), with EV_CLOCK (Unix ms) every second;
-  - the MCU answers each with a TX tick: each port's frame to send (exchange.tx) and its
+  - the MCU answers each with a TX tick: each port's frame to send (exchange.tx; a port it
+    left out sends silence this tick) and its
     signalling (off hook / on hook on FXO = answer / hangup, FXS ring on / off, and which
     ports it bridged and who hears whom, which the far ends need to know they talk to a
     person); then the model's time moves one tick (now += FRAME) and the exchange ticks.
@@ -49,8 +50,8 @@ from .ptys import write_all
 
 FRAME = lb.FRAME
 RATE = 8000
-WINDOW = 2  # RX ticks in flight
-LOST_S = 1.0  # a TX tick not back by then is lost
+WINDOW = 8  # RX ticks in flight
+LOST_S = 5.0  # a TX tick not back by then is lost (an emulator on a loaded host can stall for a second or more)
 CLOCK_TICKS = 50  # an EV_CLOCK every second of line time
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class BusPlane:
         self.plan = board_def.get("plan", "US")
         self.law = board_def.get("pcm", {}).get("law", "ulaw")
         self.kinds = [p["kind"] for p in board_def["ports"]]
+        self._silence = self.encode(np.zeros(FRAME, np.int16))
         self.network = Exchange(self)
         self.now = 0  # samples of line time
         self.frames = 0  # ticks the MCU answered
@@ -159,7 +161,10 @@ class BusPlane:
     def _run(self) -> None:
         buf = bytearray(4096)
         while not self._stop.is_set():
-            wait = self._maybe_send()
+            try:
+                wait = self._maybe_send()
+            except OSError:  # QEMU gone (its pty closed): the line cards stop with it
+                return
             try:
                 ready, _, _ = select.select([self._fd], [], [], wait)
             except (OSError, ValueError):
@@ -260,6 +265,8 @@ class BusPlane:
             codes = None if frames is None else frames.get(p)
             if codes is not None:
                 self.network.tx(p, np.frombuffer(codes, np.uint8))
+            elif frames is not None:  # a port the MCU left out of its tick: it sent silence
+                self.network.tx(p, self._silence)
         self.now += FRAME
         self.frames += frames is not None
         self.network.tick(self.now)

@@ -1,0 +1,3 @@
+# _linebus (the line-card bus's byte loops in C, firmware/callgate/linebus.py) for
+# MicroPython's make-based ports: make USER_C_MODULES=/path/to/callgate/usermod ...
+SRC_USERMOD_C += $(USERMOD_DIR)/mod_linebus.c

@@ -122,7 +122,7 @@ firmware:
 
 # The image on QEMU: boots, _callgate against the host's cffi binding, the firmware imports.
 test-mcu: setup firmware
-	$(BIN)/python -m pytest -q tests/mcu
+	CALLGATE_MCU_LONG=1 $(BIN)/python -m pytest -q tests/mcu
 
 clean:
 	rm -rf $(BUILD) host/callgate/_dsp*.so host/callgate/_dsp.c host/callgate/_dsp.stamp

@@ -90,3 +90,16 @@ def target(mcu_board):
 def repl_at():
     """Target's constructor: a raw REPL on a board a test started itself."""
     return Target
+
+
+def pytest_collection_modifyitems(config, items):
+    """The mcu_long tests (the demo site on the emulated MCU: provisioning 515 KB over its UART
+    alone takes minutes) run with CALLGATE_MCU_LONG=1, as `make test-mcu` sets it; `make test`
+    skips them to stay within CI's time."""
+    if os.environ.get("CALLGATE_MCU_LONG") == "1":
+        return
+    skip = pytest.mark.skip(reason="mcu_long: the demo site on the emulated MCU takes minutes; "
+                                   "make test-mcu (CALLGATE_MCU_LONG=1) runs it")
+    for item in items:
+        if item.get_closest_marker("mcu_long"):
+            item.add_marker(skip)

@@ -21,6 +21,8 @@ from callgate.rig.session import rig_session
 from callgate.sim.caller import Caller
 from callgate.sim.clock import parse_epoch
 
+pytestmark = pytest.mark.mcu_long  # conftest.py: make test-mcu runs it, make test skips it
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SITE = ROOT / "sites" / "demo" / "site.yaml"
 EPOCH = "2026-11-23T10:00+08:00"  # a Monday inside the demo site's business hours

@@ -86,6 +86,7 @@ def _unix_connect(path):
 
 
 _CHUNK = 3072  # prompt bytes read and sent at a time (a multiple of 3: base64 without padding)
+_CLOCK_EVERY_MS = 1000  # the line cards send a clock report every second of their time (sim/linecards.py)
 
 
 class Board:
@@ -107,9 +108,12 @@ class Board:
 
     def now_ms(self):
         """The line cards' time in ms (a ticks value: compare with ticks_diff). Between clock
-        reports it runs at the nominal rate; it never goes back (a model that fell behind makes
+        reports it runs at the nominal rate, for one report's interval at most; it never goes back (a model that fell behind makes
         it wait for the next report instead)."""
-        now = time.ticks_add(self._ms, int(time.ticks_diff(time.ticks_ms(), self._t0) * self.rate))
+        ahead = int(time.ticks_diff(time.ticks_ms(), self._t0) * self.rate)
+        # At most one report's interval past the last report: a firmware slow to read its
+        # reports must not run its timers past a ring it has not read yet.
+        now = time.ticks_add(self._ms, ahead if ahead < _CLOCK_EVERY_MS else _CLOCK_EVERY_MS)
         if time.ticks_diff(now, self._last) < 0:
             return self._last
         self._last = now

@@ -65,23 +65,41 @@ class Target:
         self.t.enter_raw_repl(soft_reset=True)
 
     def close(self) -> None:
+        if self.t is None:
+            return  # closed already (pytest_runtest_teardown)
         try:
             self.t.exit_raw_repl()
         finally:
             self.t.close()
+            self.t = None
+
+
+_SHARED = []  # what stops the session's QEMU board and its REPL, while they run
 
 
 @pytest.fixture(scope="session")
 def mcu_board(mcu_elf, tmp_path_factory):
+    """One emulated board for the tests/mcu modules that share it; stopped after the last test
+    of tests/mcu (pytest_runtest_teardown), not at the session's end: an idle QEMU at the
+    REPL spins a core, which the rest of the suite needs."""
     board = QemuBoard(tmp_path_factory.mktemp("qemu-m4f"), elf=mcu_elf)
     board.start()
+    _SHARED.append(board.stop)
     yield board
     board.stop()
+
+
+def pytest_runtest_teardown(item, nextitem):
+    here = pathlib.Path(__file__).parent
+    if nextitem is None or here not in pathlib.Path(nextitem.path).parents:
+        while _SHARED:
+            _SHARED.pop()()  # the REPL first, then the board
 
 
 @pytest.fixture(scope="session")
 def target(mcu_board):
     t = Target(mcu_board.repl)
+    _SHARED.append(t.close)
     yield t
     t.close()
 

@@ -174,16 +174,17 @@ def test_an_mcu_board_tells_its_simulated_line_cards_who_hears_whom():
     from callgate.sim.lines import Lines
 
     board = json.loads((runtime.board_dir("qemu-m4f") / "board.json").read_text())
-    assert [p["kind"] for p in board["ports"]] == ["fxo", "fxo", "fxs", "fxs"]
+    kinds = [p["kind"] for p in board["ports"]]
+    assert kinds[0] == "fxo" and kinds[5:7] == ["fxs", "fxs"]  # a trunk, two agent phones
     plane = BusPlane(Lines(board["ports"]), board, "/nonexistent-bus")  # never started
     net = plane.network
-    plane._mcu_event(lb.EV_BRIDGE, 0, bytes([2]))
-    plane._mcu_event(lb.EV_HEAR, 3, bytes([0, 2, 3, 9]))  # itself and no port 9: dropped
-    assert net.hears == {0: {2}, 2: {0}, 3: {0, 2}}
-    assert net.phone(3).in_session and net.phone(2).peer == 0
-    plane._mcu_event(lb.EV_HEAR, 2, bytes([0, 3]))  # whisper
-    assert net.phone(3).listeners == {2}
-    plane._mcu_event(lb.EV_UNBRIDGE, 2, b"")
-    assert net.hears == {3: {0}} and net.phone(2).peer is None
-    plane._mcu_event(lb.EV_HEAR, 3, b"")
-    assert net.hears == {} and not net.phone(3).in_session
+    plane._mcu_event(lb.EV_BRIDGE, 0, bytes([5]))
+    plane._mcu_event(lb.EV_HEAR, 6, bytes([0, 5, 6, 9]))  # itself and no port 9: dropped
+    assert net.hears == {0: {5}, 5: {0}, 6: {0, 5}}
+    assert net.phone(6).in_session and net.phone(5).peer == 0
+    plane._mcu_event(lb.EV_HEAR, 5, bytes([0, 6]))  # whisper
+    assert net.phone(6).listeners == {5}
+    plane._mcu_event(lb.EV_UNBRIDGE, 5, b"")
+    assert net.hears == {6: {0}} and net.phone(5).peer is None
+    plane._mcu_event(lb.EV_HEAR, 6, b"")
+    assert net.hears == {} and not net.phone(6).in_session

@@ -1,36 +1,20 @@
 """The virtual line cards and exchange on an outbound call, with the test playing the firmware
 (no MicroPython): seize, dial_tone, DTMF, the one cpa report; the exchange's answers."""
 
-import json
 
 import numpy as np
 
-from callgate import runtime
 from callgate.dsp.wav import write_wav
 from callgate.firmware import linecard
-from callgate.sim.linecards import AudioPlane
-from callgate.sim.lines import Lines
 
-BOARD = json.loads((runtime.board_dir("virtual-4") / "board.json").read_text())
+import world
+
+BOARD = world.board_def("virtual-4")
 
 
-class World:
+class World(world.World):
     def __init__(self):
-        self.lines = Lines(BOARD["ports"])
-        self.reports = []
-        self.lines.subscribe(self.reports.append)
-        self.plane = AudioPlane(self.lines, BOARD, clock=1.0, epoch=0.0)
-        self.net = self.plane.network
-
-    def ms(self, ms):
-        self.plane.step(max(1, ms // 20))
-
-    def cmd(self, **msg):
-        self.lines.command(msg)
-        self.plane.step(1)
-
-    def of(self, what, port=None):
-        return [r for r in self.reports if r["what"] == what and (port is None or r.get("port") == port)]
+        super().__init__(BOARD)
 
     def call(self, number, port=0, wait_ms=40000, plan=None, dial_ms=3000):
         """Play the firmware of outbound.py: seize, arm, dial at dial tone; the cpa report."""

@@ -16,37 +16,24 @@ from callgate.dsp import g711
 from callgate.dsp.tones import generate_cadence
 from callgate.dsp.wav import encode_wav
 from callgate.sim.linecards import REC_CHUNK
-from callgate import runtime
 from callgate.sim.linecards import AudioPlane
 from callgate.sim.control import Control
 from callgate.sim.lines import Lines
 from callgate.sim.caller import Caller
 from callgate.sim.clock import parse_epoch
 
-BOARD = json.loads((runtime.board_dir("virtual-8") / "board.json").read_text())
+import world
+
+BOARD = world.board_def("virtual-8")
 EPOCH = 1795399200.0  # 2026-11-23T02:00:00Z
 AGENT = 5  # the first FXS port of virtual-8
 
 
-class World:
-    """An audio plane and a network with no firmware: the test plays the firmware."""
+class World(world.World):
+    """virtual-8's line cards at EPOCH, with a few steps of a call."""
 
     def __init__(self, clock=1.0):
-        self.lines = Lines(BOARD["ports"])
-        self.reports = []
-        self.lines.subscribe(self.reports.append)
-        self.plane = AudioPlane(self.lines, BOARD, clock=clock, epoch=EPOCH)
-        self.net = self.plane.network
-
-    def ms(self, ms):
-        self.plane.step(max(1, ms // 20))
-
-    def cmd(self, **msg):
-        self.lines.command(msg)
-        self.plane.step(1)
-
-    def of(self, what, port=None):
-        return [r for r in self.reports if r["what"] == what and (port is None or r.get("port") == port)]
+        super().__init__(BOARD, clock=clock, epoch=EPOCH)
 
     def answered_call(self, port=0, **spec):
         call = self.net.place_call(port, number="5551234", **spec)

@@ -17,10 +17,8 @@ import json
 import csv
 
 from ..firmware import agents as board
-from ..firmware.link import messages
-from ..firmware.link.errors import RemoteError
 from .cdr import from_iso, iso
-from .lines import parse
+from .lines import fetch_folder
 
 FOLDER = board.FOLDER
 COLUMNS = ["agent", "name", "port", "state", "reason", "start", "end", "seconds", "next", "next_reason", "cut", "open"]
@@ -32,18 +30,7 @@ TOTALS = {"ready": "ready_s", "ringing": "ready_s", "talking": "talk_s", "wrapup
 def fetch(fs, folder: str = FOLDER) -> tuple:
     """(intervals sorted by agent then start, bad lines) of every *.log in the board's agents/
     folder. fs: a link.files.RemoteFiles."""
-    try:
-        names = sorted(n for n, size in fs.listdir(folder) if size >= 0 and n.endswith(".log"))
-    except RemoteError as e:
-        if e.code == messages.ERR_NOT_FOUND:
-            return [], []
-        raise
-    out, bad = [], []
-    for name in names:
-        path = f"{folder}/{name}"
-        r, b = parse(fs.read(path), path)
-        out.extend(r)
-        bad.extend(b)
+    out, bad = fetch_folder(fs, folder)
     return sort(out), bad
 
 

@@ -19,9 +19,7 @@ import io
 import json
 
 from ..firmware import cdr as board
-from ..firmware.link import messages
-from ..firmware.link.errors import RemoteError
-from .lines import parse
+from .lines import fetch_folder
 from .stats import talk_s, wait_s
 
 FOLDER = "cdr"
@@ -41,21 +39,7 @@ INTS = ("port", "offered", "wrap_s")
 def fetch(fs, folder: str = FOLDER, progress=None) -> tuple:
     """(records sorted by arrival, bad lines) of every *.log in the board's cdr/ folder.
     A board without the folder has no records. fs: a link.files.RemoteFiles."""
-    try:
-        names = sorted(n for n, size in fs.listdir(folder) if size >= 0 and n.endswith(".log"))
-    except RemoteError as e:
-        if e.code == messages.ERR_NOT_FOUND:
-            return [], []
-        raise
-    records, bad = [], []
-    for name in names:
-        path = f"{folder}/{name}"
-        data = fs.read(path)
-        if progress:
-            progress(len(data))
-        r, b = parse(data, path)
-        records.extend(r)
-        bad.extend(b)
+    records, bad = fetch_folder(fs, folder, progress)
     return sort(records), bad
 
 

@@ -4,6 +4,7 @@
 
     encode({"id": "1a2b3c4d-7", ...})  -> b'5f0e12ab\\t{"id":"1a2b3c4d-7",...}\\n'
     records, bad = parse(data, "cdr/20261123.log")   # bad: [BadLine(file, line, reason)]
+    records, bad = fetch_folder(RemoteFiles(c), "cdr")  # every cdr/*.log on a board
 
 The board writes a line with one write() and closes the file, so a power cut loses at most
 the line being written: the file may end in a line without its LF ("truncated"), and a line
@@ -101,4 +102,29 @@ def parse(data: bytes, file: str = "") -> tuple:
             records.append(decode_line(line[k:]))
         else:
             bad.append(BadLine(file, n, reason))
+    return records, bad
+
+
+def fetch_folder(fs, folder: str, progress=None) -> tuple:
+    """(records, bad lines) of every *.log in a board's `folder`, file by file in name order; a
+    board without the folder has none. fs: a link.files.RemoteFiles; progress(n) after each
+    file's n bytes."""
+    from ..firmware.link import messages
+    from ..firmware.link.errors import RemoteError
+
+    try:
+        names = sorted(n for n, size in fs.listdir(folder) if size >= 0 and n.endswith(".log"))
+    except RemoteError as e:
+        if e.code == messages.ERR_NOT_FOUND:
+            return [], []
+        raise
+    records, bad = [], []
+    for name in names:
+        path = f"{folder}/{name}"
+        data = fs.read(path)
+        if progress:
+            progress(len(data))
+        r, b = parse(data, path)
+        records.extend(r)
+        bad.extend(b)
     return records, bad

@@ -12,7 +12,6 @@ the virtual board's simulated phone behaves (answers after N ms, talks M ms).
 """
 
 import argparse
-import sys
 
 from ..callcenter import agentlog
 from ..firmware.link import messages
@@ -20,7 +19,7 @@ from ..firmware.link.errors import RemoteError
 from ..link.files import RemoteFiles
 from ._board import add_link_arguments, add_pull_command, board_link
 from .errors import UsageError
-from .output import emit, is_stdout, wants_json, write_output
+from .output import emit, pull_records
 
 
 def extension(text: str) -> str:
@@ -96,19 +95,10 @@ def run_agent(args) -> int:
 
 
 def run_pull(args) -> int:
-    to_stdout = args.output is None or is_stdout(args.output)
-    if wants_json(args) and to_stdout and args.format == "csv":
-        raise UsageError("--json prints the intervals as JSON: for CSV, give -o FILE (or leave out --json)")
-    fmt = args.format or ("json" if (to_stdout and wants_json(args)) or (args.output or "").lower().endswith(".json")
-                          else "csv")
-    with board_link(args) as c:
-        intervals, bad = agentlog.fetch(RemoteFiles(c))
-        intervals = agentlog.sort(intervals + agentlog.open_intervals(c.request(messages.OP_AGENTS)))
-    for b in bad:
-        print(f"callgate: skipped {b}", file=sys.stderr)
-    write_output(args.output or "-", agentlog.to_text(intervals, fmt))
-    if not to_stdout:
-        emit(args, {"output": args.output, "format": fmt, "intervals": len(intervals), "skipped": [str(b) for b in bad]},
-             f"{args.output}: {len(intervals)} interval(s)" + (f", {len(bad)} bad line(s) skipped" if bad else ""),
-             to_stderr=not wants_json(args))
+    def fetch():
+        with board_link(args) as c:
+            intervals, bad = agentlog.fetch(RemoteFiles(c))
+            return agentlog.sort(intervals + agentlog.open_intervals(c.request(messages.OP_AGENTS))), bad
+
+    pull_records(args, fetch, agentlog.to_text, "intervals", "interval(s)")
     return 0

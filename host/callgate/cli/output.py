@@ -20,6 +20,8 @@ import secrets
 import stat
 import sys
 
+from .errors import UsageError
+
 
 def wants_json(args) -> bool:
     return bool(getattr(args, "json", False))
@@ -75,6 +77,26 @@ def emit(args, record, text=(), to_stderr: bool = False) -> None:
     except OSError as e:
         where = "standard output" if stream is sys.stdout else "standard error"
         raise OSError(e.errno, e.strerror or str(e), where) from None
+
+
+def pull_records(args, fetch, to_text, key: str, label: str) -> None:
+    """A pull command's records (cdr pull, agent-log pull): fetch() -> (items, bad lines), each
+    bad line said on stderr, then to_text(items, "csv" or "json") written to args.output (None
+    or -: standard output; --format, else by the file's name, --json). Into a file, a summary
+    follows: {"output", "format", key: count, "skipped"}, or "FILE: N label"."""
+    to_stdout = args.output is None or is_stdout(args.output)
+    if wants_json(args) and to_stdout and args.format == "csv":
+        raise UsageError(f"--json prints the {key} as JSON: for CSV, give -o FILE (or leave out --json)")
+    fmt = args.format or ("json" if (to_stdout and wants_json(args)) or (args.output or "").lower().endswith(".json")
+                          else "csv")
+    items, bad = fetch()
+    for b in bad:
+        print(f"callgate: skipped {b}", file=sys.stderr)
+    write_output(args.output or "-", to_text(items, fmt))
+    if not to_stdout:
+        emit(args, {"output": args.output, "format": fmt, key: len(items), "skipped": [str(b) for b in bad]},
+             f"{args.output}: {len(items)} {label}" + (f", {len(bad)} bad line(s) skipped" if bad else ""),
+             to_stderr=not wants_json(args))
 
 
 def flush_stdout() -> None:

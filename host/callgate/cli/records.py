@@ -24,8 +24,7 @@ from ..link.files import RemoteFiles
 from ..callcenter import cdr, recordings
 from ._board import add_pull_command, board_link
 from . import validate
-from .errors import UsageError
-from .output import emit, is_stdout, wants_json, write_output
+from .output import emit, is_stdout, pull_records, wants_json, write_output
 
 
 def add_parser(subparsers) -> None:
@@ -52,20 +51,11 @@ def add_parser(subparsers) -> None:
 
 
 def run_cdr_pull(args) -> int:
-    to_stdout = args.output is None or is_stdout(args.output)
-    if wants_json(args) and to_stdout and args.format == "csv":
-        raise UsageError("--json prints the records as JSON: for CSV, give -o FILE (or leave out --json)")
-    fmt = args.format or ("json" if (to_stdout and wants_json(args)) or (args.output or "").lower().endswith(".json")
-                          else "csv")
-    with board_link(args) as c:
-        records, bad = cdr.fetch(RemoteFiles(c))
-    for b in bad:
-        print(f"callgate: skipped {b}", file=sys.stderr)
-    write_output(args.output or "-", cdr.to_text(records, fmt))
-    if not to_stdout:
-        emit(args, {"output": args.output, "format": fmt, "records": len(records), "skipped": [str(b) for b in bad]},
-             f"{args.output}: {len(records)} call record(s)" + (f", {len(bad)} bad line(s) skipped" if bad else ""),
-             to_stderr=not wants_json(args))
+    def fetch():
+        with board_link(args) as c:
+            return cdr.fetch(RemoteFiles(c))
+
+    pull_records(args, fetch, cdr.to_text, "records", "call record(s)")
     return 0
 
 

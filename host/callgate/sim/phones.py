@@ -78,6 +78,7 @@ class Phone:
         self.hangup_at = None
         self.habits = None  # {"dispositions": [keys], "breaks": {...}}: what an automatic agent keys
         self.script = []  # [(sample time, "off" | "on" | keys)]: keys being keyed now
+        self.dispose_at = None  # when an automatic agent keys a disposition (in wrap-up)
         self.break_at = None  # the next break (sample time), with habits
         self.back_at = None  # the end of the break
     @property
@@ -262,8 +263,6 @@ class Phone:
             self.hangup_at = None
             if self.auto_spec is not None and self.net.plane.lines.offhook(self.port):
                 self.hangup_at = now + AGENT_LEAVES_MS * 8
-
-    dispose_at = None
 
     def _tick(self, now: int) -> None:
         if self.script and now >= self.script[0][0]:

@@ -362,21 +362,14 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
     # Survey and recording.
     survey = data.get("survey")
     if survey:
-        ids = {}
+        _unique_ids(survey["questions"], ("survey", "questions"), bad)
         for i, q in enumerate(survey["questions"]):
-            if q["id"] in ids:
-                bad(("survey", "questions", i, "id"), f"id {q['id']!r} is already used by questions[{ids[q['id']]}]")
-            ids.setdefault(q["id"], i)
             lo, hi = q.get("min", S.SURVEY_MIN), q.get("max", S.SURVEY_MAX)
             if lo > hi:
                 bad(("survey", "questions", i), f"min {lo} is above max {hi}")
     quality = data.get("quality")
     if quality:
-        ids = {}
-        for i, c in enumerate(quality["criteria"]):
-            if c["id"] in ids:
-                bad(("quality", "criteria", i, "id"), f"id {c['id']!r} is already used by criteria[{ids[c['id']]}]")
-            ids.setdefault(c["id"], i)
+        _unique_ids(quality["criteria"], ("quality", "criteria"), bad)
     rec = data.get("recording")
     if rec and rec["mode"] == "sample" and "sample_percent" not in rec:
         bad(("recording",), "mode sample needs sample_percent")
@@ -467,3 +460,13 @@ def check_text(text, file, folder, boards_dir, check_prompts=True) -> Site:
     site = Site(pathlib.Path(folder) / pathlib.Path(file).name, doc.data, board)
     site.doc = doc
     return site
+
+
+def _unique_ids(items, path: tuple, bad) -> None:
+    """Each item's "id" used once in the list at path (e.g. survey questions): a repeat is said
+    at its own id, naming the item that has it first."""
+    first = {}
+    for i, item in enumerate(items):
+        if item["id"] in first:
+            bad(path + (i, "id"), f"id {item['id']!r} is already used by {path[-1]}[{first[item['id']]}]")
+        first.setdefault(item["id"], i)

@@ -111,7 +111,6 @@ def test_a_busy_spell_of_the_demo_site_fits_the_heap(center):
     samples read: the live heap's peak stays under the board's heap less MARGIN. Last in the
     module: it stops the app."""
     import random
-    import threading
 
     from callgate import runtime
 

@@ -49,7 +49,6 @@ def test_a_second_board_with_the_same_id_is_refused_for_as_long_as_the_service_r
     supervisor(db)
     a, b = board(), board()
     try:
-        boots = {a.data_port: None, b.data_port: None}
         with Service(db, a.data_port, b.data_port) as svc:
             refused = wait_for(lambda: [line for line in svc.log if "boards need distinct ids" in line], 30,
                                what="the refusal in the log")

@@ -71,8 +71,8 @@
  * Figures (tests/dsp/test_media.py prints the sizes; bench/bench_media.c the speed):
  *   RAM: cg_media_t is about 8.3 KiB for CG_MEDIA_MAX_PORTS = 8 on Cortex-M4F: about 776
  *   bytes per port, most of it the DTMF receiver (callgate/dtmf.h), then the DTMF generator
- *   (116), the tone generator (52), prompt, recorder state, the hear set (a 4-byte mask) and the call-progress analyser's pointer;
- *   and about 2.3 KiB of scratch (two linear frames, one code frame, the 320-byte mixing
+ *   (116), the tone generator (52), prompt, recorder state, the hear set (a 4-byte mask)
+ *   and the call-progress analyser's pointer; and about 2.3 KiB of scratch (two linear frames, one code frame, the 320-byte mixing
  *   buffer, detector events). A caller ID receiver (about 1.4 KiB) is the caller's, needed
  *   only on ports where caller ID is expected (while ringing). Code: about 3 KiB (-Os,
  *   Thumb-2). test_media.py prints the host's sizes.

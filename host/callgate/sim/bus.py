@@ -136,12 +136,10 @@ class BusPlane:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop the thread; it closes the bus when it ends (a slow one after this returns)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
     # -- the thread ---------------------------------------------------------------------------
 
@@ -159,6 +157,13 @@ class BusPlane:
             self._events.append((code, report["port"], b""))
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+    def _serve(self) -> None:
         buf = bytearray(4096)
         while not self._stop.is_set():
             try:

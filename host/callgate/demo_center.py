@@ -7,8 +7,10 @@ What runs, all real processes and links:
      firmware on MicroPython, the board model with five trunks and three agent phones (or
      --board qemu-m4f: the MCU image in QEMU with the same ports, its line cards on the bus;
      default --clock 2 there, a cap: the MCU paces its lines, docs/hardware.md has the figures);
-  2. `callgate --port PTY provision sites/demo/site.yaml`: the site (IVR, queues, survey,
-     recording policy, prompts) pushed over the serial link and switched to atomically;
+     with `--site sites/demo/site.yaml`: the site (IVR, queues, survey, recording policy,
+     prompts) written into the board's flash before it boots, as a factory programs it;
+  2. `callgate --port PTY provision sites/demo/site.yaml`: the board checked to run that site
+     (up to date: nothing sent; a changed site would be sent over the link and switched to);
   3. the operations center: `callgate users add supervisor` (a password made for the run,
      printed) and `callgate serve --port PTY --db sqlite:///OUT/ops.db`, whose wallboard runs
      at the address printed for the whole run; the demo logs in as the supervisor and shows
@@ -25,8 +27,10 @@ One program per data port (link/portlock.py): the demo's own link use (provision
 comes before and after the service's, which holds the port while the calls run; the live view
 comes from the service, not from a monitor of the demo's own.
 
-The phone lines run X times faster than real time (the firmware's timers follow the line
-cards' clock; the line cards wait for a firmware that falls behind, sim/linecards.py). Results
+The phone lines run X times faster than real time at most (the firmware's timers follow the
+line cards' clock; the line cards wait for a firmware that falls behind, sim/linecards.py, and
+the MCU paces its own). Callers arrive by the board's line time (the sim's `info`), so a
+board slower than X gets the same traffic, only later. Results
 stay in --out (default build/demo): cdr.json, cdr.csv, recordings/, ops.db, callers.json (what
 each simulated caller went through, as the exchange saw it) and console.log (what the firmware
 printed).
@@ -173,11 +177,13 @@ class Run:
             raise RuntimeError("callgate serve did not start:\n" + "\n".join(log))
         return srv, f"http://127.0.0.1:{web_port}"
 
-    def watch(self, center, t0):
-        """Show screen pops and call records as the service's event stream tells them."""
+    def watch(self, center, elapsed):
+        """Show screen pops and call records as the service's event stream tells them, at the
+        line time `elapsed()` says."""
         shown = set()
         for kind, v in center.events():
-            at = self.model_clock(t0)
+            s = elapsed()
+            at = f"[{int(s // 60):02d}:{int(s % 60):02d}]"
             if kind == "pop":
                 p = v.get("pop") or {}
                 who = (v.get("customer") or {}).get("name")
@@ -199,10 +205,6 @@ class Run:
                     self.say(f"{at} wallboard: {today.get('calls')} calls today, {today.get('answered')} answered, "
                              f"{today.get('abandoned')} abandoned"
                              + (f", service level {sl:.0%}" if isinstance(sl, (int, float)) else ""))
-
-    def model_clock(self, t0):
-        s = (time.monotonic() - t0) * self.args.clock
-        return f"[{int(s // 60):02d}:{int(s % 60):02d}]"
 
     # -- callers ------------------------------------------------------------------------------
 
@@ -236,7 +238,7 @@ class Run:
         self.env["CALLGATE_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="callgate-demo-")
         try:
             sim = self.start(["sim", "--board", getattr(args, "board", "virtual-8"), "--json", "--clock", str(args.clock),
-                              "--epoch", EPOCH], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                              "--epoch", EPOCH, "--site", str(SITE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             if not select.select([sim.stdout], [], [], 120)[0]:
                 print(f"demo: the board {getattr(args, 'board', 'virtual-8')} did not start", file=sys.stderr)
                 return 1
@@ -246,7 +248,7 @@ class Run:
             kind = "emulated MCU" if info["board"] == "qemu-m4f" else "virtual board"
             print(f"{kind} {info['board']} on {port} (lines at {args.clock:g}x real time at most)")
             if self.cli("--port", port, "provision", str(SITE)) != 0:
-                print("demo: FAILED: provisioning the demo site", file=sys.stderr)
+                print("demo: FAILED: the board does not run the demo site", file=sys.stderr)
                 return 1
             with Control(control) as ctl:
                 for p, answer_ms in AGENTS.items():
@@ -270,7 +272,11 @@ class Run:
                 return 1
             t0 = time.monotonic()
             line0 = _line_s(control)
-            threading.Thread(target=self.watch, args=(center, t0), daemon=True).start()
+
+            def elapsed() -> float:  # line seconds since the arrivals' time 0
+                return _line_s(control) - line0
+
+            threading.Thread(target=self.watch, args=(center, elapsed), daemon=True).start()
             rng = random.Random(args.seed)
             period = args.minutes * 60
             print(f"{args.minutes:g} minutes of calls, about {args.rate:g} a minute, "
@@ -278,9 +284,9 @@ class Run:
             at = rng.expovariate(args.rate / 60)
             n = 0
             while at < period:
-                delay = t0 + at / args.clock - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
+                if not _wait_line(elapsed, at):
+                    print("demo: FAILED: the board's line clock stopped", file=sys.stderr)
+                    return 1
                 n += 1
                 t = threading.Thread(target=self.caller, args=(control, random.Random(rng.random()), n),
                                      daemon=True)
@@ -288,9 +294,8 @@ class Run:
                 self.threads.append(t)
                 at += rng.expovariate(args.rate / 60)
             self.placed = n
-            deadline = time.monotonic() + 900 / args.clock + 60
-            for t in self.threads:
-                t.join(max(0.1, deadline - time.monotonic()))
+            # the last callers: their longest stay (patience, a talk, the survey) is under 15 minutes
+            _wait_line(elapsed, period + 900, done=lambda: not any(t.is_alive() for t in self.threads))
             stuck = sum(t.is_alive() for t in self.threads)
             time.sleep(2)  # the last records' events
             line_s, real_s = _line_s(control) - line0, time.monotonic() - t0  # the board's pace
@@ -373,6 +378,20 @@ def _line_s(control) -> float:
     """The board's line time in seconds (the sim's clock: the MCU's ticks on qemu-m4f)."""
     with Control(control) as ctl:
         return float(ctl.info().get("now_s") or 0)
+
+
+def _wait_line(elapsed, until_s: float, done=lambda: False, stalled_s: float = 60.0) -> bool:
+    """Wait until elapsed() (line seconds) reaches until_s or done(); False if the line clock
+    stood still for stalled_s of real time (a board that stopped)."""
+    last, moved = elapsed(), time.monotonic()
+    while last < until_s and not done():
+        time.sleep(0.2)
+        now = elapsed()
+        if now > last:
+            last, moved = now, time.monotonic()
+        elif time.monotonic() - moved > stalled_s:
+            return False
+    return True
 
 
 def _stored_ids(db) -> set:

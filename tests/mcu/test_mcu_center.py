@@ -1,5 +1,6 @@
 """The demo call center on the emulated MCU (boards/qemu-m4f: 5 FXO + 3 FXS, the demo site's
-layout): the site provisioned over the data UART with the CLI, then an agent call end to end
+layout): the site written into its flash before it boots (provision.install: 515 KB over the
+emulated UART would take minutes) and checked with `callgate provision`, then an agent call end to end
 (caller ID, IVR digits, the queue, an agent phone rung on an FXS port, answered, the two
 bridged by the MCU's media engine and recorded, hang-up, survey, the call record) and the
 recording pulled as a WAV file. One QEMU boot for the module. Skipped with the MICROPY_DIR
@@ -20,6 +21,7 @@ from callgate.rig.plan import load_plan
 from callgate.rig.session import rig_session
 from callgate.sim.caller import Caller
 from callgate.sim.clock import parse_epoch
+from callgate.site import load_site
 
 pytestmark = pytest.mark.mcu_long  # conftest.py: make test-mcu runs it, make test skips it
 
@@ -37,17 +39,16 @@ def cli(port, *args, timeout=900):
 def center(mcu_elf):
     # Lines capped at 4x real time (the emulator sustains about 2-3x here: bench figures in
     # docs/hardware.md); the rig below reads the cap as its line clock.
-    with McuSimBoard(elf=mcu_elf, clock=4.0, epoch=parse_epoch(EPOCH)) as b:
-        r = cli(b.data_port, "provision", SITE)
-        assert r.returncode == 0, r.stderr
-        assert "board qemu-m4f: site demo" in r.stdout and "site demo applied" in r.stdout
+    with McuSimBoard(elf=mcu_elf, clock=4.0, epoch=parse_epoch(EPOCH), site=load_site(SITE)) as b:
         yield b
 
 
-def test_the_demo_site_is_provisioned_and_a_second_provision_sends_nothing(center):
+def test_the_mcu_boots_with_the_demo_site_and_a_provision_of_it_sends_nothing(center):
+    r = cli(center.data_port, "status", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["site"] == "demo", r.stdout + r.stderr
     r = cli(center.data_port, "provision", SITE)
     assert r.returncode == 0, r.stderr
-    assert "send: 0 file(s)" in r.stdout or "up to date" in r.stdout, r.stdout
+    assert "board qemu-m4f: site demo" in r.stdout and "up to date" in r.stdout, r.stdout
 
 
 def test_an_agent_call_is_bridged_on_the_mcu_recorded_and_pulled_as_a_wav(center, tmp_path):

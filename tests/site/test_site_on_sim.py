@@ -9,9 +9,9 @@ import time
 
 import pytest
 
+from callgate import runtime
 from callgate.link.client import connect
 from callgate.sim.board import VirtualBoard
-from callgate import runtime
 from callgate.sim.flash import FlashImage
 from callgate.site import build, load_site
 
@@ -21,13 +21,7 @@ def site_board(demo, tmp_path):
     text = demo.read_text()
     # the board's clock is the real one: no business hours, so the call meets the main menu
     demo.write_text(text.split("\nhours:")[0].replace("  after_hours: closed\n", ""))
-    built = tmp_path / "site"
-    build(load_site(demo), built)
-    storage = json.loads((runtime.board_dir("virtual-8") / "board.json").read_text())["storage"]["bytes"]
-    image = FlashImage(tmp_path / "flash.img", storage)  # the board's flash, with the site put in it
-    image.create()
-    image.put_tree(built)
-    with VirtualBoard("virtual-8", clock=8.0, flash=image.path) as vb:
+    with VirtualBoard("virtual-8", clock=8.0, site=load_site(demo)) as vb:  # the site in its flash at boot
         yield vb
 
 
@@ -96,18 +90,29 @@ def test_a_silent_caller_in_menus_that_loop_gets_a_goodbye_and_the_trunk_back(de
         assert played[-1] == "thanks" and len(played) == 8 + 1, played
 
 
-def test_sim_provisions_a_site_at_start(tmp_path):
-    """`callgate sim --site FILE`: the site goes onto the board over its serial link, as
-    `callgate provision` puts it; an invalid one stops the sim before anything starts."""
+def test_sim_starts_a_board_with_the_site_in_its_flash(tmp_path):
+    """`callgate sim --site FILE`: the site is written into the flash before the board boots
+    (provision.install), so the firmware starts with it and a provision over the link finds
+    nothing to send; another board's site, or an invalid one, stops the sim before it starts."""
     import subprocess
     import sys
 
+    from callgate.provision import provision
+
     cmd = [sys.executable, "-m", "callgate", "sim", "--board", "virtual-8", "--seconds", "1", "--json"]
     env = dict(__import__("os").environ, CALLGATE_RUNTIME_DIR=str(tmp_path))
-    r = subprocess.run(cmd + ["--site", "sites/demo/site.yaml"], capture_output=True, text=True, timeout=60,
-                       stdin=subprocess.DEVNULL, env=env)
+    image = tmp_path / "flash.img"
+    r = subprocess.run(cmd + ["--site", "sites/demo/site.yaml", "--flash", str(image)], capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL, env=env)
     assert r.returncode == 0, r.stderr
-    assert "site demo provisioned (applied)" in r.stderr
+    assert "site demo in the flash at boot" in r.stderr
+    with VirtualBoard("virtual-8", flash=image) as vb, connect(vb.data_port) as c:
+        assert c.status()["site"] == "demo"  # the firmware loaded it at boot
+        p = provision(c, load_site("sites/demo/site.yaml"))
+        assert p["up_to_date"] and p["bytes_to_send"] == 0
+    r = subprocess.run(cmd[:5] + ["virtual-4", "--seconds", "1", "--site", "sites/demo/site.yaml"], capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL, env=env)
+    assert r.returncode == 1 and "is for board virtual-8, but the board is virtual-4" in r.stderr, r.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("site: x\n")
     r = subprocess.run(cmd + ["--site", str(bad)], capture_output=True, text=True, timeout=60,

@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 
+from ..provision import ProvisionRefused
 from ..sim import control
 from ..sim.board import VirtualBoard, is_mcu_board
 from ..sim.clock import parse_epoch
@@ -38,7 +39,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seconds", type=validate.number(least=0, unit="s"), metavar="S", help="stop after S seconds")
     p.add_argument("--clock", type=validate.number(above=0), default=1.0, metavar="X", help="run the phone lines X times faster than real time")
     p.add_argument("--site", metavar="SITE.yaml",
-                   help="provision this site file onto the board once it runs (callgate provision, over its serial link)")
+                   help="write this site file into the board's flash before it boots, as a factory programs it "
+                        "(a `callgate provision` of it then sends nothing)")
     p.add_argument("--epoch", type=_epoch, metavar="ISO8601",
                    help="the date and time the board's clock starts at, e.g. 2026-11-23T10:00+08:00 (no offset: UTC; default: now)")
     p.set_defaults(func=run)
@@ -102,18 +104,6 @@ def command(vb: VirtualBoard, line: str) -> str | None:
     return HELP
 
 
-def _provision(vb, site) -> None:
-    """The site onto the running board over its data pty, as `callgate provision` does."""
-    from ..link.client import connect
-    from ..provision import provision
-
-    with connect(vb.data_port) as c:
-        r = provision(c, site)
-    reload = r.get("reload") or {}
-    print(f"callgate sim: site {site.data['site']} provisioned ({'applied' if reload.get('applied') else 'stored'})",
-          file=sys.stderr, flush=True)
-
-
 def run(args) -> int:
     stop = threading.Event()
 
@@ -138,22 +128,22 @@ def run(args) -> int:
             return 2
         from ..mcu.board import McuSimBoard
 
-        vb = McuSimBoard(args.board, flash=args.flash, clock=args.clock, epoch=args.epoch)
+        vb = McuSimBoard(args.board, flash=args.flash, clock=args.clock, epoch=args.epoch, site=site)
     else:
         vb = VirtualBoard(
             args.board, flash=args.flash, noise=args.noise, seed=args.seed, fault_rate=args.fault_rate,
-            tcp_port=args.tcp, clock=args.clock, epoch=args.epoch,
+            tcp_port=args.tcp, clock=args.clock, epoch=args.epoch, site=site,
         )
     previous = signal.signal(signal.SIGTERM, on_term)
     record = None
     try:
         try:
             vb.start()
-        except OSError as e:  # McuError: no image, no QEMU, no MicroPython source (one line)
+        except (OSError, ProvisionRefused) as e:  # McuError: no image, no QEMU, no MicroPython source
             print(f"callgate sim: {e}", file=sys.stderr)
             return 1
         if site is not None:
-            _provision(vb, site)
+            print(f"callgate sim: site {site.data['site']} in the flash at boot", file=sys.stderr, flush=True)
         record = control.register(vb, args.board)  # how `callgate sim call` finds this sim
         fw = vb.model.firmware or {}
         if args.json:

@@ -11,7 +11,8 @@ It has the attributes of sim.board.VirtualBoard that `callgate sim`, control.reg
 the rig use (board_def, flash, fs, model, data_port, repl_port, control_path, safe_mode(),
 close()). The firmware is frozen in the image; the flash (`flash`, a LittleFS2 image file
 kept in `workdir`) holds board.json, the default prompt and whatever provisioning and
-deploy put there. The MCU paces the line cards (sim/bus.py): `clock` caps them at that many
+deploy put there; `site` (a Site) is written into it before QEMU starts (provision.install: the
+demo site's 515 KB would take minutes over the emulated UART). The MCU paces the line cards (sim/bus.py): `clock` caps them at that many
 times real time (None: as fast as the emulator runs them); `speed()` says how fast they ran.
 """
 
@@ -21,6 +22,7 @@ import pathlib
 import shutil
 import tempfile
 
+from ..provision.provision import install
 from ..runtime import board_dir
 from ..sim.bus import BusModel
 from ..sim.linecards import write_default_prompts
@@ -28,7 +30,7 @@ from .qemu import BOARD, McuError, QemuBoard, build_firmware
 
 
 class McuSimBoard:
-    def __init__(self, board: str = BOARD, flash=None, clock=1.0, epoch=None, workdir=None, elf=None):
+    def __init__(self, board: str = BOARD, flash=None, clock=1.0, epoch=None, workdir=None, elf=None, site=None):
         self.board_name = board
         self.board_def = json.loads((board_dir(board) / "board.json").read_text())
         if self.board_def.get("hal") != "mcu" or not (board_dir(board) / "mpconfigboard.mk").is_file():
@@ -38,6 +40,7 @@ class McuSimBoard:
         self.clock = clock
         self.epoch = epoch
         self.elf = elf
+        self.site = site  # a Site (site.load_site) written into the flash before boot
         self.qemu = None
         self.model = None
         self._flash = pathlib.Path(flash) if flash else None
@@ -92,6 +95,8 @@ class McuSimBoard:
             self.qemu.prepare_flash()
             with self.qemu.flash.edit() as fs:
                 write_default_prompts(fs)
+                if self.site is not None:
+                    install(fs, self.site, self.board_name)
             self.qemu.start()
             self.model = BusModel(self.board_def, self.qemu.bus, self._tmp, clock=self.clock, epoch=self.epoch)
             self.model.start()

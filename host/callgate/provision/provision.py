@@ -31,6 +31,11 @@ Steps:
   7. site folders other than the new one are removed, but the one the board still runs
      while the reload is pending or unsupported is kept (its prompts are in use); the next
      provision removes it.
+
+install(flash, site, board) writes the same files into a powered-off board's flash (a mounted
+LittleFS, as sim/flash.FlashImage.edit() gives): what a factory does when it programs the flash
+before the board first boots. The board starts with the site, and a provision of the same site
+over the link then finds it up to date and sends nothing.
 """
 
 import hashlib
@@ -197,12 +202,34 @@ def runs_sites_of(board) -> list:
         return []
 
 
+def _check_board(site, board) -> None:
+    if site.data["board"] != board and site.data["board"] not in runs_sites_of(board):
+        raise ProvisionRefused(f"site {site.data['site']!r} is for board {site.data['board']}, but the board is {board}")
+
+
+def install(flash, site, board: str) -> str:
+    """Write a valid Site into `flash` (a mounted LittleFS of board `board`, not running) as
+    provision() leaves it: the site folder, then the root site.json; other site folders go.
+    Returns the site's folder. Raises ProvisionRefused for another board's site."""
+    from ..sim.flash import put
+
+    _check_board(site, board)
+    with tempfile.TemporaryDirectory(prefix="callgate-site-") as work:
+        built = Built(site, pathlib.Path(work))
+    for rel, data in sorted(built.files.items()):
+        put(flash, f"{built.dir}/{rel}", data)
+    put(flash, ROOT, built.root_bytes)
+    for name in flash.listdir(FOLDER):
+        if f"{FOLDER}/{name}" != built.dir:
+            flash.remove(f"{FOLDER}/{name}", recursive=True)
+    return built.dir
+
+
 def prepare(client, site, work) -> tuple:
     """(RemoteFiles, Plan) after every check; raises ProvisionRefused; changes nothing."""
     fs = RemoteFiles(client)
     board = client.status().get("board")
-    if site.data["board"] != board and site.data["board"] not in runs_sites_of(board):
-        raise ProvisionRefused(f"site {site.data['site']!r} is for board {site.data['board']}, but the board is {board}")
+    _check_board(site, board)
     built = Built(site, pathlib.Path(work))
     current = read_current(fs)
     old = board_prompt_hashes(fs, current)

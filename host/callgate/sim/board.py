@@ -50,9 +50,10 @@ import threading
 import time
 
 from .. import runtime
+from ..provision.provision import install
 from .faults import Faults
-from .linecards import write_default_prompts
 from .flash import FlashImage, put
+from .linecards import write_default_prompts
 from .model import BoardModel
 from .ptys import Pty
 
@@ -75,8 +76,10 @@ class VirtualBoard:
         tcp_port: int | None = None,
         clock: float = 1.0,
         epoch: float | None = None,
+        site=None,
     ):
         self.board_name = board
+        self.site = site  # a Site (site.load_site) written into the flash before boot
         self.board_path = runtime.board_dir(board)
         self.board_def = json.loads((self.board_path / "board.json").read_text())
         if self.board_def.get("mcu") != "unix":
@@ -156,6 +159,8 @@ class VirtualBoard:
                 put(fs, "main.py", (runtime.FIRMWARE / "main.py").read_bytes())
                 put(fs, "board.json", (self.board_path / "board.json").read_bytes())
                 write_default_prompts(fs)
+                if self.site is not None:
+                    install(fs, self.site, self.board_name)
             self.data = Pty()
             self.repl = Pty()
             self._term = Pty(isig=True)
@@ -340,15 +345,16 @@ def is_mcu_board(board: str) -> bool:
     return board_def.get("hal") == "mcu" and (folder / "mpconfigboard.mk").is_file()
 
 
-def start_board(board: str, clock: float = 1.0, epoch=None, flash=None, **virtual):
+def start_board(board: str, clock: float = 1.0, epoch=None, flash=None, site=None, **virtual):
     """A started board of either kind: McuSimBoard for an emulated MCU board (its line cards
     capped at `clock` times real time; `virtual` options do not apply to it), else
-    VirtualBoard(board, clock=..., epoch=..., flash=..., **virtual)."""
+    VirtualBoard(board, clock=..., epoch=..., flash=..., site=..., **virtual). `site`: a Site
+    written into the flash before the board boots."""
     if is_mcu_board(board):
         given = sorted(k for k, v in virtual.items() if v)
         if given:
             raise ValueError(f"{board} is an emulated MCU board: {', '.join(given)} apply to the virtual board only")
         from ..mcu.board import McuSimBoard
 
-        return McuSimBoard(board, flash=flash, clock=clock, epoch=epoch).start()
-    return VirtualBoard(board, clock=clock, epoch=epoch, flash=flash, **virtual).start()
+        return McuSimBoard(board, flash=flash, clock=clock, epoch=epoch, site=site).start()
+    return VirtualBoard(board, clock=clock, epoch=epoch, flash=flash, site=site, **virtual).start()

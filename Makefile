@@ -38,9 +38,11 @@ demo: setup
 demo-dsp: setup
 	$(BIN)/python -m callgate.demo dsp
 
+# pytest in 4 workers (pytest-xdist; tests/conftest.py keeps each module on one worker): most
+# tests wait on phone lines running in real time, so 4 fit a 2-core machine.
 test: setup test-c
 	$(BIN)/python c_src/gen/make_tables.py --check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 4
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
 # The firmware side alone: the shared link/firmware tests on the real MicroPython Unix port

@@ -111,12 +111,12 @@ def repl_at():
 
 
 def pytest_collection_modifyitems(config, items):
-    """The mcu_long tests (the demo site on the emulated MCU: provisioning 515 KB over its UART
-    alone takes minutes) run with CALLGATE_MCU_LONG=1, as `make test-mcu` sets it; `make test`
-    skips them to stay within CI's time."""
+    """The mcu_long test (the demo site's busy spell on the emulated MCU: ten calls at a fifth
+    of real time or less, ten minutes and more) runs with CALLGATE_MCU_LONG=1, as `make
+    test-mcu` sets it; `make test` skips it to stay within CI's time."""
     if os.environ.get("CALLGATE_MCU_LONG") == "1":
         return
-    skip = pytest.mark.skip(reason="mcu_long: the demo site on the emulated MCU takes minutes; "
+    skip = pytest.mark.skip(reason="mcu_long: the busy spell on the emulated MCU takes ten minutes and more; "
                                    "make test-mcu (CALLGATE_MCU_LONG=1) runs it")
     for item in items:
         if item.get_closest_marker("mcu_long"):

@@ -3,8 +3,9 @@ layout): the site written into its flash before it boots (provision.install: 515
 emulated UART would take minutes) and checked with `callgate provision`, then an agent call end to end
 (caller ID, IVR digits, the queue, an agent phone rung on an FXS port, answered, the two
 bridged by the MCU's media engine and recorded, hang-up, survey, the call record) and the
-recording pulled as a WAV file. One QEMU boot for the module. Skipped with the MICROPY_DIR
-reason when there is no MicroPython source (conftest.py)."""
+recording pulled as a WAV file; the rig's call-center plan; the busy spell (make test-mcu
+only); the live heap's peak over all of them. One QEMU boot for the module. Skipped with the
+MICROPY_DIR reason when there is no MicroPython source (conftest.py)."""
 
 import json
 import pathlib
@@ -22,8 +23,6 @@ from callgate.rig.session import rig_session
 from callgate.sim.caller import Caller
 from callgate.sim.clock import parse_epoch
 from callgate.site import load_site
-
-pytestmark = pytest.mark.mcu_long  # conftest.py: make test-mcu runs it, make test skips it
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SITE = ROOT / "sites" / "demo" / "site.yaml"
@@ -106,14 +105,11 @@ HEAP_BYTES = 147456  # boards/qemu-m4f/mpconfigboard.mk MICROPY_HEAP_SIZE: 144 K
 MARGIN = 0.25  # the live heap must leave a quarter of it free (fragmentation, a burst of reports)
 
 
-def test_a_busy_spell_of_the_demo_site_fits_the_heap(center):
+@pytest.mark.mcu_long  # conftest.py: make test-mcu runs it, make test skips it
+def test_a_busy_spell_of_the_demo_site(center):
     """Every trunk busy twice over (callers to sales and support, the three agents answering
-    and talking), then the app stopped from the REPL (mpremote's Ctrl-C) and hal_mcu's heap
-    samples read: the live heap's peak stays under the board's heap less MARGIN. Last in the
-    module: it stops the app."""
+    and talking): every caller answered. Before the heap test, which reads its peak."""
     import random
-
-    from callgate import runtime
 
     net = center.model.network
     for port in (5, 6, 7):
@@ -127,6 +123,15 @@ def test_a_busy_spell_of_the_demo_site_fits_the_heap(center):
             assert c.done.wait(900), c.progress
         assert sum(c.result()["answered"] for c in calls) == 5
     assert sum(1 for c in calls if c.result().get("agent") is not None) >= 1
+
+
+def test_the_demo_sites_calls_fit_the_heap(center):
+    """hal_mcu's heap samples over the calls above (the agent call, the call-center plan, and
+    with make test-mcu the busy spell), read after the app is stopped from the REPL
+    (mpremote's Ctrl-C): the live heap's peak stays under the board's heap less MARGIN. Last
+    in the module: it stops the app."""
+    from callgate import runtime
+
     mpremote = runtime.tool("mpremote")
     r = subprocess.run([mpremote, "connect", center.repl_port, "resume", "exec",
                         "import os; from callgate import hal_mcu; st = os.statvfs('/flash'); "

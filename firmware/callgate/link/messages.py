@@ -38,6 +38,10 @@
 #   POP     {"port", "ext", "agent", "call", "trunk", "number", "name", "ivr", "queue",
 #            "waited_ms"}                      screen pop: an agent's phone rings with a caller
 #   CDR     {"id", "outcome", "file"}           a call record was written (cdr.py)
+#   CALLBACK {"id", "state", "attempt", ...}    a callback changed state (callbacks.py; id: the
+#           inbound call's record id): pending {queue, number} (left, or back in its queue) |
+#           offered {agent} | dialing {agent, port, call} | connected {agent, result} |
+#           retry {outcome, due} | done {outcome} | failed {outcome}
 # Errors (ERR payload {"code", "msg", "detail"}): ERR_* below.
 
 from . import codec
@@ -90,6 +94,7 @@ EV_DTMF = const(21)
 EV_AGENT = const(22)  # an agent's phone changed state (docs/callcenter.md)
 EV_POP = const(23)  # screen pop: an agent's phone started ringing with a caller
 EV_CDR = const(24)  # a call record was written
+EV_CALLBACK = const(25)  # a callback changed state (callbacks.py)
 
 ERR_BAD_REQUEST = const(1)
 ERR_UNKNOWN_OP = const(2)
@@ -137,6 +142,7 @@ EVENT_NAMES = {
     EV_AGENT: "agent",
     EV_POP: "pop",
     EV_CDR: "cdr",
+    EV_CALLBACK: "callback",
 }
 ERROR_NAMES = {
     ERR_BAD_REQUEST: "bad request",

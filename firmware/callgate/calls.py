@@ -243,7 +243,10 @@ class Calls:
 
         self.clock = clock
         self.outbound.use_site(bundle)
-        if bundle.get("callbacks"):  # (a bundle without: numbers are only kept in the records)
+        can_dial = False
+        for t in self.outbound.trunks.values():
+            can_dial = can_dial or t.allow
+        if bundle.get("callbacks") and can_dial:  # (else the numbers are only kept in the records)
             from .callbacks import FILE, Callbacks
 
             self.callbacks = Callbacks(self, bundle["callbacks"], cb_file or FILE)

@@ -142,7 +142,9 @@ class App:
         return {"site": site["site"], "applied": not busy, "pending": busy}
 
     def calls_status(self, value):
-        return {"calls": self.calls.status(), "agents": self.calls.agents(self.board.now_ms())}
+        cbs = self.calls.callbacks
+        return {"calls": self.calls.status(), "agents": self.calls.agents(self.board.now_ms()),
+                "callbacks": cbs.status() if cbs is not None else []}
 
     def agents_status(self, value):
         b = self.board

@@ -142,9 +142,7 @@ class App:
         return {"site": site["site"], "applied": not busy, "pending": busy}
 
     def calls_status(self, value):
-        cbs = self.calls.callbacks
-        return {"calls": self.calls.status(), "agents": self.calls.agents(self.board.now_ms()),
-                "callbacks": cbs.status() if cbs is not None else []}
+        return {"calls": self.calls.status(), "agents": self.calls.agents(self.board.now_ms())}
 
     def agents_status(self, value):
         b = self.board

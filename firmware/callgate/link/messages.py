@@ -79,7 +79,7 @@ OP_RESET = const(50)  # None -> {} then the board restarts
 OP_SITE_RELOAD = const(51)  # None -> {"site", "applied", "pending"}: load site.json again (docs/callcenter.md)
 OP_AGENTS = const(53)  # None -> {"now", "agents": [{"port", "ext", "name", "state", "reason", "since", "calls", "today", ...}]}
 OP_AGENT = const(54)  # {"ext", "do": login|logout|ready|pause, "reason"} -> the agent's status (docs/callcenter.md)
-OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents": [as OP_AGENTS], "callbacks": [...]}
+OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents": [as OP_AGENTS]}
 OP_DIAL = const(55)  # {"number", "trunk": port or name or None, "play": prompt or None} -> {"call", "port",
 #                      "trunk", "number", "cdr"}: the board calls out (outbound.py); CALL events follow,
 #                      the last "ended" {outcome, decide_ms}; ERR_REFUSED names why it cannot

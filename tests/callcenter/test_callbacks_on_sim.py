@@ -103,6 +103,9 @@ def test_a_callback_rings_an_agent_first_then_dials_and_bridges_a_person(board, 
     pending = [e.value for e in seen if e.name == "callback"][-1]
     time.sleep(2)
     assert not [e for e in seen if e.name == "callback" and e.value["state"] == "dialing"]  # no agent: no dial
+    page = link.request(messages.OP_CALLBACKS, {"from": 0})
+    assert page["total"] == 1 and page["callbacks"][0]["id"] == pending["id"]
+    assert page["callbacks"][0]["state"] == "pending" and page["callbacks"][0]["number"] == "5550102"
     board.model.network.phone(ALICE).auto(answer_ms=1500, talk_ms=6000)
     link.request(messages.OP_AGENT, {"ext": "201", "do": "login"})
     link.request(messages.OP_AGENT, {"ext": "201", "do": "ready"})
@@ -121,6 +124,7 @@ def test_a_callback_rings_an_agent_first_then_dials_and_bridges_a_person(board, 
     assert out["direction"] == "out" and out["number"] == "5550102" and out["outcome"] == "person"
     assert out["attempt"] == 1 and out["agent"] == "201" and out["trunk"] == "trunk1"
     assert out["decide_ms"] > 0 and out["connected"] is not None
+    assert link.request(messages.OP_CALLBACKS, {}) == {"callbacks": [], "total": 0}
     board.model.network.phone(ALICE).auto(answer_ms=None)
 
 

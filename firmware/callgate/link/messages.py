@@ -83,6 +83,8 @@ OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents":
 OP_DIAL = const(55)  # {"number", "trunk": port or name or None, "play": prompt or None} -> {"call", "port",
 #                      "trunk", "number", "cdr"}: the board calls out (outbound.py); CALL events follow,
 #                      the last "ended" {outcome, decide_ms}; ERR_REFUSED names why it cannot
+OP_CALLBACKS = const(62)  # {"from": i} -> {"callbacks": [up to 3 from the i-th], "total"}: the callbacks
+#                           not over (callbacks.py: id, number, queue, since, attempt, state, due, outcome)
 
 EV_BOOT = const(1)
 EV_PORT = const(16)
@@ -130,6 +132,7 @@ OP_NAMES = {
     OP_AGENTS: "agents",
     OP_AGENT: "agent",
     OP_DIAL: "dial",
+    OP_CALLBACKS: "callbacks",
 }
 EVENT_NAMES = {
     EV_BOOT: "boot",

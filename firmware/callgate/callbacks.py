@@ -121,6 +121,12 @@ class Callbacks:
                 self._next(cb, CUT, now, ev, False)
             elif r["state"] == P_RETRY:
                 cb.state = P_RETRY
+            cb.queue = self._queue_for(cb.queue)  # a reloaded site may have lost its queue
+            if cb.queue is None:
+                cb.state = P_FAILED
+                cb.outcome = "no-queue"
+                if ev is not None:
+                    self._event(cb, ev, outcome="no-queue")
             if cb.state not in _OVER:
                 live.append(cb)
         try:
@@ -164,10 +170,14 @@ class Callbacks:
     def add(self, c, now, ev):
         """Caller c left a number (c.digits) in the callback step: keep its place. Returns the
         Callback, or None (no queue to wait in, too many kept)."""
-        acd = self.calls.acd
-        op = self.calls.ivr.operator
-        name = self.queue or (c.q.name if c.q is not None else None) or (op[1] if op else None)
-        if acd is None or acd.queue(name) is None or len(self.kept) >= _MAX_KEPT:
+        from .outbound import DialError, check_number
+
+        try:
+            check_number(c.digits)
+        except DialError:  # (a key the exchange would not take, A-D)
+            return None
+        name = self._queue_for(c.q.name if c.q is not None else None)
+        if name is None or len(self.kept) >= _MAX_KEPT:
             return None
         place = c.queued_at if c.queued_at is not None else now
         cb = Callback(c.cdr["id"], c.digits, name, self.calls.epoch(place))
@@ -176,6 +186,16 @@ class Callbacks:
         self._join(cb, place, now)
         self._event(cb, ev, queue=name, number=cb.number)
         return cb
+
+    def _queue_for(self, waited):
+        """The queue a callback waits in: the site's, else the one the caller waited in, else
+        the operator queue; None when the site has none of them."""
+        acd = self.calls.acd
+        op = self.calls.ivr.operator[1]
+        for name in (self.queue, waited, op):
+            if name is not None and acd.queue(name) is not None:
+                return name
+        return None
 
     def _join(self, cb, place, now):
         cb.state = P_PENDING
@@ -222,7 +242,13 @@ class Callbacks:
         cb.attempt += 1
         cb.state = P_DIALING
         self._save(cb)  # before the seizure: a power cut from here on counts the attempt
-        r = self.calls.outbound.dial(cb.number, None, None, now, ports, ev, cmd)
+        try:
+            r = self.calls.outbound.dial(cb.number, None, None, now, ports, ev, cmd)
+        except DialError:  # (find() said yes a moment ago; a number kept by older firmware)
+            self._agent_busy(g, cmd)
+            cb.agent = None
+            self._next(cb, "error", now, ev, True)
+            return
         c = self.calls.calls[r["port"]]
         c.out.cb = cb
         cb.call = c

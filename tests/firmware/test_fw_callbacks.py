@@ -256,3 +256,33 @@ def test_a_bundle_without_callbacks_only_keeps_the_number():
         assert False, "a journal was written"
     except OSError:
         pass
+
+
+def test_a_number_the_exchange_would_not_take_is_not_kept():
+    fresh()
+    b = Board()
+    b.leave_number("55A1")
+    assert b.records[0]["callback"] == "55A1" and b.calls.callbacks.kept == [] and b.cbs() == []
+
+
+def test_a_reloaded_site_without_the_callbacks_queue_sends_it_to_the_operator_queue():
+    fresh()
+    b = Board()
+    b.leave_number()
+    s = cb_site()
+    del s["queues"]["reception"]  # (the operator queue is reception: none left either)
+    s["ivr"]["operator"] = "support"
+    s["queues"]["support"]["overflow"] = {"do": "hangup"}
+    s["queues"]["sales"]["overflow"] = {"do": "hangup"}
+    b2 = Board(s)
+    b2.tick(0)
+    (cb,) = b2.calls.callbacks.kept
+    assert cb.queue == "support" and b2.calls.acd.waiting == [cb]
+    s["ivr"]["operator"] = None
+    del s["queues"]["support"]
+    fresh()
+    b = Board()
+    b.leave_number()
+    b3 = Board(s)
+    b3.tick(0)
+    assert b3.calls.callbacks.kept == [] and b3.cbs("failed")[-1]["outcome"] == "no-queue"

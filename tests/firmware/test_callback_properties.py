@@ -71,15 +71,13 @@ class World:
         while self.seen < len(self.cmd):
             c = self.cmd[self.seen]
             self.seen += 1
-            if c["t"] == "ring" and c["on"] and c["name"] == "callback":
-                cb = acd.agents[c["port"]].call
-                assert cb.is_cb
-                for w in acd.waiting:
-                    if not w.is_cb and w.q is cb.q and acd.ringing(w) is None:
-                        assert w.queued_at >= cb.queued_at, "a live caller who queued first waits"
-            elif c["t"] == "ring" and c["on"]:
-                self.at(self.now + self.agents[c["port"] - 2]["answer"], lambda p=c["port"]: self.pick_up(p))
-            if c["t"] == "ring" and c["on"] and c["name"] == "callback":
+            if c["t"] == "ring" and c["on"]:
+                if c["name"] == "callback":
+                    cb = acd.agents[c["port"]].call
+                    assert cb.is_cb
+                    for w in acd.waiting:
+                        if not w.is_cb and w.q is cb.q and acd.ringing(w) is None:
+                            assert w.queued_at >= cb.queued_at, "a live caller who queued first waits"
                 self.at(self.now + self.agents[c["port"] - 2]["answer"], lambda p=c["port"]: self.pick_up(p))
             elif c["t"] == "seize":
                 self.at(self.now + 500, lambda p=c["port"]: self.report(what="dial_tone", port=p))

@@ -20,6 +20,8 @@
 #   ("connect", agent, call)  the agent picked up: bridge them
 #   ("left", agent, call)     the agent hung up on a call (call None: the caller had gone)
 #   ("overflow", call)        the caller waited the queue's maximum: do its overflow action
+#                             (never a callback: callbacks.py's callbacks wait in the queues
+#                             too, in their caller's place, and have no maximum wait)
 #   ("agent", agent[, why])   the agent's state changed (for the host's events; why:
 #                             "auto-pause")
 #   ("record", record)        a call record that waited for its disposition may go now
@@ -82,7 +84,8 @@ class Acd:
         self.queues = {}
         for name, q in bundle["queues"].items():
             self.queues[name] = Queue(name, q)
-        self.waiting = []  # calls, oldest first
+        self.waiting = []  # calls (and callbacks.py's callbacks), oldest first
+        self.may_offer = None  # with callbacks: may_offer(callback) -> whether its turn may come
 
     def queue(self, name):
         return self.queues.get(name)
@@ -185,7 +188,7 @@ class Acd:
         i = 0
         while i < len(self.waiting):
             c = self.waiting[i]
-            if c.q.max_wait_ms and ticks_diff(now, c.q_since) >= c.q.max_wait_ms:
+            if c.q.max_wait_ms and not c.is_cb and ticks_diff(now, c.q_since) >= c.q.max_wait_ms:
                 self.leave(c, now, out)
                 out.append(("overflow", c))
             else:
@@ -195,6 +198,8 @@ class Acd:
     def _offer(self, now, out):
         for c in self.waiting:
             if self.ringing(c) is not None:
+                continue
+            if c.is_cb and not self.may_offer(c):  # callbacks.py's rule: live callers first
                 continue
             q = c.q
             free = [a for a in self.order if a.state == READY and self.can_take(a, q)]

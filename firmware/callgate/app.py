@@ -56,6 +56,7 @@ class App:
         self.ep.handle(messages.OP_AGENTS, self.agents_status)
         self.ep.handle(messages.OP_AGENT, self.agent_do)
         self.ep.handle(messages.OP_DIAL, self.dial)
+        self.ep.handle(messages.OP_CALLBACKS, self.callbacks_status)
         self._pending = []  # (events, cmds) of link requests (OP_AGENT, OP_DIAL), carried out after the reply
         Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
         update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
@@ -143,6 +144,15 @@ class App:
 
     def calls_status(self, value):
         return {"calls": self.calls.status(), "agents": self.calls.agents(self.board.now_ms())}
+
+    def callbacks_status(self, value):
+        """OP_CALLBACKS: a page of the callbacks not over (three fit a frame)."""
+        cbs = self.calls.callbacks
+        kept = cbs.status() if cbs is not None else []
+        i = value.get("from", 0) if isinstance(value, dict) else 0
+        if not isinstance(i, int) or i < 0:
+            raise RemoteError(messages.ERR_BAD_REQUEST, "from: a count of callbacks to skip", None)
+        return {"callbacks": kept[i:i + 3], "total": len(kept)}
 
     def agents_status(self, value):
         b = self.board

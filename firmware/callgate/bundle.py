@@ -30,6 +30,7 @@ QUESTION = ("id", "prompt", "min", "max")
 RECORDING = ("mode", "percent", "announce", "days")
 AGENTS = ("start", "auto_pause", "codes", "reasons", "dispositions")
 CODES = ("login", "ready", "pause", "disposition")
+CALLBACKS = ("queue", "machine", "retry")  # "callbacks": optional (absent or null: never dialled)
 ACTIONS = {"menu": ("to",), "queue": ("to",), "play": ("prompt", "then"), "callback": ("prompt", "then"),
            "voicemail": ("prompt", "max_s"), "repeat": (), "operator": (), "hangup": ()}
 
@@ -85,6 +86,8 @@ def check(b):
     _need(b["recording"], RECORDING, "recording.")
     _need(b["agents"], AGENTS, "agents.")
     _need(b["agents"]["codes"], CODES, "agents.codes.")
+    if b.get("callbacks") is not None:
+        _need(b["callbacks"], CALLBACKS, "callbacks.")
 
 
 def load(path=FILE):

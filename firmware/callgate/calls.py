@@ -54,7 +54,9 @@
 #              (the next question), or bye         in range, or a second miss: the next one
 #   survey/wait --timeout--> the next question, or bye (the thanks prompt) when none is left
 #   callback/ask --prompt_done or a key--> callback/keys    a key cuts the prompt and counts
-#   callback/keys --#, 15 keys or timeout--> bye (the site's then-prompt; none: ended)
+#   callback/keys --#, 15 keys or timeout--> bye (the site's then-prompt; none: ended); with
+#                     the site's callbacks the number waits in the queue in the caller's place
+#                     and the board calls it back (callbacks.py)
 #   voicemail/ask --prompt_done--> voicemail/rec   record the port, timer max_s
 #   voicemail/rec --# or timeout--> ended by=board, reason=voicemail
 #   bye --prompt_done--> ended                     a last prompt, then the board hangs up
@@ -113,6 +115,8 @@ _UP = (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS, S_MENU, S_QUEUED, S_OFFERED, S
 
 
 class Call:
+    is_cb = False  # acd.py: a caller on the line (callbacks.py's Callback: True)
+
     def __init__(self, port):
         self.port = port
         self.id = 0
@@ -192,12 +196,15 @@ class Calls:
         self._acts = []  # the IVR's decisions, reused
         self._acd = []  # the ACD's
         self.outbound = Outbound(self)  # calls out on the FXO ports (outbound.py)
+        self.callbacks = None  # with a site that has them: callbacks.Callbacks
+        self._cb_loaded = False  # their journal is read at the first tick (the sink is ready then)
 
-    def use_site(self, bundle, clock=None, now=0, past=None, cut=True):
+    def use_site(self, bundle, clock=None, now=0, past=None, cut=True, cb_file=None):
         """Send answered calls on the site's FXO ports to its IVR, queues and agents (bundle:
         the compiled site.json, already parsed; None leaves the plain flow). clock() gives the
         site's local time for business hours; by default the board's clock (time.time(), UTC)
-        and the site's offset. past, cut: the agents' states to go on from (acd.Acd)."""
+        and the site's offset. past, cut: the agents' states to go on from (acd.Acd). cb_file:
+        the callbacks' journal (callbacks.py; default cb/callbacks.log)."""
         if not bundle:
             return
         from .acd import Acd
@@ -236,6 +243,14 @@ class Calls:
 
         self.clock = clock
         self.outbound.use_site(bundle)
+        can_dial = False
+        for t in self.outbound.trunks.values():
+            can_dial = can_dial or t.allow
+        if bundle.get("callbacks") and can_dial:  # (else the numbers are only kept in the records)
+            from .callbacks import FILE, Callbacks
+
+            self.callbacks = Callbacks(self, bundle["callbacks"], cb_file or FILE)
+            self.acd.may_offer = self.callbacks.may_offer
 
     def dial(self, number, trunk, prompt, now_ms, ports, ev, cmd):
         """Call out (outbound.py): returns the call's ids; DialError if it cannot."""
@@ -361,6 +376,12 @@ class Calls:
                 self._end(c, "caller", how, now_ms, ports, ev, cmd)
 
     def tick(self, now_ms, ports, ev, cmd):
+        cbs = self.callbacks
+        if cbs is not None:
+            if not self._cb_loaded:
+                self._cb_loaded = True
+                cbs.load(now_ms, ev)
+            cbs.tick(now_ms, ev)
         for c in self._all:
             if c.out is not None:
                 self.outbound.tick(c, now_ms, ports, ev, cmd)
@@ -674,6 +695,14 @@ class Calls:
                 cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan,
                             "name": TONE_OK if a[2] else TONE_NO})
                 self.dialing[g.port] = True  # stopped when the agent hangs up
+            elif t == "ring" and a[2].is_cb:
+                g, c = a[1], a[2]
+                cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": True, "number": c.number, "name": c.name})
+                self.callbacks.rung(c, g, ev)
+                ev.append((messages.EV_POP, {"port": g.port, "ext": g.ext, "agent": g.name, "call": 0,
+                                             "trunk": None, "number": c.number, "name": c.name, "ivr": [],
+                                             "queue": c.q.name, "waited_ms": ticks_diff(now, c.queued_at),
+                                             "callback": c.id}))
             elif t == "ring":
                 g, c = a[1], a[2]
                 cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": True, "number": c.number, "name": c.name})
@@ -688,13 +717,19 @@ class Calls:
             elif t == "unring":
                 g, c = a[1], a[2]
                 cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": False})
-                if c is not None and c.state == S_OFFERED and not self.acd.ringing(c) is not None:
+                if c is not None and c.is_cb:
+                    self.callbacks.unrung(c, ev)
+                elif c is not None and c.state == S_OFFERED and not self.acd.ringing(c) is not None:
                     c.state = S_QUEUED
+            elif t == "connect" and a[2].is_cb:  # agent-first: now dial the caller back
+                self.callbacks.connect(a[1], a[2], now, ports, ev, cmd)
             elif t == "connect":
                 self._connect(a[1], a[2], now, ev, cmd)
             elif t == "left":
                 g, c = a[1], a[2]
-                if c is not None and c.state == S_CONNECTED:
+                if c is not None and c.is_cb:
+                    self.callbacks.agent_left(g, c, now, ports, ev, cmd)
+                elif c is not None and c.state == S_CONNECTED:
                     self._agent_left(c, g, now, ports, ev, cmd)
             elif t == "overflow":
                 c = a[1]
@@ -787,6 +822,8 @@ class Calls:
     def _callback_done(self, c, now, ports, ev, cmd):
         c.timing = False
         c.cdr["callback"] = c.digits or None
+        if c.digits and self.callbacks is not None:  # it keeps the caller's place (callbacks.py)
+            self.callbacks.add(c, now, ev)
         self._goodbye(c, c.then if c.digits else None, "board", "callback", now, ports, ev, cmd)
 
     def _goodbye(self, c, prompt, by, how, now, ports, ev, cmd):

@@ -27,8 +27,10 @@ FIELDS = ("v", "id", "port", "trunk", "number", "name", "cid", "arrived", "answe
 TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
 # Fields a record has only when that happened: the queue the caller last overflowed from, the
 # digits of the plain flow (a board without a site), and true when the recording is
-# incomplete (cut short, or never started: the flash was full; or its end never came).
-EXTRA = ("overflow", "digits", "recording_cut")
+# incomplete (cut short, or never started: the flash was full; or its end never came); and of a
+# callback's attempt (callbacks.py): the inbound call's record id it calls back for, and which
+# attempt it is (1, 2, ...).
+EXTRA = ("overflow", "digits", "recording_cut", "callback_for", "attempt")
 WAIT_MS = const(10000)  # line-card ms a record waits for its recordings' last chunks
 
 

@@ -13,6 +13,8 @@
 #   answered --prompt_done--> ended by=board
 #   any --loop drop or busy tone (the far end hung up)--> ended by=callee
 #   any --no cpa result within the guard time--> ended, outcome "no-result"
+#   a callback's call (callbacks.py): person (machine, when the site leaves a message) --> the
+#   agent waiting for it is bridged in; the call's end frees the agent and applies the retry rule
 #
 # Every attempt leaves one call record (cdr.py): direction "out", number (as dialled, without
 # the prefix), trunk, outcome (the cpa result, or "no-result"), decide_ms (the time the
@@ -75,6 +77,7 @@ class Dial:
         self.result = None
         self.decide_ms = None
         self.deadline = 0
+        self.cb = None  # callbacks.Callback when this call dials a caller back
 
 
 class Outbound:
@@ -173,6 +176,8 @@ class Outbound:
                 c.state = S_ANSWERED
                 ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_ANSWERED,
                                               "result": d.result, "decide_ms": d.decide_ms}))
+                if d.cb is not None and self.calls.callbacks.answered(c, d.result, now, ev, cmd):
+                    return  # bridged to the agent who waits for it
                 if d.prompt is not None and d.result != linecard.CPA_FAX:
                     cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": d.prompt, "barge_in": False})
                     c.playing = d.prompt
@@ -188,11 +193,15 @@ class Outbound:
             self.end(c, "callee", "hangup", now, ports, ev, cmd)
 
     def tick(self, c, now, ports, ev, cmd):
-        if ticks_diff(now, c.out.deadline) >= 0:
+        d = c.out
+        if (d.cb is None or c.state != S_ANSWERED) and ticks_diff(now, d.deadline) >= 0:  # (a bridged
+            # callback lasts as long as the agent and the callee talk)
             self.end(c, "board", NO_RESULT, now, ports, ev, cmd)
 
     def end(self, c, by, how, now, ports, ev, cmd):
         d = c.out
+        if d.cb is not None:  # a callback: free its agent (unbridge first), then its retry rule
+            self.calls.callbacks.ended(c, d.result or NO_RESULT, now, ev, cmd)
         cmd.append({"t": linecard.CMD_HANGUP, "port": c.port})
         c.state = "idle"
         c.out = None

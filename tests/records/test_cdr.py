@@ -76,6 +76,14 @@ def test_csv_has_the_fields_a_record_has_only_when_they_happened():
     assert (rows[1]["overflow"], rows[1]["recording_cut"], rows[1]["digits"]) == ("", "", "")
 
 
+def test_a_callback_attempt_reads_back_from_csv():
+    recs = day()
+    recs[1].update(direction="out", callback_for=recs[0]["id"], attempt=2)
+    back = cdr.read_csv(io.StringIO(cdr.to_text(recs, "csv")))
+    assert (back[1]["callback_for"], back[1]["attempt"]) == (recs[0]["id"], 2)
+    assert "attempt" not in back[0] and "callback_for" not in back[0]
+
+
 def test_json_is_the_records_as_stored():
     assert json.loads(cdr.to_text(day(), "json")) == day()
 

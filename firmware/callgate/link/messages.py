@@ -38,6 +38,10 @@
 #   POP     {"port", "ext", "agent", "call", "trunk", "number", "name", "ivr", "queue",
 #            "waited_ms"}                      screen pop: an agent's phone rings with a caller
 #   CDR     {"id", "outcome", "file"}           a call record was written (cdr.py)
+#   CALLBACK {"id", "state", "attempt", ...}    a callback changed state (callbacks.py; id: the
+#           inbound call's record id): pending {queue, number} (left, or back in its queue) |
+#           offered {agent} | dialing {agent, port, call} | connected {agent, result} |
+#           retry {outcome, due} | done {outcome} | failed {outcome}
 # Errors (ERR payload {"code", "msg", "detail"}): ERR_* below.
 
 from . import codec
@@ -79,6 +83,8 @@ OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents":
 OP_DIAL = const(55)  # {"number", "trunk": port or name or None, "play": prompt or None} -> {"call", "port",
 #                      "trunk", "number", "cdr"}: the board calls out (outbound.py); CALL events follow,
 #                      the last "ended" {outcome, decide_ms}; ERR_REFUSED names why it cannot
+OP_CALLBACKS = const(62)  # {"from": i} -> {"callbacks": [up to 3 from the i-th], "total"}: the callbacks
+#                           not over (callbacks.py: id, number, queue, since, attempt, state, due, outcome)
 
 EV_BOOT = const(1)
 EV_PORT = const(16)
@@ -90,6 +96,7 @@ EV_DTMF = const(21)
 EV_AGENT = const(22)  # an agent's phone changed state (docs/callcenter.md)
 EV_POP = const(23)  # screen pop: an agent's phone started ringing with a caller
 EV_CDR = const(24)  # a call record was written
+EV_CALLBACK = const(25)  # a callback changed state (callbacks.py)
 
 ERR_BAD_REQUEST = const(1)
 ERR_UNKNOWN_OP = const(2)
@@ -125,6 +132,7 @@ OP_NAMES = {
     OP_AGENTS: "agents",
     OP_AGENT: "agent",
     OP_DIAL: "dial",
+    OP_CALLBACKS: "callbacks",
 }
 EVENT_NAMES = {
     EV_BOOT: "boot",
@@ -137,6 +145,7 @@ EVENT_NAMES = {
     EV_AGENT: "agent",
     EV_POP: "pop",
     EV_CDR: "cdr",
+    EV_CALLBACK: "callback",
 }
 ERROR_NAMES = {
     ERR_BAD_REQUEST: "bad request",

@@ -105,7 +105,7 @@ def unrow(cells: dict) -> dict:
         v = cells.get(col) or ""
         if col in EXTRA:
             if v:
-                rec[col] = v == "true" if col == "recording_cut" else v
+                rec[col] = v == "true" if col == "recording_cut" else (int(v) if col == "attempt" else v)
         elif col in TIMES:
             rec[col] = from_iso(v)
         elif col == "ivr":

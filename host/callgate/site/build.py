@@ -25,6 +25,8 @@ field it reads (bundle.check(), which lists them by part):
      "survey": {"questions": [{"id": "satisfaction", "prompt": "survey_q1", "min": 1, "max": 5}],
                 "intro": "survey_intro", "thanks": "thanks", "ms": 5000} or null,
      "recording": {"mode": "sample", "percent": 20, "announce": "recorded", "days": 90},
+     "callbacks": {"queue": null, "machine": "leave",
+                   "retry": {"busy": [120000, 3], "no-answer": [600000, 2], ...}} or null,
      "agents": {"start": "ready", "auto_pause": 3,
                 "codes": {"login": "*1", "ready": "*3", "pause": "*2", "disposition": "*4"},
                 "reasons": {"1": "lunch", "2": "training"}, "dispositions": {"1": "resolved"}},
@@ -50,6 +52,9 @@ tried; "wrap_s" the agent's rest after a call; "record" true (always), false (ne
 (the site's recording policy). Survey: null when the site has none or it is not enabled;
 "ms" the wait for each answer's key. Recording: "percent" of calls recorded (0 for none, 100
 for all). Prompts are converted to 8 kHz mono G.711 in the board's law (resampled when needed).
+Callbacks: null when the site turns them off; "queue" where the numbers wait (null: the queue
+the caller waited in, else the operator queue); "machine" leave (bridge the agent to it) or
+retry; "retry" outcome -> [ms to wait, most attempts in all] (firmware/callgate/callbacks.py).
 Agents: "start" how an agent with no past begins (ready, or logged-out); "auto_pause" offers
 an agent may let ring out in a row before being paused (reason no-answer; 0: never); "codes"
 the feature codes (null: none); "reasons" and "dispositions" code -> name
@@ -77,6 +82,9 @@ DEFAULT_RETENTION_DAYS = 90
 DEFAULT_LIMIT_STEPS = 30  # prompts the IVR may play to one call
 DEFAULT_LIMIT_S = 300  # seconds one visit to the menus may last
 DEFAULT_CODES = {"login": "*1", "pause": "*2", "ready": "*3", "disposition": "*4"}
+# Callbacks: (after_s, attempts) per outcome of an attempt, where the site does not say
+DEFAULT_RETRY = {"busy": (120, 3), "no-answer": (600, 2), "congestion": (120, 3), "no-dial-tone": (60, 3),
+                 "no-result": (120, 2), "machine": (600, 2), "cut": (60, 3)}
 
 
 def _action(a):
@@ -121,6 +129,16 @@ def _survey(s):
         "thanks": s.get("thanks_prompt"),
         "ms": s.get("timeout_ms", DEFAULT_MS),
     }
+
+
+def _callbacks(c):
+    if not c.get("enabled", True):
+        return None
+    retry = {o: list(v) for o, v in DEFAULT_RETRY.items()}
+    for o, r in c.get("retry", {}).items():
+        retry[o] = [r["after_s"], r["attempts"]]
+    return {"queue": c.get("queue"), "machine": c.get("machine", "leave"),
+            "retry": {o: [1000 * s, n] for o, (s, n) in sorted(retry.items())}}
 
 
 def _recording(r):
@@ -209,6 +227,7 @@ def bundle(site) -> dict:
         "hours": hours,
         "queues": queues,
         "survey": _survey(d.get("survey")),
+        "callbacks": _callbacks(d.get("callbacks", {})),
         "recording": _recording(d.get("recording", {"mode": "none"})),
         "agents": _agents(d.get("agents", {})),
         "prompts": {name: {"file": f"prompts/{name}.wav"} for name in sorted(d["prompts"])},

@@ -314,6 +314,9 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
 
     for path, act in all_actions(data):
         check_action(path, act)
+    cbq = data.get("callbacks", {}).get("queue")
+    if cbq is not None and cbq not in queues:
+        bad(("callbacks", "queue"), f"no queue {cbq!r} in queues")
     for loop in overflow_loops(data):
         act = queues[loop[0]]["overflow"]
         key = "queue" if act["action"] == "queue" else "action"

@@ -163,6 +163,32 @@ _LIMIT = {
 }
 LIMIT_ACTIONS = ("queue", "operator", "callback", "voicemail", "hangup")  # what may end it
 
+# Callbacks (firmware callbacks.py): the queue their numbers wait in, what to do with an
+# answering machine, and per outcome of an attempt the wait before the next and the most
+# attempts in all. "cut": an attempt a power cut broke off.
+RETRY_OUTCOMES = ("busy", "no-answer", "congestion", "no-dial-tone", "sit", "no-result", "machine", "cut")
+MACHINE = ("leave", "retry")
+_RETRY = {
+    "type": "object",
+    "required": ["after_s", "attempts"],
+    "additionalProperties": False,
+    "properties": {
+        "after_s": {"type": "integer", "minimum": 10, "maximum": 86400},
+        "attempts": {"type": "integer", "minimum": 1, "maximum": 10},
+    },
+}
+_CALLBACKS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "queue": NAME,
+        "machine": {"enum": list(MACHINE)},
+        "retry": {"type": "object", "additionalProperties": False,
+                  "properties": {o: _RETRY for o in RETRY_OUTCOMES}},
+    },
+}
+
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -223,6 +249,7 @@ SCHEMA = {
                 },
             },
         },
+        "callbacks": _CALLBACKS,
         "survey": {
             "type": "object",
             "required": ["questions"],

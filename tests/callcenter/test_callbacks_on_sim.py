@@ -16,7 +16,6 @@ from callgate.firmware.link import messages
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
 from callgate.provision import provision
-from callgate.sim import phones
 from callgate.sim.board import VirtualBoard
 from callgate.sim.clock import parse_epoch
 from callgate.sim.control import Control
@@ -35,11 +34,8 @@ callbacks:
 
 @pytest.fixture(scope="module")
 def board(tmp_path_factory):
-    # The sim's automatic agents hang up 3 s after answering when nobody is put through (a caller
-    # who left while they rang); an agent who picks up a callback waits on the line while the
-    # board dials and the callee answers (phones.py's timer, in this process's board model).
-    mp = pytest.MonkeyPatch()
-    mp.setattr(phones, "AGENT_NO_CALL_MS", 40000)
+    # The sim's automatic agents, who hang up 3 s after answering when nobody is put through,
+    # wait on the line while the board dials out for them (phones.py)
     folder = tmp_path_factory.mktemp("site")
     shutil.copytree("sites/demo", folder, dirs_exist_ok=True)
     path = folder / "site.yaml"
@@ -53,7 +49,6 @@ def board(tmp_path_factory):
         with Control(vb.control_path) as ctl:
             ctl.trunk(0, plan="CN")  # the exchange's tones are the site's plan for trunk1
         yield vb
-    mp.undo()
 
 
 @pytest.fixture

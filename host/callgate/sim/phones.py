@@ -23,6 +23,7 @@ from .speech import AudioQueue, speech_chunk
 
 AGENT_LEAVES_MS = 500  # an automatic agent hangs up this long after the caller left
 AGENT_NO_CALL_MS = 3000  # ... or this long after answering when no caller is put through
+# (and again while the board dials out: a callback rings the agent before it dials)
 KEYS_AFTER_MS = 1500  # an automatic agent with dispositions keys one this long after a call
 KEY_GAP_MS = 400  # off hook -> the keys -> on hook, this far apart
 
@@ -289,6 +290,11 @@ class Phone:
                 self.hangup_at = now + AGENT_NO_CALL_MS * 8  # unless a caller is put through
             else:
                 self._talk_timer(now)  # bridged while it rang: talk from the answer
+        if (self.hangup_at is not None and now >= self.hangup_at and self.peer is None
+                and any(d is not None for d in self.net.out)):
+            # off hook with nobody while the board dials out: a callback being dialled for
+            # this agent (firmware callbacks.py rings the agent first); wait for its outcome
+            self.hangup_at = now + AGENT_NO_CALL_MS * 8
         if self.hangup_at is not None and now >= self.hangup_at:
             self.hangup_at = None  # (on hook already: nothing to do, and nothing left pending)
             self._hook(False)

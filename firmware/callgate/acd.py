@@ -24,6 +24,7 @@
 #                             "auto-pause")
 #   ("record", record)        a call record that waited for its disposition may go now
 #   ("confirm", agent, ok)    a feature code done (True) or refused: its tone
+#   ("supervise", agent, mode, ext)  a supervisor keyed a code to join ext's call (supervise.py)
 #
 # Agents (their states, feature codes and records are agents.py's): ready -> ringing ->
 # talking -> wrapup -> their base (ready, paused or logged out); off hook without a call ->
@@ -42,6 +43,7 @@ class Agent:
         self.ext = p["ext"]
         self.name = p["agent"]
         self.skills = p["skills"]
+        self.supervisor = p["supervisor"]  # may listen to, whisper to, barge into calls
         self.state = READY  # agents.py's states (Staff.join() sets the first)
         self.since = 0  # ready since (longest-idle)
         self.calls = 0  # calls taken since boot (fewest-calls)

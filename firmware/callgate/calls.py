@@ -20,7 +20,9 @@
 #   ringing --ringing stopped (ports.py's ring gap)--> ended by=caller, reason=abandoned
 #
 #   FXS: off hook -> dial tone; the first digit stops it; on hook -> stop. An agent's phone
-#   (a site's FXS port) gets dial tone only when picked up without a call (acd.py).
+#   (a site's FXS port) gets dial tone only when picked up without a call (acd.py). A
+#   supervisor's phone may join an agent's call (listen, whisper, barge: supervise.py); the
+#   session ends when any of the three hangs up.
 #
 # Configuration: board.json "calls": {"answer_rings", "prompt", "max_digits", "end_digit",
 # "first_digit_ms", "digit_ms", "plan"}; the defaults below otherwise.
@@ -71,6 +73,7 @@ from .link import messages
 from .compat import const, ticks_add, ticks_diff
 from .ports import CALL, IDLE
 from .outbound import Outbound
+from .supervise import KEYS as _SUP_KEYS, Supervision
 
 _ANSWER_RINGS = const(2)
 _MAX_DIGITS = const(8)
@@ -192,6 +195,7 @@ class Calls:
         self._acts = []  # the IVR's decisions, reused
         self._acd = []  # the ACD's
         self.outbound = Outbound(self)  # calls out on the FXO ports (outbound.py)
+        self.sup = Supervision()  # supervisors on agents' calls (supervise.py)
 
     def use_site(self, bundle, clock=None, now=0, past=None, cut=True):
         """Send answered calls on the site's FXO ports to its IVR, queues and agents (bundle:
@@ -639,6 +643,9 @@ class Calls:
             if self.acd.agents[n].state == OFFHOOK:  # picked up without a call
                 self._dial_tone(n, True, cmd)
         else:
+            s = self.sup.of(n)
+            if s is not None:  # a supervisor hung up: out of the call
+                self.sup.end(s, now, ev, cmd)
             if self.dialing.get(n) or self.acd.agents[n].state == TALKING:
                 self._dial_tone(n, False, cmd)  # dial tone, or the busy tone of a caller gone
             self.acd.onhook(n, now, self._acd)
@@ -648,6 +655,11 @@ class Calls:
         """A key on an agent's phone: a feature code's when off hook without a call or after
         the caller hung up (agents.py)."""
         a = self.acd.agents[n]
+        s = self.sup.of(n)
+        if s is not None:  # a supervisor in a session: 1 listen, 2 whisper, 3 barge
+            if d in _SUP_KEYS:
+                self.sup.switch(s, _SUP_KEYS[d], now, ev, cmd)
+            return
         if a.state == OFFHOOK or (a.state == TALKING and a.call is None):
             self.acd.staff.key(a, d, now, self._acd)
             self._acd_acts(now, ports, ev, cmd)
@@ -674,6 +686,8 @@ class Calls:
                 cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan,
                             "name": TONE_OK if a[2] else TONE_NO})
                 self.dialing[g.port] = True  # stopped when the agent hangs up
+            elif t == "supervise":
+                self._supervise(a[1], a[2], a[3], now, ev, cmd)
             elif t == "ring":
                 g, c = a[1], a[2]
                 cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": True, "number": c.number, "name": c.name})
@@ -699,6 +713,29 @@ class Calls:
             elif t == "overflow":
                 c = a[1]
                 self._overflow(c, now, ports, ev, cmd)
+
+    def _supervise(self, g, mode, ext, now, ev, cmd):
+        """Supervisor g keyed mode's code and ext: join ext's call, or the refusal tone (not
+        off hook without a call, no such agent or g itself, not talking to a caller, or
+        someone supervises the call already)."""
+        target = None
+        for b in self.acd.order:
+            if b.ext == ext and b is not g:
+                target = b
+        c = target.call if target is not None and target.state == TALKING else None
+        if g.state != OFFHOOK or c is None or c.state != S_CONNECTED or c.agent is not target or self.sup.watching(c):
+            self._acd.append(("confirm", g, False))
+            return
+        self._dial_tone(g.port, False, cmd)
+        self.sup.start(g, target, c, mode, now, ev, cmd)
+
+    def _unsupervise(self, c, now, ev, cmd):
+        """The call's agent or caller left: its supervisor's session ends, with busy tone."""
+        s = self.sup.watching(c)
+        if s is not None:
+            self.sup.end(s, now, ev, cmd)
+            cmd.append({"t": linecard.CMD_TONE, "port": s.sup.port, "plan": self.plan, "name": linecard.TONE_BUSY})
+            self.dialing[s.sup.port] = True  # stopped when the supervisor hangs up
 
     def _connect(self, g, c, now, ev, cmd):
         c.state = S_CONNECTED
@@ -732,6 +769,7 @@ class Calls:
                     "call": r["id"], "agent": r["agent"], "queue": r["queue"], "number": r["number"]})
 
     def _agent_left(self, c, g, now, ports, ev, cmd):
+        self._unsupervise(c, now, ev, cmd)
         c.agent = None
         c.cdr["agent_left"] = self.epoch(now)
         cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
@@ -811,6 +849,7 @@ class Calls:
             self.acd.leave(c, now, self._acd)
             self._acd_acts(now, ports, ev, cmd)
         elif st == S_CONNECTED and c.agent is not None:  # (None: the agent hung up first, no survey)
+            self._unsupervise(c, now, ev, cmd)
             g = c.agent
             cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
             self.acd.caller_gone(g)

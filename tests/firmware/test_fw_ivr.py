@@ -30,7 +30,7 @@ def _trunk(n, menu):
 def bundle():
     """A whole bundle, every field filled in as the host's build does (bundle.check())."""
     return {
-        "v": 3,
+        "v": 4,
         "site": "test",
         "law": "ulaw",
         "ports": [_trunk(0, "main"), _trunk(1, "support")],
@@ -63,7 +63,8 @@ def bundle():
         "survey": None,
         "recording": {"mode": "none", "percent": 0, "announce": None, "days": 90},
         "agents": {"start": "ready", "auto_pause": 0,
-                   "codes": {"login": "*1", "ready": "*3", "pause": "*2", "disposition": "*4"},
+                   "codes": {"login": "*1", "ready": "*3", "pause": "*2", "disposition": "*4",
+                             "listen": "*51", "whisper": "*52", "barge": "*53"},
                    "reasons": {"1": "lunch", "2": "training", "31": "callback"},
                    "dispositions": {}},
     }

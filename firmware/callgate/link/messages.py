@@ -90,6 +90,7 @@ EV_DTMF = const(21)
 EV_AGENT = const(22)  # an agent's phone changed state (docs/callcenter.md)
 EV_POP = const(23)  # screen pop: an agent's phone started ringing with a caller
 EV_CDR = const(24)  # a call record was written
+EV_SUPERVISE = const(25)  # a supervisor listens, whispers, barges, or stopped (supervise.py)
 
 ERR_BAD_REQUEST = const(1)
 ERR_UNKNOWN_OP = const(2)
@@ -137,6 +138,7 @@ EVENT_NAMES = {
     EV_AGENT: "agent",
     EV_POP: "pop",
     EV_CDR: "cdr",
+    EV_SUPERVISE: "supervise",
 }
 ERROR_NAMES = {
     ERR_BAD_REQUEST: "bad request",

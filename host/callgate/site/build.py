@@ -76,7 +76,8 @@ DEFAULT_VOICEMAIL_S = 60
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_LIMIT_STEPS = 30  # prompts the IVR may play to one call
 DEFAULT_LIMIT_S = 300  # seconds one visit to the menus may last
-DEFAULT_CODES = {"login": "*1", "pause": "*2", "ready": "*3", "disposition": "*4"}
+DEFAULT_CODES = {"login": "*1", "pause": "*2", "ready": "*3", "disposition": "*4",
+                 "listen": "*51", "whisper": "*52", "barge": "*53"}
 
 
 def _action(a):
@@ -174,7 +175,7 @@ def bundle(site) -> dict:
             a = p["agent"]
             ports.append({"n": p["port"], "kind": "fxs", "name": p.get("name", ""), "agent": a["name"],
                           "ext": a["extension"],
-                          "skills": a.get("skills", [])})
+                          "skills": a.get("skills", []), "supervisor": a.get("supervisor", False)})
     menus = {}
     for name, m in ivr["menus"].items():
         menus[name] = {

@@ -9,7 +9,8 @@ A CDR (docs/callcenter.md) holds Unix-millisecond times, null for the steps a ca
 take. JSON output is the list of records exactly as the board stored them; CSV flattens them
 into COLUMNS: times as ISO-8601 UTC ("2026-11-23T09:15:02.120Z"), the IVR path as
 "main:2>support:1", the queues as "sales>reception", the survey as "satisfaction=4;q2=5",
-null as an empty cell, plus two computed columns, wait_s and talk_s (stats.py). load() turns
+the supervisor's modes as "203:listen:1.74;203:barge:3" (extension:mode:seconds), null as an
+empty cell, plus two computed columns, wait_s and talk_s (stats.py). load() turns
 such a CSV back into records (computed columns dropped), so `callgate report` reads either.
 """
 
@@ -84,6 +85,8 @@ def row(rec) -> dict:
             out[col] = ">".join(v or [])
         elif col == "survey":
             out[col] = ";".join(f"{q}={a}" for q, a in (v or {}).items())
+        elif col == "supervised":
+            out[col] = ";".join(f"{s['ext']}:{s['mode']}:{_num(s['ms'] / 1000)}" for s in (v or []))
         elif col == "wait_s":
             out[col] = _num(wait_s(rec))
         elif col == "talk_s":
@@ -104,7 +107,10 @@ def unrow(cells: dict) -> dict:
             continue
         v = cells.get(col) or ""
         if col in EXTRA:
-            if v:
+            if v and col == "supervised":
+                rec[col] = [{"ext": e, "mode": m, "ms": round(float(s) * 1000)}
+                            for e, m, s in (p.split(":") for p in v.split(";"))]
+            elif v:
                 rec[col] = v == "true" if col == "recording_cut" else v
         elif col in TIMES:
             rec[col] = from_iso(v)

@@ -24,11 +24,11 @@ LIMIT = ("steps", "s", "then", "bye")
 MENU = ("prompt", "barge", "ms", "retries", "invalid", "timeout", "fallback", "keys")
 HOURS = ("offset_min", "week", "closed")
 QUEUE = ("skills", "strategy", "hold", "positions", "announce_s", "max_wait_s", "overflow", "ring_s",
-         "wrap_s", "record")
+         "wrap_s", "record", "ext")
 SURVEY = ("questions", "intro", "thanks", "ms")
 QUESTION = ("id", "prompt", "min", "max")
 RECORDING = ("mode", "percent", "announce", "days")
-AGENTS = ("start", "auto_pause", "codes", "reasons", "dispositions")
+AGENTS = ("start", "auto_pause", "codes", "reasons", "dispositions", "flash_ms")
 CODES = ("login", "ready", "pause", "disposition", "listen", "whisper", "barge")
 ACTIONS = {"menu": ("to",), "queue": ("to",), "play": ("prompt", "then"), "callback": ("prompt", "then"),
            "voicemail": ("prompt", "max_s"), "repeat": (), "operator": (), "hangup": ()}

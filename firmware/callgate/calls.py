@@ -100,6 +100,7 @@ S_SURVEY = "survey"
 S_CALLBACK = "callback"  # keying a number to be called back
 S_VOICEMAIL = "voicemail"
 S_BYE = "bye"  # a last prompt, then the board hangs up (not reported: the end is)
+S_TRANSFER = "transfer"  # reported once: an agent transferred the call (it is queued again next)
 
 # Call.step: where a call is inside survey, callback and voicemail (the table above)
 _STEP_NONE = const(0)
@@ -155,6 +156,7 @@ class Call:
         self.ivr_steps = 0  # prompts the IVR played to this call (ivr.limit steps)
         self.limited = False  # the IVR limit sent it on once: a second time hangs up
         self.out = None  # outbound.Dial while the board calls out on this port (outbound.py)
+        self.only = None  # acd.Agent: a call transferred to that agent is offered to it alone
 
 
 class Calls:
@@ -196,6 +198,10 @@ class Calls:
         self._acd = []  # the ACD's
         self.outbound = Outbound(self)  # calls out on the FXO ports (outbound.py)
         self.sup = Supervision()  # supervisors on agents' calls (supervise.py)
+        self.flash_ms = 0  # the site's: an agent's on-hook shorter than this in a call is a flash
+        self.flashing = {}  # agent port -> when it went on hook in a call (a flash, or a hang-up)
+        self.xfer = {}  # agent port -> [call, keys]: keying a transfer after a flash
+        self.targets = {}  # transfer digits -> acd.Agent or acd.Queue
 
     def use_site(self, bundle, clock=None, now=0, past=None, cut=True):
         """Send answered calls on the site's FXO ports to its IVR, queues and agents (bundle:
@@ -209,6 +215,13 @@ class Calls:
 
         self.ivr = Ivr(bundle)
         self.acd = Acd(bundle, self.epoch, now, past, cut)
+        self.flash_ms = bundle["agents"]["flash_ms"]
+        self.targets = {}
+        for a in self.acd.order:
+            self.targets[a.ext] = a
+        for q in self.acd.queues.values():
+            if q.ext:
+                self.targets[q.ext] = q
         for n, c in self.calls.items():
             if n in self.ivr.sessions:
                 c.ivr = self.ivr.session(n)
@@ -381,6 +394,12 @@ class Calls:
                 c.timing = False
                 self._timeout(c, now_ms, ports, ev, cmd)
         if self.acd is not None:
+            if self.flashing:
+                for n in list(self.flashing):
+                    t = self.flashing[n]
+                    if ticks_diff(now_ms, t) >= self.flash_ms:  # on hook too long for a flash: hung up then
+                        del self.flashing[n]
+                        self._agent_onhook(n, t, ports, ev, cmd)
             self.acd.tick(now_ms, self._acd)
             self._acd_acts(now_ms, ports, ev, cmd)
 
@@ -393,7 +412,7 @@ class Calls:
             c.rings = 0
             c.number = c.name = c.digits = ""
             c.timing = False
-            c.q = c.queued_at = c.agent = c.playing = c.recording = c.bye = None
+            c.q = c.queued_at = c.agent = c.playing = c.recording = c.bye = c.only = None
             c.step = _STEP_NONE
             c.ivr_steps = 0
             c.limited = False
@@ -638,23 +657,41 @@ class Calls:
 
     def _agent_hook(self, n, off, now, ports, ev, cmd):
         """An agent's phone (an FXS port the site names) went off or on hook."""
+        g = self.acd.agents[n]
+        if off and n in self.flashing:  # back off hook within flash_ms: a hook flash
+            del self.flashing[n]
+            self._flash(g, now, ports, ev, cmd)
+            return
+        if not off and self.flash_ms and g.state == TALKING and g.call is not None and n not in self.xfer:
+            self.flashing[n] = now  # a flash or a hang-up: the next off hook or tick() says which
+            return
         if off:
             self.acd.offhook(n, now, self._acd)
             if self.acd.agents[n].state == OFFHOOK:  # picked up without a call
                 self._dial_tone(n, True, cmd)
+            self._acd_acts(now, ports, ev, cmd)
         else:
-            s = self.sup.of(n)
-            if s is not None:  # a supervisor hung up: out of the call
-                self.sup.end(s, now, ev, cmd)
-            if self.dialing.get(n) or self.acd.agents[n].state == TALKING:
-                self._dial_tone(n, False, cmd)  # dial tone, or the busy tone of a caller gone
-            self.acd.onhook(n, now, self._acd)
+            self._agent_onhook(n, now, ports, ev, cmd)
+
+    def _agent_onhook(self, n, now, ports, ev, cmd):
+        x = self.xfer.pop(n, None)
+        if x is not None:  # hung up while keying a transfer: the call goes on as after a hang-up
+            cmd.append({"t": linecard.CMD_STOP, "port": x[0].port})  # (the hold prompt)
+        s = self.sup.of(n)
+        if s is not None:  # a supervisor hung up: out of the call
+            self.sup.end(s, now, ev, cmd)
+        if self.dialing.get(n) or self.acd.agents[n].state == TALKING:
+            self._dial_tone(n, False, cmd)  # dial tone, or the busy tone of a caller gone
+        self.acd.onhook(n, now, self._acd)
         self._acd_acts(now, ports, ev, cmd)
 
     def _agent_key(self, n, d, now, ports, ev, cmd):
         """A key on an agent's phone: a feature code's when off hook without a call or after
         the caller hung up (agents.py)."""
         a = self.acd.agents[n]
+        if n in self.xfer:
+            self._xfer_key(a, d, now, ports, ev, cmd)
+            return
         s = self.sup.of(n)
         if s is not None:  # a supervisor in a session: 1 listen, 2 whisper, 3 barge
             if d in _SUP_KEYS:
@@ -737,6 +774,66 @@ class Calls:
             cmd.append({"t": linecard.CMD_TONE, "port": s.sup.port, "plan": self.plan, "name": linecard.TONE_BUSY})
             self.dialing[s.sup.port] = True  # stopped when the supervisor hangs up
 
+    # -- hook flash: blind transfer ----------------------------------------------------------
+
+    def _flash(self, g, now, ports, ev, cmd):
+        """Agent g flashed the hook in their call: the caller holds, the agent gets dial tone
+        and keys where the call goes (_xfer_key)."""
+        c = g.call
+        if c is None or c.state != S_CONNECTED or c.agent is not g:
+            return  # the caller left meanwhile: the agent goes on hearing busy tone
+        self._unsupervise(c, now, ev, cmd)
+        cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
+        if c.q.hold:
+            self._play(c, c.q.hold, False, _STEP_NONE, cmd)
+        self.xfer[g.port] = [c, ""]
+        self._dial_tone(g.port, True, cmd)
+
+    def _xfer_key(self, g, d, now, ports, ev, cmd):
+        """A key of the transfer's digits: an agent's extension or a queue's, ended by the only
+        one it can be or by #."""
+        x = self.xfer[g.port]
+        x[1] += d
+        k = x[1]
+        if k.endswith("#"):
+            k = k[:-1]
+        else:
+            for e in self.targets:
+                if e != k and e.startswith(k):
+                    return  # more keys to come
+        del self.xfer[g.port]
+        self._transfer(g, x[0], k, self.targets.get(k), now, ports, ev, cmd)
+
+    def _transfer(self, g, c, k, target, now, ports, ev, cmd):
+        cmd.append({"t": linecard.CMD_STOP, "port": c.port})  # the hold prompt
+        if target is None or target is g:  # nowhere: back to the caller (the agent hears them again)
+            cmd.append({"t": linecard.CMD_BRIDGE, "port": c.port, "a": c.port, "b": g.port})
+            return
+        r = c.cdr
+        t = self.epoch(now)
+        if "legs" not in r:
+            r["legs"] = [{"agent": g.ext, "connected": r["connected"], "left": t}]
+        else:
+            r["legs"][-1]["left"] = t
+        queue = target.name if hasattr(target, "strategy") else None
+        r["transfers"] = r.get("transfers") or []
+        r["transfers"].append({"from": g.ext, "to": k, "queue": queue, "at": t})
+        if c.recording is not None:
+            cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
+            c.recording = None
+        c.agent = None
+        self.acd.transferred(g, now, self._acd)
+        self._acd.append(("confirm", g, True))
+        self._acd_acts(now, ports, ev, cmd)
+        if queue is None:
+            c.only = target
+            q = c.q
+        else:
+            c.only = None
+            q = target
+        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_TRANSFER, "agent": g.ext, "to": k}))
+        self._enqueue(c, q, False, now, ports, ev, cmd)
+
     def _connect(self, g, c, now, ev, cmd):
         c.state = S_CONNECTED
         c.agent = g
@@ -747,7 +844,11 @@ class Calls:
         r = c.cdr
         r["agent"] = g.ext
         r["agent_name"] = g.name
-        r["connected"] = self.epoch(now)
+        if r["connected"] is None:
+            r["connected"] = self.epoch(now)
+        else:  # a transferred call: its next leg
+            r["legs"].append({"agent": g.ext, "connected": self.epoch(now), "left": None})
+        c.only = None
         r["queue"] = c.q.name
         r["wrap_s"] = g.wrap_ms // 1000
         self.acd.staff.connected(g, r, now)
@@ -772,6 +873,8 @@ class Calls:
         self._unsupervise(c, now, ev, cmd)
         c.agent = None
         c.cdr["agent_left"] = self.epoch(now)
+        if "legs" in c.cdr:
+            c.cdr["legs"][-1]["left"] = c.cdr["agent_left"]
         cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
         if c.recording is not None:
             cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
@@ -851,6 +954,11 @@ class Calls:
         elif st == S_CONNECTED and c.agent is not None:  # (None: the agent hung up first, no survey)
             self._unsupervise(c, now, ev, cmd)
             g = c.agent
+            x = self.xfer.pop(g.port, None)
+            if x is not None:  # the caller left while the agent keyed a transfer
+                self._dial_tone(g.port, False, cmd)
+            if "legs" in c.cdr:
+                c.cdr["legs"][-1]["left"] = self.epoch(now)
             cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
             self.acd.caller_gone(g)
             cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan, "name": linecard.TONE_BUSY})

@@ -28,8 +28,9 @@ TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
 # Fields a record has only when that happened: the queue the caller last overflowed from, the
 # digits of the plain flow (a board without a site), true when the recording is incomplete
 # (cut short, or never started: the flash was full; or its end never came), and each mode a
-# supervisor was in ([{"ext", "mode", "ms"}], supervise.py).
-EXTRA = ("overflow", "digits", "recording_cut", "supervised")
+# supervisor was in ([{"ext", "mode", "ms"}], supervise.py); a transferred call's legs
+# ([{"agent", "connected", "left"}]) and transfers ([{"from", "to", "queue", "at"}]).
+EXTRA = ("overflow", "digits", "recording_cut", "supervised", "legs", "transfers")
 WAIT_MS = const(10000)  # line-card ms a record waits for its recordings' last chunks
 
 

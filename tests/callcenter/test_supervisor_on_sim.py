@@ -186,3 +186,35 @@ def test_listen_whisper_barge_each_party_hears_what_it_must_and_40_db_less_of_th
         assert ev[0]["ext"] == "203" and ev[0]["agent"] == "201" and ev[0]["trunk"] == C
         for ext in ("202", "203"):
             link.request(messages.OP_AGENT, {"ext": ext, "do": "login"})
+
+
+def test_a_hook_flash_and_an_extension_transfer_the_call_and_the_record_keeps_both_legs(board):
+    """Alice flashes her hook (`callgate sim phone 5 flash`), keys 202 and hangs up; Bob's phone
+    rings and takes the caller."""
+    net = board.model.network
+    alice, bob = net.phone(ALICE), net.phone(BOB)
+    with connect(board.data_port, timeout=1.0) as link:
+        wait(lambda: all(a["state"] in ("ready", "paused", "logged-out") for a in agents(link).values()),
+             "every agent at rest")
+        for ext, do in (("201", "ready"), ("202", "ready"), ("203", "logout")):
+            link.request(messages.OP_AGENT, {"ext": ext, "do": do})
+        alice.auto(answer_ms=200, talk_ms=None)
+        bob.auto(answer_ms=300, talk_ms=3000)
+        call = net.place_call(C, number="5550456", digits="1", survey="5", max_call_ms=900000)
+        wait(lambda: alice.peer == C, "Alice put through", 60)
+        alice.manual()
+        alice.flash()
+        wait(lambda: any(p["what"] == "flash" for p in alice.progress), "the flash")
+        time.sleep(0.3)
+        alice.dial("202")
+        wait(lambda: bob.peer == C, "Bob put through", 60)
+        alice.hang_up()
+        assert call.done.wait(60), call.progress
+        recs = wait(lambda: [r for r in cdr_mod.fetch(RemoteFiles(link))[0] if r["number"] == "5550456"],
+                    "the call's record", 60)
+        r = recs[-1]
+        assert [leg["agent"] for leg in r["legs"]] == ["201", "202"], r
+        assert r["legs"][0]["left"] <= r["legs"][1]["connected"] <= r["legs"][1]["left"]
+        assert r["transfers"][0]["from"] == "201" and r["transfers"][0]["to"] == "202"
+        assert r["agent"] == "202" and r["outcome"] == "answered" and r["survey"] == {"satisfaction": 5}
+        link.request(messages.OP_AGENT, {"ext": "203", "do": "login"})

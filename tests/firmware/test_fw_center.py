@@ -323,7 +323,7 @@ def test_the_call_center_fits_the_budget_and_calls_leave_nothing_behind():
     b = Board()
     used = _mem_alloc() - before
     print("center: calls with a site take %d bytes" % used)
-    assert used < 13000, "the call center takes %d bytes" % used  # 11.6 KB with agents, 12.0 with outbound too
+    assert used < 13500, "the call center takes %d bytes" % used  # 12.0 KB with agents and outbound, 12.9 (13184 B) with supervisors and transfer
 
     scripted_call(b, 0)
     settled = _mem_alloc()

@@ -62,6 +62,9 @@ def test_csv_reads_back_as_the_records():
     recs[2].update(overflow="support", recording_cut=True)
     recs[4]["digits"] = "12#"
     recs[0]["supervised"] = [{"ext": "203", "mode": "listen", "ms": 1743}, {"ext": "203", "mode": "barge", "ms": 3000}]
+    recs[1]["legs"] = [{"agent": "201", "connected": T0, "left": T0 + 5000}, {"agent": "202", "connected": T0 + 6000,
+                                                                               "left": None}]
+    recs[1]["transfers"] = [{"from": "201", "to": "302", "queue": "support", "at": T0 + 5000}]
     back = cdr.read_csv(io.StringIO(cdr.to_text(recs, "csv")))
     for r, b in zip(recs, back, strict=True):
         want = {k: r.get(k) for k in cdr.COLUMNS if k not in cdr.COMPUTED + cdr.EXTRA or k in r}

@@ -203,6 +203,10 @@ BAD = [
      "ports[7].agent.supervisor: 'yes-please' is not a boolean"),
     ("a supervisor code the start of another", 'listen: "*51"', 'listen: "*5"', 'listen: "*5"',
      "agents.feature_codes.listen: feature code *5 of listen is the start of"),
+    ("a queue extension an agent has", 'extension: "301"', 'extension: "202"', 'extension: "202"#1',
+     "queues.sales.extension: extension 202 is already used by ports[6]"),
+    ("a flash too long", "  flash_ms: 800", "  flash_ms: 5000", "flash_ms: 5000",
+     "agents.flash_ms: 5000 is greater than the maximum of 2000"),
     ("a supervisor code on a login's", 'barge: "*53"', 'barge: "*1"', 'barge: "*1"',
      "agents.feature_codes.barge: feature code *1 of barge is also login's *1"),
 ]
@@ -397,14 +401,14 @@ def test_bundle_of_queues_actions_survey_recording(demo, tmp_path):
     assert b["queues"] == {
         "sales": {"skills": ["sales"], "strategy": "longest-idle", "hold": "hold", "positions": positions,
                   "announce_s": 30, "max_wait_s": 120, "overflow": {"do": "queue", "to": "reception"},
-                  "ring_s": 15, "wrap_s": 10, "record": None},
+                  "ring_s": 15, "wrap_s": 10, "record": None, "ext": "301"},
         "support": {"skills": ["support"], "strategy": "round-robin", "hold": "hold", "positions": positions,
                     "announce_s": 30, "max_wait_s": 180,
                     "overflow": {"do": "callback", "prompt": "callback", "then": "callback_thanks"},
-                    "ring_s": 20, "wrap_s": 15, "record": True},
+                    "ring_s": 20, "wrap_s": 15, "record": True, "ext": "302"},
         "reception": {"skills": [], "strategy": "ring-all", "hold": "hold", "positions": [], "announce_s": 30,
                       "max_wait_s": 240, "overflow": {"do": "voicemail", "prompt": "voicemail", "max_s": 60},
-                      "ring_s": 15, "wrap_s": 0, "record": None},
+                      "ring_s": 15, "wrap_s": 0, "record": None, "ext": "300"},
     }
     assert b["survey"] == {"questions": [{"id": "satisfaction", "prompt": "survey_q1", "min": 1, "max": 5}],
                            "intro": "survey_intro", "thanks": "thanks", "ms": 5000}
@@ -427,7 +431,7 @@ def test_bundle_defaults(demo, tmp_path):
     b = bundle(load_site(demo))
     assert b["queues"]["sales"] == {"skills": [], "strategy": "longest-idle", "hold": None, "positions": [],
                                     "announce_s": 30, "max_wait_s": 300, "overflow": {"do": "hangup"},
-                                    "ring_s": 15, "wrap_s": 10, "record": None}
+                                    "ring_s": 15, "wrap_s": 10, "record": None, "ext": None}
     keys = b["ivr"]["menus"]["main"]["keys"]
     assert keys["8"] == {"do": "callback", "prompt": "callback", "then": None}
     assert keys["7"] == {"do": "voicemail", "prompt": "voicemail", "max_s": 60}

@@ -109,6 +109,7 @@ def _queue(q):
         "ring_s": q.get("ring_timeout_s", DEFAULT_RING_S),
         "wrap_s": q.get("wrap_up_s", DEFAULT_WRAP_S),
         "record": q.get("record"),
+        "ext": q.get("extension"),
     }
 
 
@@ -136,6 +137,7 @@ def _agents(a):
     return {
         "start": a.get("start", "ready"),
         "auto_pause": a.get("auto_pause", 0),
+        "flash_ms": a.get("flash_ms", 0),
         "codes": codes,
         "reasons": {r["code"]: r["name"] for r in a.get("pause_reasons", [])},
         "dispositions": {r["code"]: r["name"] for r in a.get("dispositions", [])},

@@ -332,8 +332,16 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
         bad(("ivr", "limit", "then", "action"), f"{limit_then['action']!r} would keep the caller in the menus "
             f"(one of {', '.join(S.LIMIT_ACTIONS)})")
 
-    # Queues: someone can take each one's calls (an agent holding all of its skills).
+    # Queues: someone can take each one's calls (an agent holding all of its skills); a queue's
+    # extension (a blind transfer's digits) is nobody else's.
     for qname, q in queues.items():
+        qext = q.get("extension")
+        if qext is not None:
+            if qext in seen_ext:
+                bad(("queues", qname, "extension"), f"extension {qext} is already used by ports[{seen_ext[qext]}]")
+            for other, q2 in queues.items():
+                if other < qname and q2.get("extension") == qext:
+                    bad(("queues", qname, "extension"), f"extension {qext} is already used by queue {other!r}")
         if not agent_skills:
             bad(("queues", qname), "no agent can take its calls (no fxs port has an agent)")
             continue

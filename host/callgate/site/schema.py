@@ -222,6 +222,7 @@ SCHEMA = {
                     "ring_timeout_s": {"type": "integer", "minimum": 5, "maximum": 120},
                     "wrap_up_s": {"type": "integer", "minimum": 0, "maximum": 600},
                     "record": {"type": "boolean"},
+                    "extension": {"type": "string", "pattern": "^[0-9]{2,6}$"},  # a transfer's digits
                 },
             },
         },
@@ -269,6 +270,7 @@ SCHEMA = {
             "properties": {
                 "start": {"enum": list(AGENT_STARTS)},
                 "auto_pause": {"type": "integer", "minimum": 0, "maximum": 20},
+                "flash_ms": {"type": "integer", "minimum": 0, "maximum": 2000},  # 0: no hook flash
                 "feature_codes": {
                     "type": "object",
                     "additionalProperties": False,

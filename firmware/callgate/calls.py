@@ -37,6 +37,9 @@
 #   queued --an agent's phone rings--> offered   CALL offered {agent}; the host gets a screen pop
 #   offered --the agent picks up--> connected    CALL connected {agent}; bridged, maybe recorded
 #   connected --the agent hangs up--> survey     CALL survey; keys min..max per question
+#   connected --the agent's hook flash + an agent's or a queue's extension--> transfer, queued
+#                                 CALL transfer {agent, to}; offered to that agent alone, or
+#                                 in that queue (an on-hook shorter than the site's flash_ms)
 #   survey --done--> ended by=board, reason=survey-done (no survey: ended by=agent)
 #   queued --the queue's max wait--> its overflow: another queue, callback, voicemail, hang-up
 #   menu or overflow --callback--> callback      the caller keys a number and #

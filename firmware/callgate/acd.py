@@ -12,6 +12,8 @@
 #   acd.onhook(port, now, out)        ... and on hook
 #   acd.tick(now, out)                ring timeouts, wrap-up ends, maximum waits; then offers
 #   acd.ringing(call)                 the agent whose phone rings for this caller, or None
+#   acd.transferred(agent, now, out)  the agent transferred their call: wrap-up (the call is
+#                                     queued again by calls.py; call.only: for one agent)
 #
 # Decisions:
 #   ("ring", agent, call)     ring this agent for this caller (the screen pop goes with it)
@@ -26,6 +28,7 @@
 #                             "auto-pause")
 #   ("record", record)        a call record that waited for its disposition may go now
 #   ("confirm", agent, ok)    a feature code done (True) or refused: its tone
+#   ("supervise", agent, mode, ext)  a supervisor keyed a code to join ext's call (supervise.py)
 #
 # Agents (their states, feature codes and records are agents.py's): ready -> ringing ->
 # talking -> wrapup -> their base (ready, paused or logged out); off hook without a call ->
@@ -44,6 +47,7 @@ class Agent:
         self.ext = p["ext"]
         self.name = p["agent"]
         self.skills = p["skills"]
+        self.supervisor = p["supervisor"]  # may listen to, whisper to, barge into calls
         self.state = READY  # agents.py's states (Staff.join() sets the first)
         self.since = 0  # ready since (longest-idle)
         self.calls = 0  # calls taken since boot (fewest-calls)
@@ -65,6 +69,7 @@ class Queue:
         self.ring_ms = int(q["ring_s"]) * 1000
         self.wrap_ms = int(q["wrap_s"]) * 1000
         self.record = q["record"]  # True, False, or None: the site's policy
+        self.ext = q["ext"]  # the digits an agent keys to transfer a call here, or None
         self.last = -1  # round-robin: the port of the last agent rung
 
 
@@ -171,6 +176,12 @@ class Acd:
                 self.staff.rest(a, now, out)
                 a.since = now
 
+    def transferred(self, a, now, out):
+        """Agent a handed their call on (a blind transfer): wrap-up, as after a hang-up."""
+        a.call = None
+        a.until = ticks_add(now, a.wrap_ms)
+        self.staff.move(a, WRAPUP, now, out)
+
     def caller_gone(self, a):
         """The caller hung up while talking to agent a: the agent stays on the line (hearing
         busy tone) until they hang up."""
@@ -202,7 +213,8 @@ class Acd:
             if c.is_cb and not self.may_offer(c):  # callbacks.py's rule: live callers first
                 continue
             q = c.q
-            free = [a for a in self.order if a.state == READY and self.can_take(a, q)]
+            free = [a for a in self.order if a.state == READY and (
+                self.can_take(a, q) if c.only is None else a is c.only)]  # transferred to one: whatever skills
             if not free:
                 continue
             fresh = [a for a in free if a.port not in c.tried]

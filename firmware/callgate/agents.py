@@ -20,7 +20,10 @@
 # hung up: login (toggles logged in/out), ready, pause + a reason's code, disposition + a
 # disposition's code; a code's digits end at the only code they can be, or at #. Each is
 # answered by a tone: TONE_OK done, TONE_NO refused (a reason or disposition that does not
-# exist, a pause while logged out, a disposition with no call to give it to).
+# exist, a pause while logged out, a disposition with no call to give it to). A supervisor's
+# codes (listen, whisper, barge + an agent's extension) are refused at once on a phone the
+# site does not mark supervisor; on a supervisor's, a ("supervise", a, mode, ext) decision
+# goes to calls.py, which joins the agent's call (supervise.py) or refuses.
 #
 # Dispositions: from the moment an agent connects to a call until their wrap-up ends, the
 # call's record waits for its disposition (calls.py asks hold()); keying it (or the wrap-up's
@@ -65,6 +68,7 @@ READY_DO = "ready"
 PAUSE = "pause"
 DISPOSITION = "disposition"
 DOS = (LOGIN, LOGOUT, READY_DO, PAUSE)  # what the link may ask for an agent
+SUPERVISE = ("listen", "whisper", "barge")  # a supervisor's codes (supervise.py MODES)
 
 
 def day(epoch_ms):
@@ -78,12 +82,13 @@ class Staff:
         self.start = cfg["start"]
         self.auto_pause = cfg["auto_pause"]
         c = cfg["codes"]
-        self.codes = [(c[k], k) for k in (LOGIN, READY_DO, PAUSE, DISPOSITION) if c[k]]
+        self.codes = [(c[k], k) for k in (LOGIN, READY_DO, PAUSE, DISPOSITION) + SUPERVISE if c[k]]
         self.reasons = cfg["reasons"]  # code -> name
         self.dispositions = cfg["dispositions"]  # code -> name
         self.epoch = epoch or (lambda ms: ms)
         self.lines = []  # interval records not yet written (the app takes them)
         self.agents = []  # acd.Agent, as join() saw them
+        self.exts = {}  # every agent's extension (a supervisor's codes take one)
 
     # -- joining: boot, site load ------------------------------------------------------------
 
@@ -92,6 +97,7 @@ class Staff:
         calls today, day) of its last interval (the flash's, recover(); or the agent's before
         a site reload, cut=False: its interval goes on); None: the site's start state."""
         self.agents.append(a)
+        self.exts[a.ext] = a.ext
         t = self.epoch(now)
         a.missed = 0  # offers not answered in a row
         a.keys = ""  # feature-code keys so far
@@ -229,7 +235,11 @@ class Staff:
                 if what == LOGIN or what == READY_DO:
                     a.keys = ""
                     return self._do(a, what, None, now, out)
-                table = self.reasons if what == PAUSE else self.dispositions
+                if what in SUPERVISE and not a.supervisor:
+                    a.keys = ""
+                    out.append(("confirm", a, False))  # only a supervisor's phone may
+                    return True
+                table = self.reasons if what == PAUSE else (self.dispositions if what == DISPOSITION else self.exts)
                 arg = k[len(code):]
                 if arg.endswith("#"):
                     a.keys = ""
@@ -251,6 +261,9 @@ class Staff:
         return False
 
     def _do(self, a, what, arg, now, out):
+        if what in SUPERVISE:  # calls.py joins the call, or refuses (supervise.py)
+            out.append(("supervise", a, what, arg) if arg is not None else ("confirm", a, False))
+            return True
         ok = arg is not None or what == LOGIN or what == READY_DO
         if ok:
             if what == LOGIN:

@@ -7,7 +7,7 @@
 
 from .compat import const
 
-VERSION = const(3)  # the bundle's "v": the host's build writes this same number
+VERSION = const(4)  # the bundle's "v": the host's build writes this same number
 FILE = "site.json"  # in the flash root, with prompts/ beside it (or in its "dir")
 
 
@@ -18,18 +18,18 @@ class SiteBundleError(ValueError):
 # Every field the firmware reads, by part of the bundle (build.py's docstring shows them).
 TOP = ("v", "site", "law", "ports", "ivr", "hours", "queues", "survey", "recording", "agents")
 FXO = ("n", "kind", "name", "plan", "cid", "cid_start", "disconnect", "rings", "menu")
-FXS = ("n", "kind", "name", "agent", "ext", "skills")
+FXS = ("n", "kind", "name", "agent", "ext", "skills", "supervisor")
 IVR = ("start", "after", "operator", "menus", "limit")
 LIMIT = ("steps", "s", "then", "bye")
 MENU = ("prompt", "barge", "ms", "retries", "invalid", "timeout", "fallback", "keys")
 HOURS = ("offset_min", "week", "closed")
 QUEUE = ("skills", "strategy", "hold", "positions", "announce_s", "max_wait_s", "overflow", "ring_s",
-         "wrap_s", "record")
+         "wrap_s", "record", "ext")
 SURVEY = ("questions", "intro", "thanks", "ms")
 QUESTION = ("id", "prompt", "min", "max")
 RECORDING = ("mode", "percent", "announce", "days")
-AGENTS = ("start", "auto_pause", "codes", "reasons", "dispositions")
-CODES = ("login", "ready", "pause", "disposition")
+AGENTS = ("start", "auto_pause", "codes", "reasons", "dispositions", "flash_ms")
+CODES = ("login", "ready", "pause", "disposition", "listen", "whisper", "barge")
 CALLBACKS = ("queue", "machine", "retry")  # "callbacks": optional (absent or null: never dialled)
 ACTIONS = {"menu": ("to",), "queue": ("to",), "play": ("prompt", "then"), "callback": ("prompt", "then"),
            "voicemail": ("prompt", "max_s"), "repeat": (), "operator": (), "hangup": ()}

@@ -20,7 +20,9 @@
 #   ringing --ringing stopped (ports.py's ring gap)--> ended by=caller, reason=abandoned
 #
 #   FXS: off hook -> dial tone; the first digit stops it; on hook -> stop. An agent's phone
-#   (a site's FXS port) gets dial tone only when picked up without a call (acd.py).
+#   (a site's FXS port) gets dial tone only when picked up without a call (acd.py). A
+#   supervisor's phone may join an agent's call (listen, whisper, barge: supervise.py); the
+#   session ends when any of the three hangs up.
 #
 # Configuration: board.json "calls": {"answer_rings", "prompt", "max_digits", "end_digit",
 # "first_digit_ms", "digit_ms", "plan"}; the defaults below otherwise.
@@ -35,6 +37,9 @@
 #   queued --an agent's phone rings--> offered   CALL offered {agent}; the host gets a screen pop
 #   offered --the agent picks up--> connected    CALL connected {agent}; bridged, maybe recorded
 #   connected --the agent hangs up--> survey     CALL survey; keys min..max per question
+#   connected --the agent's hook flash + an agent's or a queue's extension--> transfer, queued
+#                                 CALL transfer {agent, to}; offered to that agent alone, or
+#                                 in that queue (an on-hook shorter than the site's flash_ms)
 #   survey --done--> ended by=board, reason=survey-done (no survey: ended by=agent)
 #   queued --the queue's max wait--> its overflow: another queue, callback, voicemail, hang-up
 #   menu or overflow --callback--> callback      the caller keys a number and #
@@ -73,6 +78,7 @@ from .link import messages
 from .compat import const, ticks_add, ticks_diff
 from .ports import CALL, IDLE
 from .outbound import Outbound
+from .supervise import KEYS as _SUP_KEYS, Supervision
 
 _ANSWER_RINGS = const(2)
 _MAX_DIGITS = const(8)
@@ -99,6 +105,7 @@ S_SURVEY = "survey"
 S_CALLBACK = "callback"  # keying a number to be called back
 S_VOICEMAIL = "voicemail"
 S_BYE = "bye"  # a last prompt, then the board hangs up (not reported: the end is)
+S_TRANSFER = "transfer"  # reported once: an agent transferred the call (it is queued again next)
 
 # Call.step: where a call is inside survey, callback and voicemail (the table above)
 _STEP_NONE = const(0)
@@ -156,6 +163,7 @@ class Call:
         self.ivr_steps = 0  # prompts the IVR played to this call (ivr.limit steps)
         self.limited = False  # the IVR limit sent it on once: a second time hangs up
         self.out = None  # outbound.Dial while the board calls out on this port (outbound.py)
+        self.only = None  # acd.Agent: a call transferred to that agent is offered to it alone
 
 
 class Calls:
@@ -198,6 +206,11 @@ class Calls:
         self.outbound = Outbound(self)  # calls out on the FXO ports (outbound.py)
         self.callbacks = None  # with a site that has them: callbacks.Callbacks
         self._cb_loaded = False  # their journal is read at the first tick (the sink is ready then)
+        self.sup = Supervision()  # supervisors on agents' calls (supervise.py)
+        self.flash_ms = 0  # the site's: an agent's on-hook shorter than this in a call is a flash
+        self.flashing = {}  # agent port -> when it went on hook in a call (a flash, or a hang-up)
+        self.xfer = {}  # agent port -> [call, keys]: keying a transfer after a flash
+        self.targets = {}  # transfer digits -> acd.Agent or acd.Queue
 
     def use_site(self, bundle, clock=None, now=0, past=None, cut=True, cb_file=None):
         """Send answered calls on the site's FXO ports to its IVR, queues and agents (bundle:
@@ -212,6 +225,13 @@ class Calls:
 
         self.ivr = Ivr(bundle)
         self.acd = Acd(bundle, self.epoch, now, past, cut)
+        self.flash_ms = bundle["agents"]["flash_ms"]
+        self.targets = {}
+        for a in self.acd.order:
+            self.targets[a.ext] = a
+        for q in self.acd.queues.values():
+            if q.ext:
+                self.targets[q.ext] = q
         for n, c in self.calls.items():
             if n in self.ivr.sessions:
                 c.ivr = self.ivr.session(n)
@@ -398,6 +418,12 @@ class Calls:
                 c.timing = False
                 self._timeout(c, now_ms, ports, ev, cmd)
         if self.acd is not None:
+            if self.flashing:
+                for n in list(self.flashing):
+                    t = self.flashing[n]
+                    if ticks_diff(now_ms, t) >= self.flash_ms:  # on hook too long for a flash: hung up then
+                        del self.flashing[n]
+                        self._agent_onhook(n, t, ports, ev, cmd)
             self.acd.tick(now_ms, self._acd)
             self._acd_acts(now_ms, ports, ev, cmd)
 
@@ -410,7 +436,7 @@ class Calls:
             c.rings = 0
             c.number = c.name = c.digits = ""
             c.timing = False
-            c.q = c.queued_at = c.agent = c.playing = c.recording = c.bye = None
+            c.q = c.queued_at = c.agent = c.playing = c.recording = c.bye = c.only = None
             c.step = _STEP_NONE
             c.ivr_steps = 0
             c.limited = False
@@ -655,20 +681,46 @@ class Calls:
 
     def _agent_hook(self, n, off, now, ports, ev, cmd):
         """An agent's phone (an FXS port the site names) went off or on hook."""
+        g = self.acd.agents[n]
+        if off and n in self.flashing:  # back off hook within flash_ms: a hook flash
+            del self.flashing[n]
+            self._flash(g, now, ports, ev, cmd)
+            return
+        if not off and self.flash_ms and g.state == TALKING and g.call is not None and n not in self.xfer:
+            self.flashing[n] = now  # a flash or a hang-up: the next off hook or tick() says which
+            return
         if off:
             self.acd.offhook(n, now, self._acd)
             if self.acd.agents[n].state == OFFHOOK:  # picked up without a call
                 self._dial_tone(n, True, cmd)
+            self._acd_acts(now, ports, ev, cmd)
         else:
-            if self.dialing.get(n) or self.acd.agents[n].state == TALKING:
-                self._dial_tone(n, False, cmd)  # dial tone, or the busy tone of a caller gone
-            self.acd.onhook(n, now, self._acd)
+            self._agent_onhook(n, now, ports, ev, cmd)
+
+    def _agent_onhook(self, n, now, ports, ev, cmd):
+        x = self.xfer.pop(n, None)
+        if x is not None:  # hung up while keying a transfer: the call goes on as after a hang-up
+            cmd.append({"t": linecard.CMD_STOP, "port": x[0].port})  # (the hold prompt)
+        s = self.sup.of(n)
+        if s is not None:  # a supervisor hung up: out of the call
+            self.sup.end(s, now, ev, cmd)
+        if self.dialing.get(n) or self.acd.agents[n].state == TALKING:
+            self._dial_tone(n, False, cmd)  # dial tone, or the busy tone of a caller gone
+        self.acd.onhook(n, now, self._acd)
         self._acd_acts(now, ports, ev, cmd)
 
     def _agent_key(self, n, d, now, ports, ev, cmd):
         """A key on an agent's phone: a feature code's when off hook without a call or after
         the caller hung up (agents.py)."""
         a = self.acd.agents[n]
+        if n in self.xfer:
+            self._xfer_key(a, d, now, ports, ev, cmd)
+            return
+        s = self.sup.of(n)
+        if s is not None:  # a supervisor in a session: 1 listen, 2 whisper, 3 barge
+            if d in _SUP_KEYS:
+                self.sup.switch(s, _SUP_KEYS[d], now, ev, cmd)
+            return
         if a.state == OFFHOOK or (a.state == TALKING and a.call is None):
             self.acd.staff.key(a, d, now, self._acd)
             self._acd_acts(now, ports, ev, cmd)
@@ -703,6 +755,8 @@ class Calls:
                                              "trunk": None, "number": c.number, "name": c.name, "ivr": [],
                                              "queue": c.q.name, "waited_ms": ticks_diff(now, c.queued_at),
                                              "callback": c.id}))
+            elif t == "supervise":
+                self._supervise(a[1], a[2], a[3], now, ev, cmd)
             elif t == "ring":
                 g, c = a[1], a[2]
                 cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": True, "number": c.number, "name": c.name})
@@ -735,6 +789,89 @@ class Calls:
                 c = a[1]
                 self._overflow(c, now, ports, ev, cmd)
 
+    def _supervise(self, g, mode, ext, now, ev, cmd):
+        """Supervisor g keyed mode's code and ext: join ext's call, or the refusal tone (not
+        off hook without a call, no such agent or g itself, not talking to a caller, or
+        someone supervises the call already)."""
+        target = None
+        for b in self.acd.order:
+            if b.ext == ext and b is not g:
+                target = b
+        c = target.call if target is not None and target.state == TALKING else None
+        if g.state != OFFHOOK or c is None or c.state != S_CONNECTED or c.agent is not target or self.sup.watching(c):
+            self._acd.append(("confirm", g, False))
+            return
+        self._dial_tone(g.port, False, cmd)
+        self.sup.start(g, target, c, mode, now, ev, cmd)
+
+    def _unsupervise(self, c, now, ev, cmd):
+        """The call's agent or caller left: its supervisor's session ends, with busy tone."""
+        s = self.sup.watching(c)
+        if s is not None:
+            self.sup.end(s, now, ev, cmd)
+            cmd.append({"t": linecard.CMD_TONE, "port": s.sup.port, "plan": self.plan, "name": linecard.TONE_BUSY})
+            self.dialing[s.sup.port] = True  # stopped when the supervisor hangs up
+
+    # -- hook flash: blind transfer ----------------------------------------------------------
+
+    def _flash(self, g, now, ports, ev, cmd):
+        """Agent g flashed the hook in their call: the caller holds, the agent gets dial tone
+        and keys where the call goes (_xfer_key)."""
+        c = g.call
+        if c is None or c.state != S_CONNECTED or c.agent is not g:
+            return  # the caller left meanwhile: the agent goes on hearing busy tone
+        self._unsupervise(c, now, ev, cmd)
+        cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
+        if c.q.hold:
+            self._play(c, c.q.hold, False, _STEP_NONE, cmd)
+        self.xfer[g.port] = [c, ""]
+        self._dial_tone(g.port, True, cmd)
+
+    def _xfer_key(self, g, d, now, ports, ev, cmd):
+        """A key of the transfer's digits: an agent's extension or a queue's, ended by the only
+        one it can be or by #."""
+        x = self.xfer[g.port]
+        x[1] += d
+        k = x[1]
+        if k.endswith("#"):
+            k = k[:-1]
+        else:
+            for e in self.targets:
+                if e != k and e.startswith(k):
+                    return  # more keys to come
+        del self.xfer[g.port]
+        self._transfer(g, x[0], k, self.targets.get(k), now, ports, ev, cmd)
+
+    def _transfer(self, g, c, k, target, now, ports, ev, cmd):
+        cmd.append({"t": linecard.CMD_STOP, "port": c.port})  # the hold prompt
+        if target is None or target is g:  # nowhere: back to the caller (the agent hears them again)
+            cmd.append({"t": linecard.CMD_BRIDGE, "port": c.port, "a": c.port, "b": g.port})
+            return
+        r = c.cdr
+        t = self.epoch(now)
+        if "legs" not in r:
+            r["legs"] = [{"agent": g.ext, "connected": r["connected"], "left": t}]
+        else:
+            r["legs"][-1]["left"] = t
+        queue = target.name if hasattr(target, "strategy") else None
+        r["transfers"] = r.get("transfers") or []
+        r["transfers"].append({"from": g.ext, "to": k, "queue": queue, "at": t})
+        if c.recording is not None:
+            cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
+            c.recording = None
+        c.agent = None
+        self.acd.transferred(g, now, self._acd)
+        self._acd.append(("confirm", g, True))
+        self._acd_acts(now, ports, ev, cmd)
+        if queue is None:
+            c.only = target
+            q = c.q
+        else:
+            c.only = None
+            q = target
+        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_TRANSFER, "agent": g.ext, "to": k}))
+        self._enqueue(c, q, False, now, ports, ev, cmd)
+
     def _connect(self, g, c, now, ev, cmd):
         c.state = S_CONNECTED
         c.agent = g
@@ -745,7 +882,11 @@ class Calls:
         r = c.cdr
         r["agent"] = g.ext
         r["agent_name"] = g.name
-        r["connected"] = self.epoch(now)
+        if r["connected"] is None:
+            r["connected"] = self.epoch(now)
+        else:  # a transferred call: its next leg
+            r["legs"].append({"agent": g.ext, "connected": self.epoch(now), "left": None})
+        c.only = None
         r["queue"] = c.q.name
         r["wrap_s"] = g.wrap_ms // 1000
         self.acd.staff.connected(g, r, now)
@@ -767,8 +908,11 @@ class Calls:
                     "call": r["id"], "agent": r["agent"], "queue": r["queue"], "number": r["number"]})
 
     def _agent_left(self, c, g, now, ports, ev, cmd):
+        self._unsupervise(c, now, ev, cmd)
         c.agent = None
         c.cdr["agent_left"] = self.epoch(now)
+        if "legs" in c.cdr:
+            c.cdr["legs"][-1]["left"] = c.cdr["agent_left"]
         cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
         if c.recording is not None:
             cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
@@ -848,7 +992,13 @@ class Calls:
             self.acd.leave(c, now, self._acd)
             self._acd_acts(now, ports, ev, cmd)
         elif st == S_CONNECTED and c.agent is not None:  # (None: the agent hung up first, no survey)
+            self._unsupervise(c, now, ev, cmd)
             g = c.agent
+            x = self.xfer.pop(g.port, None)
+            if x is not None:  # the caller left while the agent keyed a transfer
+                self._dial_tone(g.port, False, cmd)
+            if "legs" in c.cdr:
+                c.cdr["legs"][-1]["left"] = self.epoch(now)
             cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
             self.acd.caller_gone(g)
             cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan, "name": linecard.TONE_BUSY})

@@ -26,11 +26,13 @@ FIELDS = ("v", "id", "port", "trunk", "number", "name", "cid", "arrived", "answe
           "decide_ms")
 TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
 # Fields a record has only when that happened: the queue the caller last overflowed from, the
-# digits of the plain flow (a board without a site), and true when the recording is
-# incomplete (cut short, or never started: the flash was full; or its end never came); and of a
+# digits of the plain flow (a board without a site), true when the recording is incomplete
+# (cut short, or never started: the flash was full; or its end never came), and each mode a
+# supervisor was in ([{"ext", "mode", "ms"}], supervise.py); a transferred call's legs
+# ([{"agent", "connected", "left"}]) and transfers ([{"from", "to", "queue", "at"}]); and of a
 # callback's attempt (callbacks.py): the inbound call's record id it calls back for, and which
 # attempt it is (1, 2, ...).
-EXTRA = ("overflow", "digits", "recording_cut", "callback_for", "attempt")
+EXTRA = ("overflow", "digits", "recording_cut", "supervised", "legs", "transfers", "callback_for", "attempt")
 WAIT_MS = const(10000)  # line-card ms a record waits for its recordings' last chunks
 
 

@@ -19,7 +19,7 @@ def _menu(prompt, fallback, keys, barge=True, ms=5000, retries=2, invalid=None, 
 def _queue(skills, strategy, overflow=None, max_wait_s=300):
     return {"skills": skills, "strategy": strategy, "hold": "hold", "positions": [], "announce_s": 30,
             "max_wait_s": max_wait_s, "overflow": overflow or {"do": "hangup"}, "ring_s": 15, "wrap_s": 10,
-            "record": None}
+            "record": None, "ext": None}
 
 
 def _trunk(n, menu):
@@ -30,7 +30,7 @@ def _trunk(n, menu):
 def bundle():
     """A whole bundle, every field filled in as the host's build does (bundle.check())."""
     return {
-        "v": 3,
+        "v": 4,
         "site": "test",
         "law": "ulaw",
         "ports": [_trunk(0, "main"), _trunk(1, "support")],
@@ -62,8 +62,9 @@ def bundle():
                   "closed": ["2026-12-25"]},
         "survey": None,
         "recording": {"mode": "none", "percent": 0, "announce": None, "days": 90},
-        "agents": {"start": "ready", "auto_pause": 0,
-                   "codes": {"login": "*1", "ready": "*3", "pause": "*2", "disposition": "*4"},
+        "agents": {"start": "ready", "auto_pause": 0, "flash_ms": 0,
+                   "codes": {"login": "*1", "ready": "*3", "pause": "*2", "disposition": "*4",
+                             "listen": "*51", "whisper": "*52", "barge": "*53"},
                    "reasons": {"1": "lunch", "2": "training", "31": "callback"},
                    "dispositions": {}},
     }

@@ -61,6 +61,10 @@ def test_csv_reads_back_as_the_records():
     recs = day()
     recs[2].update(overflow="support", recording_cut=True)
     recs[4]["digits"] = "12#"
+    recs[0]["supervised"] = [{"ext": "203", "mode": "listen", "ms": 1743}, {"ext": "203", "mode": "barge", "ms": 3000}]
+    recs[1]["legs"] = [{"agent": "201", "connected": T0, "left": T0 + 5000}, {"agent": "202", "connected": T0 + 6000,
+                                                                               "left": None}]
+    recs[1]["transfers"] = [{"from": "201", "to": "302", "queue": "support", "at": T0 + 5000}]
     back = cdr.read_csv(io.StringIO(cdr.to_text(recs, "csv")))
     for r, b in zip(recs, back, strict=True):
         want = {k: r.get(k) for k in cdr.COLUMNS if k not in cdr.COMPUTED + cdr.EXTRA or k in r}
@@ -74,6 +78,9 @@ def test_csv_has_the_fields_a_record_has_only_when_they_happened():
     rows = list(csv.DictReader(io.StringIO(cdr.to_text(recs, "csv"))))
     assert (rows[0]["overflow"], rows[0]["recording_cut"]) == ("support", "true")
     assert (rows[1]["overflow"], rows[1]["recording_cut"], rows[1]["digits"]) == ("", "", "")
+    recs[1]["supervised"] = [{"ext": "203", "mode": "listen", "ms": 1743}, {"ext": "203", "mode": "whisper", "ms": 3000}]
+    rows = list(csv.DictReader(io.StringIO(cdr.to_text(recs, "csv"))))
+    assert rows[1]["supervised"] == "203:listen:1.743;203:whisper:3" and rows[0]["supervised"] == ""
 
 
 def test_a_callback_attempt_reads_back_from_csv():

@@ -42,6 +42,11 @@ def write(tmp_path, text, name="p.yaml"):
     ("plan: x\ncases:\n  - name: a\n    kind: flow\n    number: 555-0000\n", 5, "number must be a caller ID number"),
     ("plan: x\ncases:\n  - name: a\n    kind: flow\n    patience_ms: -5\n", 5, "patience_ms must be a number of ms"),
     ("plan: x\ncases:\n  - name: a\n    kind: flow\n    expect: {cdr: yes}\n", 5, "expect.cdr must be a dict"),
+    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    supervisor: {port: 7, agent: 5, keys: \"*51201\"}\n", 5,
+     "supervisor is {port: FXS port"),
+    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    supervisor: {port: 7, agent: 5, keys: [\"*5x\"]}\n", 5,
+     "supervisor is"),
+    ("plan: x\ncases:\n  - name: a\n    kind: flow\n    expect: {supervised: listen}\n", 5, "expect.supervised must be a list"),
 ])
 def test_plan_errors_name_file_and_line(tmp_path, text, line, words):
     path = write(tmp_path, text)

@@ -188,3 +188,24 @@ def test_an_mcu_board_tells_its_simulated_line_cards_who_hears_whom():
     assert net.hears == {6: {0}} and net.phone(5).peer is None
     plane._mcu_event(lb.EV_HEAR, 6, b"")
     assert net.hears == {} and not net.phone(6).in_session
+
+
+def test_a_hook_flash_is_on_hook_for_500_ms_then_off_hook_and_keeps_the_bridge():
+    w = World()
+    call_with_agent(w)
+    phone = w.net.phone(AGENT)
+    w.reports.clear()
+    phone.flash()
+    w.ms(300)
+    assert not w.lines.offhook(AGENT)
+    w.ms(300)
+    assert w.lines.offhook(AGENT) and phone.peer == C  # the line cards keep the bridge: the board decides
+    assert [r["off"] for r in w.of("hook", AGENT)] == [False, True]
+    assert [p["what"] for p in phone.progress][-3:] == ["on-hook", "flash", "off-hook"]
+    phone.hang_up()
+    w.ms(40)
+    phone.flash()  # on hook: nothing to flash
+    w.ms(600)
+    assert not w.lines.offhook(AGENT)
+    with pytest.raises(ValueError, match="flash ms"):
+        phone.flash(-1)

@@ -198,6 +198,17 @@ BAD = [
      "agents.auto_pause: 99 is greater than the maximum of 20"),
     ("an unknown start", "  start: ready", "  start: asleep", "start: asleep",
      "agents.start: 'asleep' is not one of ready, logged-out"),
+    # supervisors (docs/callcenter.md, "Supervisors")
+    ("supervisor not a boolean", "supervisor: true", "supervisor: yes-please", "supervisor: yes-please",
+     "ports[7].agent.supervisor: 'yes-please' is not a boolean"),
+    ("a supervisor code the start of another", 'listen: "*51"', 'listen: "*5"', 'listen: "*5"',
+     "agents.feature_codes.listen: feature code *5 of listen is the start of"),
+    ("a queue extension an agent has", 'extension: "301"', 'extension: "202"', 'extension: "202"#1',
+     "queues.sales.extension: extension 202 is already used by ports[6]"),
+    ("a flash too long", "  flash_ms: 800", "  flash_ms: 5000", "flash_ms: 5000",
+     "agents.flash_ms: 5000 is greater than the maximum of 2000"),
+    ("a supervisor code on a login's", 'barge: "*53"', 'barge: "*1"', 'barge: "*1"',
+     "agents.feature_codes.barge: feature code *1 of barge is also login's *1"),
 ]
 
 
@@ -272,7 +283,7 @@ def test_build_writes_the_bundle_and_g711_prompts(demo, tmp_path):
     out = tmp_path / "out"
     b = build(load_site(demo), out)
     on_disk = json.loads((out / "site.json").read_text())
-    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == BUNDLE_VERSION == 3
+    assert on_disk == json.loads(json.dumps(b)) and on_disk["v"] == BUNDLE_VERSION == 4
     hold = read_wav(out / "prompts" / "hold.wav")
     assert (hold.sample_rate, hold.channels, hold.encoding) == (8000, 1, "ulaw")
     assert on_disk["prompts"]["hold"]["ms"] == 1000 and abs(hold.frames - 8000) <= 1
@@ -390,14 +401,14 @@ def test_bundle_of_queues_actions_survey_recording(demo, tmp_path):
     assert b["queues"] == {
         "sales": {"skills": ["sales"], "strategy": "longest-idle", "hold": "hold", "positions": positions,
                   "announce_s": 30, "max_wait_s": 120, "overflow": {"do": "queue", "to": "reception"},
-                  "ring_s": 15, "wrap_s": 10, "record": None},
+                  "ring_s": 15, "wrap_s": 10, "record": None, "ext": "301"},
         "support": {"skills": ["support"], "strategy": "round-robin", "hold": "hold", "positions": positions,
                     "announce_s": 30, "max_wait_s": 180,
                     "overflow": {"do": "callback", "prompt": "callback", "then": "callback_thanks"},
-                    "ring_s": 20, "wrap_s": 15, "record": True},
+                    "ring_s": 20, "wrap_s": 15, "record": True, "ext": "302"},
         "reception": {"skills": [], "strategy": "ring-all", "hold": "hold", "positions": [], "announce_s": 30,
                       "max_wait_s": 240, "overflow": {"do": "voicemail", "prompt": "voicemail", "max_s": 60},
-                      "ring_s": 15, "wrap_s": 0, "record": None},
+                      "ring_s": 15, "wrap_s": 0, "record": None, "ext": "300"},
     }
     assert b["survey"] == {"questions": [{"id": "satisfaction", "prompt": "survey_q1", "min": 1, "max": 5}],
                            "intro": "survey_intro", "thanks": "thanks", "ms": 5000}
@@ -420,7 +431,7 @@ def test_bundle_defaults(demo, tmp_path):
     b = bundle(load_site(demo))
     assert b["queues"]["sales"] == {"skills": [], "strategy": "longest-idle", "hold": None, "positions": [],
                                     "announce_s": 30, "max_wait_s": 300, "overflow": {"do": "hangup"},
-                                    "ring_s": 15, "wrap_s": 10, "record": None}
+                                    "ring_s": 15, "wrap_s": 10, "record": None, "ext": None}
     keys = b["ivr"]["menus"]["main"]["keys"]
     assert keys["8"] == {"do": "callback", "prompt": "callback", "then": None}
     assert keys["7"] == {"do": "voicemail", "prompt": "voicemail", "max_s": 60}
@@ -445,3 +456,19 @@ def test_each_missing_field_is_said_once(tmp_path):
         load_site(p)
     lines = str(e.value).splitlines()
     assert sorted(line.split(": ")[1] for line in lines if "missing" in line) == ["board", "ivr", "ports", "prompts"]
+
+
+def test_a_supervisor_needs_someone_to_supervise_and_the_bundle_carries_it(demo, tmp_path):
+    site = load_site(demo)
+    b = bundle(site)
+    sup = {p["ext"]: p["supervisor"] for p in b["ports"] if p["kind"] == "fxs"}
+    assert sup == {"201": False, "202": False, "203": True}
+    assert {k: b["agents"]["codes"][k] for k in ("listen", "whisper", "barge")} == {
+        "listen": "*51", "whisper": "*52", "barge": "*53"}
+    text = demo.read_text()
+    start = text.index("  - port: 5")
+    end = text.index("  - port: 7")
+    demo.write_text(text[:start] + text[end:])  # Carol alone: nobody to supervise
+    got = problems(demo)
+    line = line_of(demo.read_text(), "supervisor: true")
+    assert got[0].startswith(f"{line}: ports[5].agent.supervisor: a supervisor, but no other agent to supervise"), got

@@ -97,6 +97,7 @@ EV_AGENT = const(22)  # an agent's phone changed state (docs/callcenter.md)
 EV_POP = const(23)  # screen pop: an agent's phone started ringing with a caller
 EV_CDR = const(24)  # a call record was written
 EV_CALLBACK = const(25)  # a callback changed state (callbacks.py)
+EV_SUPERVISE = const(26)  # a supervisor listens, whispers, barges, or stopped (supervise.py)
 
 ERR_BAD_REQUEST = const(1)
 ERR_UNKNOWN_OP = const(2)
@@ -146,6 +147,7 @@ EVENT_NAMES = {
     EV_POP: "pop",
     EV_CDR: "cdr",
     EV_CALLBACK: "callback",
+    EV_SUPERVISE: "supervise",
 }
 ERROR_NAMES = {
     ERR_BAD_REQUEST: "bad request",

@@ -9,7 +9,8 @@ A CDR (docs/callcenter.md) holds Unix-millisecond times, null for the steps a ca
 take. JSON output is the list of records exactly as the board stored them; CSV flattens them
 into COLUMNS: times as ISO-8601 UTC ("2026-11-23T09:15:02.120Z"), the IVR path as
 "main:2>support:1", the queues as "sales>reception", the survey as "satisfaction=4;q2=5",
-null as an empty cell, plus two computed columns, wait_s and talk_s (stats.py). load() turns
+the supervisor's modes as "203:listen:1.74;203:barge:3" (extension:mode:seconds), a
+transferred call's legs and transfers as JSON, null as an empty cell, plus two computed columns, wait_s and talk_s (stats.py). load() turns
 such a CSV back into records (computed columns dropped), so `callgate report` reads either.
 """
 
@@ -34,6 +35,7 @@ EXTRA = board.EXTRA
 COLUMNS = [f for f in board.FIELDS if f not in NOT_IN_CSV] + list(EXTRA) + list(COMPUTED)
 TIMES = board.TIMES
 INTS = ("port", "offered", "wrap_s")
+JSON_CELLS = ("legs", "transfers")  # a transferred call's (JSON in the cell)
 
 
 def fetch(fs, folder: str = FOLDER, progress=None) -> tuple:
@@ -84,6 +86,10 @@ def row(rec) -> dict:
             out[col] = ">".join(v or [])
         elif col == "survey":
             out[col] = ";".join(f"{q}={a}" for q, a in (v or {}).items())
+        elif col == "supervised":
+            out[col] = ";".join(f"{s['ext']}:{s['mode']}:{_num(s['ms'] / 1000)}" for s in (v or []))
+        elif col in JSON_CELLS:
+            out[col] = json.dumps(v, separators=(",", ":")) if v else ""
         elif col == "wait_s":
             out[col] = _num(wait_s(rec))
         elif col == "talk_s":
@@ -104,7 +110,12 @@ def unrow(cells: dict) -> dict:
             continue
         v = cells.get(col) or ""
         if col in EXTRA:
-            if v:
+            if v and col == "supervised":
+                rec[col] = [{"ext": e, "mode": m, "ms": round(float(s) * 1000)}
+                            for e, m, s in (p.split(":") for p in v.split(";"))]
+            elif v and col in JSON_CELLS:
+                rec[col] = json.loads(v)
+            elif v:
                 rec[col] = v == "true" if col == "recording_cut" else (int(v) if col == "attempt" else v)
         elif col in TIMES:
             rec[col] = from_iso(v)

@@ -5,6 +5,7 @@ several run, or --sim naming its control socket) and ask its board model:
 
     callgate sim call --from 5551234 --name ALICE --digits 1#     # an inbound call on FXO 0
     callgate sim phone 2 off ; callgate sim phone 2 dial 42 ; callgate sim phone 2 on
+    callgate sim phone 5 flash ; callgate sim phone 5 dial 202   # a blind transfer to 202
     callgate sim call --digits 2,1 --patience-ms 30000 --talk-ms 20000 --survey 45
     callgate sim agent --port 2 --answer-ms 2000 --talk-ms 20000-40000 ; ... --port 2 --off
 
@@ -39,7 +40,7 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("phone", help="an agent phone on an FXS port of a running virtual board", description=__doc__)
     p.add_argument("index", type=validate.whole(least=0), metavar="PORT", help="the FXS port")
-    p.add_argument("action", choices=control.PHONE_ACTIONS, help="off hook, on hook, or dial DIGITS")
+    p.add_argument("action", choices=control.PHONE_ACTIONS, help="off hook, on hook, dial DIGITS, or flash the hook")
     p.add_argument("digits", nargs="?", default="")
     _common(p)
     p.set_defaults(func=run_phone)

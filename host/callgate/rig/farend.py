@@ -60,6 +60,12 @@ class FarEnd(abc.ABC):
         hangs up."""
         raise NotImplementedError(f"{type(self).__name__} has no agent phones")
 
+    def supervise(self, spec):
+        """A supervisor at the phone on FXS spec["port"]: once the agent on spec["agent"] is put
+        through, off hook, spec["keys"][0], each next key spec["step_ms"] (line time) later,
+        on hook a step after the last. Runs beside the call: returns the started thread."""
+        raise NotImplementedError(f"{type(self).__name__} has no agent phones")
+
     def close(self) -> None:
         pass
 
@@ -119,6 +125,35 @@ class SimLineFarEnd(FarEnd):
             time.sleep(0.2 * len(keys) + 0.8)  # the keys' audio (160 ms each, model time), and the tone
             ctl.phone(port, "on")
             time.sleep(0.3)
+
+    def supervise(self, spec):
+        import threading
+        import time
+
+        step = spec["step_ms"] / 1000 / self.line.clock
+
+        def run():
+            with Control(self.line.control, timeout=10) as ctl:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    phones = {p["port"]: p for p in ctl.info().get("phones") or () if isinstance(p, dict)}
+                    if (phones.get(spec["agent"]) or {}).get("peer") is not None:
+                        break
+                    time.sleep(0.05)
+                else:
+                    return  # the agent was never put through: the case's expectations say so
+                ctl.phone(spec["port"], "off")
+                time.sleep(0.3)
+                for i, keys in enumerate(spec["keys"]):
+                    if i:
+                        time.sleep(step)
+                    ctl.phone(spec["port"], "dial", keys)
+                time.sleep(step)
+                ctl.phone(spec["port"], "on")
+
+        t = threading.Thread(target=run, name="rig-supervisor", daemon=True)
+        t.start()
+        return t
 
     def close(self) -> None:
         import shutil

@@ -27,7 +27,11 @@ e.g. inside the site's business hours). Call-center flows set the agents' phones
 caller (`patience_ms`, `talk_ms`, `survey`, `callback`, `digits: "2,1"`: one group per prompt),
 and expect what the board recorded: `cdr: {outcome: answered, agent: "202", ...}` (a subset of
 the call record, read back over the link), `recording: true` (the recording is on the board),
-`pop: {ext: "202", queue: support}` (a subset of the screen pop).
+`pop: {ext: "202", queue: support}` (a subset of the screen pop). A supervisor
+(`supervisor: {port: 7, agent: 5, keys: ["*51201", "2", "3"], step_ms: 4000}`) picks up the
+phone on `port` once the agent on `agent` is put through, keys the first keys, each next one
+step_ms (line time) later, and hangs up step_ms after the last; `supervised: [listen, whisper,
+barge]` expects the modes the call record lists, in order (`[]`: nobody supervised the call).
 
 A sweep expands into one case per value, named `NAME[param=value]`; values in no range of
 `expect` are run and plotted but judged "any". `repeat: N` (flow) makes a soak: N calls, one
@@ -55,7 +59,7 @@ KINDS = {
     "flow": {"number": str, "caller_name": str, "digits": str, "digit_delay_ms": int,
              "hangup": HANGUP_MODES, "hangup_after_ms": int, "cid": bool,
              "repeat": int, "patience_ms": int, "talk_ms": int, "max_call_ms": int, "survey": str,
-             "callback": str, "agents": dict, "agent_keys": dict},
+             "callback": str, "agents": dict, "agent_keys": dict, "supervisor": dict},
 }
 BUILTIN = {
     "dtmf": {"digits": "159D480#", "level_dbm0": -10.0, "twist_db": 0.0, "freq_offset_pct": 0.0,
@@ -65,10 +69,10 @@ BUILTIN = {
     "flow": {"number": "5551234", "caller_name": "RIG TEST", "digits": "1#", "digit_delay_ms": None,
              "hangup": None, "hangup_after_ms": None, "cid": True, "repeat": 1, "patience_ms": None,
              "talk_ms": None, "max_call_ms": None, "survey": None, "callback": None, "agents": None,
-             "agent_keys": None},
+             "agent_keys": None, "supervisor": None},
 }
 FLOW_EXPECT = {"states": list, "ended_by": str, "reason": str, "report": str, "cid": str,
-               "within_s": dict, "cdr": dict, "recording": bool, "pop": dict}
+               "within_s": dict, "cdr": dict, "recording": bool, "pop": dict, "supervised": list}
 CASE_KEYS = {"name", "kind", "expect", "sweep", "requires", "port"}
 
 
@@ -258,6 +262,16 @@ def _typed(key, spec, value, fail):
                 for k, v in value.items()):
             fail("agent_keys maps FXS port numbers to the keys the agent keys first (a feature code, \"*21\")")
         return {int(k): v for k, v in value.items()}
+    if key == "supervisor":
+        keys = value.get("keys") if isinstance(value, dict) else None
+        if not isinstance(value, dict) or set(value) - {"port", "agent", "keys", "step_ms"} or not all(
+                isinstance(value.get(k), int) and not isinstance(value.get(k), bool) for k in ("port", "agent")) or \
+                not isinstance(keys, list) or not keys or not all(
+                    isinstance(k, str) and k and all(d in "0123456789*#" for d in k) for k in keys) or \
+                not isinstance(value.get("step_ms", 4000), int) or value.get("step_ms", 4000) < 500:
+            fail("supervisor is {port: FXS port, agent: the agent's FXS port, keys: [\"*51201\", \"2\", ...], "
+                 "step_ms: 500 or more}")
+        return {"port": value["port"], "agent": value["agent"], "keys": list(keys), "step_ms": value.get("step_ms", 4000)}
     return value
 
 

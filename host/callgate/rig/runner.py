@@ -197,11 +197,14 @@ class Rig:
             self._agents_at_rest()
         for port, keys in (p.get("agent_keys") or {}).items():  # feature codes before the call
             self.far_end.keys(port, keys)
-        center = any(k in e for k in ("cdr", "recording", "pop"))
+        sup = self.far_end.supervise(p["supervisor"]) if p.get("supervisor") else None
+        center = any(k in e for k in ("cdr", "recording", "pop", "supervised"))
         fe, obs = self._call(case.port, number=p["number"], name=p["caller_name"], digits=p["digits"] or "",
                              digit_audio=audio, cid=p["cid"], digit_delay_ms=p["digit_delay_ms"],
                              hangup=p["hangup"], hangup_after_ms=hangup_after, record=center,
                              **{k: p[k] for k in ("patience_ms", "talk_ms", "max_call_ms", "survey", "callback")})
+        if sup is not None:
+            sup.join(30)
         timings = {step: fe.at(step) for step in FLOW_STEPS if fe.at(step) is not None}
         if fe.at("hangup", by="caller") is not None and fe.at("ended") is not None:
             timings["release"] = round(fe.at("ended") - fe.at("hangup", by="caller"), 3)
@@ -229,8 +232,12 @@ class Rig:
             pop = obs.pops[-1] if obs.pops else {}
             got_pop = {k: pop.get(k) for k in e["pop"]}
             check("pop", _fields(e["pop"]), _fields(got_pop) if obs.pops else "none", got_pop == e["pop"])
-        if "cdr" in e or "recording" in e:
+        if "cdr" in e or "recording" in e or "supervised" in e:
             rec = self._record(obs)
+            if "supervised" in e:
+                modes = [s.get("mode") for s in (rec or {}).get("supervised") or ()]
+                check("supervised", ",".join(e["supervised"]) or "none", ",".join(modes) or "none" if rec else "no record",
+                      rec is not None and modes == e["supervised"])
             if "cdr" in e:
                 got_cdr = {k: (rec or {}).get(k) for k in e["cdr"]}
                 check("cdr", _fields(e["cdr"]), _fields(got_cdr) if rec else "no record",

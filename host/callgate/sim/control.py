@@ -49,7 +49,7 @@ import threading
 
 from .caller import WAV_FIELDS, Caller
 
-PHONE_ACTIONS = ("off", "on", "dial")
+PHONE_ACTIONS = ("off", "on", "dial", "flash")
 
 
 class NoSim(OSError):
@@ -243,6 +243,8 @@ def _phone(model, msg, reply) -> None:
         phone.hang_up()
     elif action == "dial":
         phone.dial(str(msg.get("digits", "")))
+    elif action == "flash":
+        phone.flash()
     else:
         raise ValueError(f"phone action must be {', '.join(PHONE_ACTIONS)}, not {action!r}")
     reply({"t": "done", "port": phone.port, "action": action})

@@ -2,6 +2,7 @@
 
 The firmware rings a phone (the line cards' ring command, firmware/callgate/linecard.py:
 `ringing`); off_hook() answers, dial(digits) keys DTMF into the port, talk(samples) speaks,
+flash() flashes the hook (on hook FLASH_MS, then off again: a blind transfer's start),
 hang_up() hangs up; what the phone hears is counted (heard_ms). auto() makes it an automatic
 agent that answers, talks and hangs up by itself. Other threads call these; the work runs on
 the line cards' thread and clock (the exchange, exchange.py, ticks the phones and tells them
@@ -26,6 +27,7 @@ AGENT_NO_CALL_MS = 3000  # ... or this long after answering when no caller is pu
 # (and again while the board dials out: a callback rings the agent before it dials)
 KEYS_AFTER_MS = 1500  # an automatic agent with dispositions keys one this long after a call
 KEY_GAP_MS = 400  # off hook -> the keys -> on hook, this far apart
+FLASH_MS = 500  # a hook flash: this long on hook (a site's agents.flash_ms is longer)
 
 
 def _ms(name, value, allow_none=True):
@@ -129,6 +131,18 @@ class Phone:
 
     def hang_up(self) -> None:
         self.net.plane.run_soon(self._hook, False)
+
+    def flash(self, ms=FLASH_MS) -> None:
+        """On hook for ms, then off hook again (the phone's flash key)."""
+        _ms("flash ms", ms, allow_none=False)
+        self.net.plane.run_soon(self._flash, ms)
+
+    def _flash(self, ms) -> None:
+        if not self.net.plane.lines.offhook(self.port):
+            return  # on hook already: nothing to flash
+        self._hook(False)
+        self.note("flash", ms=ms)
+        self.script.append((self.net.plane.now + int(ms * 8), "off"))
 
     def dial(self, digits: str, on_ms=80, off_ms=80) -> None:
         audio = generate_dtmf(digits, -10.0, 0.0, on_ms, off_ms, self.net.plane.law)

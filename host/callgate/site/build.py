@@ -81,7 +81,8 @@ DEFAULT_VOICEMAIL_S = 60
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_LIMIT_STEPS = 30  # prompts the IVR may play to one call
 DEFAULT_LIMIT_S = 300  # seconds one visit to the menus may last
-DEFAULT_CODES = {"login": "*1", "pause": "*2", "ready": "*3", "disposition": "*4"}
+DEFAULT_CODES = {"login": "*1", "pause": "*2", "ready": "*3", "disposition": "*4",
+                 "listen": "*51", "whisper": "*52", "barge": "*53"}
 # Callbacks: (after_s, attempts) per outcome of an attempt, where the site does not say
 DEFAULT_RETRY = {"busy": (120, 3), "no-answer": (600, 2), "congestion": (120, 3), "no-dial-tone": (60, 3),
                  "no-result": (120, 2), "machine": (600, 2), "cut": (60, 3)}
@@ -116,6 +117,7 @@ def _queue(q):
         "ring_s": q.get("ring_timeout_s", DEFAULT_RING_S),
         "wrap_s": q.get("wrap_up_s", DEFAULT_WRAP_S),
         "record": q.get("record"),
+        "ext": q.get("extension"),
     }
 
 
@@ -153,6 +155,7 @@ def _agents(a):
     return {
         "start": a.get("start", "ready"),
         "auto_pause": a.get("auto_pause", 0),
+        "flash_ms": a.get("flash_ms", 0),
         "codes": codes,
         "reasons": {r["code"]: r["name"] for r in a.get("pause_reasons", [])},
         "dispositions": {r["code"]: r["name"] for r in a.get("dispositions", [])},
@@ -192,7 +195,7 @@ def bundle(site) -> dict:
             a = p["agent"]
             ports.append({"n": p["port"], "kind": "fxs", "name": p.get("name", ""), "agent": a["name"],
                           "ext": a["extension"],
-                          "skills": a.get("skills", [])})
+                          "skills": a.get("skills", []), "supervisor": a.get("supervisor", False)})
     menus = {}
     for name, m in ivr["menus"].items():
         menus[name] = {

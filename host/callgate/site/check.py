@@ -255,6 +255,7 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
         if "law" in data and law and data["law"] != law:
             bad(("law",), f"{data['law']!r} but board {data['board']} uses {law}")
     seen_port, seen_name, seen_ext = {}, {}, {}
+    supervisors = []  # index of each port whose agent is a supervisor
     skills = set()
     agent_skills = []  # each agent's set of skills
     for i, p in enumerate(data["ports"]):
@@ -279,6 +280,8 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
                 bad(("ports", i, "agent", "extension"), f"extension {ext} is already used by ports[{seen_ext[ext]}]")
             seen_ext.setdefault(ext, i)
             skills.update(p["agent"].get("skills", []))
+            if p["agent"].get("supervisor"):
+                supervisors.append(i)
             agent_skills.append(set(p["agent"].get("skills", [])))
 
     # IVR references.
@@ -332,8 +335,16 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
         bad(("ivr", "limit", "then", "action"), f"{limit_then['action']!r} would keep the caller in the menus "
             f"(one of {', '.join(S.LIMIT_ACTIONS)})")
 
-    # Queues: someone can take each one's calls (an agent holding all of its skills).
+    # Queues: someone can take each one's calls (an agent holding all of its skills); a queue's
+    # extension (a blind transfer's digits) is nobody else's.
     for qname, q in queues.items():
+        qext = q.get("extension")
+        if qext is not None:
+            if qext in seen_ext:
+                bad(("queues", qname, "extension"), f"extension {qext} is already used by ports[{seen_ext[qext]}]")
+            for other, q2 in queues.items():
+                if other < qname and q2.get("extension") == qext:
+                    bad(("queues", qname, "extension"), f"extension {qext} is already used by queue {other!r}")
         if not agent_skills:
             bad(("queues", qname), "no agent can take its calls (no fxs port has an agent)")
             continue
@@ -386,6 +397,9 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
                 where = ("agents", "feature_codes", f if f in agents.get("feature_codes", {}) else g)
                 bad(where, f"feature code {code} of {f} is {'also' if code == other else 'the start of'} "
                     f"{g}'s {other}")
+    # Supervisors: someone to supervise (their codes are checked with the others' below).
+    if supervisors and len(seen_ext) < 2:
+        bad(("ports", supervisors[0], "agent", "supervisor"), "a supervisor, but no other agent to supervise")
     for key in ("pause_reasons", "dispositions"):
         seen_code, seen_name = {}, {}
         for j, r in enumerate(agents.get(key, [])):

@@ -34,7 +34,8 @@ QUALITY_MAX = 5  # a scorecard criterion's top score when it does not say (score
 
 NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"}
 AGENT_STARTS = ("ready", "logged-out")
-FEATURES = ("login", "ready", "pause", "disposition")  # the agents' feature codes (firmware agents.py)
+FEATURES = ("login", "ready", "pause", "disposition", "listen", "whisper", "barge")  # the agents' feature
+# codes (firmware agents.py; the last three a supervisor's, + an agent's extension: supervise.py)
 AUTO_PAUSE_REASON = "no-answer"  # the firmware's own pause reason (agents.py AUTO_REASON)
 _CODE = {"type": "string", "pattern": "^[0-9*#]{1,4}$"}  # a feature code: 1 to 4 keys
 _SUB_CODE = {"type": "string", "pattern": "^[0-9]{1,3}$"}  # a reason's or disposition's: 1 to 3 digits
@@ -123,6 +124,7 @@ _FXS = {
                 "name": {"type": "string", "minLength": 1, "maxLength": 40},
                 "extension": {"type": "string", "pattern": "^[0-9]{2,6}$"},
                 "skills": {"type": "array", "uniqueItems": True, "items": NAME},
+                "supervisor": {"type": "boolean"},  # may listen, whisper, barge (agents.feature_codes)
             },
         },
     },
@@ -246,6 +248,7 @@ SCHEMA = {
                     "ring_timeout_s": {"type": "integer", "minimum": 5, "maximum": 120},
                     "wrap_up_s": {"type": "integer", "minimum": 0, "maximum": 600},
                     "record": {"type": "boolean"},
+                    "extension": {"type": "string", "pattern": "^[0-9]{2,6}$"},  # a transfer's digits
                 },
             },
         },
@@ -294,6 +297,7 @@ SCHEMA = {
             "properties": {
                 "start": {"enum": list(AGENT_STARTS)},
                 "auto_pause": {"type": "integer", "minimum": 0, "maximum": 20},
+                "flash_ms": {"type": "integer", "minimum": 0, "maximum": 2000},  # 0: no hook flash
                 "feature_codes": {
                     "type": "object",
                     "additionalProperties": False,

@@ -27,7 +27,7 @@
 import os
 
 from . import cdr, linecard, records
-from .compat import const, ticks_add, ticks_diff
+from .compat import const, ticks_add
 from .link import messages
 
 FILE = "cb/callbacks.log"

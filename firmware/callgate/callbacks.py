@@ -65,6 +65,7 @@ class Callback:
         self.q_since = 0
         self.queued_at = None
         self.tried = []
+        self.only = None  # (a caller's field in the queue: a callback is never transferred)
         self.agent = None  # acd.Agent while offered, dialing, connected
         self.call = None  # calls.Call of the trunk while dialing or connected
 

@@ -12,6 +12,7 @@ import pathlib
 import struct
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -63,9 +64,14 @@ def test_an_agent_call_is_bridged_on_the_mcu_recorded_and_pulled_as_a_wav(center
     assert res["bridged_ms"] >= 7000  # the agent's talk time, bridged by the MCU
     assert net.phone(6).heard_ms > 1000  # the agent heard the caller through the bridge
 
-    r = cli(center.data_port, "cdr", "pull", "-o", tmp_path / "cdr.json")
-    assert r.returncode == 0, r.stderr
-    mine = [c for c in json.loads((tmp_path / "cdr.json").read_text()) if c.get("number") == "5550199"]
+    # the record is written once the recording's last chunk is on the flash (cdr.WAIT_MS)
+    for _ in range(10):
+        r = cli(center.data_port, "cdr", "pull", "-o", tmp_path / "cdr.json")
+        assert r.returncode == 0, r.stderr
+        mine = [c for c in json.loads((tmp_path / "cdr.json").read_text()) if c.get("number") == "5550199"]
+        if mine:
+            break
+        time.sleep(5)
     assert len(mine) == 1
     rec = mine[0]
     assert rec["outcome"] == "answered" and rec["agent"] == "202" and rec["queue"] == "support"

@@ -114,7 +114,8 @@ def test_the_floor_follows_a_scripted_call(center):
         call = board.model.network.place_call(3, number="5558888", name="DAN", digits="1", patience_ms=40000,
                                               max_call_ms=900000)
         assert call.done.wait(120), call.progress
-        wait_for(lambda: stream.of("wallboard"), 20, what="the wallboard after the record")
+        wait_for(lambda: stream.of("wallboard") and stream.of("floor")[-1]["waiting_total"] == 0, 60,
+                 what="the wallboard after the record, and the floor with nobody waiting")
     finally:
         stream.close()
     floors = stream.of("floor")

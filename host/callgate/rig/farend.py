@@ -45,10 +45,12 @@ class FarEnd(abc.ABC):
     features = frozenset()  # e.g. {"cid-start:ring-end", "hangup:busy"}; cases may require some
 
     @abc.abstractmethod
-    def call(self, port, caller: Caller | None = None, *, digit_audio=None, cid_audio=None, timeout=120.0,
+    def call(self, port, caller: Caller | None = None, *, digit_audio=None, cid_audio=None, timeout=600.0,
              **fields) -> FarEndCall:
         """The call of `caller` (sim/caller.py), or of Caller.given(**fields) (None: the field's
-        default). digit_audio / cid_audio: int16 at 8 kHz sent instead of the far end's own."""
+        default). digit_audio / cid_audio: int16 at 8 kHz sent instead of the far end's own.
+        timeout: real seconds without a word of the call's progress before giving up (an
+        emulated MCU runs its lines at a fifth of real time: a wait in a queue is minutes)."""
 
     def agents(self, spec) -> None:
         """Set the phones on the DUT's FXS ports: {port: {answer_ms, talk_ms}} answer by
@@ -80,7 +82,7 @@ class SimLineFarEnd(FarEnd):
         self.line = line
         self._tmp = tempfile.mkdtemp(prefix="callgate-rig-")
 
-    def call(self, port, caller: Caller | None = None, *, digit_audio=None, cid_audio=None, timeout=120.0,
+    def call(self, port, caller: Caller | None = None, *, digit_audio=None, cid_audio=None, timeout=600.0,
              **fields) -> FarEndCall:
         if caller is None:
             caller = Caller.given(**fields)

@@ -422,7 +422,7 @@ print(before, gc.mem_alloc(), gc.mem_free())
     before, after, free = (int(x) for x in out.split())
     record_property("firmware_import_heap_bytes", after - before)
     print(f"firmware package imported: {after - before} bytes of heap, {free} bytes free")
-    assert after - before < 24 * 1024  # frozen bytecode runs from flash: only the objects
+    assert after - before < 28 * 1024  # frozen bytecode runs from flash: only the objects
     assert free > 100 * 1024
 
 

@@ -163,7 +163,8 @@ def test_a_recorded_call_is_pulled_into_the_store_folder_and_served_to_who_may_h
     assert status == 200 and headers["Content-Type"] == "audio/wav" and data[:4] == b"RIFF"
     (d / "served.wav").write_bytes(data)
     wav = read_wav(d / "served.wav")  # a strict reader: the sizes were filled in
-    assert wav.sample_rate == 8000 and 4.0 < len(wav.samples) / 8000 < 8.0  # 6 s of talk
+    # 6 s of talk (the stop may land up to the line cards' 2 s lead on the firmware late)
+    assert wav.sample_rate == 8000 and 4.0 < len(wav.samples) / 8000 < 10.0
     assert (d / "recordings" / f"{rec['id']}.wav").is_file()
     if rec["agent"] != "203":
         assert carol.request("GET", rec["recording_url"])[0] == 403

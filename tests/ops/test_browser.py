@@ -221,7 +221,9 @@ def test_the_calls_list_finds_a_callers_calls_and_plays_a_recording(browser, cen
         a.addEventListener('error', () => done({error: String(a.error && a.error.code)}));
         a.play().catch((e) => done({error: String(e)}));""", audio)
     assert "error" not in played, played
-    assert abs(played["d"] - talk_s(rec)) < 1.0, (played, talk_s(rec))  # the recording spans the talk
+    # the recording spans the talk; its stop may reach the line cards up to their lead on the
+    # firmware later (sim/linecards.py PACE_MS, 2 s, on a loaded machine)
+    assert abs(played["d"] - talk_s(rec)) < 2.5, (played, talk_s(rec))
     shot(browser, "06-calls")
     by(browser, "#number").send_keys("555-1234")
     by(browser, "#search-go").click()

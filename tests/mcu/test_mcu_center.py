@@ -3,8 +3,8 @@ layout): the site written into its flash before it boots (provision.install: 515
 emulated UART would take minutes) and checked with `callgate provision`, then an agent call end to end
 (caller ID, IVR digits, the queue, an agent phone rung on an FXS port, answered, the two
 bridged by the MCU's media engine and recorded, hang-up, survey, the call record) and the
-recording pulled as a WAV file; the rig's call-center plan; the busy spell (make test-mcu
-only); the live heap's peak over all of them. One QEMU boot for the module. Skipped with the
+recording pulled as a WAV file; the rig's call-center plan and the busy spell (make test-mcu
+only: conftest.py); the live heap's peak over all that ran. One QEMU boot for the module. Skipped with the
 MICROPY_DIR reason when there is no MicroPython source (conftest.py)."""
 
 import json
@@ -95,6 +95,7 @@ def test_an_agent_call_is_bridged_on_the_mcu_recorded_and_pulled_as_a_wav(center
     assert center.model.audio.bad == 0
 
 
+@pytest.mark.mcu_long  # three minutes of QEMU at full tilt beside make test's other workers made them flaky
 def test_the_rig_call_center_plan_passes_on_the_emulated_mcu(center):
     """plans/callcenter.yaml (queues, agents, recording, survey, overflow to callback and
     voicemail, the call records) against the board above: the rig finds the site provisioned."""

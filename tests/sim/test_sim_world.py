@@ -302,9 +302,9 @@ def test_the_line_cards_wait_for_a_slow_firmware():
     from callgate.sim import linecards
 
     w = World(clock=1000.0)
+    w.lines.command({"t": "clock", "ms": 0})  # before the plane starts: none of its frames unpaced
     w.plane.start()
     try:
-        w.lines.command({"t": "clock", "ms": 0})
         time.sleep(0.5)  # 25 s of model time at 1000x, unpaced
         held = w.plane.now_ms
         assert linecards.PACE_MS <= held <= linecards.PACE_MS + 40

@@ -115,7 +115,7 @@ def test_sim_starts_a_board_with_the_site_in_its_flash(tmp_path):
         assert p["up_to_date"] and p["bytes_to_send"] == 0
     r = subprocess.run(cmd[:5] + ["virtual-4", "--seconds", "1", "--site", "sites/demo/site.yaml"], capture_output=True,
                        text=True, timeout=60, stdin=subprocess.DEVNULL, env=env)
-    assert r.returncode == 1 and "is for board virtual-8, but the board is virtual-4" in r.stderr, r.stderr
+    assert r.returncode == 2 and "is for board virtual-8, but the board is virtual-4" in r.stderr, r.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("site: x\n")
     r = subprocess.run(cmd + ["--site", str(bad)], capture_output=True, text=True, timeout=60,

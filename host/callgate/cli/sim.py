@@ -10,7 +10,6 @@ import signal
 import sys
 import threading
 
-from ..provision import ProvisionRefused
 from ..sim import control
 from ..sim.board import VirtualBoard, is_mcu_board
 from ..sim.clock import parse_epoch
@@ -139,7 +138,8 @@ def run(args) -> int:
     try:
         try:
             vb.start()
-        except (OSError, ProvisionRefused) as e:  # McuError: no image, no QEMU, no MicroPython source
+        except OSError as e:  # McuError: no image, no QEMU, no MicroPython source (ProvisionRefused: a
+            # ValueError, reported by main, --json or not)
             print(f"callgate sim: {e}", file=sys.stderr)
             return 1
         if site is not None:

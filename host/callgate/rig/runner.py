@@ -251,6 +251,8 @@ class Rig:
             check(f"{step} at", f"<= {limit} s", "never" if t is None else f"{t} s", t is not None and t <= limit)
         if not obs.complete:
             check("call", "ended", "not ended: " + obs.describe(), False)
+        if not ok:  # what the far end did, for the one reading the report
+            got.append("far end " + ", ".join(_step(i) for i in fe.progress))
         return ok, "; ".join(want), "; ".join(got), timings, audio, obs.events
 
     def _call(self, port, record=False, **spec):
@@ -298,6 +300,12 @@ class Rig:
 
         st = RemoteFiles(self.dut.client).stat(rec["recording"])
         return max(0, (st or {}).get("size", 0) - 58)
+
+
+def _step(item) -> str:
+    """A far-end progress item as `what@seconds(fields)`."""
+    rest = {k: v for k, v in item.items() if k not in ("what", "at")}
+    return f"{item['what']}@{item.get('at')}" + (f"({_fields(rest)})" if rest else "")
 
 
 def _fields(d) -> str:

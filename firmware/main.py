@@ -2,9 +2,11 @@
 # `micropython -i main.py`). The only place that calls asyncio.run.
 #
 # Never bricked by its own app: if the safe-mode file exists or the escape key is held
-# (callgate.hal.boot_escape), the app does not start; whenever the app stops (the host's
-# REPL request, Ctrl-C, a crash), this script ends and the REPL runs, so mpremote can
-# always reach the board.
+# (callgate.hal.boot_escape), the app does not start; when the app stops (the host's REPL
+# request, Ctrl-C), this script ends and the REPL runs, so mpremote can always reach the
+# board. A crash restarts the board, as a watchdog would, so the lines come back by
+# themselves; a crash loop (_LOOP crashes in a row, each within _LOOP_S of its boot) stays
+# in the REPL instead, with its traceback on the console.
 #
 # Slots (callgate/update.py): before anything is imported from callgate, boot.json names the
 # deployed slot to run (a folder put first on sys.path, so its package wins over the frozen
@@ -18,6 +20,9 @@ import sys
 _STATE = "boot.json"
 _SAFE = "safe"
 _TRIES = 3
+_CRASHES = "crashes"  # how many crashes in a row came soon after their boot
+_LOOP = 3
+_LOOP_S = 300
 
 
 def _save(st):
@@ -75,6 +80,25 @@ def on_trial():
     return bool(st and st.get("active") and not st.get("ok"))
 
 
+def crash_loop(up_s):
+    """Count a crash `up_s` seconds after the boot; True when it makes a crash loop."""
+    n = 0
+    try:
+        with open(_CRASHES) as f:
+            n = int(f.read())
+    except (OSError, ValueError):
+        pass
+    n = n + 1 if up_s < _LOOP_S else 1
+    try:
+        with open(_CRASHES, "w") as f:
+            f.write(str(n))
+    except OSError:
+        return True  # no flash to count on: a restart could loop unseen
+    if n >= _LOOP:
+        print("callgate: %d crashes in a row, each within %d s of its boot: staying in the REPL" % (n, _LOOP_S))
+    return n >= _LOOP
+
+
 def reset():
     try:
         import machine
@@ -90,6 +114,9 @@ def reset():
 
 
 def main():
+    import time
+
+    t0 = time.ticks_ms()
     try:
         slot = choose_slot()
     except Exception as e:  # a damaged boot.json must not keep the board from its REPL
@@ -116,9 +143,12 @@ def main():
     except Exception as e:
         sys.print_exception(e)
         reason = "crashed"
-    print("callgate: app stopped (%s), REPL" % reason)
-    if reason == "reset" or (reason == "crashed" and on_trial()):
+    if reason == "crashed" and not on_trial():  # a slot on trial counts its boots instead
+        if crash_loop(time.ticks_diff(time.ticks_ms(), t0) // 1000):
+            reason = "crash loop"
+    restart = reason in ("reset", "crashed")
+    print("callgate: app stopped (%s), %s" % (reason, "restarting" if restart else "REPL"))
+    if restart:
         reset()
-
 
 main()

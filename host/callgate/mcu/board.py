@@ -74,6 +74,10 @@ class McuSimBoard:
     def proc(self):
         return self.qemu.proc
 
+    def console(self) -> str:
+        """What the firmware printed on its REPL UART (every boot of this workdir)."""
+        return self.qemu.console() if self.qemu is not None else ""
+
     def safe_mode(self) -> bool:
         return self.fs.exists("safe")
 

@@ -22,6 +22,7 @@ import pathlib
 import re
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -78,6 +79,40 @@ class QemuBoard:
         self.repl = self.data = self.bus = None
         board_def = json.loads(self.board_json.read_text())
         self.flash = FlashImage(self.workdir / "flash.img", board_def["storage"]["bytes"])
+        self.console_path = self.workdir / "console.log"
+        self.monitor_path = self.workdir / "monitor.sock"
+
+    def console(self) -> str:
+        """Everything the firmware printed on its REPL UART in this workdir (every boot)."""
+        try:
+            return self.console_path.read_bytes().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def where(self, timeout: float = 5.0) -> str:
+        """Where the CPU is now: its program counter and the function there (the image's
+        symbols, arm-none-eabi-addr2line), from the QEMU monitor. For a board gone silent."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(timeout)
+            s.connect(str(self.monitor_path))
+            s.sendall(b"info registers\n")
+            out = b""
+            while b"R15=" not in out or not out.rstrip().endswith(b"(qemu)"):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                out += chunk
+        m = re.search(rb"R15=([0-9a-f]{8})", out)
+        if not m:
+            return "no program counter in the monitor's reply"
+        pc = m.group(1).decode()
+        try:
+            r = subprocess.run(["arm-none-eabi-addr2line", "-f", "-e", str(self.elf), pc],
+                               capture_output=True, text=True, timeout=timeout)
+            fn = r.stdout.split("\n")[0] if r.returncode == 0 else "?"
+        except (OSError, subprocess.TimeoutExpired):
+            fn = "?"
+        return f"pc 0x{pc} in {fn}"
 
     def prepare_flash(self) -> None:
         """Make the flash image if there is none: formatted, with board.json in its root."""
@@ -94,8 +129,13 @@ class QemuBoard:
             raise McuError(f"{self.qemu} not found (Debian package qemu-system-arm)")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.prepare_flash()
-        cmd = [self.qemu, "-M", MACHINE, "-nographic", "-monitor", "none", "-semihosting",
-               *[arg for _ in UARTS for arg in ("-serial", "pty")], "-kernel", str(self.elf)]
+        # UART0 (the REPL) is also copied to console.log, whether or not anyone has its pty
+        # open: what the firmware printed (a traceback, "app stopped") outlives the run. The
+        # QEMU monitor listens on monitor.sock (`where()`, or socat for a person).
+        cmd = [self.qemu, "-M", MACHINE, "-nographic", "-semihosting",
+               "-monitor", f"unix:{self.monitor_path},server,nowait",
+               "-chardev", f"pty,id=serial0,logfile={self.console_path},logappend=on", "-serial", "chardev:serial0",
+               *[arg for _ in UARTS[1:] for arg in ("-serial", "pty")], "-kernel", str(self.elf)]
         self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      preexec_fn=_die_with_parent if sys.platform == "linux" else None)

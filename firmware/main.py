@@ -138,7 +138,8 @@ def main():
         print("callgate %s: starting%s" % (VERSION, " from " + slot if slot else ""))
         try:
             reason = asyncio.run(app.main())
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
+            sys.print_exception(e)  # where the app was: for the one who pressed Ctrl-C
             reason = "interrupted"
     except Exception as e:
         sys.print_exception(e)

@@ -34,6 +34,16 @@ _TICK_MS = const(250)
 _READ_MAX = const(256)
 
 
+def _heap():
+    """The live heap after a collection: {"used", "free"} bytes (MicroPython's gc; {} elsewhere)."""
+    import gc
+
+    if not hasattr(gc, "mem_alloc"):
+        return {}
+    gc.collect()
+    return {"used": gc.mem_alloc(), "free": gc.mem_free()}
+
+
 class App:
     def __init__(self, board, board_def):
         self.board = board
@@ -210,6 +220,7 @@ class App:
             "cdr": {"written": self.cdr.written, "failed": self.cdr.failed},
             "next_ev": self.ep.next_event(),
             "link": self.ep.stats(),
+            "heap": _heap(),
         }
 
     def repl(self, value):

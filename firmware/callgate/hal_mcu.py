@@ -32,9 +32,9 @@ from . import hal, linebus, linecard
 
 _F = linebus.FRAME
 CHUNK = 1600  # prompt codes read from the flash at a time, per buffer (10 frames: 0.2 s)
-REC_TICKS = 5  # a rec report every 5 ticks (100 ms of line time): small reports, whose
-# base64 text finds room in a busy heap (at 15 ticks, 3 KB blocks failed to allocate in the
-# demo's busy half-hour and stopped the bus)
+REC_TICKS = 5  # a rec report every 5 ticks (100 ms of line time): small reports, which
+# find room in a busy heap (at 15 ticks, 3 KB blocks failed to allocate in the demo's busy
+# half-hour and stopped the bus)
 _REC_BUF = 1600  # recording buffer per port (more than REC_TICKS frames)
 _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
 HEAP_TICKS = 250  # the live heap is measured every 250 ticks (5 s of line time)
@@ -78,12 +78,13 @@ def _uart(which):
     return _board.UART(hal.board_def()["uarts"][which]["id"])
 
 
-def _measure_heap():
+def _measure_heap(backlog):
     gc.collect()
     used, free = gc.mem_alloc(), gc.mem_free()
     if used > heap[0]:
         heap[0] = used
-        print("hal_mcu: live heap peak %d bytes, %d free" % (used, free))  # the console's record
+        # the console's record; backlog: line reports the application has yet to take
+        print("hal_mcu: live heap peak %d bytes, %d free, %d reports waiting" % (used, free, backlog))
     if free < heap[1]:
         heap[1] = free
     heap[2] += 1
@@ -307,7 +308,7 @@ class Board:
         self._send()
         self.ticks += 1
         if self.ticks % HEAP_TICKS == 0:
-            _measure_heap()
+            _measure_heap(len(self._reports))
         if self.ticks - self._rate_tick >= 100:  # the rate's window moves on (ints only)
             self._rate_t1, self._rate_t0 = self._rate_t0, time.ticks_ms()
             self._rate_tick1, self._rate_tick = self._rate_tick, self.ticks
@@ -541,18 +542,16 @@ class Board:
             self._rec_send(port, True)
 
     def _rec_send(self, port, end):
-        import binascii
-
         rec = self.rec[port]
         n = self.media.record_stop(port)
-        data = binascii.b2a_base64(memoryview(rec[1])[:n], newline=False)  # bytes: a2b takes them
+        data = bytes(memoryview(rec[1])[:n])  # the codes as they are: no base64 in one memory
         if end:
             self.rec[port] = None
         else:
             self.media.record(port, rec[1])
             rec[3] = 0
         self._report({"what": linecard.REPORT_REC, "port": port, "id": rec[0], "seq": rec[2],
-                      "data": data, "end": end})
+                      "pcm": data, "end": end})
         rec[2] += 1
 
     def _cmd_cid_arm(self, msg, port):

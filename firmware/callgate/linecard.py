@@ -73,7 +73,9 @@
 #                                       dialling (no-dial-tone: from the arm); kind: the tone
 #                                       it heard (busy, congestion, sit, ced, cng) or the
 #                                       greeting's length in ms (person, machine)
-#   rec         {id, seq, data, end}    a recording's next codes (base64); end on the last
+#   rec         {id, seq, data, end}    a recording's next codes (base64; a HAL in the same
+#                                       memory passes the bytes as "pcm" instead); end on
+#                                       the last
 #   clock       {ms, epoch, rate}       (no port) the line cards' clock: ms since they started,
 #                                       Unix seconds at that ms, how many times real time they
 #                                       run; hal keeps it and never passes it on

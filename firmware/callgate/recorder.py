@@ -23,12 +23,14 @@ import struct
 from binascii import a2b_base64
 
 from . import records
+from .compat import const
 from .files import makedirs
 
 INDEX = "rec/index.log"
 _TAG = {"ulaw": 7, "alaw": 6}
 HEADER_LEN = 58  # RIFF, fmt (18 bytes), fact, data headers
 _HEADROOM = 2 * 4096  # flash blocks kept for the index line
+_LOOK_EVERY = const(65536)  # bytes recorded between two looks at the flash's free space
 
 
 def header(law, n):
@@ -58,6 +60,8 @@ class Recorder:
         self.lost = {}  # call id -> True: a recording of it is incomplete (until incomplete())
         self.done = 0
         self.pruned = 0
+        self._free = None  # free bytes at the last look (statvfs), less what was written since
+        self._since = 0  # bytes written since that look
         self.cut = 0  # recordings ended early: the flash was full, or their end never came
 
     def begin(self, cmd, epoch_ms):
@@ -83,25 +87,42 @@ class Recorder:
         st = self.open.get(report.get("id"))
         if st is None:
             return None
-        data = a2b_base64(report.get("data") or "")
+        data = report.get("pcm")  # the MCU's HAL: bytes; over a socket: base64 text
+        if data is None:
+            data = a2b_base64(report.get("data") or "")
         end = report.get("end")
         if data:
-            free = free_bytes()
+            free = self._free_before(len(data))
             if free is not None and free < self.reserve // 2:
                 self.prune(st["start"])
-                free = free_bytes()
+                free = self._look()
             try:
                 if free is not None and free < len(data) + _HEADROOM:
                     raise OSError(28)  # keep room to close the WAV and write its index line
                 with open(st["file"], "ab") as f:
                     f.write(data)
                 st["bytes"] += len(data)
+                self._since += len(data)
             except OSError:  # full: keep what is there
                 st["cut"] = True
                 end = True
         if not end:
             return None
         return self._close(st)
+
+    def _free_before(self, n):
+        """The flash's free bytes before n more are written: statvfs once per _LOOK_EVERY
+        bytes recorded (LittleFS counts its free blocks by walking every file, a cost that
+        grows with what the flash holds; the MCU met it every 100 ms per recording), counted
+        down by what was written in between. A shortfall near the reserve always looks again."""
+        if self._free is None or self._since + n >= _LOOK_EVERY:
+            return self._look()
+        free = self._free - self._since
+        return self._look() if free < self.reserve else free
+
+    def _look(self):
+        self._free, self._since = free_bytes(), 0
+        return self._free
 
     def _close(self, st):
         """The recording's index line: it is complete on the flash (or marked cut)."""

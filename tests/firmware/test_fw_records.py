@@ -73,8 +73,10 @@ def test_a_recording_becomes_a_wav_and_an_index_line():
         with open("rec/r1.wav", "rb") as f:
             assert f.read() == header("alaw", None)
         chunks = [bytes([i]) * 8000 for i in range(3)]
-        for i, c in enumerate(chunks):
-            assert rec.feed({"id": "r1", "data": b2a_base64(c).decode(), "end": False}) is None
+        for i, c in enumerate(chunks):  # base64 over a socket, bytes from the MCU's HAL
+            chunk = {"data": b2a_base64(c).decode()} if i % 2 else {"pcm": c}
+            chunk.update(id="r1", end=False)
+            assert rec.feed(chunk) is None
         assert rec.feed({"what": "rec", "id": "nobody", "data": "", "end": True}) is None
         done = rec.feed({"id": "r1", "data": "", "end": True})
         assert done["bytes"] == 24000 and done["ms"] == 3000 and done["start"] == 5000

@@ -93,4 +93,7 @@ def run(args) -> int:
         f"link: {link.get('rx_frames', 0)} frames in, {link.get('rx_errors', 0)} bad, "
         f"{link.get('repeats', 0)} repeated requests, {link.get('events', 0)} events"
     )
+    heap = st.get("heap") or {}
+    if heap:
+        print(f"heap: {heap['used']} bytes live, {heap['free']} free")
     return 0

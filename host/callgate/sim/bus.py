@@ -378,9 +378,12 @@ class BusModel:
                     pass
 
         with conn:
-            for line in conn.makefile("rb"):
-                try:
-                    msg = json.loads(line)
-                except ValueError:
-                    msg = None
-                control.answer(self, msg, reply)
+            try:
+                for line in conn.makefile("rb"):
+                    try:
+                        msg = json.loads(line)
+                    except ValueError:
+                        msg = None
+                    control.answer(self, msg, reply)
+            except OSError:
+                pass  # the client went away (reset): its connection ends here

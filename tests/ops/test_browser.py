@@ -273,3 +273,41 @@ def test_a_reviewer_scores_a_recorded_call_on_the_quality_page(browser, center):
         store.close()
     assert sc["percent"] == 81.3 and sc["reviewer"] == "sue" and sc["scores"]["need"] == 3
     assert sc["call"] == rec["id"] and sc["agent"] == rec["agent"]
+
+
+def test_the_wallboard_shows_a_supervisor_listening_then_barging(browser, center):
+    board, svc = center
+    net = board.model.network
+    alice, carol = net.phone(ALICE), net.phone(CAROL)
+    wait_for(lambda: all(c is None for c in net.calls), 60, what="idle lines")
+    login(browser, svc.url, "sue", "sup-pass")
+    wait_for(lambda: text(browser, "#status") == "live", 10, what="the event stream")
+    for port in (BOB, CAROL):
+        net.phone(port).auto(answer_ms=None)
+    alice.manual()  # ready again: the wallboard test let her phone ring out (auto-pause)
+    alice.off_hook()
+    time.sleep(0.3)
+    alice.dial("*3")
+    time.sleep(1.0)
+    alice.hang_up()
+    wait_for(lambda: "ready" in text(browser, '#agents tr[data-ext="201"]'), 60, what="Alice ready")
+    alice.auto(answer_ms=500, talk_ms=None)
+    call = net.place_call(1, number="5554444", name="SUPERVISED", digits="1", survey="", max_call_ms=900000)
+    wait_for(lambda: alice.peer == 1, 60, what="Alice put through")
+    carol.manual()
+    carol.off_hook()
+    time.sleep(0.3)
+    carol.dial("*51201")  # Carol, the demo's team lead, listens to Alice (201)
+    row = '#agents tr[data-ext="201"] .sup'
+    wait_for(lambda: text(browser, row) == "listen: 203", 30, 0.05, "Alice's row: listened to by 203")
+    assert text(browser, '#agents tr[data-ext="203"] .sup') == "listen 201"
+    carol.dial("3")
+    wait_for(lambda: text(browser, row) == "barge: 203", 30, 0.05, "Alice's row: 203 barged in")
+    shot(browser, "04b-wallboard-supervisor")
+    carol.hang_up()
+    wait_for(lambda: text(browser, row) == "", 30, 0.05, "no supervisor on Alice's row")
+    alice.manual()
+    alice.hang_up()
+    assert call.done.wait(120), call.progress
+    for port in (ALICE, CAROL):
+        net.phone(port).auto(answer_ms=None)

@@ -44,3 +44,21 @@ def test_two_boards_with_one_id_are_not_mixed():
     assert f.claim("virtual-8", "/dev/pts/1") is None and f.snapshot()["boards"][0]["up"]
     assert f.claim("other", "/dev/pts/2") is None  # another board on that port is followed
     assert f.snapshot()["refused"] == []
+
+
+def test_a_supervisor_in_a_call_shows_on_both_agents_rows_until_they_leave():
+    f = Floor()
+    f.board_up("b", "/dev/x", {"calls": [], "agents": [{"port": 5, "ext": "201", "state": "talking", "calls": 1},
+                                                      {"port": 7, "ext": "203", "state": "offhook", "calls": 0}]})
+    sup = dict(port=7, ext="203", agent="201", agent_port=5, call=1, trunk=0)
+
+    def rows():
+        return {a["ext"]: (a["supervised"], a["supervising"]) for a in f.snapshot()["agents"]}
+
+    assert rows() == {"201": (None, None), "203": (None, None)}
+    f.event("b", ev(1, messages.EV_SUPERVISE, mode="listen", ms=0, **sup), 7)
+    assert rows() == {"201": ({"by": "203", "mode": "listen"}, None), "203": (None, {"agent": "201", "mode": "listen"})}
+    f.event("b", ev(2, messages.EV_SUPERVISE, mode="barge", ms=4000, **sup), 7)
+    assert rows()["201"] == ({"by": "203", "mode": "barge"}, None)
+    f.event("b", ev(3, messages.EV_SUPERVISE, mode=None, ms=9000, **sup), 7)
+    assert rows() == {"201": (None, None), "203": (None, None)}

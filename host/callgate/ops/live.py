@@ -21,7 +21,9 @@ class Floor:
         self.boards = {}  # board -> {"port", "up", "since"}
         self.refused = {}  # port -> {"port", "board", "holder", "since"}: a board id another port holds
         self.calls = {}  # (board, call) -> {"port", "state", "since", "queue", "queued_at", "number", "name"}
-        self.agents = {}  # ext -> {"board", "port", "ext", "name", "state", "since", "call", "calls"}
+        # ext -> {"board", "port", "ext", "name", "state", "since", "call", "calls", "supervised":
+        # {"by", "mode"} while a supervisor is in their call, "supervising": {"agent", "mode"}}
+        self.agents = {}
         self.pops = {}  # ext -> the last pop (with "board" and "at")
         self.clock_offset_ms = {}  # board -> the board's clock minus the host's, from its records
         self.names = {}  # ext -> the agent's name, from the boards' sites
@@ -136,6 +138,13 @@ class Floor:
                         a["calls"] = a.get("calls", 0) + 1
                 a.update(board=board, port=v.get("port"), name=v.get("name") or a.get("name"), state=v.get("state"),
                          call=v.get("call"))
+            elif ev.name == "supervise":  # a supervisor joined, switched mode or left (mode None)
+                mode = v.get("mode")
+                agent, sup = self.agents.get(v.get("agent")), self.agents.get(v.get("ext"))
+                if agent is not None:
+                    agent["supervised"] = {"by": v.get("ext"), "mode": mode} if mode else None
+                if sup is not None:
+                    sup["supervising"] = {"agent": v.get("agent"), "mode": mode} if mode else None
             elif ev.name == "pop":
                 c = self.calls.get((board, v.get("call")))
                 if c is not None:
@@ -179,7 +188,8 @@ class Floor:
                     w["waiting"] += 1
                     w["longest_wait_s"] = max(w["longest_wait_s"], now - (c.get("queued_at") or now))
             agents = [{"ext": a["ext"], "name": a.get("name") or self.names.get(a["ext"]), "state": a.get("state"), "board": a.get("board"),
-                       "in_state_s": now - a.get("since", now), "calls": a.get("calls", 0), "call": a.get("call")}
+                       "in_state_s": now - a.get("since", now), "calls": a.get("calls", 0), "call": a.get("call"),
+                       "supervised": a.get("supervised"), "supervising": a.get("supervising")}
                       for a in sorted(self.agents.values(), key=lambda a: str(a["ext"]))]
             calls = [dict(c, since_s=now - c.get("since", now)) for c in self.calls.values()]
             boards = [dict(b) for b in self.boards.values()]

@@ -27,6 +27,13 @@ function stream(path, handlers) {
 }
 
 // -- the wallboard ---------------------------------------------------------------------------
+// A supervisor in an agent's call, on both rows: "listen: 203" beside the agent's state, "listen 201" beside the supervisor's.
+function supervision(a) {
+  if (a.supervised) return ` <span class="sup ${esc(a.supervised.mode)}" title="supervisor ${esc(a.supervised.by)}">${esc(a.supervised.mode)}: ${esc(a.supervised.by)}</span>`;
+  if (a.supervising) return ` <span class="sup ${esc(a.supervising.mode)}" title="supervising ${esc(a.supervising.agent)}">${esc(a.supervising.mode)} ${esc(a.supervising.agent)}</span>`;
+  return "";
+}
+
 function renderFloor(floor) {
   const w = $("#waiting tbody");
   w.innerHTML = floor.waiting.length ? floor.waiting.map((q) =>
@@ -35,7 +42,7 @@ function renderFloor(floor) {
   $("#tiles").dataset.waiting = floor.waiting_total;
   const t = $("#tile-waiting"); if (t) t.textContent = floor.waiting_total;
   $("#agents tbody").innerHTML = floor.agents.map((a) =>
-    `<tr data-ext="${esc(a.ext)}"><td>${esc(a.ext)}</td><td>${esc(a.name || "")}</td><td><span class="state ${esc(a.state)}">${esc(a.state)}</span></td>` +
+    `<tr data-ext="${esc(a.ext)}"><td>${esc(a.ext)}</td><td>${esc(a.name || "")}</td><td><span class="state ${esc(a.state)}">${esc(a.state)}</span>${supervision(a)}</td>` +
     `<td class="since" data-since="${Date.now() / 1000 - a.in_state_s}">${secs(a.in_state_s)}</td><td>${a.calls}</td></tr>`).join("");
 }
 

@@ -143,9 +143,9 @@ class Update:
             return self.commit_rom(slot, image, st)
         man, n = self.check(slot, st)
         if slot == st.get("active"):
-            return {"verified": n, "switched": False, "slot": slot}
+            return {"verified": n, "switched": False}
         self.switch(st, slot, man)
-        return {"verified": n, "switched": True, "slot": slot}
+        return {"verified": n, "switched": True}
 
     def check(self, folder, st):
         """(manifest, files verified) of the slot in folder, or RemoteError."""
@@ -201,8 +201,8 @@ class Update:
                         break
                     _board.rom_write(n, done, mv[:got])
                     done += got
-        except OSError as e:  # EBUSY: the partition runs (board.c); EIO: the flash failed
-            raise RemoteError(messages.ERR_REFUSED, "partition %d: %s" % (n, e))
+        except OSError as e:  # EBUSY (16): the partition runs (board.c); EIO: the flash failed
+            raise RemoteError(messages.ERR_REFUSED, "partition %d: %s" % (n, "running" if e.errno == 16 else e))
         import hashlib
 
         if hashlib.sha256(part[:size]).digest() != files.sha256(image)[0]:

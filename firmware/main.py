@@ -9,7 +9,8 @@
 # Slots (callgate/update.py): before anything is imported from callgate, boot.json names the
 # deployed slot to run, put first on sys.path so its package wins over the frozen one: a
 # folder on the flash, or on an MCU "romN:..." (ROMFS partition N mounted at /rom, whose
-# bytecode runs in place from flash instead of being loaded into the heap). A slot on trial (not yet confirmed by the app) has its boots counted; one that failed
+# bytecode runs in place from flash instead of being loaded into the heap). A slot on
+# trial (not yet confirmed by the app) has its boots counted; one that failed
 # to come up _TRIES times in a row is dropped for the previous slot, recorded as "rollback".
 # A crash of a slot on trial restarts the board (to count the next try) instead of stopping
 # in the REPL. This file is the boot path and the updater's anchor: deploys never replace it.

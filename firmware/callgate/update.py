@@ -179,6 +179,9 @@ class Update:
 
         if image != slot + ".romfs":
             raise RemoteError(messages.ERR_BAD_REQUEST, "image", image)
+        active = st.get("active")
+        if partition(active) is not None and active[5:] == slot:  # a repeated commit: done already
+            return {"verified": 0, "switched": False, "slot": active}
         size = (files.stat(image) or (None,))[0]
         if size is None:
             raise RemoteError(messages.ERR_NOT_FOUND, "no image " + image, image)

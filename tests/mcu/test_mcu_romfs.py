@@ -114,3 +114,14 @@ def test_commit_refuses_an_image_of_another_slot(t):
                 "except RemoteError as e:\n print('refused:', e)")
     assert "refused:" in out and "another bundle" in out, out
     assert state(t)["active"] == before["active"]
+
+
+def test_a_repeated_commit_of_the_active_slot_changes_nothing(board, t):
+    before = state(t)
+    slot = before["active"].split(":", 1)[1]
+    n = int(before["active"][3])
+    held = (board.workdir / f"rom{n}.img").read_bytes()
+    out = t.run(f"print(update.Update('qemu-m4f', '0.1.0').commit({{'slot': {slot!r}, 'image': {slot + '.romfs'!r}}}))")
+    assert "'switched': False" in out and before["active"] in out, out
+    assert state(t) == before and (board.workdir / f"rom{n}.img").read_bytes() == held
+    assert (board.workdir / f"rom{1 - n}.img").exists()

@@ -362,9 +362,10 @@ static void rom_load(void) {
         }
         uint32_t flen_args[1] = { (uint32_t)h };
         int len = semihost(SYS_FLEN, flen_args);
-        uint32_t rw[3] = { (uint32_t)h, (uint32_t)rom_base[n], len > 0 && (uint32_t)len < rom_size[n] ? (uint32_t)len : rom_size[n] };
+        uint32_t want = len > 0 && (uint32_t)len < rom_size[n] ? (uint32_t)len : rom_size[n];
+        uint32_t rw[3] = { (uint32_t)h, (uint32_t)rom_base[n], want };
         if (semihost(SYS_READ, rw) != 0) {
-            memset(rom_base[n], 0xFF, rom_size[n]);  // a short file is not a partition
+            memset(rom_base[n], 0xFF, rom_size[n]);  // unreadable: erased
         }
         file_close(h);
     }

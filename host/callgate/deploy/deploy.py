@@ -194,8 +194,9 @@ def prepare(client, bundle: Bundle):
     p = plan(fs, bundle, state)
     if p.image:
         room = min((part.get("bytes", 0) for part in p.romfs), default=0)
-        if len(p.files[p.image]) > room:
-            raise DeployRefused(f"the slot's ROMFS image ({len(p.files[p.image])} bytes) is larger than the board's partitions ({room} bytes)")
+        size = len(p.files[p.image])
+        if size > room:
+            raise DeployRefused(f"the slot's ROMFS image ({size} bytes) is larger than the board's partitions ({room} bytes)")
     if not p.up_to_date:
         free = fs.df()["free"]
         check(bundle, state, free)

@@ -9,8 +9,10 @@
 # in the REPL instead, with its traceback on the console.
 #
 # Slots (callgate/update.py): before anything is imported from callgate, boot.json names the
-# deployed slot to run (a folder put first on sys.path, so its package wins over the frozen
-# one). A slot on trial (not yet confirmed by the app) has its boots counted; one that failed
+# deployed slot to run, put first on sys.path so its package wins over the frozen one: a
+# folder on the flash, or on an MCU "romN:..." (ROMFS partition N mounted at /rom, whose
+# bytecode runs in place from flash instead of being loaded into the heap). A slot on
+# trial (not yet confirmed by the app) has its boots counted; one that failed
 # to come up _TRIES times in a row is dropped for the previous slot, recorded as "rollback".
 # A crash of a slot on trial restarts the board (to count the next try) instead of stopping
 # in the REPL. This file is the boot path and the updater's anchor: deploys never replace it.
@@ -75,6 +77,16 @@ def choose_slot():
     return slot
 
 
+def slot_path(slot):
+    """The sys.path entry of a slot: its folder, or /rom with partition N mounted there."""
+    if not slot.startswith("rom"):
+        return slot
+    import vfs
+
+    vfs.mount(vfs.VfsRom(vfs.rom_ioctl(2, int(slot[3]))), "/rom")
+    return "/rom"
+
+
 def on_trial():
     st = _load()
     return bool(st and st.get("active") and not st.get("ok"))
@@ -122,10 +134,10 @@ def main():
     except Exception as e:  # a damaged boot.json must not keep the board from its REPL
         sys.print_exception(e)
         slot = None
-    if slot:
-        sys.path.insert(0, slot)
     reason = "crashed"
     try:
+        if slot:  # a partition that does not mount is a crash: counted like one
+            sys.path.insert(0, slot_path(slot))
         from callgate import VERSION, hal
 
         if hal.boot_escape():

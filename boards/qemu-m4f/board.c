@@ -15,6 +15,16 @@
 // moves it to a 4 KiB ring at once (QEMU then delivers the next), and a read takes what the
 // ring holds.
 //
+// ROMFS partitions: the top 512 KiB of the image's 1 MiB flash (m4f.ld), two partitions of
+// 256 KiB (the part's 128 KiB sectors 8-9 and 10-11) that the port's vfs.rom_ioctl offers to
+// vfs.VfsRom: a deployed firmware runs from one in place (firmware/main.py; docs/deploy.md).
+// QEMU's flash is SSRAM1, RAM that is gone when QEMU stops, so at power-on each partition is
+// loaded from rom0.img / rom1.img beside flash.img (missing: erased, 0xFF), and
+// `_board.rom_erase(n)` / `_board.rom_write(n, offset, data)` change the memory and the file
+// together: the board's flash controller (a real STM32 port erases and programs its sectors
+// there). Programming only clears bits, as flash does, and the partition a mounted VfsRom
+// runs from is refused.
+//
 // Clock: the port has no RTC; mp_hal_time_ns (file times in LittleFS, time.time) counts from
 // 1970-01-01 at boot. The firmware takes wall time from the host link, not from here.
 
@@ -25,6 +35,7 @@
 #include "py/mphal.h"
 #include "py/runtime.h"
 #include "extmod/vfs.h"
+#include "extmod/vfs_rom.h"
 #include "shared/runtime/interrupt_char.h"
 #include "shared/runtime/pyexec.h"
 
@@ -36,7 +47,9 @@
 #define SYS_READ 0x06
 #define SYS_SEEK 0x0A
 #define SYS_FLEN 0x0C
+#define OPEN_MODE_RB 1  // "rb": read an existing file
 #define OPEN_MODE_RPLUS_B 3  // "r+b": read and write an existing file
+#define OPEN_MODE_WB 5  // "wb": create or truncate, then write
 
 static int semihost(int op, void *args) {
     register int r0 __asm__ ("r0") = op;
@@ -308,6 +321,134 @@ static MP_DEFINE_CONST_DICT(uart_locals, uart_locals_table);
 static MP_DEFINE_CONST_OBJ_TYPE(uart_type, MP_QSTR_UART, MP_TYPE_FLAG_ITER_IS_STREAM,
     make_new, uart_make_new, protocol, &uart_stream_p, locals_dict, &uart_locals);
 
+// --- ROMFS partitions: loaded at power-on, erased and programmed by _board ----------------
+
+static uint8_t *const rom_base[] = {
+    (uint8_t *)MICROPY_HW_ROMFS_PART0_START, (uint8_t *)MICROPY_HW_ROMFS_PART1_START,
+};
+static const uint32_t rom_size[] = { MICROPY_HW_ROMFS_PART0_SIZE, MICROPY_HW_ROMFS_PART1_SIZE };
+static const char *const rom_file[] = { "rom0.img", "rom1.img" };
+#define ROM_PARTS 2
+
+static int file_open(const char *path, int mode) {
+    uint32_t args[3] = { (uint32_t)path, (uint32_t)mode, strlen(path) };
+    return semihost(SYS_OPEN, args);
+}
+
+static void file_close(int handle) {
+    uint32_t args[1] = { (uint32_t)handle };
+    semihost(SYS_CLOSE, args);
+}
+
+// Bytes of the file at offset, from memory; false if the host refused.
+static bool file_put(int handle, uint32_t offset, const uint8_t *data, uint32_t len) {
+    uint32_t seek[2] = { (uint32_t)handle, offset };
+    uint32_t rw[3] = { (uint32_t)handle, (uint32_t)data, len };
+    return semihost(SYS_SEEK, seek) == 0 && semihost(SYS_WRITE, rw) == 0;
+}
+
+// At power-on (the .bss flag is cleared by every reset): each partition from its file.
+static void rom_load(void) {
+    static bool done;
+    if (done) {
+        return;
+    }
+    done = true;
+    for (int n = 0; n < ROM_PARTS; n++) {
+        memset(rom_base[n], 0xFF, rom_size[n]);
+        int h = file_open(rom_file[n], OPEN_MODE_RB);
+        if (h < 0) {
+            continue;  // never written: erased
+        }
+        uint32_t flen_args[1] = { (uint32_t)h };
+        int len = semihost(SYS_FLEN, flen_args);
+        uint32_t want = len > 0 && (uint32_t)len < rom_size[n] ? (uint32_t)len : rom_size[n];
+        uint32_t rw[3] = { (uint32_t)h, (uint32_t)rom_base[n], want };
+        if (semihost(SYS_READ, rw) != 0) {
+            memset(rom_base[n], 0xFF, rom_size[n]);  // unreadable: erased
+        }
+        file_close(h);
+    }
+}
+
+// Partition n, refused while a mounted VfsRom reads from it. The VfsRom object's first fields
+// (extmod/vfs_rom.c at this MicroPython commit): base, memory, filesystem.
+typedef struct {
+    mp_obj_base_t base;
+    mp_obj_t memory;
+    const uint8_t *filesystem;
+} vfs_rom_head_t;
+
+static int rom_part(mp_obj_t n_in) {
+    mp_int_t n = mp_obj_get_int(n_in);
+    if (n < 0 || n >= ROM_PARTS) {
+        mp_raise_ValueError(MP_ERROR_TEXT("ROMFS partition 0 or 1"));
+    }
+    for (mp_vfs_mount_t *m = MP_STATE_VM(vfs_mount_table); m != NULL; m = m->next) {
+        if (mp_obj_get_type(m->obj) == &mp_type_vfs_rom) {
+            const uint8_t *fs = ((vfs_rom_head_t *)MP_OBJ_TO_PTR(m->obj))->filesystem;
+            if (fs >= rom_base[n] && fs < rom_base[n] + rom_size[n]) {
+                mp_raise_OSError(MP_EBUSY);  // the running firmware's partition
+            }
+        }
+    }
+    return (int)n;
+}
+
+// _board.rom_erase(n): every byte 0xFF, in memory and in the partition's file.
+static mp_obj_t board_rom_erase(mp_obj_t n_in) {
+    int n = rom_part(n_in);
+    memset(rom_base[n], 0xFF, rom_size[n]);
+    int h = file_open(rom_file[n], OPEN_MODE_WB);
+    bool ok = h >= 0 && file_put(h, 0, rom_base[n], rom_size[n]);
+    if (h >= 0) {
+        file_close(h);
+    }
+    if (!ok) {
+        mp_raise_OSError(MP_EIO);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(board_rom_erase_obj, board_rom_erase);
+
+// _board.rom_write(n, offset, data): program data at offset of partition n. Flash programming
+// only turns 1s into 0s: bytes that would need an erase first raise ValueError.
+static mp_obj_t board_rom_write(mp_obj_t n_in, mp_obj_t offset_in, mp_obj_t data_in) {
+    int n = rom_part(n_in);
+    mp_int_t offset = mp_obj_get_int(offset_in);
+    mp_buffer_info_t b;
+    mp_get_buffer_raise(data_in, &b, MP_BUFFER_READ);
+    if (offset < 0 || (uint32_t)offset + b.len > rom_size[n]) {
+        mp_raise_ValueError(MP_ERROR_TEXT("past the partition's end"));
+    }
+    uint8_t *dst = rom_base[n] + offset;
+    const uint8_t *src = b.buf;
+    for (size_t i = 0; i < b.len; i++) {
+        if ((dst[i] & src[i]) != src[i]) {
+            mp_raise_ValueError(MP_ERROR_TEXT("not erased"));
+        }
+    }
+    memcpy(dst, src, b.len);
+    const uint8_t *out = dst;
+    uint32_t at = (uint32_t)offset, len = b.len;
+    int h = file_open(rom_file[n], OPEN_MODE_RPLUS_B);
+    if (h < 0) {  // no file yet: the whole partition, so the file holds what the memory holds
+        h = file_open(rom_file[n], OPEN_MODE_WB);
+        out = rom_base[n];
+        at = 0;
+        len = rom_size[n];
+    }
+    bool ok = h >= 0 && file_put(h, at, out, len);
+    if (h >= 0) {
+        file_close(h);
+    }
+    if (!ok) {
+        mp_raise_OSError(MP_EIO);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(board_rom_write_obj, board_rom_write);
+
 // --- Ctrl-C on the REPL while the application runs ------------------------------------------
 // The port reads UART0 only when its REPL asks for a byte, so a running program could not be
 // interrupted. `_board.watch_ctrl_c(True)` (hal_mcu.py, while the app runs) makes the VM
@@ -349,6 +490,8 @@ static const mp_rom_map_elem_t board_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__board) },
     { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&flash_type) },
     { MP_ROM_QSTR(MP_QSTR_UART), MP_ROM_PTR(&uart_type) },
+    { MP_ROM_QSTR(MP_QSTR_rom_erase), MP_ROM_PTR(&board_rom_erase_obj) },
+    { MP_ROM_QSTR(MP_QSTR_rom_write), MP_ROM_PTR(&board_rom_write_obj) },
 };
 static MP_DEFINE_CONST_DICT(board_module_globals, board_module_globals_table);
 
@@ -387,11 +530,13 @@ uint64_t mp_hal_time_ns(void) {
 }
 
 // MICROPY_PORT_INIT_FUNC (mpconfigboard.h): the end of mp_init(), at every boot and soft
-// reset; the qemu port's main() runs no script itself. As other MicroPython ports do: the
+// reset; the qemu port's main() runs no script itself. At power-on the ROMFS partitions are
+// loaded from their files (rom_load); then, as other MicroPython ports do: the
 // frozen _boot.py (mount the flash), then main.py (the frozen firmware/main.py, else one on
 // the flash) unless the reset came from the raw REPL (mpremote's soft reset), then the REPL.
 void callgate_board_init(void) {
     random_moved_on();
+    rom_load();
     pyexec_frozen_module("_boot.py", false);
     if (pyexec_mode_kind == PYEXEC_MODE_FRIENDLY_REPL) {
         pyexec_file_if_exists("main.py");

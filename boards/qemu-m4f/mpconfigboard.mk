@@ -20,7 +20,12 @@ SUPPORTS_HARDWARE_FP_SINGLE = 1
 # RAM like the part's: 192 KiB in all. The MicroPython heap takes 144 KiB and the C stack
 # 16 KiB; MicroPython's own static state is under 1 KiB, and the rest (about 31 KiB) is kept
 # for what a real board adds in C: the PCM DMA buffers and the line-card drivers' state.
-# Flash: 1 MiB (m4f.ld).
+# Flash: 1 MiB. The image takes the first 512 KiB (m4f.ld), the two ROMFS partitions a deploy
+# writes (board.c, docs/deploy.md) 256 KiB each above it, as the part's sectors 8-9 and 10-11.
+MICROPY_HW_ROMFS_PART0_START = 0x00080000
+MICROPY_HW_ROMFS_PART0_SIZE = 0x00040000
+MICROPY_HW_ROMFS_PART1_START = 0x000C0000
+MICROPY_HW_ROMFS_PART1_SIZE = 0x00040000
 MICROPY_HEAP_SIZE = 147456
 MICROPY_STACK_SIZE = 16384
 LDSCRIPT = $(CALLGATE_BOARD_DIR)/m4f.ld

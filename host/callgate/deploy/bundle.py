@@ -13,6 +13,11 @@ the HAL backend of the board's board.json "hal" (hal_virtual.py or hal_mcu.py). 
 (docs/deploy.md), put on the board by provisioning or `callgate bootstrap`, never by a
 deploy. The board's board.json and pins.csv travel with the bundle too.
 
+A board whose board.json has "deploy": {"romfs": [partitions]} (an MCU: boards/qemu-m4f) runs a
+deployed version from a ROMFS partition of its internal flash instead of a folder:
+romfs_image() is the slot as one ROMFS image (mpremote's VfsRomWriter), the same files and
+manifest.json, which the board copies into the partition not running (docs/deploy.md).
+
 manifest.json: {"format": 1, "board", "version", "min_version", "id", "files": {path:
 {"sha256", "size"}}}. "id" is the first 16 hex digits of the sha256 over the board, the
 version and every file's hash: the slot is named fw/<version>-<id[:8]>.
@@ -74,6 +79,40 @@ class Bundle:
 
     def size(self) -> int:
         return sum(len(d) for d in self.files.values()) + len(self.manifest_bytes())
+
+    def romfs(self) -> list:
+        """The board's ROMFS partitions ([{"n", "bytes"}], board.json "deploy": {"romfs"}): a
+        deployed version runs from one of them; [] for a board of folder slots."""
+        try:
+            board_def = json.loads(self.files.get("board.json", b"{}"))
+        except ValueError:
+            return []
+        return list((board_def.get("deploy") or {}).get("romfs") or [])
+
+    def romfs_image(self) -> bytes:
+        """The slot's files and manifest.json as one ROMFS image (folders as in the slot)."""
+        from mpremote.romfs import VfsRomWriter
+
+        tree = {}
+        for path, data in {**self.files, "manifest.json": self.manifest_bytes()}.items():
+            *folders, name = path.split("/")
+            node = tree
+            for d in folders:
+                node = node.setdefault(d + "/", {})
+            node[name] = data
+        w = VfsRomWriter()
+
+        def put(node):
+            for name in sorted(node):
+                if name.endswith("/"):
+                    w.opendir(name[:-1])
+                    put(node[name])
+                    w.closedir()
+                else:
+                    w.mkfile(name, node[name])
+
+        put(tree)
+        return w.finalise()
 
     def verify(self) -> None:
         """Raise BundleError unless every file matches the manifest, and nothing is extra."""

@@ -10,10 +10,12 @@ Steps (docs/deploy.md):
      space is refused here, before anything on the board changes;
   3. the plan: each file of the new slot fw/<version>-<id>/ is already there (a cut-off
      deploy), the same as in the running slot (copied on the board, nothing sent), or sent;
-     --dry-run stops here and prints it;
+     for a board of ROMFS partitions (bundle.romfs()) the one file is the slot's image,
+     fw/<version>-<id>.romfs; --dry-run stops here and prints it;
   4. slots other than the running, the previous and the new one are removed; files are sent
      (resumable, each checked by its sha256 on the board before it is renamed into place);
-  5. COMMIT: the board checks every file of the slot against the manifest and replaces
+  5. COMMIT: the board checks every file of the slot against the manifest (an image: copied
+     into the partition not running first, the slot named romN:fw/...) and replaces
      boot.json atomically; the board restarts into the new slot, which is kept once it
      comes up (or rolled back by the board after 3 failed boots: reported).
 """
@@ -24,7 +26,7 @@ import time
 from ..firmware.link import messages
 from ..firmware.link.errors import LinkError, RemoteError
 from ..link.files import RemoteFiles
-from .bundle import Bundle, BundleError
+from .bundle import Bundle, BundleError, sha256_hex
 
 
 class DeployRefused(BundleError):
@@ -75,6 +77,20 @@ class Progress:
             self.out.write("\n")
 
 
+def slot_name(slot) -> str | None:
+    """The bundle's slot a board slot holds: "rom1:fw/0.1.0-ab" -> "fw/0.1.0-ab"."""
+    return slot.split(":", 1)[-1] if slot else slot
+
+
+def rom_target(state: dict) -> int:
+    """The partition the board writes a new ROM slot to (firmware/callgate/update.py's rule)."""
+    for key in ("active", "previous"):
+        slot = state.get(key) or ""
+        if slot.startswith("rom") and slot[4:5] == ":":
+            return 1 - int(slot[3])
+    return 0
+
+
 class Plan:
     def __init__(self, bundle: Bundle, state: dict, current: dict | None):
         self.bundle = bundle
@@ -85,14 +101,31 @@ class Plan:
         self.copy = []  # unchanged: copied from the running slot on the board
         self.send = []  # changed or new: sent over the link
         self.partial = {}  # path -> bytes of it a cut-off upload left on the board
-        self.up_to_date = state.get("active") == self.slot and state.get("ok")
+        self.up_to_date = slot_name(state.get("active")) == self.slot and state.get("ok")
+        self.romfs = bundle.romfs()
+        self.image = None  # the board path of the slot's ROMFS image (a board of partitions)
+        if self.up_to_date:
+            self.slot = state["active"]
+            self.files = {}
+        elif self.romfs:
+            self.image = f"{self.slot}.romfs"
+            self.slot = f"rom{rom_target(state)}:{self.slot}"
+            self.files = {self.image: bundle.romfs_image()}
+        else:
+            self.files = bundle.files  # path in the slot -> bytes
+
+    def target(self, path: str) -> str:
+        """Where a file of the plan goes on the board."""
+        return path if self.image else f"{self.slot}/{path}"
 
     def bytes_to_send(self) -> int:
-        return sum(len(self.bundle.files[p]) for p in self.send)
+        return sum(len(self.files[p]) for p in self.send)
 
     def bytes_needed(self) -> int:
         """Flash the new slot still needs (sent or copied files, and the manifest)."""
-        need = sum(len(self.bundle.files[p]) for p in self.send + self.copy) + len(self.bundle.manifest_bytes())
+        need = sum(len(self.files[p]) for p in self.send + self.copy)
+        if not self.image:
+            need += len(self.bundle.manifest_bytes())
         return need - sum(self.partial.values())
 
     def as_dict(self) -> dict:
@@ -123,7 +156,7 @@ def check(bundle: Bundle, state: dict, free: int | None = None) -> None:
 
 def plan(fs: RemoteFiles, bundle: Bundle, state: dict) -> Plan:
     current = None
-    if state.get("active"):
+    if state.get("active") and not bundle.romfs():  # a partition's files are never copied
         try:
             current = json.loads(fs.read(state["active"] + "/manifest.json"))
         except (RemoteError, ValueError):
@@ -132,9 +165,10 @@ def plan(fs: RemoteFiles, bundle: Bundle, state: dict) -> Plan:
     if p.up_to_date:
         return p
     running = (current or {}).get("files", {})
-    for path in sorted(bundle.files):
-        entry = bundle.manifest["files"][path]
-        target = f"{p.slot}/{path}"
+    for path in sorted(p.files):
+        data = p.files[path]
+        entry = {"size": len(data), "sha256": sha256_hex(data)}
+        target = p.target(path)
         st = fs.stat(target)
         if st is not None and st["size"] == entry["size"] and fs.sha256(target).hex() == entry["sha256"]:
             p.have.append(path)
@@ -158,6 +192,11 @@ def prepare(client, bundle: Bundle):
     state = client.request(messages.OP_DEPLOY_STATE)
     check(bundle, state)
     p = plan(fs, bundle, state)
+    if p.image:
+        room = min((part.get("bytes", 0) for part in p.romfs), default=0)
+        size = len(p.files[p.image])
+        if size > room:
+            raise DeployRefused(f"the slot's ROMFS image ({size} bytes) is larger than the board's partitions ({room} bytes)")
     if not p.up_to_date:
         free = fs.df()["free"]
         check(bundle, state, free)
@@ -176,23 +215,27 @@ def deploy(client, bundle: Bundle, dry_run: bool = False, out=None, restart: boo
     if dry_run or p.up_to_date:
         result["dry_run"] = dry_run
         return result
-    _remove_slots(fs, {p.state.get("active"), p.state.get("previous"), p.slot})
+    _remove_slots(fs, {p.state.get("active"), p.state.get("previous"), p.image or p.slot})
     progress = Progress(p.bytes_to_send(), out)
     sent = 0
     for path in p.copy:
         fs.copy(f"{p.state['active']}/{path}", f"{p.slot}/{path}")
     for path in p.send:
-        sent += fs.upload(f"{p.slot}/{path}", bundle.files[path], progress)
+        sent += fs.upload(p.target(path), p.files[path], progress)
     progress.end()
-    fs.upload(f"{p.slot}/manifest.json", bundle.manifest_bytes())
-    r = client.request(messages.OP_DEPLOY_COMMIT, {"slot": p.slot}, timeout=10.0)
-    result.update(sent=sent, verified=r["verified"], switched=r["switched"],
+    if p.image:  # the board copies the image into a partition, checks it, names the slot
+        r = client.request(messages.OP_DEPLOY_COMMIT, {"slot": bundle.slot, "image": p.image}, timeout=30.0)
+    else:
+        fs.upload(f"{p.slot}/manifest.json", bundle.manifest_bytes())
+        r = client.request(messages.OP_DEPLOY_COMMIT, {"slot": p.slot}, timeout=10.0)
+    slot = r.get("slot", p.slot)
+    result.update(slot=slot, sent=sent, verified=r["verified"], switched=r["switched"],
                   transfer_s=round(time.monotonic() - t0, 3))
     if r["switched"]:  # two slots stay: the new one and the one boot.json falls back to
-        now = client.request(messages.OP_DEPLOY_STATE)
+        now = client.request(messages.OP_DEPLOY_STATE)  # (a ROM slot's image goes: the partition holds it)
         _remove_slots(fs, {now.get("active"), now.get("previous")})
     if restart and r["switched"]:
-        result.update(restart_and_wait(client, p.slot, wait))
+        result.update(restart_and_wait(client, slot, wait))
     result["total_s"] = round(time.monotonic() - t0, 3)
     return result
 

@@ -96,6 +96,10 @@ class McuSimBoard:
                     link.symlink_to(self._flash.resolve())
                 if not self._flash.exists():
                     self._flash.parent.mkdir(parents=True, exist_ok=True)
+                for n in (0, 1):  # the ROMFS partitions deploys write (board.c) stay beside it
+                    rom = self.workdir / f"rom{n}.img"
+                    if not rom.exists() and not rom.is_symlink():
+                        rom.symlink_to(self._flash.resolve().with_name(f"{self._flash.stem}.rom{n}.img"))
             self.qemu.prepare_flash()
             with self.qemu.flash.edit() as fs:
                 write_default_prompts(fs)

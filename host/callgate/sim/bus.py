@@ -197,8 +197,8 @@ class BusPlane:
         if len(self._due) >= WINDOW:
             return 0.05
         if self.clock:
-            if self._t0 is None:
-                self._t0 = time.monotonic()
+            if self._t0 is None:  # the pace counts from the tick sent next (after a restart: not 0)
+                self._t0 = time.monotonic() - self._sent * FRAME / RATE / self.clock
             early = self._t0 + self._sent * FRAME / RATE / self.clock - time.monotonic()
             if early > 0:
                 return early

@@ -14,8 +14,7 @@
 # bytecode runs in place from flash instead of being loaded into the heap). A slot on
 # trial (not yet confirmed by the app) has its boots counted; one that failed
 # to come up _TRIES times in a row is dropped for the previous slot, recorded as "rollback".
-# A crash of a slot on trial restarts the board (to count the next try) instead of stopping
-# in the REPL. This file is the boot path and the updater's anchor: deploys never replace it.
+# A crash of a slot on trial counts as a failed boot (not towards a crash loop). This file is the boot path and the updater's anchor: deploys never replace it.
 
 import sys
 
@@ -163,5 +162,6 @@ def main():
     print("callgate: app stopped (%s), %s" % (reason, "restarting" if restart else "REPL"))
     if restart:
         reset()
+
 
 main()

@@ -298,6 +298,9 @@ SCHEMA = {
                 "start": {"enum": list(AGENT_STARTS)},
                 "auto_pause": {"type": "integer", "minimum": 0, "maximum": 20},
                 "flash_ms": {"type": "integer", "minimum": 0, "maximum": 2000},  # 0: no hook flash
+                # after a flash: this prefix, a number and # transfer the call to that number on
+                # a free trunk that may call out (absent: no outside transfers)
+                "outside_prefix": {"type": "string", "pattern": "^[0-9*]{1,4}$"},
                 "feature_codes": {
                     "type": "object",
                     "additionalProperties": False,

@@ -401,12 +401,13 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
     # feature code begins like it, nor it like one (one of the two could never be reached).
     prefix = agents.get("outside_prefix")
     if prefix is not None:
-        others = [(e, f"ports[{i}]'s extension") for e, i in seen_ext.items()]
-        others += [(q["extension"], f"queue {n!r}'s extension") for n, q in queues.items() if "extension" in q]
-        others += [(code, f"feature code {f}") for f, code in codes.items()]
+        others = [(e, f"the extension {e} of ports[{i}]") for e, i in seen_ext.items()]
+        others += [(q["extension"], f"the extension {q['extension']} of queue {n!r}")
+                   for n, q in queues.items() if "extension" in q]
+        others += [(code, f"feature code {code} of {f}") for f, code in codes.items()]
         for other, what in others:
             if other.startswith(prefix) or prefix.startswith(other):
-                bad(("agents", "outside_prefix"), f"outside prefix {prefix} and {what} {other} begin alike: "
+                bad(("agents", "outside_prefix"), f"outside prefix {prefix} and {what} begin alike: "
                     "one would never be reached")
         if not agents.get("flash_ms"):
             bad(("agents", "outside_prefix"), "an outside prefix needs the hook flash (agents.flash_ms above 0)")

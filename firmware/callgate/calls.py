@@ -887,7 +887,7 @@ class Calls:
         """Agent g's leg of call c ends in a transfer (x: its entry in the record, dated here):
         the recording stops, the agent wraps up (the ringback burst; they hang up)."""
         r = c.cdr
-        t = x["at"] = self.epoch(now)
+        t = x["at"] = r["agent_left"] = self.epoch(now)  # (the last agent left, until one answers)
         if "legs" not in r:
             r["legs"] = [{"agent": g.ext, "connected": r["connected"], "left": t}]
         else:

@@ -192,6 +192,7 @@ def test_a_flash_and_9_number_hash_bridge_the_caller_to_the_outside_party_and_bo
         assert (t["from"], t["to"], t["outside"], t["trunk"], t["result"]) == ("201", "95550123", True, "trunk5",
                                                                               "person"), t
         assert r["outcome"] == "answered" and r["by"] == "callee" and r["agent"] == "201"
+        assert r["agent_left"] == r["legs"][0]["left"] == t["at"]  # her talk time ends there
         assert out["direction"] == "out" and out["number"] == "5550123" and out["trunk"] == "trunk5"
         assert out["outcome"] == "person" and out["decide_ms"] > 0 and out["by"] == "callee"
         link.request(messages.OP_AGENT, {"ext": "202", "do": "login"})

@@ -157,6 +157,7 @@ def test_an_outside_number_a_person_answers_is_bridged_trunk_to_trunk_and_both_l
     assert out["direction"] == "out" and out["transfer_for"] == inbound["id"] and out["number"] == "5550123"
     assert out["outcome"] == "person" and out["decide_ms"] == 5000 and out["trunk"] == "trunk2"
     assert out["connected"] == 1030000 and out["by"] == "callee"
+    assert inbound["agent_left"] == 1000000 + t  # Alice's talk ended with her transfer (talk_s, AHT)
 
 
 def test_the_caller_hanging_up_on_the_outside_party_releases_the_trunk():

@@ -40,6 +40,15 @@
 #   connected --the agent's hook flash + an agent's or a queue's extension--> transfer, queued
 #                                 CALL transfer {agent, to}; offered to that agent alone, or
 #                                 in that queue (an on-hook shorter than the site's flash_ms)
+#   connected --hook flash + the site's outside prefix, a number and #--> transfer, outside
+#                                 CALL transfer {agent, to, outside}, CALL outside {number,
+#                                 trunk}: the board dials it on a free trunk that may call out
+#                                 (outbound.py) while the caller holds; the agent wraps up
+#   outside --a person or a machine answers--> outside (bridged trunk to trunk) --either hangs
+#                                 up--> ended (by=caller, or by=callee: the outside party)
+#   outside --any other outcome--> queued    CALL outside {result}; for the agent who
+#                                 transferred it alone (no trunk to dial on: back to that
+#                                 agent at once, CALL connected {refused})
 #   survey --done--> ended by=board, reason=survey-done (no survey: ended by=agent)
 #   queued --the queue's max wait--> its overflow: another queue, callback, voicemail, hang-up
 #   menu or overflow --callback--> callback      the caller keys a number and #
@@ -77,7 +86,7 @@ from .agents import OFFHOOK, REST as _REST, TALKING, TONE_NO, TONE_OK
 from .link import messages
 from .compat import const, ticks_add, ticks_diff
 from .ports import CALL, IDLE
-from .outbound import Outbound
+from .outbound import NO_RESULT, DialError, Outbound
 from .supervise import KEYS as _SUP_KEYS, Supervision
 
 _ANSWER_RINGS = const(2)
@@ -87,6 +96,7 @@ _DIGIT_MS = const(3000)
 
 _NUMBER_MS = const(10000)  # callback: time for the first key after the prompt
 _MAX_NUMBER = const(15)
+_OUT_KEYS = const(25)  # an outside transfer's number: outbound.py's longest (24) and one (refused)
 _EARLY_CID_MS = const(10000)  # caller ID before a ring belongs to a call ringing within this
 
 # Call states (the "state" of CALL events)
@@ -106,6 +116,7 @@ S_CALLBACK = "callback"  # keying a number to be called back
 S_VOICEMAIL = "voicemail"
 S_BYE = "bye"  # a last prompt, then the board hangs up (not reported: the end is)
 S_TRANSFER = "transfer"  # reported once: an agent transferred the call (it is queued again next)
+S_OUTSIDE = "outside"  # transferred to an outside number: the trunk dials it, then they talk
 
 # Call.step: where a call is inside survey, callback and voicemail (the table above)
 _STEP_NONE = const(0)
@@ -118,7 +129,7 @@ _STEP_REC = const(5)  # voicemail: the message is being recorded
 _WAITING = (S_QUEUED, S_OFFERED)
 _HANGUP_REPORTS = (linecard.REPORT_LOOP, linecard.REPORT_REVERSAL, linecard.REPORT_DISCONNECT)
 _UP = (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS, S_MENU, S_QUEUED, S_OFFERED, S_CONNECTED,
-       S_SURVEY, S_CALLBACK, S_VOICEMAIL, S_BYE)
+       S_SURVEY, S_CALLBACK, S_VOICEMAIL, S_BYE, S_OUTSIDE)
 
 
 class Call:
@@ -211,6 +222,7 @@ class Calls:
         self.flashing = {}  # agent port -> when it went on hook in a call (a flash, or a hang-up)
         self.xfer = {}  # agent port -> [call, keys]: keying a transfer after a flash
         self.targets = {}  # transfer digits -> acd.Agent or acd.Queue
+        self.outside = None  # the site's outside prefix: a transfer to an outside number
 
     def use_site(self, bundle, clock=None, now=0, past=None, cut=True, cb_file=None):
         """Send answered calls on the site's FXO ports to its IVR, queues and agents (bundle:
@@ -226,6 +238,7 @@ class Calls:
         self.ivr = Ivr(bundle)
         self.acd = Acd(bundle, self.epoch, now, past, cut)
         self.flash_ms = bundle["agents"]["flash_ms"]
+        self.outside = bundle["agents"]["outside"]
         self.targets = {}
         for a in self.acd.order:
             self.targets[a.ext] = a
@@ -514,6 +527,8 @@ class Calls:
         c.playing = None
         if st in _WAITING:
             self._hold(c, now, cmd)
+        elif st == S_OUTSIDE:  # the outside number rings: the hold prompt again
+            self._play(c, c.q.hold, False, _STEP_NONE, cmd)
         elif st == S_SURVEY:
             if c.step == _STEP_INTRO:
                 self._survey_ask(c, cmd)
@@ -829,12 +844,23 @@ class Calls:
 
     def _xfer_key(self, g, d, now, ports, ev, cmd):
         """A key of the transfer's digits: an agent's extension or a queue's, ended by the only
-        one it can be or by #."""
+        one it can be or by #; or the site's outside prefix, a number and # (_outside)."""
         x = self.xfer[g.port]
         x[1] += d
         k = x[1]
+        p = self.outside
+        if p and k.startswith(p):  # an outside number: until # (or one key too many)
+            if d != "#" and len(k) < len(p) + _OUT_KEYS:
+                return
+            del self.xfer[g.port]
+            if d == "#":
+                k = k[:-1]
+            self._outside(g, x[0], k, k[len(p):], now, ports, ev, cmd)
+            return
         if k.endswith("#"):
             k = k[:-1]
+        elif p and p.startswith(k):
+            return  # the outside prefix's first keys
         else:
             for e in self.targets:
                 if e != k and e.startswith(k):
@@ -847,15 +873,27 @@ class Calls:
         if target is None or target is g:  # nowhere: back to the caller (the agent hears them again)
             cmd.append({"t": linecard.CMD_BRIDGE, "port": c.port, "a": c.port, "b": g.port})
             return
+        queue = target.name if hasattr(target, "strategy") else None
+        self._hand_over(g, c, {"from": g.ext, "to": k, "queue": queue}, now, ports, ev, cmd)
+        if queue is None:
+            c.only = target
+            q = c.q
+        else:
+            c.only = None
+            q = target
+        self._enqueue(c, q, False, now, ports, ev, cmd)
+
+    def _hand_over(self, g, c, x, now, ports, ev, cmd):
+        """Agent g's leg of call c ends in a transfer (x: its entry in the record, dated here):
+        the recording stops, the agent wraps up (the ringback burst; they hang up)."""
         r = c.cdr
-        t = self.epoch(now)
+        t = x["at"] = r["agent_left"] = self.epoch(now)  # (the last agent left, until one answers)
         if "legs" not in r:
             r["legs"] = [{"agent": g.ext, "connected": r["connected"], "left": t}]
         else:
             r["legs"][-1]["left"] = t
-        queue = target.name if hasattr(target, "strategy") else None
         r["transfers"] = r.get("transfers") or []
-        r["transfers"].append({"from": g.ext, "to": k, "queue": queue, "at": t})
+        r["transfers"].append(x)
         if c.recording is not None:
             cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
             c.recording = None
@@ -863,14 +901,66 @@ class Calls:
         self.acd.transferred(g, now, self._acd)
         self._acd.append(("confirm", g, True))
         self._acd_acts(now, ports, ev, cmd)
-        if queue is None:
-            c.only = target
-            q = c.q
-        else:
-            c.only = None
-            q = target
-        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_TRANSFER, "agent": g.ext, "to": k}))
-        self._enqueue(c, q, False, now, ports, ev, cmd)
+        v = {"port": c.port, "call": c.id, "state": S_TRANSFER, "agent": g.ext, "to": x["to"]}
+        if "outside" in x:
+            v["outside"] = True
+        ev.append((messages.EV_CALL, v))
+
+    # -- a transfer to an outside number (the board dials it on a trunk: outbound.py) ---------
+
+    def _outside(self, g, c, k, number, now, ports, ev, cmd):
+        """Agent g keyed the site's outside prefix, a number and #: the board dials it on the
+        first free trunk that may call out while the caller goes on hearing the hold prompt;
+        the agent wraps up. No such trunk (none may call out, every one busy) or a bad number:
+        back to the agent at once, CALL connected saying why."""
+        try:
+            o = self.outbound.dial(number, None, None, now, ports, ev, cmd)
+        except DialError as e:
+            self._transfer(g, c, k, None, now, ports, ev, cmd)
+            ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_CONNECTED, "agent": g.ext,
+                                          "to": k, "refused": str(e)}))
+            return
+        x = self.calls[o["port"]]
+        x.out.xfer = c
+        x.cdr["transfer_for"] = c.cdr["id"]
+        self._hand_over(g, c, {"from": g.ext, "to": k, "queue": None, "outside": True, "trunk": x.trunk,
+                               "result": None}, now, ports, ev, cmd)
+        c.state = S_OUTSIDE
+        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_OUTSIDE, "number": number,
+                                      "trunk": x.trunk, "line": x.port}))
+
+    def outside_answered(self, x, result, now, ev, cmd):
+        """Trunk call x of an outside transfer was answered (outbound.py): a person or a
+        machine is bridged to the held caller (True); a fax is not (False: x hangs up)."""
+        if result == linecard.CPA_FAX:
+            return False
+        c = x.out.xfer
+        c.playing = None
+        cmd.append({"t": linecard.CMD_STOP, "port": c.port})  # the hold prompt
+        cmd.append({"t": linecard.CMD_BRIDGE, "port": c.port, "a": c.port, "b": x.port})
+        t = x.cdr["connected"] = self.epoch(now)
+        r = c.cdr
+        r["legs"].append({"number": x.number, "trunk": x.trunk, "connected": t, "left": None})
+        r["transfers"][-1]["result"] = result
+        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_OUTSIDE, "number": x.number,
+                                      "trunk": x.trunk, "result": result, "bridged": True}))
+        return True
+
+    def outside_ended(self, x, by, how, now, ports, ev, cmd):
+        """Trunk call x of an outside transfer ends (outbound.py, before its hang-up): the
+        caller bridged to it is done too; one still holding is queued again for the agent who
+        transferred it (the queue's max wait and overflow hold), the result on CALL outside."""
+        d = x.out
+        c, d.xfer = d.xfer, None
+        t = c.cdr["transfers"][-1]
+        if t["result"] is not None:  # they talked: the outside party (or the board) hung up
+            self._end(c, by, how, now, ports, ev, cmd)
+            return
+        t["result"] = d.result or NO_RESULT
+        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_OUTSIDE, "number": x.number,
+                                      "trunk": x.trunk, "result": t["result"], "bridged": False}))
+        c.only = self.targets.get(t["from"])
+        self._enqueue(c, c.q, False, now, ports, ev, cmd)
 
     def _connect(self, g, c, now, ev, cmd):
         c.state = S_CONNECTED
@@ -1002,6 +1092,15 @@ class Calls:
             cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
             self.acd.caller_gone(g)
             cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan, "name": linecard.TONE_BUSY})
+        elif st == S_OUTSIDE:  # the trunk it was transferred to: released (outside_ended)
+            leg = c.cdr["legs"][-1]
+            if "number" in leg:  # bridged to it
+                leg["left"] = self.epoch(now)
+                cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
+            for x in self._all:
+                if x.out is not None and x.out.xfer is c:
+                    x.out.xfer = None
+                    self.outbound.end(x, by, how, now, ports, ev, cmd)
         if c.recording is not None:
             cmd.append({"t": linecard.CMD_RECORD_STOP, "port": c.port})
             c.recording = None

@@ -29,10 +29,13 @@ TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
 # digits of the plain flow (a board without a site), true when the recording is incomplete
 # (cut short, or never started: the flash was full; or its end never came), and each mode a
 # supervisor was in ([{"ext", "mode", "ms"}], supervise.py); a transferred call's legs
-# ([{"agent", "connected", "left"}]) and transfers ([{"from", "to", "queue", "at"}]); and of a
-# callback's attempt (callbacks.py): the inbound call's record id it calls back for, and which
-# attempt it is (1, 2, ...).
-EXTRA = ("overflow", "digits", "recording_cut", "supervised", "legs", "transfers", "callback_for", "attempt")
+# ([{"agent", "connected", "left"}], an outside number's {"number", "trunk", "connected", "left"})
+# and transfers ([{"from", "to", "queue", "at"}], an outside number's with "outside", "trunk",
+# "result"); of a callback's attempt (callbacks.py): the inbound call's record id it calls back
+# for, and which attempt it is (1, 2, ...); of an outside transfer's attempt: the inbound call's
+# record id it was dialled for.
+EXTRA = ("overflow", "digits", "recording_cut", "supervised", "legs", "transfers", "callback_for", "attempt",
+         "transfer_for")
 WAIT_MS = const(10000)  # line-card ms a record waits for its recordings' last chunks
 
 

@@ -15,10 +15,14 @@
 #   any --no cpa result within the guard time--> ended, outcome "no-result"
 #   a callback's call (callbacks.py): person (machine, when the site leaves a message) --> the
 #   agent waiting for it is bridged in; the call's end frees the agent and applies the retry rule
+#   an agent's outside transfer (calls.py): person or machine --> the held caller is bridged in
+#   (trunk to trunk); the call's end ends the caller's too, or, unanswered, queues the caller
+#   again for that agent; the caller hanging up ends this call
 #
 # Every attempt leaves one call record (cdr.py): direction "out", number (as dialled, without
 # the prefix), trunk, outcome (the cpa result, or "no-result"), decide_ms (the time the
-# analysis took to decide: from the end of dialling, or from the seizure for no dial tone).
+# analysis took to decide: from the end of dialling, or from the seizure for no dial tone);
+# a transfer's attempt also transfer_for (the inbound call's record id).
 #
 # Permission, prefix and tone plan per trunk come from the site (its port's "out": allow,
 # prefix, no_answer_ms; its "plan"); without a site every FXO trunk may call out with the
@@ -69,6 +73,8 @@ class Trunk:
 
 class Dial:
     """What one outbound call needs beyond calls.Call."""
+
+    xfer = None  # calls.Call: the caller an agent transferred to this number (calls.py)
 
     def __init__(self, number, prompt, trunk):
         self.number = number
@@ -178,6 +184,8 @@ class Outbound:
                                               "result": d.result, "decide_ms": d.decide_ms}))
                 if d.cb is not None and self.calls.callbacks.answered(c, d.result, now, ev, cmd):
                     return  # bridged to the agent who waits for it
+                if d.xfer is not None and self.calls.outside_answered(c, d.result, now, ev, cmd):
+                    return  # bridged to the caller who holds for it
                 if d.prompt is not None and d.result != linecard.CPA_FAX:
                     cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": d.prompt, "barge_in": False})
                     c.playing = d.prompt
@@ -194,14 +202,16 @@ class Outbound:
 
     def tick(self, c, now, ports, ev, cmd):
         d = c.out
-        if (d.cb is None or c.state != S_ANSWERED) and ticks_diff(now, d.deadline) >= 0:  # (a bridged
-            # callback lasts as long as the agent and the callee talk)
+        if (c.state != S_ANSWERED or d.cb is None and d.xfer is None) and ticks_diff(now, d.deadline) >= 0:
+            # (a bridged callback or transfer lasts as long as the two parties talk)
             self.end(c, "board", NO_RESULT, now, ports, ev, cmd)
 
     def end(self, c, by, how, now, ports, ev, cmd):
         d = c.out
         if d.cb is not None:  # a callback: free its agent (unbridge first), then its retry rule
             self.calls.callbacks.ended(c, d.result or NO_RESULT, now, ev, cmd)
+        if d.xfer is not None:  # a transfer: the caller's call ends too, or is queued again
+            self.calls.outside_ended(c, by, how, now, ports, ev, cmd)
         cmd.append({"t": linecard.CMD_HANGUP, "port": c.port})
         c.state = "idle"
         c.out = None

@@ -62,7 +62,7 @@ def bundle():
                   "closed": ["2026-12-25"]},
         "survey": None,
         "recording": {"mode": "none", "percent": 0, "announce": None, "days": 90},
-        "agents": {"start": "ready", "auto_pause": 0, "flash_ms": 0,
+        "agents": {"start": "ready", "auto_pause": 0, "flash_ms": 0, "outside": None,
                    "codes": {"login": "*1", "ready": "*3", "pause": "*2", "disposition": "*4",
                              "listen": "*51", "whisper": "*52", "barge": "*53"},
                    "reasons": {"1": "lunch", "2": "training", "31": "callback"},

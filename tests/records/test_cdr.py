@@ -91,6 +91,18 @@ def test_a_callback_attempt_reads_back_from_csv():
     assert "attempt" not in back[0] and "callback_for" not in back[0]
 
 
+def test_an_outside_transfer_reads_back_from_csv():
+    recs = day()
+    recs[0]["legs"] = [{"agent": "201", "connected": 1, "left": 2},
+                       {"number": "5550123", "trunk": "trunk5", "connected": 3, "left": 4}]
+    recs[0]["transfers"] = [{"from": "201", "to": "95550123", "queue": None, "outside": True, "trunk": "trunk5",
+                             "result": "person", "at": 2}]
+    recs[1].update(direction="out", transfer_for=recs[0]["id"])
+    back = cdr.read_csv(io.StringIO(cdr.to_text(recs, "csv")))
+    assert back[1]["transfer_for"] == recs[0]["id"] and "transfer_for" not in back[0]
+    assert (back[0]["legs"], back[0]["transfers"]) == (recs[0]["legs"], recs[0]["transfers"])
+
+
 def test_json_is_the_records_as_stored():
     assert json.loads(cdr.to_text(day(), "json")) == day()
 

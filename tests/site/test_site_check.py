@@ -209,6 +209,17 @@ BAD = [
      "agents.flash_ms: 5000 is greater than the maximum of 2000"),
     ("a supervisor code on a login's", 'barge: "*53"', 'barge: "*1"', 'barge: "*1"',
      "agents.feature_codes.barge: feature code *1 of barge is also login's *1"),
+    # an outside transfer's prefix (docs/callcenter.md, "Hook-flash blind transfer")
+    ("an outside prefix an extension begins with", 'outside_prefix: "9"', 'outside_prefix: "2"',
+     'outside_prefix: "2"', "agents.outside_prefix: outside prefix 2 and the extension 201 of ports[5] begin alike"),
+    ("an outside prefix longer than a queue's extension", 'outside_prefix: "9"', 'outside_prefix: "3015"',
+     'outside_prefix: "3015"', "agents.outside_prefix: outside prefix 3015 and the extension 301 of queue 'sales'"),
+    ("an outside prefix on a feature code", 'outside_prefix: "9"', 'outside_prefix: "*5"', 'outside_prefix: "*5"',
+     "agents.outside_prefix: outside prefix *5 and feature code *51 of listen begin alike"),
+    ("an outside prefix with #", 'outside_prefix: "9"', 'outside_prefix: "9#"', 'outside_prefix',
+     "agents.outside_prefix: '9#' is not 1 to 4 DTMF keys: 0-9 or * (# ends the number)"),
+    ("an outside prefix without the flash", "  flash_ms: 800", "  flash_ms: 0", "outside_prefix",
+     "agents.outside_prefix: an outside prefix needs the hook flash (agents.flash_ms above 0)"),
 ]
 
 
@@ -472,3 +483,10 @@ def test_a_supervisor_needs_someone_to_supervise_and_the_bundle_carries_it(demo,
     got = problems(demo)
     line = line_of(demo.read_text(), "supervisor: true")
     assert got[0].startswith(f"{line}: ports[5].agent.supervisor: a supervisor, but no other agent to supervise"), got
+
+
+def test_the_bundle_carries_the_outside_prefix_and_none_without_one(demo):
+    assert bundle(load_site(demo))["agents"]["outside"] == "9"
+    edit(demo, '  outside_prefix: "9"', "")
+    b = bundle(load_site(demo))
+    assert b["agents"]["outside"] is None and b["agents"]["flash_ms"] == 800

@@ -27,7 +27,7 @@ field it reads (bundle.check(), which lists them by part):
      "recording": {"mode": "sample", "percent": 20, "announce": "recorded", "days": 90},
      "callbacks": {"queue": null, "machine": "leave",
                    "retry": {"busy": [120000, 3], "no-answer": [600000, 2], ...}} or null,
-     "agents": {"start": "ready", "auto_pause": 3,
+     "agents": {"start": "ready", "auto_pause": 3, "flash_ms": 800, "outside": "9",
                 "codes": {"login": "*1", "ready": "*3", "pause": "*2", "disposition": "*4"},
                 "reasons": {"1": "lunch", "2": "training"}, "dispositions": {"1": "resolved"}},
      "prompts": {"welcome": {"file": "prompts/welcome.wav", "ms": 1620}}}
@@ -58,7 +58,9 @@ retry; "retry" outcome -> [ms to wait, most attempts in all] (firmware/callgate/
 Agents: "start" how an agent with no past begins (ready, or logged-out); "auto_pause" offers
 an agent may let ring out in a row before being paused (reason no-answer; 0: never); "codes"
 the feature codes (null: none); "reasons" and "dispositions" code -> name
-(firmware/callgate/agents.py).
+(firmware/callgate/agents.py); "flash_ms" the longest on-hook that is a hook flash (0: none),
+"outside" the prefix that, keyed after a flash, transfers to an outside number (null: none;
+firmware/callgate/calls.py).
 """
 
 import json
@@ -156,6 +158,7 @@ def _agents(a):
         "start": a.get("start", "ready"),
         "auto_pause": a.get("auto_pause", 0),
         "flash_ms": a.get("flash_ms", 0),
+        "outside": a.get("outside_prefix"),
         "codes": codes,
         "reasons": {r["code"]: r["name"] for r in a.get("pause_reasons", [])},
         "dispositions": {r["code"]: r["name"] for r in a.get("dispositions", [])},

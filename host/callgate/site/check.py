@@ -397,6 +397,20 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
                 where = ("agents", "feature_codes", f if f in agents.get("feature_codes", {}) else g)
                 bad(where, f"feature code {code} of {f} is {'also' if code == other else 'the start of'} "
                     f"{g}'s {other}")
+    # The outside prefix (keyed after a hook flash, then a number and #): no extension or
+    # feature code begins like it, nor it like one (one of the two could never be reached).
+    prefix = agents.get("outside_prefix")
+    if prefix is not None:
+        others = [(e, f"the extension {e} of ports[{i}]") for e, i in seen_ext.items()]
+        others += [(q["extension"], f"the extension {q['extension']} of queue {n!r}")
+                   for n, q in queues.items() if "extension" in q]
+        others += [(code, f"feature code {code} of {f}") for f, code in codes.items()]
+        for other, what in others:
+            if other.startswith(prefix) or prefix.startswith(other):
+                bad(("agents", "outside_prefix"), f"outside prefix {prefix} and {what} begin alike: "
+                    "one would never be reached")
+        if not agents.get("flash_ms"):
+            bad(("agents", "outside_prefix"), "an outside prefix needs the hook flash (agents.flash_ms above 0)")
     # Supervisors: someone to supervise (their codes are checked with the others' below).
     if supervisors and len(seen_ext) < 2:
         bad(("ports", supervisors[0], "agent", "supervisor"), "a supervisor, but no other agent to supervise")

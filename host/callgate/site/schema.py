@@ -298,6 +298,9 @@ SCHEMA = {
                 "start": {"enum": list(AGENT_STARTS)},
                 "auto_pause": {"type": "integer", "minimum": 0, "maximum": 20},
                 "flash_ms": {"type": "integer", "minimum": 0, "maximum": 2000},  # 0: no hook flash
+                # after a flash: this prefix, a number and # transfer the call to that number on
+                # a free trunk that may call out (absent: no outside transfers)
+                "outside_prefix": {"type": "string", "pattern": "^[0-9*]{1,4}$"},
                 "feature_codes": {
                     "type": "object",
                     "additionalProperties": False,
@@ -360,6 +363,7 @@ PATTERN_WORDS = {
     _RANGE: "a time range HH:MM-HH:MM (00:00 to 24:00)",
     "^[0-9*#]$": "one DTMF key: 0-9, * or #",
     "^[0-9*#]{1,4}$": "1 to 4 DTMF keys: 0-9, * or #",
+    "^[0-9*]{1,4}$": "1 to 4 DTMF keys: 0-9 or * (# ends the number)",
     "^[0-9]{1,3}$": "1 to 3 digits",
     "^[0-9]{2,6}$": "2 to 6 digits",
     r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$": "an offset like +08:00 or -05:00",

@@ -16,9 +16,9 @@ from callgate.firmware.link import messages
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
 from callgate.provision import provision
-from callgate.sim.board import VirtualBoard
-from callgate.sim.clock import parse_epoch
 from callgate.site import load_site
+
+from boardkit import running_demo_board, wait
 
 pytestmark = pytest.mark.slow
 SITE = "sites/demo/site.yaml"
@@ -27,25 +27,12 @@ ALICE, BOB, CAROL = 5, 6, 7
 
 @pytest.fixture(scope="module")
 def board():
-    with VirtualBoard("virtual-8", clock=20.0, epoch=parse_epoch("2026-11-23T10:00+08:00")) as vb:
-        with connect(vb.data_port, timeout=1.0) as c:
-            r = provision(c, load_site(SITE))
-            assert r["switched"] and r["reload"].get("applied"), r
+    with running_demo_board(clock=20.0) as vb:
         yield vb
 
 
 def agents(link):
     return {a["ext"]: a for a in link.request(messages.OP_AGENTS)["agents"]}
-
-
-def wait(pred, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def key(board, port, digits):

@@ -6,7 +6,6 @@ espeak-ng); the agent is bridged to the callee. The call records link up (callba
 number is retried after the site's interval, and answered the second time."""
 
 import queue
-import shutil
 import time
 
 import pytest
@@ -15,11 +14,9 @@ from callgate.callcenter import cdr as cdr_mod
 from callgate.firmware.link import messages
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
-from callgate.provision import provision
-from callgate.sim.board import VirtualBoard
-from callgate.sim.clock import parse_epoch
 from callgate.sim.control import Control
-from callgate.site import load_site
+
+from boardkit import demo_site_copy, running_demo_board
 
 pytestmark = pytest.mark.slow
 CLOCK = 20.0
@@ -36,16 +33,9 @@ callbacks:
 def board(tmp_path_factory):
     # The sim's automatic agents, who hang up 3 s after answering when nobody is put through,
     # wait on the line while the board dials out for them (phones.py)
-    folder = tmp_path_factory.mktemp("site")
-    shutil.copytree("sites/demo", folder, dirs_exist_ok=True)
-    path = folder / "site.yaml"
-    text = path.read_text()
-    text = text.replace("    answer_rings: 2\n", "    answer_rings: 2\n    outbound: {allow: true}\n", 1)
-    path.write_text(text + CALLBACKS)
-    with VirtualBoard("virtual-8", clock=CLOCK, epoch=parse_epoch("2026-11-23T10:00+08:00")) as vb:
-        with connect(vb.data_port, timeout=1.0) as c:
-            r = provision(c, load_site(path))
-            assert r["switched"] and r["reload"].get("applied"), r
+    path = demo_site_copy(tmp_path_factory.mktemp("site"), lambda text: text.replace(
+        "    answer_rings: 2\n", "    answer_rings: 2\n    outbound: {allow: true}\n", 1) + CALLBACKS)
+    with running_demo_board(clock=CLOCK, site=path) as vb:
         with Control(vb.control_path) as ctl:
             ctl.trunk(0, plan="CN")  # the exchange's tones are the site's plan for trunk1
         yield vb

@@ -19,9 +19,9 @@ from callgate.firmware.link import messages
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
 from callgate.provision import provision
-from callgate.sim.board import VirtualBoard
-from callgate.sim.clock import parse_epoch
 from callgate.site import load_site
+
+from boardkit import running_demo_board
 
 pytestmark = pytest.mark.slow
 SITE = "sites/demo/site.yaml"
@@ -31,10 +31,7 @@ ALICE, BOB, CAROL = 5, 6, 7
 
 @pytest.fixture(scope="module")
 def board():
-    with VirtualBoard("virtual-8", clock=CLOCK, epoch=parse_epoch("2026-11-23T10:00+08:00")) as vb:
-        with connect(vb.data_port, timeout=1.0) as c:
-            r = provision(c, load_site(SITE))
-            assert r["switched"] and r["reload"].get("applied"), r
+    with running_demo_board(clock=CLOCK) as vb:
         yield vb
 
 

@@ -11,7 +11,6 @@ calls end, the trunk is released, and the records link up: the inbound one's leg
 then the number) and transfers, the attempt's own record with transfer_for."""
 
 import queue
-import shutil
 import threading
 import time
 
@@ -23,59 +22,30 @@ from callgate.dsp import g711
 from callgate.firmware.link import messages
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
-from callgate.provision import provision
-from callgate.sim.board import VirtualBoard
-from callgate.sim.clock import parse_epoch
 from callgate.sim.control import Control
-from callgate.site import load_site
+
+from boardkit import demo_site_copy, level_db, running_demo_board, sine, wait
 
 pytestmark = pytest.mark.slow
 C, TRUNK5, ALICE = 0, 4, 5
 CALLER_HZ, OUTSIDE_HZ = 470.0, 1090.0
-LEVEL = 0.18 * 32767
 WINDOW = 4800  # samples measured (0.6 s), after SETTLE
 SETTLE = 800
 
 
 @pytest.fixture(scope="module")
 def board(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("site")
-    shutil.copytree("sites/demo", folder, dirs_exist_ok=True)
-    path = folder / "site.yaml"
-    text = path.read_text()
-    trunk5 = "    name: trunk5\n"
-    assert trunk5 in text and 'outside_prefix: "9"' in text
-    path.write_text(text.replace(trunk5, trunk5 + "    outbound: {allow: true}\n", 1))
-    with VirtualBoard("virtual-8", clock=10.0, epoch=parse_epoch("2026-11-23T10:00+08:00")) as vb:
-        with connect(vb.data_port, timeout=1.0) as c:
-            r = provision(c, load_site(path))
-            assert r["switched"] and r["reload"].get("applied"), r
+    def trunk5_calls_out(text):
+        trunk5 = "    name: trunk5\n"
+        assert trunk5 in text and 'outside_prefix: "9"' in text
+        return text.replace(trunk5, trunk5 + "    outbound: {allow: true}\n", 1)
+
+    path = demo_site_copy(tmp_path_factory.mktemp("site"), trunk5_calls_out)
+    with running_demo_board(clock=10.0, site=path) as vb:
         with Control(vb.control_path) as ctl:
             ctl.trunk(TRUNK5, plan="CN")  # the exchange's tones are the site's plan for trunk5
             ctl.number("5550123", "person")
         yield vb
-
-
-def wait(pred, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
-def sine(hz, seconds):
-    t = np.arange(int(seconds * 8000)) / 8000
-    return (LEVEL * np.sin(2 * np.pi * hz * t)).astype(np.int16)
-
-
-def level_db(x, hz):
-    w = np.hanning(len(x))
-    t = np.arange(len(x)) / 8000
-    a = 2 * abs(np.sum(x * w * np.exp(-2j * np.pi * hz * t))) / np.sum(w)
-    return 20 * np.log10(max(a, 1e-9) / LEVEL)
 
 
 class Spy:

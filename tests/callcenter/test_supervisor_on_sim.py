@@ -18,16 +18,12 @@ from callgate.dsp import g711
 from callgate.firmware.link import messages
 from callgate.link.client import connect
 from callgate.link.files import RemoteFiles
-from callgate.provision import provision
-from callgate.sim.board import VirtualBoard
-from callgate.sim.clock import parse_epoch
-from callgate.site import load_site
+
+from boardkit import level_db, running_demo_board, sine, wait
 
 pytestmark = pytest.mark.slow
-SITE = "sites/demo/site.yaml"
 C, ALICE, BOB, CAROL = 0, 5, 6, 7
 HZ = {C: 470.0, ALICE: 1090.0, CAROL: 1730.0}
-LEVEL = 0.18 * 32767
 MUST = {  # who each party must hear, per mode (the table)
     "listen": {C: {ALICE}, ALICE: {C}, CAROL: {C, ALICE}},
     "whisper": {C: {ALICE}, ALICE: {C, CAROL}, CAROL: {C, ALICE}},
@@ -39,33 +35,8 @@ SETTLE = 800
 
 @pytest.fixture(scope="module")
 def board():
-    with VirtualBoard("virtual-8", clock=10.0, epoch=parse_epoch("2026-11-23T10:00+08:00")) as vb:
-        with connect(vb.data_port, timeout=1.0) as c:
-            r = provision(c, load_site(SITE))
-            assert r["switched"] and r["reload"].get("applied"), r
+    with running_demo_board(clock=10.0) as vb:
         yield vb
-
-
-def wait(pred, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
-def sine(hz, seconds):
-    t = np.arange(int(seconds * 8000)) / 8000
-    return (LEVEL * np.sin(2 * np.pi * hz * t)).astype(np.int16)
-
-
-def level_db(x, hz):
-    w = np.hanning(len(x))
-    t = np.arange(len(x)) / 8000
-    a = 2 * abs(np.sum(x * w * np.exp(-2j * np.pi * hz * t))) / np.sum(w)
-    return 20 * np.log10(max(a, 1e-9) / LEVEL)
 
 
 class Spy:

@@ -14,27 +14,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from callgate.link.client import connect
 from callgate.ops.live import read_events
-from callgate.sim.clock import parse_epoch
-from callgate.provision import provision
-from callgate.sim.board import VirtualBoard
-from callgate.site import load_site
 
-SITE = "sites/demo/site.yaml"
+from boardkit import EPOCH, SITE, demo_board  # noqa: F401 (the ops tests take them from here)
+
 CLOCK = 20.0
-EPOCH = "2026-11-23T10:00+08:00"
 ALICE, BOB, CAROL = 5, 6, 7  # the demo site's agents 201, 202, 203 on FXS ports
-
-
-def demo_board(clock=CLOCK):
-    """A started VirtualBoard (virtual-8) running the demo site; the caller closes it."""
-    vb = VirtualBoard("virtual-8", clock=clock, epoch=parse_epoch(EPOCH))
-    vb.start()
-    with connect(vb.data_port, timeout=1.0) as c:
-        r = provision(c, load_site(SITE))
-        assert r["switched"] and r["reload"].get("applied"), r
-    return vb
 
 
 def free_port() -> int:

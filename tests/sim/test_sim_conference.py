@@ -8,12 +8,12 @@ import pytest
 
 from callgate.dsp import g711
 from callgate.sim.phones import AGENT_LEAVES_MS, AGENT_NO_CALL_MS
+from boardkit import level_db, sine
 from test_sim_world import AGENT, World
 
 SUP = AGENT + 1  # the supervisor's phone
 C = 0  # the caller's trunk
 HZ = {C: 470.0, AGENT: 1090.0, SUP: 1730.0}
-LEVEL = 0.18 * 32767  # about -15 dBm0 peak
 MODES = {  # the firmware's hear commands per mode, after bridge(C, AGENT)
     "listen": {SUP: [C, AGENT]},
     "whisper": {SUP: [C, AGENT], AGENT: [C, SUP], C: [AGENT]},
@@ -24,18 +24,6 @@ MUST = {  # who each party must hear, per mode
     "whisper": {C: {AGENT}, AGENT: {C, SUP}, SUP: {C, AGENT}},
     "barge": {C: {AGENT, SUP}, AGENT: {C, SUP}, SUP: {C, AGENT}},
 }
-
-
-def sine(hz, seconds):
-    t = np.arange(int(seconds * 8000)) / 8000
-    return (LEVEL * np.sin(2 * np.pi * hz * t)).astype(np.int16)
-
-
-def level_db(x, hz):
-    w = np.hanning(len(x))
-    t = np.arange(len(x)) / 8000
-    a = 2 * abs(np.sum(x * w * np.exp(-2j * np.pi * hz * t))) / np.sum(w)
-    return 20 * np.log10(max(a, 1e-9) / LEVEL)
 
 
 class Spy:

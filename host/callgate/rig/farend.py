@@ -118,21 +118,20 @@ class SimLineFarEnd(FarEnd):
                     ctl.agent(port, answer_ms=a.get("answer_ms", 2000), talk_ms=a.get("talk_ms", 60000))
 
     def keys(self, port, keys) -> None:
-        import time
-
+        wall = self.line.clock  # line seconds per wall second: the board's own pace
         with Control(self.line.control, timeout=10) as ctl:
             ctl.phone(port, "off")
-            time.sleep(0.3)
+            _line_sleep(ctl, 0.3 * wall)
             ctl.phone(port, "dial", keys)
-            time.sleep(0.2 * len(keys) + 0.8)  # the keys' audio (160 ms each, model time), and the tone
+            _line_sleep(ctl, (0.2 * len(keys) + 0.8) * wall)  # the keys' audio, the board's answer tone
             ctl.phone(port, "on")
-            time.sleep(0.3)
+            _line_sleep(ctl, 0.3 * wall)
 
     def supervise(self, spec):
         import threading
         import time
 
-        step = spec["step_ms"] / 1000 / self.line.clock
+        step = spec["step_ms"] / 1000
 
         def run():
             with Control(self.line.control, timeout=10) as ctl:
@@ -145,12 +144,12 @@ class SimLineFarEnd(FarEnd):
                 else:
                     return  # the agent was never put through: the case's expectations say so
                 ctl.phone(spec["port"], "off")
-                time.sleep(0.3)
+                _line_sleep(ctl, 0.3 * self.line.clock)
                 for i, keys in enumerate(spec["keys"]):
                     if i:
-                        time.sleep(step)
+                        _line_sleep(ctl, step)
                     ctl.phone(spec["port"], "dial", keys)
-                time.sleep(step)
+                _line_sleep(ctl, step)
                 ctl.phone(spec["port"], "on")
 
         t = threading.Thread(target=run, name="rig-supervisor", daemon=True)
@@ -161,3 +160,13 @@ class SimLineFarEnd(FarEnd):
         import shutil
 
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def _line_sleep(ctl, seconds: float) -> None:
+    """Wait `seconds` of the line's time (the board model's clock, which falls behind the wall
+    clock's multiple when the machine is busy), so a phone's steps keep their spacing on the line."""
+    import time
+
+    end = ctl.info()["now_s"] + seconds
+    while ctl.info()["now_s"] < end:
+        time.sleep(0.02)

@@ -213,13 +213,20 @@ class Acd:
             if c.is_cb and not self.may_offer(c):  # callbacks.py's rule: live callers first
                 continue
             q = c.q
-            free = [a for a in self.order if a.state == READY and (
-                self.can_take(a, q) if c.only is None else a is c.only)]  # transferred to one: whatever skills
-            if not free:
+            free = None  # a list only when someone is free: a waiting caller's tick allocates
+            for a in self.order:  # nothing (loops: a comprehension's closure cells would)
+                if a.state == READY and (self.can_take(a, q) if c.only is None else a is c.only):
+                    if free is None:  # transferred to one (c.only): whatever skills
+                        free = []
+                    free.append(a)
+            if free is None:
                 continue
-            fresh = [a for a in free if a.port not in c.tried]
+            fresh = []
+            for a in free:
+                if a.port not in c.tried:
+                    fresh.append(a)
             if not fresh:  # every free agent has had a go: start again
-                del c.tried[:]
+                c.tried.clear()
                 fresh = free
             for a in self._pick(q, fresh):
                 a.call = c

@@ -56,7 +56,10 @@ class App:
         self.agent_log = AgentLog()
         self.site = None
         self._next_site = None  # a reloaded site waiting for the calls to end
-        self.use_site(bundle.load()[0])  # site.json in the flash: calls go to the IVR
+        # site.json in the flash: calls go to its IVR once the line cards' clock is known (the
+        # agents' intervals go on from the flash's, in the site's time: start_site())
+        self._boot_site = bundle.load()[0]
+        self.use_site(None, boot=True)
         self.ep = Endpoint({"fw": VERSION, "board": self.id, "boot": self.boot})
         self.ep.handle(messages.OP_STATUS, self.status)
         self.ep.handle(messages.OP_REPL, self.repl)
@@ -77,10 +80,11 @@ class App:
         self._to_repl = False
         self._to_reset = False
 
-    def use_site(self, site):
-        """Start the call flow afresh with a site bundle (None: the plain flow)."""
+    def use_site(self, site, boot=False):
+        """Start the call flow afresh with a site bundle (None: the plain flow); not at boot,
+        a reload: call numbers and agents go on."""
         b = self.board
-        old = getattr(self, "calls", None)
+        old = None if boot else self.calls
         self.calls = Calls(self.board_def["ports"], self.board_def.get("calls"), sink=self.record,
                            epoch=b.epoch_ms, boot=self.boot)
         now = b.now_ms()
@@ -108,6 +112,13 @@ class App:
             self.recorder = Recorder(board_law)
         hal.prompt_dir(site.get("dir") if site else None)  # "dir": where the site was installed
         self.site = site
+
+    def start_site(self, guess=False):
+        """The flash's site, at the line cards' first clock report (before any call; guess:
+        on the clock there is)."""
+        if self._boot_site is not None and (self.board.clock_known or guess):
+            site, self._boot_site = self._boot_site, None
+            self.use_site(site, boot=True)
 
     def local_time(self):
         """The site's local time now, on the line cards' clock (business hours)."""
@@ -144,6 +155,9 @@ class App:
             if why is None:
                 raise RemoteError(messages.ERR_NOT_FOUND, "no site.json", bundle.FILE)
             raise RemoteError(messages.ERR_REFUSED, "site.json refused: " + why, bundle.FILE)
+        if self._boot_site is not None:  # the flash's site not started yet: this one starts instead
+            self._boot_site = site
+            return {"site": site["site"], "applied": True, "pending": False}
         busy = self.busy()
         if busy:
             self._next_site = site  # applied by the clock task once the calls are over
@@ -215,7 +229,7 @@ class App:
             "board": self.id,
             "boot": self.boot,
             "uptime_ms": time.ticks_diff(time.ticks_ms(), self.t0),
-            "site": (self.site or {}).get("site"),
+            "site": (self.site or self._boot_site or {}).get("site"),
             "ports": self.ports.status(),
             "cdr": {"written": self.cdr.written, "failed": self.cdr.failed},
             "next_ev": self.ep.next_event(),
@@ -270,6 +284,7 @@ class App:
                         self.records(events)
                         await self.act(events, [])
                 continue
+            self.start_site()
             now = self.board.now_ms()
             events = self.ports.line(report, now)
             cmds = []
@@ -295,6 +310,7 @@ class App:
         events, cmds = [], []  # reused every tick: an idle board allocates nothing here
         while True:
             await asyncio.sleep_ms(max(1, int(_TICK_MS / self.board.rate)))
+            self.start_site()
             now = self.board.now_ms()
             if self._next_site is not None and not self.busy():
                 self.use_site(self._next_site)
@@ -332,10 +348,17 @@ class App:
         await self.emit([(messages.EV_BOOT, boot)])
         await self.board.tell({"t": linecard.CMD_HELLO, "fw": VERSION, "boot": self.boot})
         tasks = [
-            asyncio.create_task(self._guard("link", self.link())),
             asyncio.create_task(self._guard("lines", self.lines())),
             asyncio.create_task(self._guard("clock", self.clock())),
         ]
+        for _ in range(300):  # the site starts (clock task) before the host is answered
+            if self._boot_site is None:
+                break
+            await asyncio.sleep_ms(10)
+        else:
+            print("app: no clock report from the line cards; the site starts on the clock there is")
+            self.start_site(guess=True)
+        tasks.append(asyncio.create_task(self._guard("link", self.link())))
         update.confirm()  # up: a newly deployed slot is kept
         await self.stopped.wait()
         for t in tasks:

@@ -425,7 +425,7 @@ class Calls:
             if c.state == S_RINGING and ports.state(c.port) == IDLE:
                 self._end(c, "caller", "abandoned", now_ms, ports, ev, cmd)  # stopped ringing unanswered
             elif c.state == S_MENU and ticks_diff(now_ms, c.ivr_since) >= self.ivr.max_ms:
-                del self._acts[:]
+                self._acts.clear()
                 self._ivr_limit(c, now_ms, ports, ev, cmd)  # in the menus too long, whatever it waits for
             elif c.timing and ticks_diff(now_ms, c.deadline) >= 0:
                 c.timing = False
@@ -583,7 +583,7 @@ class Calls:
         over the whole call)."""
         acts = self._acts
         if ticks_diff(now, c.ivr_since) >= self.ivr.max_ms:
-            del acts[:]
+            acts.clear()
             self._ivr_limit(c, now, ports, ev, cmd)
             return
         i = 0
@@ -594,7 +594,7 @@ class Calls:
             if t == "play":
                 c.ivr_steps += 1
                 if c.ivr_steps > self.ivr.max_steps:
-                    del acts[:]
+                    acts.clear()
                     self._ivr_limit(c, now, ports, ev, cmd)
                     return
                 cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": a[1], "barge_in": a[2]})
@@ -609,14 +609,14 @@ class Calls:
                 c.cdr["ivr"].append([a[1], ""])
                 ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_MENU, "menu": a[1]}))
             elif t == "hangup":
-                del acts[:]
+                acts.clear()
                 self._end(c, "board", "ivr", now, ports, ev, cmd)
                 return
             else:  # queue, operator, callback, voicemail: the IVR is done with the call
-                del acts[:]
+                acts.clear()
                 self._action(c, a, now, ports, ev, cmd)
                 return
-        del acts[:]
+        acts.clear()
 
     def _ivr_limit(self, c, now, ports, ev, cmd):
         """The call has been in the menus too long (a silent caller in menus that fall back to

@@ -7,7 +7,8 @@
 #                 link), await .line() (the next line-card report, a dict), await
 #                 .do(cmd) (a line-card command), .tell(msg), .close(), and the line cards'
 #                 clock: .now_ms() (ticks, ms), .epoch_ms(now) (Unix ms), .rate (times real
-#                 time: the virtual board's lines may run faster)
+#                 time: the virtual board's lines may run faster), .clock_known (the first
+#                 clock report came: until then epoch_ms() is a guess)
 #   prompt_dir(d) where play finds prompts/NAME.wav (the active site's folder)
 #
 # Line-card commands and reports, and their fields: linecard.py. A backend's own reports

@@ -165,6 +165,7 @@ class Board:
         self._ms = 0
         self._epoch_ms = 0  # Unix ms at line time _epoch_at
         self._epoch_at = 0
+        self.clock_known = False
         self._rate_t0 = self._rate_t1 = time.ticks_ms()
         self._rate_tick = self._rate_tick1 = 0
 
@@ -329,6 +330,7 @@ class Board:
                 v = v << 8 | body[at + i]
             self._epoch_ms = v
             self._epoch_at = self._ms
+            self.clock_known = True
             return
         if not 0 <= port < self.ports:
             return

@@ -105,6 +105,7 @@ class Board:
         self._epoch = time.time()
         self._t0 = time.ticks_ms()
         self._last = 0
+        self.clock_known = False
 
     def now_ms(self):
         """The line cards' time in ms (a ticks value: compare with ticks_diff). Between clock
@@ -128,6 +129,7 @@ class Board:
         self._ms = time.ticks_add(0, int(msg.get("ms", 0)))
         self._epoch = msg.get("epoch", self._epoch)
         self._t0 = time.ticks_ms()
+        self.clock_known = True
 
     async def connect(self):
         import asyncio

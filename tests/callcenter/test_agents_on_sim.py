@@ -120,6 +120,9 @@ def test_intervals_tile_across_a_site_reload_and_a_power_cut(board, tmp_path, ca
         after, bad = agentlog.fetch(RemoteFiles(link))
         assert not bad
     tiled(after)
+    line_now_ms = (board.model.audio.epoch + board.model.audio.now / 8000) * 1000
+    late = [r for r in after if r["end"] > line_now_ms]
+    assert not late, f"intervals past the line's time {line_now_ms} (a clock not the line cards'): {late[:3]}"
     cut = [r for r in after if r.get("cut")]
     assert {r["agent"] for r in cut} == {"201", "202", "203"}  # each agent's open interval, closed at the boot
     assert [r for r in after if not r.get("cut")][: len(before)] or before

@@ -51,3 +51,39 @@ def test_idle_calls_tick_does_not_allocate():
     ev = []
     cmd = []
     _heap_locked(lambda: c.tick(1000, p, ev, cmd))
+
+
+def test_a_calls_tick_with_two_calls_bridged_does_not_allocate():
+    from test_fw_center import Board
+
+    b = Board()
+    b.call_in_queue(0, "1", "5550001")  # sales: Alice
+    b.at(3000).done(0, "recorded")
+    b.at(4000).hook(2, True)
+    b.call_in_queue(1, "2", "5550002")  # support: Bob
+    b.at(b.now + 500).key(1, "1")
+    b.at(b.now + 3000).done(1, "recorded")
+    b.at(b.now + 1000).hook(3, True)
+    assert b.agent(2) == "talking" and b.agent(3) == "talking", (b.agent(2), b.agent(3))
+    ev, cmd = [], []
+    tick = lambda: b.calls.tick(b.now + 20, b.ports, ev, cmd)  # noqa: E731
+    _heap_locked(tick)
+    assert not ev and not cmd
+
+
+def test_a_calls_tick_with_a_caller_waiting_for_a_busy_agent_does_not_allocate():
+    from test_fw_center import Board
+
+    b = Board()
+    b.call_in_queue(0, "1", "5550001")  # sales: Alice, the only one with the skill
+    b.at(3000).done(0, "recorded")
+    b.at(4000).hook(2, True)
+    b.hook(3, True)  # Bob picks up his phone: no one is free
+    b.call_in_queue(1, "2", "5550002")
+    b.at(b.now + 500).key(1, "1")  # support: waits
+    b.at(b.now + 3000).done(1, "recorded")
+    assert b.states(1)[-1] == "queued" and b.agent(3) == "offhook", (b.states(1), b.agent(3))
+    ev, cmd = [], []
+    tick = lambda: b.calls.tick(b.now + 20, b.ports, ev, cmd)  # noqa: E731
+    _heap_locked(tick)
+    assert not ev and not cmd

@@ -223,8 +223,7 @@ class BusPlane:
                 frames[p] = np.asarray(codes, np.uint8).tobytes()
         events, self._events = self._events, []
         if tick % CLOCK_TICKS == 0:
-            ms = int(round((self.epoch + tick * FRAME / RATE) * 1000))  # Unix ms at this tick
-            events.append((lb.EV_CLOCK, 0, lb.u64(ms)))
+            events.append(self._clock_event(tick))
         if self.started_at is None:
             self.started_at = time.monotonic()
         self._write(lb.pack(lb.KIND_RX, tick & 0xFFFFFFFF, frames, events[:lb.MAX_EVENTS]))
@@ -276,6 +275,10 @@ class BusPlane:
         self.frames += frames is not None
         self.network.tick(self.now)
 
+    def _clock_event(self, tick):
+        """EV_CLOCK: Unix ms at `tick`."""
+        return lb.EV_CLOCK, 0, lb.u64(int(round((self.epoch + tick * FRAME / RATE) * 1000)))
+
     def _hello(self, events) -> None:
         fw = boot = None
         for code, _, data in events:
@@ -284,11 +287,11 @@ class BusPlane:
         self.firmware = {"t": "hello", "fw": fw, "boot": boot}
         self.hellos += 1
         self._due.clear()  # a restarted MCU answers nothing sent before
-        self._events = []
+        self._sent = self.now // FRAME  # the line time goes on from here
+        self._events = [self._clock_event(self._sent)]  # its clock at once, before any call
         for report in self.lines.snapshot():
             self._on_report(report)
         self._t0 = None
-        self._sent = self.now // FRAME  # the line time goes on from here
         self.firmware_ready.set()
 
     def _mcu_event(self, code: int, port: int, data: bytes) -> None:

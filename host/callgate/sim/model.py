@@ -226,6 +226,7 @@ class BoardModel:
             if isinstance(msg, dict) and msg.get("t") == linecard.CMD_HELLO:
                 self.firmware = msg
                 self.stats["firmware_starts"] += 1
+                self.lines.report(self.audio.clock_report())  # its clock at once, before any call
                 self.firmware_ready.set()
             elif isinstance(msg, dict):
                 self.lines.command(msg)

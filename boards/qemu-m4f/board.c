@@ -449,6 +449,54 @@ static mp_obj_t board_rom_write(mp_obj_t n_in, mp_obj_t offset_in, mp_obj_t data
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(board_rom_write_obj, board_rom_write);
 
+// --- The line-card bus's RX ticks, a block at a time ----------------------------------------
+// A real board's line cards hand the MCU each tick's frames by DMA (PCM/TDM or SPI), a block
+// per transfer. QEMU's CMSDK UARTs hold one byte at a time and QEMU delivers the next only
+// after the guest read the last, one turn of its event loop per byte, which capped the bus near
+// 10 kB/s, so the emulated board moves each RX tick as a block: the host writes the tick's wire
+// bytes, after a 2-byte little-endian length, into slot n of a file beside the flash (board.json
+// "uarts"."bus"."slots"), then sends the byte n on UART2 as the doorbell; bus_slot() reads the
+// slot back through semihosting. The bytes are the same frames as on a byte stream (CRC,
+// stuffing, tick numbers), so a stale or overwritten slot is a lost tick, nothing worse.
+
+static int bus_file = -1;
+
+// bus_open(name): open the slots' file (the host made it before the board started).
+static mp_obj_t board_bus_open(mp_obj_t name_in) {
+    if (bus_file >= 0) {
+        file_close(bus_file);
+    }
+    bus_file = file_open(mp_obj_str_get_str(name_in), OPEN_MODE_RB);
+    if (bus_file < 0) {
+        mp_raise_OSError(MP_ENOENT);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(board_bus_open_obj, board_bus_open);
+
+// bus_slot(n, size, buf): slot n (of `size` bytes) into buf; the length of the wire bytes at
+// buf[2:], 0 if the slot could not be read.
+static mp_obj_t board_bus_slot(mp_obj_t n_in, mp_obj_t size_in, mp_obj_t buf_in) {
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(buf_in, &buf, MP_BUFFER_WRITE);
+    uint32_t size = (uint32_t)mp_obj_get_int(size_in);
+    uint32_t want = size < buf.len ? size : buf.len;
+    if (bus_file < 0 || want < 2) {
+        return MP_OBJ_NEW_SMALL_INT(0);
+    }
+    uint32_t seek[2] = { (uint32_t)bus_file, (uint32_t)mp_obj_get_int(n_in) * size };
+    uint32_t rw[3] = { (uint32_t)bus_file, (uint32_t)buf.buf, want };
+    int left = semihost(SYS_SEEK, seek) == 0 ? semihost(SYS_READ, rw) : -1;
+    if (left < 0 || (uint32_t)left > want - 2) {
+        return MP_OBJ_NEW_SMALL_INT(0);
+    }
+    const uint8_t *b = buf.buf;
+    uint32_t len = b[0] | (uint32_t)b[1] << 8;
+    uint32_t got = want - (uint32_t)left - 2;
+    return MP_OBJ_NEW_SMALL_INT(len < got ? len : got);
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(board_bus_slot_obj, board_bus_slot);
+
 // --- Ctrl-C on the REPL while the application runs ------------------------------------------
 // The port reads UART0 only when its REPL asks for a byte, so a running program could not be
 // interrupted. `_board.watch_ctrl_c(True)` (hal_mcu.py, while the app runs) makes the VM
@@ -492,6 +540,8 @@ static const mp_rom_map_elem_t board_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_UART), MP_ROM_PTR(&uart_type) },
     { MP_ROM_QSTR(MP_QSTR_rom_erase), MP_ROM_PTR(&board_rom_erase_obj) },
     { MP_ROM_QSTR(MP_QSTR_rom_write), MP_ROM_PTR(&board_rom_write_obj) },
+    { MP_ROM_QSTR(MP_QSTR_bus_open), MP_ROM_PTR(&board_bus_open_obj) },
+    { MP_ROM_QSTR(MP_QSTR_bus_slot), MP_ROM_PTR(&board_bus_slot_obj) },
 };
 static MP_DEFINE_CONST_DICT(board_module_globals, board_module_globals_table);
 

@@ -140,7 +140,9 @@ class Board:
         self.rxv = [memoryview(self.rx)[p * _F:(p + 1) * _F] for p in range(n)]
         self.enc = linebus.Encoder(n)
         self.dec = linebus.Decoder()
-        self.inbuf = bytearray(512)
+        # the emulated board: each RX tick in a slot of a file, a doorbell byte on the bus UART
+        self.slots = board.get("uarts", {}).get("bus", {}).get("slots")
+        self.inbuf = bytearray(self.slots["size"] if self.slots else 512)
         self.ev = bytearray(cg.MEDIA_MAX_EVENTS * cg.MEDIA_EVENT_SIZE)
         self.samples = __import__("array").array("h", bytes(2 * _F))
         self.disc_ev = bytearray(cg.EVENT_SIZE * 2)
@@ -232,16 +234,27 @@ class Board:
 
         r = asyncio.StreamReader(self.bus)
         buf = self.inbuf
+        if self.slots:  # board.c's bus_slot(): the bytes of a tick in one block (DMA's part)
+            import _board
+
+            _board.bus_open(self.slots["file"])
+            size = self.slots["size"]
+            bells = bytearray(16)
+            while True:
+                k = await r.readinto(bells)
+                for i in range(k):
+                    n = _board.bus_slot(bells[i], size, buf)
+                    if n:
+                        self.feed(buf, 2 + n, 2)
         while True:
             k = await r.readinto(buf)
             if not k:
                 continue
             self.feed(buf, k)
 
-    def feed(self, buf, k):
-        """Bytes from the bus: run the tick of every whole frame among them."""
+    def feed(self, buf, k, i=0):
+        """Bytes buf[i:k] from the bus: run the tick of every whole frame among them."""
         dec = self.dec
-        i = 0
         while i < k:
             i = dec.feed(buf, i, k)
             if dec.ready:

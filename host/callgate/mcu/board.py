@@ -105,8 +105,10 @@ class McuSimBoard:
                 write_default_prompts(fs)
                 if self.site is not None:
                     install(fs, self.site, self.board_name)
+            slots = self._bus_slots()  # before QEMU starts: the firmware opens the file at once
             self.qemu.start()
-            self.model = BusModel(self.board_def, self.qemu.bus, self._tmp, clock=self.clock, epoch=self.epoch)
+            self.model = BusModel(self.board_def, self.qemu.bus, self._tmp, clock=self.clock, epoch=self.epoch,
+                                  slots=slots)
             self.model.start()
             if not self.safe_mode() and not self.model.wait_firmware(timeout):
                 raise McuError(f"the MCU firmware did not say hello on the line-card bus in {timeout:g} s")
@@ -114,6 +116,17 @@ class McuSimBoard:
             self.close()
             raise
         return self
+
+    def _bus_slots(self):
+        """(path, count, size) of the RX ticks' slots file (bus.py) if the board.json in the
+        flash, the one the firmware reads, asks for one; the file made, zeroed."""
+        flash_def = json.loads(self.qemu.flash.read("board.json") or b"{}")
+        slots = flash_def.get("uarts", {}).get("bus", {}).get("slots")
+        if not slots:
+            return None
+        path = self.workdir / slots["file"]
+        path.write_bytes(bytes(slots["count"] * slots["size"]))
+        return str(path), slots["count"], slots["size"]
 
     def close(self) -> None:
         if self._closed:

@@ -22,6 +22,12 @@ time (clock=None: no limit). A TX tick that never comes (a frame the bus corrupt
 up after LOST_S and the model goes on. The MCU's KIND_HELLO (its firmware started) restarts
 the window and sends the lines' state (Lines.snapshot) with the next tick.
 
+Slots (board.json "uarts"."bus"."slots", the emulated board's): each RX tick goes into the
+next slot of a file the MCU reads through semihosting, after its 2-byte little-endian length,
+and only the slot's number goes on the bus UART, as a doorbell (boards/qemu-m4f/board.c,
+bus_slot: QEMU's one-byte UARTs carry about 10 kB/s, not 8 ports of audio). The TX ticks come
+back on the UART as they are.
+
 BusModel is the board model around it, as model.py is for the virtual board: `lines`,
 `network`, `audio` (the BusPlane), `firmware` (the MCU's hello), `board_def`, and the
 control socket (control.py) that `callgate sim call` uses.
@@ -72,8 +78,9 @@ def open_raw(path: str) -> int:
 
 
 class BusPlane:
-    def __init__(self, lines: Lines, board_def: dict, bus_path: str, clock=1.0, epoch=None):
+    def __init__(self, lines: Lines, board_def: dict, bus_path: str, clock=1.0, epoch=None, slots=None):
         self.lines = lines
+        self.slots = slots  # (path, count, size) of the RX ticks' slots file, or None
         self.board_def = board_def
         self.bus_path = bus_path
         self.clock = clock  # at most this many times real time (None: as fast as the MCU)
@@ -97,6 +104,8 @@ class BusPlane:
         self._jobs = queue.SimpleQueue()
         self._dec = lb.Decoder()
         self._fd = None
+        self._slots_fd = None
+        self._slot = 0
         self._stop = threading.Event()
         self._thread = None
         self._t0 = None
@@ -131,6 +140,10 @@ class BusPlane:
     # -- control ----------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.slots:
+            path, count, size = self.slots
+            self._slots_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            os.ftruncate(self._slots_fd, count * size)
         self._fd = open_raw(self.bus_path)
         self._thread = threading.Thread(target=self._run, name="line-card-bus", daemon=True)
         self._thread.start()
@@ -162,6 +175,9 @@ class BusPlane:
         finally:
             os.close(self._fd)
             self._fd = None
+            if self._slots_fd is not None:
+                os.close(self._slots_fd)
+                self._slots_fd = None
 
     def _serve(self) -> None:
         buf = bytearray(4096)
@@ -232,7 +248,16 @@ class BusPlane:
         self._sent += 1
 
     def _write(self, data: bytes) -> None:
-        write_all(self._fd, data)
+        if self._slots_fd is None:
+            write_all(self._fd, data)
+            return
+        _, count, size = self.slots
+        if len(data) + 2 > size:
+            raise ValueError(f"an RX tick of {len(data)} bytes does not fit a bus slot of {size}")
+        n = self._slot
+        self._slot = (n + 1) % count
+        os.pwrite(self._slots_fd, len(data).to_bytes(2, "little") + data, n * size)
+        write_all(self._fd, bytes([n]))  # the doorbell: after the slot is written
 
     def _expire(self) -> None:
         now = time.monotonic()
@@ -325,10 +350,10 @@ class BusPlane:
 class BusModel:
     """The board model of an MCU board: the line cards on its bus and the control socket."""
 
-    def __init__(self, board_def: dict, bus_path: str, sock_dir: str, clock=1.0, epoch=None):
+    def __init__(self, board_def: dict, bus_path: str, sock_dir: str, clock=1.0, epoch=None, slots=None):
         self.board_def = board_def
         self.lines = Lines(board_def["ports"])
-        self.audio = BusPlane(self.lines, board_def, bus_path, clock=clock, epoch=epoch)
+        self.audio = BusPlane(self.lines, board_def, bus_path, clock=clock, epoch=epoch, slots=slots)
         self.network = self.audio.network
         self.control_path = os.path.join(sock_dir, "control.sock")
         self._listener = None

@@ -128,10 +128,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m callgate.demo", description=__doc__.splitlines()[0])
     ap.add_argument("which", nargs="?", choices=("center", "call", "dsp"), default="center")
     ap.add_argument("--clock", type=float, help="phone-line time, times real time (default: 1 for "
-                    "the call, 30 for the call center)")
+                    "the call, 30 for the call center, 4 for it on qemu-m4f)")
     ap.add_argument("--board", default="virtual-8", choices=("virtual-8", "qemu-m4f"),
                     help="call center: the virtual board (default) or the emulated MCU (make firmware "
-                         "BOARD=qemu-m4f; its lines run a few times slower than the virtual board's: docs/hardware.md)")
+                         "BOARD=qemu-m4f; its lines run at 4x real time by default, which it keeps up with: docs/hardware.md)")
     ap.add_argument("--minutes", type=float, default=30, help="call center: minutes of arrivals (default 30)")
     ap.add_argument("--rate", type=float, default=1.0, help="call center: callers per minute (default 1)")
     ap.add_argument("--seed", type=int, default=7, help="call center: seed of callers and agents")
@@ -145,7 +145,7 @@ def main(argv=None) -> int:
         return call_demo(args.clock or 1.0)
     from . import demo_center
 
-    args.clock = args.clock or (2.0 if args.board == "qemu-m4f" else 30.0)
+    args.clock = args.clock or (4.0 if args.board == "qemu-m4f" else 30.0)
     return demo_center.main(args)
 
 

@@ -127,8 +127,10 @@ def test_a_busy_spell_of_the_demo_site(center):
                                           survey="5", patience_ms=60000))
                  for p in range(5)]
         for c in calls:
-            assert c.done.wait(300), (c.progress, f"bus: {center.model.audio.now / 8000:.0f} s of line time, "
-                                      f"{center.model.audio.lost} ticks lost", center.console()[-1500:])
+            if not c.done.wait(300):
+                bus = center.model.audio
+                pytest.fail(f"a caller not done: {c.progress}\nbus: {bus.now / 8000:.0f} s of line time, "
+                            f"{bus.lost} ticks lost\nconsole: {center.console()[-1500:]}")
         assert sum(c.result()["answered"] for c in calls) == 5
     assert sum(1 for c in calls if c.result().get("agent") is not None) >= 1
 

@@ -206,6 +206,10 @@ class Board:
         return self._epoch_ms + time.ticks_diff(now, self._epoch_at)
 
     async def line(self):
+        import asyncio
+
+        if self._reports:  # one turn for the others first: a storm of reports (a prompt that
+            await asyncio.sleep_ms(0)  # fails at once, played again and again) must not stop the bus
         while not self._reports:
             self._flag.clear()
             await self._flag.wait()

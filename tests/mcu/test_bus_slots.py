@@ -12,7 +12,7 @@ import pytest
 
 from callgate import runtime
 from callgate.firmware import linebus as lb
-from callgate.sim.bus import BusPlane
+from callgate.sim.bus import BusPlane, make_slots
 from callgate.sim.lines import Lines
 
 
@@ -24,7 +24,7 @@ def test_ticks_go_into_slots_and_only_their_numbers_on_the_bus(tmp_path):
     master, slave = pty.openpty()
     tty.setraw(master)
     path = tmp_path / slots["file"]
-    plane = BusPlane(Lines(board["ports"]), board, os.ttyname(slave), slots=(str(path), count, size))
+    plane = BusPlane(Lines(board["ports"]), board, os.ttyname(slave), slots=make_slots(path, count, size))
     plane.start()
     try:
         ticks = [lb.pack(lb.KIND_RX, t, {0: bytes([t % 256]) * lb.FRAME}, []) for t in range(count + 2)]

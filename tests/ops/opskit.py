@@ -16,7 +16,7 @@ import urllib.request
 
 from callgate.ops.live import read_events
 
-from boardkit import EPOCH, SITE, demo_board  # noqa: F401 (the ops tests take them from here)
+from boardkit import EPOCH, SITE, demo_board, wait  # noqa: F401 (the ops tests take them from here)
 
 CLOCK = 20.0
 ALICE, BOB, CAROL = 5, 6, 7  # the demo site's agents 201, 202, 203 on FXS ports
@@ -134,13 +134,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def wait_for(fn, timeout=30, step=0.1, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
+    """boardkit.wait() in the ops tests' argument order."""
+    return wait(fn, what, timeout, step)
 
 
 class EventStream:

@@ -24,7 +24,7 @@ import tempfile
 
 from ..provision.provision import install
 from ..runtime import board_dir
-from ..sim.bus import BusModel
+from ..sim.bus import BusModel, make_slots
 from ..sim.linecards import write_default_prompts
 from .qemu import BOARD, McuError, QemuBoard, build_firmware
 
@@ -124,9 +124,7 @@ class McuSimBoard:
         slots = flash_def.get("uarts", {}).get("bus", {}).get("slots")
         if not slots:
             return None
-        path = self.workdir / slots["file"]
-        path.write_bytes(bytes(slots["count"] * slots["size"]))
-        return str(path), slots["count"], slots["size"]
+        return make_slots(self.workdir / slots["file"], slots["count"], slots["size"])
 
     def close(self) -> None:
         if self._closed:

@@ -77,6 +77,14 @@ def open_raw(path: str) -> int:
     return fd
 
 
+def make_slots(path, count: int, size: int) -> tuple:
+    """The RX ticks' slots file, zeroed (before the MCU starts: its firmware opens it at once);
+    BusPlane's `slots`."""
+    with open(path, "wb") as f:
+        f.write(bytes(count * size))
+    return str(path), count, size
+
+
 class BusPlane:
     def __init__(self, lines: Lines, board_def: dict, bus_path: str, clock=1.0, epoch=None, slots=None):
         self.lines = lines
@@ -141,9 +149,7 @@ class BusPlane:
 
     def start(self) -> None:
         if self.slots:
-            path, count, size = self.slots
-            self._slots_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-            os.ftruncate(self._slots_fd, count * size)
+            self._slots_fd = os.open(self.slots[0], os.O_RDWR)  # made by make_slots()
         self._fd = open_raw(self.bus_path)
         self._thread = threading.Thread(target=self._run, name="line-card-bus", daemon=True)
         self._thread.start()

@@ -97,6 +97,10 @@ _DIGIT_MS = const(3000)
 _NUMBER_MS = const(10000)  # callback: time for the first key after the prompt
 _MAX_NUMBER = const(15)
 _OUT_KEYS = const(25)  # an outside transfer's number: outbound.py's longest (24) and one (refused)
+_HOLD_AGAIN_MS = const(5000)  # a hold prompt the line card refused is tried again after this:
+# at once, a prompt that fails at once (a file that cannot be opened now) would be played
+# again and again, a storm of commands and refusals that starves the board's other work
+_FAILED = "failed"  # _prompt_done's reason for a play the line card refused
 _EARLY_CID_MS = const(10000)  # caller ID before a ring belongs to a call ringing within this
 
 # Call states (the "state" of CALL events)
@@ -163,6 +167,7 @@ class Call:
         self.playing = None  # the prompt playing, as far as the call flow cares
         self.step = _STEP_NONE  # the step inside survey, callback, voicemail
         self.heard_at = None  # when the caller last heard the position (ms)
+        self.hold_again = None  # when to try a refused hold prompt again (ms), or None
         self.notice = False  # the recording notice is still to be played
         self.recording = None  # the file being recorded
         self.sq = 0  # survey question
@@ -356,7 +361,7 @@ class Calls:
             elif what == linecard.REPORT_HOOK:
                 off = bool(report.get("off"))
                 if self.acd is not None and n in self.acd.agents:
-                    self._agent_hook(n, off, now_ms, ports, ev, cmd)
+                    self._agent_hook(n, off, now_ms, report.get("at", now_ms), ports, ev, cmd)
                 else:
                     self._dial_tone(n, off, cmd)
             return
@@ -397,7 +402,7 @@ class Calls:
         elif what == linecard.REPORT_PROMPT_DONE or (what == linecard.REPORT_ERROR and report.get("cmd") == linecard.CMD_PLAY):
             # a prompt the line card could not play: carry on as if it had ended
             name = report.get("prompt") if what == linecard.REPORT_PROMPT_DONE else None
-            reason = report.get("reason", linecard.REASON_COMPLETE) if what == linecard.REPORT_PROMPT_DONE else linecard.REASON_COMPLETE
+            reason = report.get("reason", linecard.REASON_COMPLETE) if what == linecard.REPORT_PROMPT_DONE else _FAILED
             self._prompt_done(c, name, reason, now_ms, ports, ev, cmd)
         elif what in _HANGUP_REPORTS:
             if what == linecard.REPORT_LOOP and report.get("on"):
@@ -430,6 +435,12 @@ class Calls:
             elif c.timing and ticks_diff(now_ms, c.deadline) >= 0:
                 c.timing = False
                 self._timeout(c, now_ms, ports, ev, cmd)
+            if c.hold_again is not None and ticks_diff(now_ms, c.hold_again) >= 0:
+                c.hold_again = None
+                if c.playing is None and c.state in _WAITING:
+                    self._hold(c, now_ms, cmd)
+                elif c.playing is None and c.state == S_OUTSIDE:
+                    self._play(c, c.q.hold, False, _STEP_NONE, cmd)
         if self.acd is not None:
             if self.flashing:
                 for n in list(self.flashing):
@@ -449,7 +460,7 @@ class Calls:
             c.rings = 0
             c.number = c.name = c.digits = ""
             c.timing = False
-            c.q = c.queued_at = c.agent = c.playing = c.recording = c.bye = c.only = None
+            c.q = c.queued_at = c.agent = c.playing = c.recording = c.bye = c.only = c.hold_again = None
             c.step = _STEP_NONE
             c.ivr_steps = 0
             c.limited = False
@@ -525,7 +536,9 @@ class Calls:
         if reason == linecard.REASON_BARGE_IN or c.playing is None or (name is not None and name != c.playing):
             return  # not the prompt this step waits for (a stopped hold prompt, a cut question)
         c.playing = None
-        if st in _WAITING:
+        if (st in _WAITING or st == S_OUTSIDE) and reason == _FAILED:
+            c.hold_again = ticks_add(now, _HOLD_AGAIN_MS)  # not at once (_HOLD_AGAIN_MS)
+        elif st in _WAITING:
             self._hold(c, now, cmd)
         elif st == S_OUTSIDE:  # the outside number rings: the hold prompt again
             self._play(c, c.q.hold, False, _STEP_NONE, cmd)
@@ -694,15 +707,19 @@ class Calls:
         elif q.hold:
             self._play(c, q.hold, False, _STEP_NONE, cmd)
 
-    def _agent_hook(self, n, off, now, ports, ev, cmd):
-        """An agent's phone (an FXS port the site names) went off or on hook."""
+    def _agent_hook(self, n, off, now, at, ports, ev, cmd):
+        """An agent's phone (an FXS port the site names) went off or on hook, at line-card
+        time `at`: a flash is timed by when the switch moved, not by when its reports were
+        read (a busy firmware may read a hang-up and the next pick-up together)."""
         g = self.acd.agents[n]
-        if off and n in self.flashing:  # back off hook within flash_ms: a hook flash
-            del self.flashing[n]
-            self._flash(g, now, ports, ev, cmd)
-            return
+        if off and n in self.flashing:
+            t = self.flashing.pop(n)
+            if ticks_diff(at, t) < self.flash_ms:  # back off hook within flash_ms: a hook flash
+                self._flash(g, now, ports, ev, cmd)
+                return
+            self._agent_onhook(n, t, ports, ev, cmd)  # on hook longer: a hang-up, then this pick-up
         if not off and self.flash_ms and g.state == TALKING and g.call is not None and n not in self.xfer:
-            self.flashing[n] = now  # a flash or a hang-up: the next off hook or tick() says which
+            self.flashing[n] = at  # a flash or a hang-up: the next off hook or tick() says which
             return
         if off:
             self.acd.offhook(n, now, self._acd)

@@ -363,7 +363,7 @@ class Board:
             if self.cid[port] is not None:
                 self.media.cid_line(port, self.cg.REVERSAL)
         elif code == lb.EV_HOOK_OFF or code == lb.EV_HOOK_ON:
-            self._report({"what": linecard.REPORT_HOOK, "port": port, "off": code == lb.EV_HOOK_OFF})
+            self._report({"what": linecard.REPORT_HOOK, "port": port, "off": code == lb.EV_HOOK_OFF, "at": self._ms})
 
     def _engine_event(self, i):
         cg = self.cg

@@ -59,7 +59,9 @@
 #   ring        {on}                    FXO: ringing voltage on the line started or stopped
 #   loop        {on}                    FXO: loop current flows (off: the far end dropped it)
 #   reversal                            FXO: the line's polarity reversed
-#   hook        {off}                   FXS: the phone's hook switch
+#   hook        {off, at}               FXS: the phone's hook switch; at: when it moved, in
+#                                       line-card time (a now_ms() value: a hang-up and a
+#                                       pick-up read late, together, are still 1.5 s apart)
 #   dtmf        {digit}                 a DTMF digit heard on the port
 #   cid         {number, name, status}  a caller ID message ("ok", or why it is not)
 #   prompt_done {prompt, reason}        a prompt ended: REASON_COMPLETE or REASON_BARGE_IN

@@ -172,9 +172,9 @@ def test_support_overflows_to_a_callback_number(board, link):
 def test_the_operator_queue_overflows_to_voicemail(board, link, tmp_path):
     agents(board)
     result, events = run_call(board, link, digits="0")
-    assert "voicemail" in states(events)
+    assert "voicemail" in states(events), (states(events), result)
     r = record_of(link, events)
-    assert r["outcome"] == "voicemail" and r["recording"] == f"rec/{r['id']}-vm.wav"
+    assert r["outcome"] == "voicemail" and r["recording"] == f"rec/{r['id']}-vm.wav", (r, result)
     got = pull_recordings(RemoteFiles(link), tmp_path)
     assert r["recording"] in got["pulled"]
     index = {e["id"]: e for e in __import__("json").loads((tmp_path / "index.json").read_text())}

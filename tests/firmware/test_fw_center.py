@@ -66,8 +66,12 @@ class Board:
     def key(self, port, d):
         self.report(what="dtmf", port=port, digit=d)
 
-    def hook(self, port, off):
-        self.report(what="hook", port=port, off=off)
+    def hook(self, port, off, at=None):
+        """The phone's hook switch; at: when it moved (line-card ms), if not now."""
+        if at is None:
+            self.report(what="hook", port=port, off=off)
+        else:
+            self.report(what="hook", port=port, off=off, at=at)
 
     def events(self, kind):
         return [v for k, v in self.ev if k == kind]
@@ -147,6 +151,25 @@ def test_a_caller_who_hangs_up_in_the_queue_is_abandoned():
     assert r["agent"] is None and r["connected"] is None and r["recording"] is None
     b.hook(2, False)
     assert b.agent(2) == "ready"
+
+
+def test_a_hold_prompt_the_line_card_refuses_is_tried_again_later_not_at_once():
+    """A waiting caller's prompt that fails at once (its file cannot be opened now): played
+    again only after a pause, so refusals and plays do not follow each other without end."""
+    b = Board()
+    b.hook(2, True)  # Alice busy dialling: the sales caller waits
+    b.call_in_queue()
+    b.at(3000).done(0, "recorded")
+    assert b.cmds(0, "play")[-1]["prompt"] == "pos1"
+    plays = len(b.cmds(0, "play"))
+    b.at(3100).report(what="error", port=0, cmd="play", msg="ENOMEM")
+    b.tick(3200)
+    b.tick(7900)
+    assert len(b.cmds(0, "play")) == plays and b.states()[-1] == "queued"
+    b.tick(8100)
+    assert len(b.cmds(0, "play")) == plays + 1 and b.cmds(0, "play")[-1]["prompt"] == "hold"
+    b.at(8200).done(0, "hold")  # played this time: the loop goes on at once
+    assert len(b.cmds(0, "play")) == plays + 2
 
 
 def test_no_answer_rings_the_next_agent_then_ring_all_takes_the_first_pick_up():

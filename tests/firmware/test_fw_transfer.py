@@ -91,6 +91,24 @@ def test_a_long_on_hook_is_a_hang_up_dated_when_it_began():
     assert b.agent(ALICE) == "wrapup" and b.records[-1]["agent_left"] == 1000000 + 30000
 
 
+def test_a_hang_up_and_a_pick_up_read_late_together_are_timed_by_when_they_happened():
+    """A busy firmware reads the agent's hang-up (at 30 s) and their pick-up 1.5 s later
+    (to key a disposition) in one go, at 31.6 s: by the line cards' times that is a hang-up
+    and then an off-hook, not a flash; read apart by 500 ms, it was."""
+    b = center()
+    talking(b)
+    holds = len(b.cmds(C, "play"))
+    b.at(31600).hook(ALICE, False, at=30000)
+    b.hook(ALICE, True, at=31500)
+    assert b.records and b.records[-1]["agent_left"] == 1000000 + 30000
+    assert len(b.cmds(C, "play")) == holds  # the caller was not put on hold
+    b = center()
+    talking(b)
+    b.at(31600).hook(ALICE, False, at=31000)
+    b.hook(ALICE, True, at=31500)
+    assert not b.records and b.cmds(C, "play")[-1]["prompt"] == "hold"
+
+
 def test_digits_nobody_has_put_the_caller_back_and_a_site_without_flash_hangs_up_at_once():
     b = center()
     talking(b)

@@ -261,6 +261,8 @@ class BoardModel:
         control.answer(self, msg, reply)
 
     def _outbox_put(self, report: dict) -> None:
+        if report.get("what") == linecard.REPORT_HOOK:  # when the switch moved, in line time
+            report = dict(report, at=self.audio.now // 8)
         self._outbox.put(report)
         self._wake()
 

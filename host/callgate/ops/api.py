@@ -9,7 +9,6 @@ may not see 403; a database that cannot be written (locked, gone) 503.
 import asyncio
 import pathlib
 import re
-import json
 import time
 
 from aiohttp import web
@@ -17,6 +16,7 @@ from aiohttp import web
 from ..callcenter import cdr
 from . import figures, quality
 from .numbers import NumberError, lookup_key, normalise
+from .stream import Streams, frame
 from .store import StoreUnavailable
 
 LAST_CALLS = 10
@@ -80,7 +80,7 @@ class Api:
                  recordings=None, card=None):
         self.store, self.floor = store, floor
         self.card = card  # the reviewers' scorecard (quality.scorecard()), None without a site
-        self._shared = {}  # key -> a future: what every open stream sends for one change, made once
+        self.streams = Streams(floor, self.wallboard_data, self.pop_data, _run)  # /api/events
         self.recordings = pathlib.Path(recordings) if recordings else None
         self.target_s, self.sl_alarm, self.wait_alarm_s = target_s, sl_alarm, wait_alarm_s
 
@@ -360,62 +360,31 @@ class Api:
 
     # -- the event stream ----------------------------------------------------------------------
 
-    async def _once(self, msg, fn, *args):
-        """fn(*args) in a worker thread once for all the streams sending the same change (the
-        same message object from the floor: a pop, a batch of stored records), not once per
-        open wallboard; the last few results are kept (with their message, so an id is never
-        mistaken for another's) while the streams catch up."""
-        got = self._shared.get(id(msg))
-        if got is None or got[0] is not msg:
-            got = self._shared[id(msg)] = (msg, asyncio.ensure_future(_run(fn, *args)))
-            while len(self._shared) > 32:
-                self._shared.pop(next(iter(self._shared)))
-        return await asyncio.shield(got[1])
-
     async def events(self, request):
-        """Server-sent events: `floor` (the live floor, at most every 0.2 s), `figures` (the
-        whole wallboard after call records were stored; supervisors), `pop` (a screen pop for
-        the user's extension, or any for a supervisor, with the customer's card)."""
+        """Server-sent events (stream.py): `floor` (the live floor after each change),
+        `wallboard` (the whole wallboard after call records were stored; supervisors) or
+        `calls` (their ids; the others), `pop` (a screen pop for the user's extension, or any
+        for a supervisor, with the customer's card)."""
         user = request["user"]
         ext = request.query.get("ext") or user["ext"]
         if user["role"] == "agent" and ext != user["ext"]:
             raise ApiError(403, "an agent sees their own page only")
-        loop = asyncio.get_running_loop()
-        q = asyncio.Queue()
-        unlisten = self.floor.listen(lambda m: loop.call_soon_threadsafe(q.put_nowait, m))
+        supervisor = user["role"] in ("supervisor", "admin")
+        sub = self.streams.open(ext, supervisor, all_pops=supervisor and not request.query.get("ext"))
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                            "X-Accel-Buffering": "no"})
-        await resp.prepare(request)
-        supervisor = user["role"] in ("supervisor", "admin")
-
-        async def send(kind, data):
-            await resp.write(f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode())
-
         try:
-            await send("hello", {"user": user["name"], "at": time.time()})
-            while True:
-                try:
-                    msg = await asyncio.wait_for(q.get(), 15)
-                except asyncio.TimeoutError:
+            await resp.prepare(request)
+            await resp.write(frame("hello", {"user": user["name"], "at": time.time()}))
+            while not sub.stuck:
+                frames = await sub.next_frames(15)
+                if not frames:
                     await resp.write(b": keepalive\n\n")
-                    continue
-                batch = [msg]
-                while not q.empty():
-                    batch.append(q.get_nowait())
-                for m in batch:
-                    if m["type"] == "pop" and (m.get("ext") == ext or (supervisor and not request.query.get("ext"))):
-                        pop = {k: v for k, v in m.items() if k != "type"}
-                        await send("pop", await self._once(m, self.pop_data, pop))
-                if any(m["type"] == "calls" for m in batch):
-                    if supervisor:
-                        last = [m for m in batch if m["type"] == "calls"][-1]
-                        await send("wallboard", await self._once(last, self.wallboard_data))
-                    else:
-                        await send("calls", {"ids": [i for m in batch if m["type"] == "calls" for i in m["ids"]]})
-                elif any(m["type"] == "floor" for m in batch):
-                    await send("floor", self.floor.snapshot())
+                for _, b in frames:
+                    if b:
+                        await resp.write(b)
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
-            unlisten()
+            self.streams.close(sub)
         return resp

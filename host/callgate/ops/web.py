@@ -53,6 +53,11 @@ def build_app(store, floor, target_s: float = 20, sl_alarm: float = 0.8, wait_al
 
     app = web.Application(middlewares=[login_check, api.middleware], client_max_size=1 << 20)
     app["store"], app["floor"], app["api"] = store, floor, api
+
+    async def stop_streams(app):
+        await api.streams.stop()
+
+    app.on_cleanup.append(stop_streams)
     api.routes(app)
 
     async def login_form(request):

@@ -31,7 +31,9 @@ import time
 from . import hal, linebus, linecard
 
 _F = linebus.FRAME
-CHUNK = 1600  # prompt codes read from the flash at a time, per buffer (10 frames: 0.2 s)
+CHUNK = 800  # prompt codes read from the flash at a time, per buffer (5 frames: 0.1 s); two
+# buffers a port, kept once it has played a prompt: 1.6 KB a port (at 1600, the demo's live heap
+# rose by 16 KB as the ports came into use, to 114 KB of 144)
 REC_TICKS = 5  # a rec report every 5 ticks (100 ms of line time): small reports, which
 # find room in a busy heap (at 15 ticks, 3 KB blocks failed to allocate in the demo's busy
 # half-hour and stopped the bus)

@@ -3,7 +3,7 @@ layout): the site written into its flash before it boots (provision.install: 515
 emulated UART would take minutes) and checked with `callgate provision`, then an agent call end to end
 (caller ID, IVR digits, the queue, an agent phone rung on an FXS port, answered, the two
 bridged by the MCU's media engine and recorded, hang-up, survey, the call record) and the
-recording pulled as a WAV file; the rig's call-center plan and the busy spell (make test-mcu
+recording pulled as a WAV file; the rig's call-center plan; the busy spell (make test-mcu
 only: conftest.py); the live heap's peak over all that ran. One QEMU boot for the module. Skipped with the
 MICROPY_DIR reason when there is no MicroPython source (conftest.py)."""
 
@@ -95,7 +95,6 @@ def test_an_agent_call_is_bridged_on_the_mcu_recorded_and_pulled_as_a_wav(center
     assert center.model.audio.bad == 0
 
 
-@pytest.mark.mcu_long  # three minutes of QEMU at full tilt beside make test's other workers made them flaky
 def test_the_rig_call_center_plan_passes_on_the_emulated_mcu(center):
     """plans/callcenter.yaml (queues, agents, recording, survey, overflow to callback and
     voicemail, the call records) against the board above: the rig finds the site provisioned."""
@@ -131,7 +130,8 @@ def test_a_busy_spell_of_the_demo_site(center):
                 bus = center.model.audio
                 pytest.fail(f"a caller not done: {c.progress}\nbus: {bus.now / 8000:.0f} s of line time, "
                             f"{bus.lost} ticks lost\nconsole: {center.console()[-1500:]}")
-        assert sum(c.result()["answered"] for c in calls) == 5
+        missed = [c.progress for c in calls if not c.result()["answered"]]
+        assert not missed, f"callers not answered: {missed}\nconsole: {center.console()[-1500:]}"
     assert sum(1 for c in calls if c.result().get("agent") is not None) >= 1
 
 
@@ -150,9 +150,9 @@ def test_the_demo_sites_calls_fit_the_heap(center):
     assert r.returncode == 0, r.stdout + r.stderr
     # resume: no soft reset before exec (it would wipe hal_mcu.heap); the Ctrl-C stops the app
     (peak, least_free, samples), flash_free, flash_total = eval(r.stdout.strip().splitlines()[-1])  # noqa: S307
-    print(f"live heap peak {peak} B of {HEAP_BYTES} ({samples} samples, least free {least_free} B); "
-          f"flash {flash_free} B free of {flash_total}")
-    assert samples >= 10
     peaks = [ln for ln in center.console().splitlines() if "heap peak" in ln]
+    print(f"live heap peak {peak} B of {HEAP_BYTES} ({samples} samples, least free {least_free} B); "
+          f"flash {flash_free} B free of {flash_total}; the console's last peaks:", *peaks[-8:], sep="\n")
+    assert samples >= 10
     assert peak < HEAP_BYTES * (1 - MARGIN), f"the demo site's live heap peaked at {peak} B: {peaks[-8:]}"
     assert flash_free > 1 << 20  # room left for recordings

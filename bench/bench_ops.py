@@ -45,6 +45,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "host"))
 sys.path.insert(0, str(ROOT / "tests" / "ops"))  # opskit, pgserver: the tests' board and service kit
+sys.path.insert(0, str(ROOT / "tests"))  # boardkit, which opskit takes its boards from
 
 OUT = ROOT / "bench" / "OPS.md"
 SUPERVISOR, PASSWORD = "bench-sue", "bench-pass-1"

@@ -14,7 +14,9 @@ closed. When the service starts again
 before its handshake (`Client.resume_from`), so the HELLO reply's `next_ev` makes it fetch what was missed — the
 board keeps the last 64 — or, if the board restarted meanwhile, the new boot's events from
 0. Each event is stored under (board, boot, its running number in that boot): storing one
-twice stores it once.
+twice stores it once. The live floor is told of each batch before it is stored: a wallboard
+never waits on the store's write lock (eight boards' writers contend for SQLite's), and a batch
+told twice after a store failure only repeats states the floor already shows.
 
 Call records. The board appends them to cdr/YYYYMMDD.log (docs/callcenter.md). The store
 keeps, per file, how many bytes it has read up to the last whole line; on (re)connecting,
@@ -197,6 +199,10 @@ class BoardIngest(threading.Thread):
                     return  # everything that arrived is stored
                 if c._closed.is_set():
                     raise LinkClosed(str(c._error or "link closed"))
+            if self.floor is not None:  # the live floor first: it must not wait on the store's lock
+                for ev_boot, ev in batch:
+                    if ev.number is not None:
+                        self.floor.event(self.board, ev, ev_boot)
             rows, lost, sync = [], 0, False
             for ev_boot, ev in batch:
                 if ev.number is None:  # "lost": the board no longer held them
@@ -218,10 +224,6 @@ class BoardIngest(threading.Thread):
                 self.store.add_events(self.board, self.port, boot if rows else None, rows, lost=lost)
                 if lost:
                     self.log(f"{self.port}: {lost} event(s) the board no longer held")
-            if self.floor is not None:
-                for ev_boot, ev in batch:
-                    if ev.number is not None:
-                        self.floor.event(self.board, ev, ev_boot)
             if (sync or time.monotonic() - last_sync > 30) and not self._halt.is_set():
                 self._want_cdrs.set()  # read on the records' thread: events never wait for it
                 last_sync = time.monotonic()

@@ -6,7 +6,8 @@ server-sent-event bytes once, however many wallboards and agent pages are open:
 - `pop`: a screen pop with the customer's card (looked up once in a worker thread), for the
   streams of that extension and supervisors' streams without one;
 - after call records are stored, `wallboard` (the figures, made in a worker thread) for
-  supervisors and `calls` (the ids) for the others. One wallboard is made at a time: records
+  supervisors (with the floor of the moment it is sent, not the older one it was made with: a
+  page showing it would step back in time) and `calls` (the ids) for the others. One wallboard is made at a time: records
   stored meanwhile make one more after it. Neither it nor a pop holds up the floor.
 Each stream has a queue of frames; one that falls behind sends only the newest of the floors
 it has not sent yet (a floor is the whole floor), and one that stops reading is closed once
@@ -133,7 +134,7 @@ class Streams:
                 data = await self._run_fn(self._wallboard_data)
             except Exception as e:
                 log.warning("the wallboard not sent: %s", e)
-            else:
-                self._send("wallboard", data, lambda s: s.supervisor)
+            else:  # the floor as it is now: the one it was made with may be seconds old
+                self._send("wallboard", dict(data, floor=self.floor.snapshot()), lambda s: s.supervisor)
             if not self._wall_again:
                 return

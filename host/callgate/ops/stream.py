@@ -2,7 +2,9 @@
 
 One publisher task reads the live floor's messages (live.py) and turns each change into
 server-sent-event bytes once, however many wallboards and agent pages are open:
-- `floor`: the whole live floor after any change; changes read together make one floor;
+- `floor`: the whole live floor after a change, at most every FLOOR_EVERY_S (the newest then:
+  eight busy boards change it 50 times a second, and 50 wallboards parsing each of those fell
+  seconds behind);
 - `pop`: a screen pop with the customer's card (looked up once in a worker thread), for the
   streams of that extension and supervisors' streams without one;
 - after call records are stored, `wallboard` (the figures, made in a worker thread) for
@@ -20,6 +22,7 @@ import logging
 
 log = logging.getLogger(__name__)
 
+FLOOR_EVERY_S = 0.2
 QUEUE_FRAMES = 500  # frames a stream may have waiting before it is closed as stuck
 
 
@@ -64,6 +67,8 @@ class Streams:
         self._wall = None  # the wallboard being made
         self._wall_again = False  # records stored while it was made
         self._pops = set()
+        self._floor_at = 0.0  # when the last floor was sent (the loop's clock)
+        self._floor_timer = None  # the next floor, when one is due and waits for FLOOR_EVERY_S
 
     def open(self, ext, supervisor: bool, all_pops: bool) -> Subscriber:
         if self._task is None:
@@ -81,7 +86,7 @@ class Streams:
     async def stop(self) -> None:
         if self._unlisten is not None:
             self._unlisten()
-        for t in [self._task, self._wall, *self._pops]:
+        for t in [self._task, self._wall, self._floor_timer, *self._pops]:
             if t is not None:
                 t.cancel()
         self._task = self._unlisten = self._wall = None
@@ -108,8 +113,12 @@ class Streams:
                     t = asyncio.ensure_future(self._pop(m))
                     self._pops.add(t)
                     t.add_done_callback(self._pops.discard)
-            if any(m["type"] == "floor" for m in batch):
-                self._send("floor", self.floor.snapshot(), lambda s: True)
+            if any(m["type"] == "floor" for m in batch) and self._floor_timer is None:
+                wait = self._floor_at + FLOOR_EVERY_S - asyncio.get_running_loop().time()
+                if wait <= 0:
+                    self._send_floor()
+                else:  # the floor of that moment, with every change until then
+                    self._floor_timer = asyncio.get_running_loop().call_later(wait, self._send_floor)
             ids = [i for m in batch if m["type"] == "calls" for i in m["ids"]]
             if ids:
                 self._send("calls", {"ids": ids}, lambda s: not s.supervisor)
@@ -117,6 +126,11 @@ class Streams:
                     self._wall = asyncio.ensure_future(self._wallboards())
                 else:
                     self._wall_again = True
+
+    def _send_floor(self) -> None:
+        self._floor_timer = None
+        self._floor_at = asyncio.get_running_loop().time()
+        self._send("floor", self.floor.snapshot(), lambda s: True)
 
     async def _pop(self, m) -> None:
         pop = {k: v for k, v in m.items() if k != "type"}

@@ -14,9 +14,10 @@ closed. When the service starts again
 before its handshake (`Client.resume_from`), so the HELLO reply's `next_ev` makes it fetch what was missed — the
 board keeps the last 64 — or, if the board restarted meanwhile, the new boot's events from
 0. Each event is stored under (board, boot, its running number in that boot): storing one
-twice stores it once. The live floor is told of each batch before it is stored: a wallboard
-never waits on the store's write lock (eight boards' writers contend for SQLite's), and a batch
-told twice after a store failure only repeats states the floor already shows.
+twice stores it once. The live floor is told of each event as the link delivers it, not
+after it is stored: a wallboard never waits on the store's write lock (eight boards' writers
+contend for SQLite's; a batch waited up to 20 s), and events told twice after a store failure
+only repeat states the floor already shows.
 
 Call records. The board appends them to cdr/YYYYMMDD.log (docs/callcenter.md). The store
 keeps, per file, how many bytes it has read up to the last whole line; on (re)connecting,
@@ -144,6 +145,7 @@ class BoardIngest(threading.Thread):
         c = self._client = Client(self.port, timeout=self.timeout, keepalive=1.0)
         q = queue.SimpleQueue()
         known_boot = known["boot"] if known else None
+        live = [None]  # the board's id once the floor has let this port follow it
 
         def on_event(ev):
             """Queue the event with the boot it belongs to: a BOOT event names it; else the
@@ -155,6 +157,8 @@ class BoardIngest(threading.Thread):
                 boot = c.info.get("boot")
             else:
                 boot = known_boot
+            if live[0] is not None and ev.number is not None:  # the floor at once, on the
+                self.floor.event(live[0], ev, boot)  # link's thread: never behind the store's lock
             q.put((boot, ev))
 
         c.subscribe(on_event)
@@ -168,6 +172,8 @@ class BoardIngest(threading.Thread):
                                    "boards need distinct ids (not followed; asked again every "
                                    f"{REFUSED_RETRY_S:g} s)")
         self.board = info["board"]
+        if self.floor is not None:
+            live[0] = self.board
         row = self.store.board(self.board) or {}
         boot, last_n, last_ord = row.get("boot"), row.get("last_n"), row.get("last_ord")
         if boot is None:
@@ -199,10 +205,6 @@ class BoardIngest(threading.Thread):
                     return  # everything that arrived is stored
                 if c._closed.is_set():
                     raise LinkClosed(str(c._error or "link closed"))
-            if self.floor is not None:  # the live floor first: it must not wait on the store's lock
-                for ev_boot, ev in batch:
-                    if ev.number is not None:
-                        self.floor.event(self.board, ev, ev_boot)
             rows, lost, sync = [], 0, False
             for ev_boot, ev in batch:
                 if ev.number is None:  # "lost": the board no longer held them

@@ -131,7 +131,8 @@ def test_a_busy_spell_of_the_demo_site(center):
                 pytest.fail(f"a caller not done: {c.progress}\nbus: {bus.now / 8000:.0f} s of line time, "
                             f"{bus.lost} ticks lost\nconsole: {center.console()[-1500:]}")
         missed = [c.progress for c in calls if not c.result()["answered"]]
-        assert not missed, f"callers not answered: {missed}\nconsole: {center.console()[-1500:]}"
+        assert not missed, (f"callers not answered: {missed}\nbus: {center.model.audio.lost} ticks lost\n"
+                            f"console: {center.console()[-1500:]}")
     assert sum(1 for c in calls if c.result().get("agent") is not None) >= 1
 
 

@@ -210,6 +210,10 @@ def test_host_killed_mid_request_next_client_works():
             host.kill()
             host.wait()
         vb.model.lines.hook(3, True)  # events for nobody, while no host is connected
+        deadline = time.monotonic() + 10  # the firmware took it (a busy machine: not at once):
+        while not any(c.get("port") == 3 and c.get("name") == "dial" for c in vb.model.lines.commands[-50:]):
+            assert time.monotonic() < deadline, "the firmware never gave the off-hook phone dial tone"
+            time.sleep(0.02)  # its dial tone goes to the line card, then the event out: a moment for it
         time.sleep(0.1)
         t0 = time.monotonic()
         with connect(vb.data_port, timeout=0.3, retries=0) as c:  # no retry needed

@@ -437,10 +437,8 @@ class Calls:
                 self._timeout(c, now_ms, ports, ev, cmd)
             if c.hold_again is not None and ticks_diff(now_ms, c.hold_again) >= 0:
                 c.hold_again = None
-                if c.playing is None and c.state in _WAITING:
+                if c.playing is None and (c.state in _WAITING or c.state == S_OUTSIDE):
                     self._hold(c, now_ms, cmd)
-                elif c.playing is None and c.state == S_OUTSIDE:
-                    self._play(c, c.q.hold, False, _STEP_NONE, cmd)
         if self.acd is not None:
             if self.flashing:
                 for n in list(self.flashing):
@@ -538,10 +536,8 @@ class Calls:
         c.playing = None
         if (st in _WAITING or st == S_OUTSIDE) and reason == _FAILED:
             c.hold_again = ticks_add(now, _HOLD_AGAIN_MS)  # not at once (_HOLD_AGAIN_MS)
-        elif st in _WAITING:
+        elif st in _WAITING or st == S_OUTSIDE:
             self._hold(c, now, cmd)
-        elif st == S_OUTSIDE:  # the outside number rings: the hold prompt again
-            self._play(c, c.q.hold, False, _STEP_NONE, cmd)
         elif st == S_SURVEY:
             if c.step == _STEP_INTRO:
                 self._survey_ask(c, cmd)
@@ -695,9 +691,12 @@ class Calls:
 
     def _hold(self, c, now, cmd):
         """What a waiting caller hears next: the recording notice once, their position (when
-        it is time to say it again), else the hold prompt."""
+        it is time to say it again), else the hold prompt; while the outside number a
+        transfer dials rings, the hold prompt."""
         q = c.q
-        if c.notice:
+        if c.state == S_OUTSIDE:
+            self._play(c, q.hold, False, _STEP_NONE, cmd)
+        elif c.notice:
             c.notice = False
             self._play(c, self.notice, False, _STEP_NONE, cmd)
         elif q.positions and (c.heard_at is None or ticks_diff(now, c.heard_at) >= q.announce_ms):

@@ -361,7 +361,7 @@ class Api:
     # -- the event stream ----------------------------------------------------------------------
 
     async def events(self, request):
-        """Server-sent events (stream.py): `floor` (the live floor after each change),
+        """Server-sent events (stream.py): `floor` (the live floor, at most every 0.2 s),
         `wallboard` (the whole wallboard after call records were stored; supervisors) or
         `calls` (their ids; the others), `pop` (a screen pop for the user's extension, or any
         for a supervisor, with the customer's card)."""

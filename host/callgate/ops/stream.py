@@ -8,9 +8,10 @@ server-sent-event bytes once, however many wallboards and agent pages are open:
 - `pop`: a screen pop with the customer's card (looked up once in a worker thread), for the
   streams of that extension and supervisors' streams without one;
 - after call records are stored, `wallboard` (the figures, made in a worker thread) for
-  supervisors (with the floor of the moment it is sent, not the older one it was made with: a
-  page showing it would step back in time) and `calls` (the ids) for the others. One wallboard is made at a time: records
-  stored meanwhile make one more after it. Neither it nor a pop holds up the floor.
+  supervisors and `calls` (the ids) for the others. One wallboard is made at a time: records
+  stored meanwhile make one more after it. It goes out with the floor of the moment it is
+  sent, not the older one it was made with (a page showing it would step back in time).
+  Neither it nor a pop holds up the floor.
 Each stream has a queue of frames; one that falls behind sends only the newest of the floors
 it has not sent yet (a floor is the whole floor), and one that stops reading is closed once
 its queue is full (a browser's EventSource opens it again).

@@ -161,8 +161,11 @@ class Board:
                     self._clock(msg)
                     await self.tell({"t": linecard.CMD_CLOCK, "ms": msg.get("ms", 0)})  # the pacing
                     continue
-                if "at" in msg:  # model ms -> a now_ms() value
-                    msg["at"] = time.ticks_add(0, int(msg["at"]))
+                if "at" in msg:  # model ms -> a now_ms() value (not a number: read now instead)
+                    try:
+                        msg["at"] = time.ticks_add(0, int(msg["at"]))
+                    except (TypeError, ValueError, OverflowError):
+                        del msg["at"]
                 return msg
 
     async def do(self, cmd):

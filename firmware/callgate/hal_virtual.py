@@ -139,6 +139,11 @@ class Board:
         m = _unix_connect(self.dir + "/model.sock")
         self._model = (asyncio.StreamReader(m), asyncio.StreamWriter(m, {}))
         self._socks = (u, m)
+        # One line at a time to the model: a prompt's bytes go out a chunk at a time, with
+        # the line task's clock reply (tell) free to run between chunks; without the lock
+        # that reply landed inside the play's line, the model could not parse it, and the
+        # prompt was lost with no report (a voicemail that never started recording).
+        self._writing = asyncio.Lock()
 
     async def line(self):
         """The next line-card report from the board model, e.g. {"what": "ring", ...}."""
@@ -191,22 +196,24 @@ class Board:
 
         w = self._model[1]
         head = json.dumps(cmd)
-        w.write(head[:-1].encode() + b', "wav": "')
-        with open(path, "rb") as f:
-            while True:
-                data = f.read(_CHUNK)
-                if not data:
-                    break
-                w.write(binascii.b2a_base64(data)[:-1])  # without its newline
-                await w.drain()
-        w.write(b'"}\n')
-        await w.drain()
+        async with self._writing:
+            w.write(head[:-1].encode() + b', "wav": "')
+            with open(path, "rb") as f:
+                while True:
+                    data = f.read(_CHUNK)
+                    if not data:
+                        break
+                    w.write(binascii.b2a_base64(data)[:-1])  # without its newline
+                    await w.drain()
+            w.write(b'"}\n')
+            await w.drain()
         self._sent[path] = key
 
     async def tell(self, msg):
         w = self._model[1]
-        w.write(json.dumps(msg).encode() + b"\n")
-        await w.drain()
+        async with self._writing:
+            w.write(json.dumps(msg).encode() + b"\n")
+            await w.drain()
 
     def close(self):
         for pair in (self.uart, self._model):

@@ -175,6 +175,7 @@ def test_the_operator_queue_overflows_to_voicemail(board, link, tmp_path):
     assert "voicemail" in states(events), (states(events), result)
     r = record_of(link, events)
     assert r["outcome"] == "voicemail" and r["recording"] == f"rec/{r['id']}-vm.wav", (r, result)
+    assert board.model.stats["bad_lines"] == 0  # every command reached the line cards whole
     got = pull_recordings(RemoteFiles(link), tmp_path)
     assert r["recording"] in got["pulled"]
     index = {e["id"]: e for e in __import__("json").loads((tmp_path / "index.json").read_text())}

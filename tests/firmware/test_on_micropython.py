@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run_micropython(script, *args, timeout=60):
-    env = dict(os.environ, MICROPYPATH=f"{runtime.FIRMWARE}:{HERE}")
+    env = dict(os.environ, MICROPYPATH=f"{runtime.FIRMWARE}:{HERE}:.frozen")  # .frozen: asyncio
     return subprocess.run(
         [runtime.micropython(), script, *args],
         env=env,

@@ -54,7 +54,8 @@ class BoardModel:
         self.faults = None  # {"to_host": faults.Faults, "to_board": faults.Faults}, or None
         self.firmware = None  # the firmware's hello, while it is connected
         self.firmware_ready = threading.Event()
-        self.stats = {"to_host": 0, "to_board": 0, "dropped": 0, "flipped": 0, "firmware_starts": 0}
+        self.stats = {"to_host": 0, "to_board": 0, "dropped": 0, "flipped": 0, "firmware_starts": 0,
+                      "bad_lines": 0}  # bad_lines: lines from the firmware that are not JSON (lost)
         self._rng = random.Random(seed)
         self._master = uart_master_fd
         self._outbox = queue.SimpleQueue()
@@ -222,6 +223,7 @@ class BoardModel:
             try:
                 msg = json.loads(line)
             except ValueError:
+                self.stats["bad_lines"] += 1
                 continue
             if isinstance(msg, dict) and msg.get("t") == linecard.CMD_HELLO:
                 self.firmware = msg

@@ -38,6 +38,10 @@ REC_TICKS = 5  # a rec report every 5 ticks (100 ms of line time): small reports
 # find room in a busy heap (at 15 ticks, 3 KB blocks failed to allocate in the demo's busy
 # half-hour and stopped the bus)
 _REC_BUF = 1600  # recording buffer per port (more than REC_TICKS frames)
+REC_WAITING = 24  # rec reports left waiting for the app at most (2.4 s of one port's audio,
+# 20 KB of heap): past it a chunk is dropped and the next report says how many bytes were lost
+# (the MCU's app crashed of MemoryError in its busy half-hour with 25 waiting: the bus must
+# never outrun the heap while the app serves the link)
 _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
 HEAP_TICKS = 250  # the live heap is measured every 250 ticks (5 s of line time)
 # Since boot: the live heap's peak (gc.mem_alloc() just after a gc.collect(), bytes), its
@@ -164,6 +168,7 @@ class Board:
                              cg.EV_CPA_SIT: linecard.CPA_SIT, cg.EV_CPA_FAX: linecard.CPA_FAX,
                              cg.EV_CPA_HUMAN: linecard.CPA_PERSON, cg.EV_CPA_MACHINE: linecard.CPA_MACHINE}
         self._reports = []
+        self._rec_waiting = 0  # rec reports among them
         self._flag = None
         # The line cards' clock
         self._ms = 0
@@ -215,7 +220,10 @@ class Board:
         while not self._reports:
             self._flag.clear()
             await self._flag.wait()
-        return self._reports.pop(0)
+        msg = self._reports.pop(0)
+        if "pcm" in msg:
+            self._rec_waiting -= 1
+        return msg
 
     async def do(self, cmd):
         self.command(cmd)
@@ -556,7 +564,7 @@ class Board:
             self._rec_send(port, True)
         buf = bytearray(_REC_BUF)
         self.media.record(port, buf)
-        self.rec[port] = [rec_id, buf, 0, 0]
+        self.rec[port] = [rec_id, buf, 0, 0, 0]  # id, buffer, seq, ticks, bytes lost since the last report
 
     def _cmd_record_stop(self, msg, port):
         if self.rec[port] is not None:
@@ -565,14 +573,23 @@ class Board:
     def _rec_send(self, port, end):
         rec = self.rec[port]
         n = self.media.record_stop(port)
-        data = bytes(memoryview(rec[1])[:n])  # the codes as they are: no base64 in one memory
         if end:
             self.rec[port] = None
-        else:
+        elif self._rec_waiting >= REC_WAITING:  # the app is that far behind: these codes go
+            rec[4] += n
+            n = 0
+        data = bytes(memoryview(rec[1])[:n])  # the codes as they are: no base64 in one memory
+        if not end:
             self.media.record(port, rec[1])
             rec[3] = 0
-        self._report({"what": linecard.REPORT_REC, "port": port, "id": rec[0], "seq": rec[2],
-                      "pcm": data, "end": end})
+            if not n:
+                return
+        msg = {"what": linecard.REPORT_REC, "port": port, "id": rec[0], "seq": rec[2], "pcm": data, "end": end}
+        if rec[4]:
+            msg["lost"] = rec[4]
+            rec[4] = 0
+        self._rec_waiting += 1
+        self._report(msg)
         rec[2] += 1
 
     def _cmd_cid_arm(self, msg, port):

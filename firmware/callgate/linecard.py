@@ -77,7 +77,8 @@
 #                                       greeting's length in ms (person, machine)
 #   rec         {id, seq, data, end}    a recording's next codes (base64; a HAL in the same
 #                                       memory passes the bytes as "pcm" instead); end on
-#                                       the last
+#                                       the last; lost: codes dropped before these (a line
+#                                       card whose reports the app left waiting too long)
 #   clock       {ms, epoch, rate}       (no port) the line cards' clock: ms since they started,
 #                                       Unix seconds at that ms, how many times real time they
 #                                       run; hal keeps it and never passes it on

@@ -91,6 +91,9 @@ class Recorder:
         if data is None:
             data = a2b_base64(report.get("data") or "")
         end = report.get("end")
+        lost = report.get("lost")
+        if isinstance(lost, int) and lost > 0:  # the line card dropped codes: a gap, in ms
+            st["lost_ms"] = st.get("lost_ms", 0) + lost // 8
         if data:
             free = self._free_before(len(data))
             if free is not None and free < self.reserve // 2:

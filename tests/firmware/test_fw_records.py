@@ -93,6 +93,27 @@ def test_a_recording_becomes_a_wav_and_an_index_line():
         files.remove(D)
 
 
+def test_codes_a_line_card_dropped_are_a_gap_in_the_index_line():
+    """hal_mcu drops a recording's chunks while the app leaves too many waiting, and says so
+    in the next report ("lost", bytes): the index line keeps the gap in ms."""
+    files.remove(D)
+    cwd = os.getcwd()
+    os.mkdir(D)
+    os.chdir(D)
+    try:
+        rec = Recorder("ulaw")
+        rec.begin({"id": "r2", "file": "rec/r2.wav", "call": "c2"}, 0)
+        rec.feed({"id": "r2", "pcm": b"\x01" * 800, "end": False})
+        rec.feed({"id": "r2", "pcm": b"\x02" * 800, "end": False, "lost": 2400})
+        done = rec.feed({"id": "r2", "pcm": b"", "end": True, "lost": 800})
+        assert done["bytes"] == 1600 and done["lost_ms"] == 400 and not done.get("cut")
+        idx, _ = records.read(INDEX)
+        assert idx[0]["lost_ms"] == 400
+    finally:
+        os.chdir(cwd)
+        files.remove(D)
+
+
 def test_recordings_past_retention_are_pruned_first():
     files.remove(D)
     cwd = os.getcwd()

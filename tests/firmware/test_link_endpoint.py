@@ -152,3 +152,54 @@ def test_event_ring_overflow_and_wrap():
     got = _events(msgs)
     assert [n for n, _ in got] == [(i & 0xFFFF) for i in range(65532, 65540)]
     assert msgs[-1][3] == {"next_ev": 4, "sent": 8, "lost": 6}
+
+
+class _Starved:
+    """The link's framing on a heap with no room left for a reply (the MCU met it with a
+    fragmented heap: a 410-byte reply's COBS encoding raised MemoryError): replies fail to
+    encode `misses` times; errors and events, which are small, still do."""
+
+    def __init__(self, misses):
+        self.misses = misses
+        self.Reader = frame.Reader
+        self.MAX_FRAME = frame.MAX_FRAME
+
+    def encode(self, body):
+        if body[0] == RSP and self.misses:
+            self.misses -= 1
+            raise MemoryError("memory allocation failed, allocating 410 bytes")
+        return frame.encode(body)
+
+
+def test_a_reply_with_no_memory_to_encode_fails_that_request_not_the_link():
+    endpoint = fw.module("link.endpoint")
+    ep, calls = _board()
+    endpoint.frame = _Starved(1)
+    try:
+        (m,) = _talk(ep, _req(7, 0x40, "x"))
+        assert m[0] == ERR and m[1] == 7 and m[3]["code"] == messages.ERR_INTERNAL
+        assert "memory" in m[3]["msg"]
+        assert _talk(ep, _req(8, 0x40, "y")) == [(RSP, 8, 0x40, {"ok": 2})]  # the next one is answered
+    finally:
+        endpoint.frame = frame
+    assert calls == ["x", "y"]
+
+
+def test_an_event_finds_memory_after_a_collection():
+    endpoint = fw.module("link.endpoint")
+    ep, _ = _board()
+
+    class Once(_Starved):
+        def encode(self, body):
+            if body[0] == EVT and self.misses:
+                self.misses -= 1
+                raise MemoryError
+            return frame.encode(body)
+
+    endpoint.frame = Once(1)
+    try:
+        f = ep.event(messages.EV_DTMF, {"port": 1, "digit": "5"})
+    finally:
+        endpoint.frame = frame
+    assert messages.unpack(frame.Reader().feed(f)[0]) == (EVT, 0, messages.EV_DTMF, {"port": 1, "digit": "5"})
+    assert ep.next_event() == 1

@@ -12,6 +12,8 @@
 # A host that sees a gap in the numbers asks for them with EVENTS; the endpoint sends the
 # frames again, byte for byte, and says how many were already gone.
 
+import gc
+
 from . import frame, messages
 from ..compat import const
 from .crc import crc16
@@ -60,8 +62,11 @@ class Endpoint:
 
     def event(self, kind, value):
         """Number an event and return its frame (kept in the ring for EVENTS)."""
-        body = messages.pack(EVT, self._events & 0xFFFF, kind, value)
-        f = frame.encode(body)
+        try:
+            f = frame.encode(messages.pack(EVT, self._events & 0xFFFF, kind, value))
+        except MemoryError:  # a fragmented heap: once more after a collection (an event is
+            gc.collect()  # not to be lost; a second failure is the app's)
+            f = frame.encode(messages.pack(EVT, self._events & 0xFFFF, kind, value))
         self._ring[self._events % len(self._ring)] = f
         self._events += 1
         return f
@@ -166,6 +171,9 @@ def _reply(rid, op, value):
         return _error(rid, op, messages.ERR_TOO_LARGE, str(e))
     except EncodeError as e:  # a handler returned a value the codec cannot carry
         return _error(rid, op, messages.ERR_INTERNAL, str(e))
+    except MemoryError:  # no room in the heap for the reply now: this request fails (the
+        gc.collect()  # host may ask again), not the board's link
+        return _error(rid, op, messages.ERR_INTERNAL, "no memory for the reply")
 
 
 def _error(rid, op, code, msg, detail=None):

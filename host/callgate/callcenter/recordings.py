@@ -5,7 +5,8 @@
 
 rec/index.log holds one record line (lines.py) per recording:
 {"id", "file", "kind": "call"|"voicemail", "call", "agent", "queue", "start", "ms", "bytes"},
-and "cut": true for one that is incomplete (the board's flash was full, or its end never came).
+and "cut": true for one that is incomplete (the board's flash was full, or its end never came),
+"lost_ms" for audio the line cards dropped in the middle (an MCU whose application fell behind).
 For each, the board's sha256 of the file is asked first (FS_HASH): a file already in the
 folder with that hash is not sent again; any other is read over the link, checked against that
 hash (read again once if the board's file changed meanwhile), written to NAME.part and renamed

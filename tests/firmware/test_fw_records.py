@@ -93,6 +93,33 @@ def test_a_recording_becomes_a_wav_and_an_index_line():
         files.remove(D)
 
 
+def test_chunks_are_gathered_to_half_a_second_before_they_go_to_the_flash():
+    """800-byte appends cost LittleFS a copy of the file's last block each: the recorder
+    appends 4000 bytes at a time; a recording given up keeps what it held."""
+    files.remove(D)
+    cwd = os.getcwd()
+    os.mkdir(D)
+    os.chdir(D)
+    try:
+        rec = Recorder("ulaw")
+        rec.begin({"id": "r3", "file": "rec/r3.wav", "call": "c3"}, 0)
+        on_flash = lambda: os.stat("rec/r3.wav")[6] - HEADER_LEN  # noqa: E731
+        for i in range(4):
+            rec.feed({"id": "r3", "pcm": bytes([i]) * 800, "end": False})
+        assert on_flash() == 0
+        rec.feed({"id": "r3", "pcm": b"\x04" * 800, "end": False})
+        assert on_flash() == 4000
+        rec.feed({"id": "r3", "pcm": b"\x05" * 800, "end": False})
+        rec.give_up("c3")
+        with open("rec/r3.wav", "rb") as f:
+            assert f.read()[HEADER_LEN:] == b"".join(bytes([i]) * 800 for i in range(6))
+        idx, _ = records.read(INDEX)
+        assert idx[0]["bytes"] == 4800 and idx[0]["cut"] is True
+    finally:
+        os.chdir(cwd)
+        files.remove(D)
+
+
 def test_codes_a_line_card_dropped_are_a_gap_in_the_index_line():
     """hal_mcu drops a recording's chunks while the app leaves too many waiting, and says so
     in the next report ("lost", bytes): the index line keeps the gap in ms."""

@@ -73,6 +73,15 @@ def _status(w, words):
     assert st["board"] == "virtual-4" and len(st["ports"]) == 4
 
 
+def _campaign_check(w, words):
+    r = w.json("campaign", "check", ROOT / "campaigns" / "autumn-survey.yaml", words=words, port=False)
+    assert r["ok"] is True and r["contacts"] == 4 and r["do_not_call"] == 1
+    bad = w.tmp / "bad-campaign.yaml"
+    bad.write_text("campaign: x\n")
+    r = w.json("campaign", "check", bad, words=words, port=False, code=2)
+    assert r["ok"] is False and r["problems"][0]["field"] in ("kind", "contacts")
+
+
 def _site_check(w, words):
     w.site = make_site(w.tmp / "site")
     assert w.json("site", "check", w.site, words=words, port=False)["ok"] is True
@@ -288,6 +297,7 @@ CASES = {
     ("sim", "trunk"): _sim_trunk,
     ("dial",): _dial,  # before the site: the mini site lets no trunk call out
     ("site", "check"): _site_check,
+    ("campaign", "check"): _campaign_check,
     ("site", "build"): _site_build,
     ("provision",): _provision,
     ("config", "pull"): _config_pull,

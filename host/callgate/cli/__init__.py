@@ -14,6 +14,7 @@ import sys
 
 from . import agents as agents_commands
 from . import bootstrap as bootstrap_commands
+from . import campaign as campaign_commands
 from . import deploy as deploy_commands
 from . import dial as dial_commands
 from . import dsp as dsp_commands
@@ -40,6 +41,7 @@ GROUPS = {
     "status": status_commands,
     "monitor": monitor_commands,
     "dial": dial_commands,  # one outbound call (docs/outbound.md)
+    "campaign": campaign_commands,  # outbound campaigns (docs/outbound.md, Campaigns)
     "site": site_commands,
     "rig": rig_commands,
     "provision": provision_commands,  # provision, config pull

@@ -29,10 +29,11 @@ def add_parser(subparsers) -> None:
     b.set_defaults(func=run_build)
 
 
-def problems(args, e: SiteError, after: str = "") -> int:
-    """An invalid site: with --json {"ok": false, "error", "problems": [...]} on standard
-    output, else one line per problem on standard error. Exit 2."""
-    summary = f"{len(e.problems)} problem(s) in {args.site}{after}"
+def problems(args, e, after: str = "", file=None) -> int:
+    """An invalid site (or campaign: any error with .problems, the file it read named by
+    `file`): with --json {"ok": false, "error", "problems": [...]} on standard output, else
+    one line per problem on standard error. Exit 2."""
+    summary = f"{len(e.problems)} problem(s) in {file or args.site}{after}"
     if wants_json(args):
         emit(args, {"ok": False, "error": summary, "problems": [
             {"file": f, "line": n, "field": fld, "message": m} for f, n, fld, m in e.problems]})

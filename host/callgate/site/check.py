@@ -61,9 +61,11 @@ class Site:
 _VALIDATOR = jsonschema.Draft202012Validator(S.SCHEMA)
 
 
-def _schema_problems(doc, file):
+def schema_problems(doc, file, validator=_VALIDATOR):
+    """(file, line, field, message) for each schema error of a YAML document (site files, and
+    campaign files with their own validator)."""
     out = []
-    for e in _VALIDATOR.iter_errors(doc.data):
+    for e in validator.iter_errors(doc.data):
         path = tuple(e.absolute_path)
         v, inst = e.validator, e.instance
         schema_path = list(e.absolute_schema_path)
@@ -482,7 +484,7 @@ def check_text(text, file, folder, boards_dir, check_prompts=True) -> Site:
         raise SiteError([(file, e.line, "", e.msg)]) from None
     if not isinstance(doc.data, dict):
         raise SiteError([(file, 1, "", "a site file is a mapping (site:, board:, ports: ...)")])
-    problems = _schema_problems(doc, file)
+    problems = schema_problems(doc, file)
     if problems:
         raise SiteError(problems)
     problems, board = _cross_problems(doc, file, pathlib.Path(folder), boards_dir, check_prompts)

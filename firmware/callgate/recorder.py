@@ -5,7 +5,9 @@
 # looks at a sample.
 #
 # Chunks are gathered to half a second before they are appended (_GATHER). A recording is
-# complete on the flash once its index line is written. The call's record
+# complete on the flash once its index line is written; the line carries the file's sha256,
+# hashed as it was written, so a host never needs the board to read a recording through to
+# hash it (FS_HASH of a megabyte held the emulated MCU's app for seconds). The call's record
 # waits for that (cdr.py asks busy(call)), since a host fetches recordings when it sees the
 # record; a recording that cannot be completed is marked: its index line says "cut" (the flash
 # was full, or its last chunk never came: give_up()), and incomplete(call) tells the record.
@@ -19,9 +21,10 @@
 # is full all the same ends the recording where it is (counted in `cut`); it never stops the
 # board.
 
+import hashlib
 import os
 import struct
-from binascii import a2b_base64
+from binascii import a2b_base64, hexlify
 
 from . import records
 from .compat import const
@@ -73,6 +76,7 @@ class Recorder:
         self.open = {}  # id -> what goes in its index line
         self.lost = {}  # call id -> True: a recording of it is incomplete (until incomplete())
         self._held = {}  # recording id -> its chunks not yet on the flash (fewer than _GATHER bytes)
+        self._hash = {}  # recording id -> the sha256 of what is on the flash so far
         self.done = 0
         self.pruned = 0
         self._free = None  # free bytes at the last look (statvfs), less what was written since
@@ -86,8 +90,9 @@ class Recorder:
         try:
             self.prune(epoch_ms)
             makedirs(path)
+            head = header(self.law, None)
             with open(path, "wb") as f:
-                f.write(header(self.law, None))
+                f.write(head)
         except OSError:
             self.cut += 1
             self.lost[cmd.get("call")] = True
@@ -97,6 +102,7 @@ class Recorder:
                                 "queue": cmd.get("queue"), "number": cmd.get("number"),
                                 "start": epoch_ms, "ms": 0, "bytes": 0}
         self._held[cmd["id"]] = []
+        self._hash[cmd["id"]] = hashlib.sha256(head)
 
     def feed(self, report):
         """One rec report; returns the index entry when the recording is complete."""
@@ -132,9 +138,11 @@ class Recorder:
         try:
             if free is not None and free < n + _HEADROOM:
                 raise OSError(28)  # keep room to close the WAV and write its index line
+            h = self._hash[st["id"]]
             with open(st["file"], "ab") as f:
                 for data in held:
                     f.write(data)
+                    h.update(data)
             st["bytes"] += n
             self._since += n
             return True
@@ -162,7 +170,10 @@ class Recorder:
         """The recording's index line: it is complete on the flash (or marked cut)."""
         del self.open[st["id"]]
         del self._held[st["id"]]
+        h = self._hash.pop(st["id"])
         st["ms"] = st["bytes"] // 8
+        if not st.get("cut"):  # the host needs not ask the board to hash it (FS_HASH reads it all)
+            st["sha256"] = hexlify(h.digest()).decode()
         if st.get("cut"):
             self.cut += 1
             self.lost[st["call"]] = True

@@ -88,6 +88,10 @@ def test_a_recording_becomes_a_wav_and_an_index_line():
         assert len(header("alaw", 24000)) == HEADER_LEN
         idx, bad = records.read(INDEX)
         assert bad == 0 and [e["file"] for e in idx] == ["rec/r1.wav"] and idx[0]["agent"] == "201"
+        from binascii import hexlify
+        from hashlib import sha256
+
+        assert idx[0]["sha256"] == hexlify(sha256(wav).digest()).decode()  # hashed as it was written
     finally:
         os.chdir(cwd)
         files.remove(D)
@@ -114,7 +118,7 @@ def test_chunks_are_gathered_to_half_a_second_before_they_go_to_the_flash():
         with open("rec/r3.wav", "rb") as f:
             assert f.read()[HEADER_LEN:] == b"".join(bytes([i]) * 800 for i in range(6))
         idx, _ = records.read(INDEX)
-        assert idx[0]["bytes"] == 4800 and idx[0]["cut"] is True
+        assert idx[0]["bytes"] == 4800 and idx[0]["cut"] is True and "sha256" not in idx[0]
     finally:
         os.chdir(cwd)
         files.remove(D)

@@ -44,11 +44,13 @@ def test_pull_then_nothing_then_a_changed_file(tmp_path):
     r = pull(fs, tmp_path / "rec")
     assert r["pulled"] == [] and len(r["have"]) == 2 and r["bytes"] == 0
     assert set(b.ops_named("fs-read")) == {"rec/index.log"}  # only the index was read
+    assert b.ops_named("fs-hash") == ["rec/1a2b3c4d-3.wav"]  # what it has is not hashed on the board again
 
     (tmp_path / "rec" / "1a2b3c4d-2.wav").write_bytes(b"damaged")
     del b.files["rec/1a2b3c4d-1.wav"]  # the board's retention removed it: the local copy stays listed
     r = pull(fs, tmp_path / "rec")
-    assert r["pulled"] == ["rec/1a2b3c4d-2.wav"] and r["missing"] == ["rec/1a2b3c4d-1.wav", "rec/1a2b3c4d-3.wav"]
+    assert r["pulled"] == ["rec/1a2b3c4d-2.wav"] and r["missing"] == ["rec/1a2b3c4d-3.wav"]
+    assert r["have"] == ["rec/1a2b3c4d-1.wav"]  # its copy here is whole: the board is not asked
     assert (tmp_path / "rec" / "1a2b3c4d-2.wav").read_bytes() == b.files["rec/1a2b3c4d-2.wav"]
     assert [e["path"] for e in json.loads((tmp_path / "rec" / "index.json").read_text())] == [
         "1a2b3c4d-1.wav", "1a2b3c4d-2.wav"]
@@ -96,3 +98,19 @@ def test_a_file_that_changes_while_read_is_read_again(tmp_path):
     assert (tmp_path / "1a2b3c4d-1.wav").read_bytes() == b.files["rec/1a2b3c4d-1.wav"]
     assert json.loads((tmp_path / "index.json").read_text())[0]["sha256"] == hashlib.sha256(
         b.files["rec/1a2b3c4d-1.wav"]).hexdigest()
+
+
+def test_an_index_line_with_its_sha256_spares_the_board_hashing_the_file(tmp_path):
+    """The board's recorder hashes a recording as it writes it and puts the sha256 in its index
+    line: the host reads the file without FS_HASH (which makes the board read it all), and
+    still checks what it read against that hash."""
+    wav = os.urandom(5000)
+    e = dict(entry(7, size=len(wav) - 58), sha256=hashlib.sha256(wav).hexdigest())
+    b = LocalBoard(files={"rec/1a2b3c4d-7.wav": wav, "rec/index.log": encode(e)})
+    r = pull(RemoteFiles(b), tmp_path)
+    assert r["pulled"] == ["rec/1a2b3c4d-7.wav"] and b.ops_named("fs-hash") == []
+    assert (tmp_path / "1a2b3c4d-7.wav").read_bytes()[58:] == wav[58:]
+    b.files["rec/index.log"] = encode(dict(e, sha256="0" * 64))  # a line that does not match the file
+    (tmp_path / "1a2b3c4d-7.wav").unlink()
+    r = pull(RemoteFiles(b), tmp_path)
+    assert r["pulled"] == ["rec/1a2b3c4d-7.wav"] and b.ops_named("fs-hash") == ["rec/1a2b3c4d-7.wav"]

@@ -7,8 +7,12 @@ rec/index.log holds one record line (lines.py) per recording:
 {"id", "file", "kind": "call"|"voicemail", "call", "agent", "queue", "start", "ms", "bytes"},
 and "cut": true for one that is incomplete (the board's flash was full, or its end never came),
 "lost_ms" for audio the line cards dropped in the middle (an MCU whose application fell behind).
-For each, the board's sha256 of the file is asked first (FS_HASH): a file already in the
-folder with that hash is not sent again; any other is read over the link, checked against that
+A recording pulled before whose copy here is as the last pull left it, and whose index line
+gives the same size, is not asked about again (a board never changes a file it has indexed:
+hashing every recording on every pull made a board's link, and its calls, wait seconds as the
+recordings grew). For each other, the board's sha256 of the file is its index line's
+"sha256" (hashed as the board wrote it), else asked (FS_HASH): a file already in the folder
+with that hash is not sent again; any other is read over the link, checked against that
 hash (read again once if the board's file changed meanwhile), written to NAME.part and renamed
 into place, so the folder never holds half a recording under its name. DIR/index.json lists
 every recording the folder holds (the entries of earlier pulls are kept, so recordings the
@@ -28,6 +32,7 @@ import struct
 
 from ..firmware.link import messages
 from ..firmware.link.errors import RemoteError
+from ..firmware.recorder import HEADER_LEN
 from .lines import parse
 
 INDEX = "rec/index.log"
@@ -92,20 +97,40 @@ def plan(fs, entries, dest) -> list:
     known = {e.get("path"): e for e in _load_local_index(dest).values()}
     out = []
     for e in entries:
-        try:
-            h = fs._req(messages.OP_FS_HASH, {"p": e["file"]})
-        except RemoteError as err:
-            if err.code != messages.ERR_NOT_FOUND:
-                raise
-            out.append((e, None, None, "missing"))
-            continue
         name = pathlib.PurePosixPath(e["file"]).name
+        k = known.get(name)
+        if (k is not None and k.get("file") == e["file"] and e.get("bytes") is not None
+                and k.get("bytes") == e.get("bytes") and isinstance(k.get("sha256"), str)):
+            mine = _sha256_file(dest / name)  # pulled before, and a board never changes a file it indexed
+            if mine is not None and mine.hex() == k.get("local_sha256"):
+                out.append((e, bytes.fromhex(k["sha256"]), None, "have"))
+                continue
+        h = _indexed_hash(e)  # the board's index line says it (firmware recorder.py)
+        if h is None:
+            try:
+                h = fs._req(messages.OP_FS_HASH, {"p": e["file"]})
+            except RemoteError as err:
+                if err.code != messages.ERR_NOT_FOUND:
+                    raise
+                out.append((e, None, None, "missing"))
+                continue
         mine = _sha256_file(dest / name)
-        k = known.get(name) or {}
+        k = k or {}
         have = (mine is not None and k.get("sha256") == h["sha256"].hex()
                 and k.get("local_sha256") == mine.hex()) or mine == h["sha256"]
         out.append((e, h["sha256"], h["size"], "have" if have else "pull"))
     return out
+
+
+def _indexed_hash(e):
+    """{"sha256", "size"} from an index line that carries them (a complete recording), else None."""
+    digest, n = e.get("sha256"), e.get("bytes")
+    if not (isinstance(digest, str) and len(digest) == 64 and isinstance(n, int) and n >= 0):
+        return None
+    try:
+        return {"sha256": bytes.fromhex(digest), "size": HEADER_LEN + n}
+    except ValueError:
+        return None
 
 
 def pull(fs, dest, progress=None, index_path: str = INDEX) -> dict:

@@ -588,8 +588,8 @@ class Board:
         if rec[4]:
             msg["lost"] = rec[4]
             rec[4] = 0
-        self._rec_waiting += 1
         self._report(msg)
+        self._rec_waiting += 1  # (after: a report that found no memory is not waiting)
         rec[2] += 1
 
     def _cmd_cid_arm(self, msg, port):

@@ -172,11 +172,11 @@ class Recorder:
         del self._held[st["id"]]
         h = self._hash.pop(st["id"])
         st["ms"] = st["bytes"] // 8
-        if not st.get("cut"):  # the host needs not ask the board to hash it (FS_HASH reads it all)
-            st["sha256"] = hexlify(h.digest()).decode()
         if st.get("cut"):
             self.cut += 1
             self.lost[st["call"]] = True
+        else:  # the host needs not ask the board to hash it (FS_HASH reads it all)
+            st["sha256"] = hexlify(h.digest()).decode()
         try:
             records.append(INDEX, st)
         except OSError:

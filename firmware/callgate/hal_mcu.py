@@ -38,10 +38,12 @@ REC_TICKS = 5  # a rec report every 5 ticks (100 ms of line time): small reports
 # find room in a busy heap (at 15 ticks, 3 KB blocks failed to allocate in the demo's busy
 # half-hour and stopped the bus)
 _REC_BUF = 1600  # recording buffer per port (more than REC_TICKS frames)
-REC_WAITING = 24  # rec reports left waiting for the app at most (2.4 s of one port's audio,
-# 20 KB of heap): past it a chunk is dropped and the next report says how many bytes were lost
-# (the MCU's app crashed of MemoryError in its busy half-hour with 25 waiting: the bus must
-# never outrun the heap while the app serves the link)
+REC_WAITING = 12  # rec reports of one port left waiting for the app at most (1.2 s of its
+# audio, 10 KB of heap): past it a chunk is dropped and the next report says how many bytes were
+# lost (the MCU's app crashed of MemoryError in its busy half-hour with 25 waiting: the bus must
+# never outrun the heap while the app serves the link). Per port: with one bound for all, the
+# lower port took every freed place and a second recording lost all its audio.
+_TURN = 8  # line(): reports the app takes in a row before the other tasks get a turn
 _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
 HEAP_TICKS = 250  # the live heap is measured every 250 ticks (5 s of line time)
 # Since boot: the live heap's peak (gc.mem_alloc() just after a gc.collect(), bytes), its
@@ -168,7 +170,8 @@ class Board:
                              cg.EV_CPA_SIT: linecard.CPA_SIT, cg.EV_CPA_FAX: linecard.CPA_FAX,
                              cg.EV_CPA_HUMAN: linecard.CPA_PERSON, cg.EV_CPA_MACHINE: linecard.CPA_MACHINE}
         self._reports = []
-        self._rec_waiting = 0  # rec reports among them
+        self._rec_waiting = bytearray(self.ports)  # rec reports among them, per port
+        self._run = 0  # reports line() has given in a row
         self._flag = None
         # The line cards' clock
         self._ms = 0
@@ -215,14 +218,18 @@ class Board:
     async def line(self):
         import asyncio
 
-        if self._reports:  # one turn for the others first: a storm of reports (a prompt that
-            await asyncio.sleep_ms(0)  # fails at once, played again and again) must not stop the bus
+        if self._reports:
+            self._run += 1
+            if self._run >= _TURN:  # a turn for the others: a storm of reports (a prompt that fails
+                self._run = 0  # at once, played again and again) must not stop the bus; a turn
+                await asyncio.sleep_ms(0)  # for every report let the bus's ticks outrun the app
         while not self._reports:
+            self._run = 0
             self._flag.clear()
             await self._flag.wait()
         msg = self._reports.pop(0)
         if "pcm" in msg:
-            self._rec_waiting -= 1
+            self._rec_waiting[msg["port"]] -= 1
         return msg
 
     async def do(self, cmd):
@@ -575,7 +582,7 @@ class Board:
         n = self.media.record_stop(port)
         if end:
             self.rec[port] = None
-        elif self._rec_waiting >= REC_WAITING:  # the app is that far behind: these codes go
+        elif self._rec_waiting[port] >= REC_WAITING:  # the app is that far behind: these codes go
             rec[4] += n
             n = 0
         data = bytes(memoryview(rec[1])[:n])  # the codes as they are: no base64 in one memory
@@ -589,7 +596,7 @@ class Board:
             msg["lost"] = rec[4]
             rec[4] = 0
         self._report(msg)
-        self._rec_waiting += 1  # (after: a report that found no memory is not waiting)
+        self._rec_waiting[port] += 1  # (after: a report that found no memory is not waiting)
         rec[2] += 1
 
     def _cmd_cid_arm(self, msg, port):

@@ -235,9 +235,11 @@ print(repr((b.ticks, b.oom, b.tick)))
 
 def test_a_recording_outrunning_the_app_drops_chunks_past_the_backlog_and_says_how_many(mcu_board, target):
     """The defect: in the busy half-hour the app, serving the link, left 25 line reports
-    waiting, the heap ran out and the app crashed. Rec reports left waiting are bounded
-    (hal_mcu.REC_WAITING, 4 here): past it a chunk is dropped, and the next report that goes
-    (the end's, always) says how many bytes were lost, so every code is either sent or counted."""
+    waiting, the heap ran out and the app crashed. Rec reports left waiting are bounded per
+    port (hal_mcu.REC_WAITING, 4 here): past it a chunk is dropped, and the next report that
+    goes (the end's, always) says how many bytes were lost, so every code is either sent or
+    counted; two recordings at once each keep their share (with one bound for all, the lower
+    port took every freed place and the other recording lost all its audio)."""
     frames = [lb.pack(lb.KIND_RX, 700 + i, {0: bytes([0xF0 + i % 14]) * 160}) for i in range(40)]
     target.put("wire3", b"".join(frames), "B")
     with serial.Serial(mcu_board.bus, 115200, timeout=0.2):  # someone at the bus's far end
@@ -249,15 +251,19 @@ board = {"ports": [{"kind": "fxo"}, {"kind": "fxs"}], "pcm": {"law": "ulaw"}}
 b = hal_mcu.Board(board)
 b.bus = _board.UART(2)
 b._flag = asyncio.Event()  # as connect() makes it: no app takes the reports here
-b.command({"t": "record", "port": 0, "id": "r1"})
+b.command({"t": "record", "port": 0, "id": "r0"})
+b.command({"t": "record", "port": 1, "id": "r1"})
 b.feed(wire3, len(wire3))
 b.command({"t": "record_stop", "port": 0})
-print(repr([(m["seq"], len(m["pcm"]), m.get("lost", 0), m["end"]) for m in b._reports if m.get("what") == "rec"]))
+b.command({"t": "record_stop", "port": 1})
+print(repr([(m["id"], m["seq"], len(m["pcm"]), m.get("lost", 0), m["end"]) for m in b._reports if m.get("what") == "rec"]))
 """, timeout=120)
     reps = eval(out)  # noqa: S307 (a list the target printed)
-    assert [r[0] for r in reps] == [0, 1, 2, 3, 4] and reps[-1][3] and not any(r[3] for r in reps[:-1])
-    assert sum(r[1] for r in reps[:4]) == 4 * 800 and not any(r[2] for r in reps[:4])
-    assert reps[-1][1] + reps[-1][2] == 40 * 160 - 4 * 800  # the rest: the end's codes, or counted lost
+    for rid in ("r0", "r1"):
+        mine = [r[1:] for r in reps if r[0] == rid]
+        assert [r[0] for r in mine] == [0, 1, 2, 3, 4] and mine[-1][3] and not any(r[3] for r in mine[:-1]), mine
+        assert sum(r[1] for r in mine[:4]) == 4 * 800 and not any(r[2] for r in mine[:4])
+        assert mine[-1][1] + mine[-1][2] == 40 * 160 - 4 * 800  # the rest: the end's codes, or counted lost
 
 
 def test_the_c_byte_loops_of_the_bus_give_the_python_loops_bytes(target):

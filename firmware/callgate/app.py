@@ -70,6 +70,7 @@ class App:
         self.ep.handle(messages.OP_AGENT, self.agent_do)
         self.ep.handle(messages.OP_DIAL, self.dial)
         self.ep.handle(messages.OP_CALLBACKS, self.callbacks_status)
+        self.ep.handle(messages.OP_CAMPAIGN, self.campaign)
         self._pending = []  # (events, cmds) of link requests (OP_AGENT, OP_DIAL), carried out after the reply
         Files(board_def.get("storage", {}).get("bytes")).register(self.ep)
         update.Update(self.id, VERSION, board_def.get("min_version")).register(self.ep)
@@ -222,6 +223,33 @@ class App:
             raise RemoteError(messages.ERR_REFUSED, str(e), value.get("number"))
         self._pending.append((events, cmds))
         return r
+
+    def campaign(self, value):
+        """OP_CAMPAIGN: load (its files are on the flash: cp/NAME.*), start, pause, stop a
+        campaign, or its status (dialer.py)."""
+        from .campaigns import R_PAUSED, R_RUNNING, R_STOPPED, CampaignError
+
+        runs = {"start": R_RUNNING, "pause": R_PAUSED, "stop": R_STOPPED}
+        if not isinstance(value, dict) or value.get("do") not in ("load", "status") + tuple(runs):
+            raise RemoteError(messages.ERR_BAD_REQUEST, "campaign: {do: load|start|pause|stop|status, name}")
+        name, do = value.get("name"), value["do"]
+        if not isinstance(name, str) or not name or "/" in name:
+            raise RemoteError(messages.ERR_BAD_REQUEST, "campaign: bad name %r" % (name,))
+        dialer = self.calls.campaigns()
+        now = self.board.now_ms()
+        try:
+            if do == "load":
+                cp = dialer.load(name, now)
+            else:
+                cp = dialer.get(name)
+                if do in runs:
+                    cp.set_run(runs[do], self.board.epoch_ms(now))
+        except CampaignError as e:
+            code = messages.ERR_NOT_FOUND if "no campaign" in str(e) else messages.ERR_REFUSED
+            raise RemoteError(code, str(e), None)
+        st = cp.status()
+        st["calls"] = dialer.active.get(name, 0)
+        return st
 
     def status(self, value):
         return {

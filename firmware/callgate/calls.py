@@ -220,6 +220,8 @@ class Calls:
         self._acts = []  # the IVR's decisions, reused
         self._acd = []  # the ACD's
         self.outbound = Outbound(self)  # calls out on the FXO ports (outbound.py)
+        self.dialer = None  # the campaigns' (dialer.py), made by campaigns()
+        self._cp_loaded = False  # the campaigns on the flash are read at the first tick
         self.callbacks = None  # with a site that has them: callbacks.Callbacks
         self._cb_loaded = False  # their journal is read at the first tick (the sink is ready then)
         self.sup = Supervision()  # supervisors on agents' calls (supervise.py)
@@ -293,6 +295,14 @@ class Calls:
     def dial(self, number, trunk, prompt, now_ms, ports, ev, cmd):
         """Call out (outbound.py): returns the call's ids; DialError if it cannot."""
         return self.outbound.dial(number, trunk, prompt, now_ms, ports, ev, cmd)
+
+    def campaigns(self):
+        """The campaigns' dialler (dialer.py), made at first use."""
+        if self.dialer is None:
+            from .dialer import Dialer
+
+            self.dialer = Dialer(self)
+        return self.dialer
 
     def status(self):
         return [{"port": c.port, "call": c.id, "state": c.state} for c in self._all]
@@ -420,6 +430,14 @@ class Calls:
                 self._cb_loaded = True
                 cbs.load(now_ms, ev)
             cbs.tick(now_ms, ev)
+        if not self._cp_loaded:  # the campaigns on the flash, at the first tick (as callbacks)
+            self._cp_loaded = True
+            from .dialer import on_flash
+
+            if on_flash():
+                self.campaigns().load_all(now_ms)
+        if self.dialer is not None:
+            self.dialer.tick(now_ms, ports, ev, cmd)
         for c in self._all:
             if c.out is not None:
                 self.outbound.tick(c, now_ms, ports, ev, cmd)

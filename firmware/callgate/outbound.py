@@ -84,6 +84,8 @@ class Dial:
         self.decide_ms = None
         self.deadline = 0
         self.cb = None  # callbacks.Callback when this call dials a caller back
+        self.camp = None  # (campaigns.Campaign, contact) when a campaign places it (dialer.py)
+        self.step = 0  # dialer.py's, while a campaign's call is answered
 
 
 class Outbound:
@@ -186,14 +188,22 @@ class Outbound:
                     return  # bridged to the agent who waits for it
                 if d.xfer is not None and self.calls.outside_answered(c, d.result, now, ev, cmd):
                     return  # bridged to the caller who holds for it
+                if d.camp is not None and self.calls.dialer.answered(c, d.result, now, cmd):
+                    return  # the campaign's kind takes it (dialer.py)
                 if d.prompt is not None and d.result != linecard.CPA_FAX:
                     cmd.append({"t": linecard.CMD_PLAY, "port": c.port, "prompt": d.prompt, "barge_in": False})
                     c.playing = d.prompt
                     return
             self.end(c, "board", d.result, now, ports, ev, cmd)
         elif what == linecard.REPORT_PROMPT_DONE and c.state == S_ANSWERED and c.playing is not None:
+            if d.camp is not None:
+                if report.get("prompt") in (None, c.playing):  # (not a prompt a key stopped)
+                    self.calls.dialer.prompt_done(c, now, ports, ev, cmd)
+                return
             c.playing = None
             self.end(c, "board", "played", now, ports, ev, cmd)
+        elif what == linecard.REPORT_DTMF and c.state == S_ANSWERED and d.camp is not None:
+            self.calls.dialer.key(c, report.get("digit") or "", now, ports, ev, cmd)
         elif what == linecard.REPORT_ERROR:
             print("outbound: line card refused", report.get("cmd"), report.get("msg"))
             self.end(c, "board", "error", now, ports, ev, cmd)
@@ -202,7 +212,11 @@ class Outbound:
 
     def tick(self, c, now, ports, ev, cmd):
         d = c.out
-        if (c.state != S_ANSWERED or d.cb is None and d.xfer is None) and ticks_diff(now, d.deadline) >= 0:
+        if ticks_diff(now, d.deadline) < 0:
+            return
+        if c.state == S_ANSWERED and d.camp is not None:
+            self.calls.dialer.timeout(c, now, ports, ev, cmd)  # its wait for a key (dialer.py)
+        elif c.state != S_ANSWERED or d.cb is None and d.xfer is None:
             # (a bridged callback or transfer lasts as long as the two parties talk)
             self.end(c, "board", NO_RESULT, now, ports, ev, cmd)
 
@@ -212,6 +226,8 @@ class Outbound:
             self.calls.callbacks.ended(c, d.result or NO_RESULT, now, ev, cmd)
         if d.xfer is not None:  # a transfer: the caller's call ends too, or is queued again
             self.calls.outside_ended(c, by, how, now, ports, ev, cmd)
+        if d.camp is not None:  # a campaign's: the attempt's outcome in its journal
+            self.calls.dialer.ended(c, d.result or NO_RESULT, now)
         cmd.append({"t": linecard.CMD_HANGUP, "port": c.port})
         c.state = "idle"
         c.out = None

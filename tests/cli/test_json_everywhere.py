@@ -82,6 +82,30 @@ def _campaign_check(w, words):
     assert r["ok"] is False and r["problems"][0]["field"] in ("kind", "contacts")
 
 
+def _campaign_file(w):
+    folder = w.tmp / "campaign"
+    folder.mkdir(exist_ok=True)
+    (folder / "c.csv").write_text("number\n5550100\n")
+    f = folder / "note.yaml"
+    f.write_text("campaign: note\nkind: notification\ncontacts: c.csv\nnotification: {prompt: welcome}\n")
+    return f
+
+
+def _campaign(w, words):
+    """load, start, pause, stop, status: each says the campaign's status (the mini site's
+    trunks may not call out: it dials nobody); results writes its CSV."""
+    if words == ("campaign", "results"):
+        out = w.tmp / "results.csv"
+        r = w.json("campaign", "results", "note", "-o", out, words=words)
+        assert r["contacts"] == 1 and out.read_text().splitlines()[1].startswith("0,5550100,")
+        return
+    args = [_campaign_file(w)] if words == ("campaign", "load") else ["note"]
+    st = w.json(*words, *args, words=words)
+    assert st["name"] == "note" and st["contacts"] == 1 and st["run"] in ("stopped", "running", "paused")
+    r = w.json(*words, "nosuch" if words != ("campaign", "load") else w.tmp / "none.yaml", words=words, code=2)
+    assert r["error"]
+
+
 def _site_check(w, words):
     w.site = make_site(w.tmp / "site")
     assert w.json("site", "check", w.site, words=words, port=False)["ok"] is True
@@ -314,6 +338,12 @@ CASES = {
     ("agent", "pause"): _agent,
     ("agent", "ready"): _agent,
     ("agent-log", "pull"): _agent_log_pull,
+    ("campaign", "load"): _campaign,
+    ("campaign", "start"): _campaign,
+    ("campaign", "pause"): _campaign,
+    ("campaign", "stop"): _campaign,
+    ("campaign", "status"): _campaign,
+    ("campaign", "results"): _campaign,
     ("report",): _report,
     ("dsp", "gen-dtmf"): _dsp,
     ("dsp", "tone"): _dsp,

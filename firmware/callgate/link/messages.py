@@ -83,6 +83,8 @@ OP_CALLS = const(52)  # None -> {"calls": [{"port", "call", "state"}], "agents":
 OP_DIAL = const(55)  # {"number", "trunk": port or name or None, "play": prompt or None} -> {"call", "port",
 #                      "trunk", "number", "cdr"}: the board calls out (outbound.py); CALL events follow,
 #                      the last "ended" {outcome, decide_ms}; ERR_REFUSED names why it cannot
+OP_CAMPAIGN = const(63)  # {"do": load|start|pause|stop|status, "name"} -> the campaign's status
+#                          (dialer.py, campaigns.py); ERR_NOT_FOUND: no such campaign; ERR_REFUSED: why not
 OP_CALLBACKS = const(62)  # {"from": i} -> {"callbacks": [up to 3 from the i-th], "total"}: the callbacks
 #                           not over (callbacks.py: id, number, queue, since, attempt, state, due, outcome)
 
@@ -134,6 +136,7 @@ OP_NAMES = {
     OP_AGENT: "agent",
     OP_DIAL: "dial",
     OP_CALLBACKS: "callbacks",
+    OP_CAMPAIGN: "campaign",
 }
 EVENT_NAMES = {
     EV_BOOT: "boot",

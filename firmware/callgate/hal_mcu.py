@@ -158,7 +158,7 @@ class Board:
         self.tick = -1
         self.ticks = 0  # ticks run since connect
         self.lost = 0  # ticks missing in the sequence (a frame the bus dropped)
-        self.oom = 0  # ticks cut short by a MemoryError (their reports lost)
+        self.oom = 0  # ticks cut short by a MemoryError (their reports lost), and refusals not reported for want of memory
         self.answered = [False] * n
         self.disc = [None] * n
         self.cid = [None] * n
@@ -438,7 +438,10 @@ class Board:
                 raise ValueError("no port %r" % port)
             fn(msg, port)
         except Exception as e:  # refused: the application hears why
-            self._report({"what": linecard.REPORT_ERROR, "port": port, "cmd": t, "msg": str(e)})
+            try:
+                self._report({"what": linecard.REPORT_ERROR, "port": port, "cmd": t, "msg": str(e)})
+            except MemoryError:  # (a heap with no room for that either: counted, the board goes on)
+                self.oom += 1
 
     def _cmd_answer(self, msg, port):
         if self.kinds[port] != "fxo":
@@ -467,16 +470,21 @@ class Board:
         self.answered[port] = False
         self.disc[port] = None
         self.cid[port] = None
-        if self.rec[port] is not None:
-            self._rec_send(port, True)
-        self._prompt_close(port)
+        # The line first: the recording's last report allocates, and a MemoryError there once
+        # kept the on-hook from the line cards: the line stayed off hook, and the next caller
+        # on it rang unanswered while the firmware took the call into its IVR.
         if self.media.peer(port) is not None:
             self.out.append((linebus.EV_UNBRIDGE, port, b""))
-        self.media.port_init(port)
         if self.kinds[port] == "fxo":
             self.out.append((linebus.EV_ONHOOK, port, b""))
         else:
             self.out.append((linebus.EV_FXS_RING_OFF, port, b""))
+        try:
+            if self.rec[port] is not None:
+                self._rec_send(port, True)
+        finally:
+            self._prompt_close(port)
+            self.media.port_init(port)
 
     def _cmd_play(self, msg, port):
         name = msg.get("prompt")

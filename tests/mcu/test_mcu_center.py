@@ -132,8 +132,21 @@ def test_a_busy_spell_of_the_demo_site(center):
                             f"{bus.lost} ticks lost\nconsole: {center.console()[-1500:]}")
         missed = [c.progress for c in calls if not c.result()["answered"]]
         assert not missed, (f"callers not answered: {missed}\nbus: {center.model.audio.lost} ticks lost\n"
+                            f"the firmware's calls and ports now: {_board_view(center)}\n"
                             f"console: {center.console()[-1500:]}")
     assert sum(1 for c in calls if c.result().get("agent") is not None) >= 1
+
+
+def _board_view(center):
+    """What the firmware says of its calls and ports (a failure's evidence)."""
+    from callgate.firmware.link import messages
+    from callgate.link.client import connect
+
+    try:
+        with connect(center.data_port) as c:
+            return {"calls": c.request(messages.OP_CALLS)["calls"], "ports": c.request(messages.OP_STATUS)["ports"]}
+    except Exception as e:  # noqa: BLE001 (evidence only: the assertion says what failed)
+        return f"not read: {e!r}"
 
 
 def test_the_demo_sites_calls_fit_the_heap(center):

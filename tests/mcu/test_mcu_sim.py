@@ -266,6 +266,32 @@ print(repr([(m["id"], m["seq"], len(m["pcm"]), m.get("lost", 0), m["end"]) for m
         assert mine[-1][1] + mine[-1][2] == 40 * 160 - 4 * 800  # the rest: the end's codes, or counted lost
 
 
+def test_a_hang_up_reaches_the_line_even_when_its_recording_finds_no_memory(mcu_board, target):
+    """The defect (the busy spell of make test-mcu): a hang-up whose recording's last report
+    raised MemoryError never sent the on-hook; the line stayed off hook and the next caller on
+    that trunk rang unanswered while the firmware had taken the call."""
+    with serial.Serial(mcu_board.bus, 115200, timeout=0.2):
+        out = target.run("""
+import _board
+from callgate import hal_mcu
+board = {"ports": [{"kind": "fxo"}, {"kind": "fxs"}], "pcm": {"law": "ulaw"}}
+b = hal_mcu.Board(board)
+b.bus = _board.UART(2)
+b.command({"t": "answer", "port": 0})
+b.command({"t": "record", "port": 0, "id": "r1"})
+b.out = []
+
+def no_room(msg):
+    raise MemoryError
+
+b._report = no_room
+b.command({"t": "hangup", "port": 0})
+print(repr(([e[0] for e in b.out], b.rec[0] is None, b.answered[0])))
+""", timeout=120)
+    codes, rec_gone, answered = eval(out)  # noqa: S307 (a tuple the target printed)
+    assert lb.EV_ONHOOK in codes and rec_gone and not answered
+
+
 def test_the_c_byte_loops_of_the_bus_give_the_python_loops_bytes(target):
     """usermod/_linebus (the image's) against linebus.py's own loops, on the target: the CRC,
     the stuffing of bodies with and without zeros and across 254-byte blocks, and the decoder

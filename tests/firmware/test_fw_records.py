@@ -97,14 +97,24 @@ def test_a_recording_becomes_a_wav_and_an_index_line():
         files.remove(D)
 
 
-def test_chunks_are_gathered_to_half_a_second_before_they_go_to_the_flash():
-    """800-byte appends cost LittleFS a copy of the file's last block each: the recorder
-    appends 4000 bytes at a time; a recording given up keeps what it held."""
+def _in_folder(fn):
+    """fn() run in a fresh folder D of the current one, removed afterwards."""
     files.remove(D)
     cwd = os.getcwd()
     os.mkdir(D)
     os.chdir(D)
     try:
+        fn()
+    finally:
+        os.chdir(cwd)
+        files.remove(D)
+
+
+def test_chunks_are_gathered_to_half_a_second_before_they_go_to_the_flash():
+    """800-byte appends cost LittleFS a copy of the file's last block each: the recorder
+    appends 4000 bytes at a time; a recording given up keeps what it held."""
+
+    def run():
         rec = Recorder("ulaw")
         rec.begin({"id": "r3", "file": "rec/r3.wav", "call": "c3"}, 0)
         on_flash = lambda: os.stat("rec/r3.wav")[6] - HEADER_LEN  # noqa: E731
@@ -119,19 +129,15 @@ def test_chunks_are_gathered_to_half_a_second_before_they_go_to_the_flash():
             assert f.read()[HEADER_LEN:] == b"".join(bytes([i]) * 800 for i in range(6))
         idx, _ = records.read(INDEX)
         assert idx[0]["bytes"] == 4800 and idx[0]["cut"] is True and "sha256" not in idx[0]
-    finally:
-        os.chdir(cwd)
-        files.remove(D)
+
+    _in_folder(run)
 
 
 def test_codes_a_line_card_dropped_are_a_gap_in_the_index_line():
     """hal_mcu drops a recording's chunks while the app leaves too many waiting, and says so
     in the next report ("lost", bytes): the index line keeps the gap in ms."""
-    files.remove(D)
-    cwd = os.getcwd()
-    os.mkdir(D)
-    os.chdir(D)
-    try:
+
+    def run():
         rec = Recorder("ulaw")
         rec.begin({"id": "r2", "file": "rec/r2.wav", "call": "c2"}, 0)
         rec.feed({"id": "r2", "pcm": b"\x01" * 800, "end": False})
@@ -140,9 +146,8 @@ def test_codes_a_line_card_dropped_are_a_gap_in_the_index_line():
         assert done["bytes"] == 1600 and done["lost_ms"] == 400 and not done.get("cut")
         idx, _ = records.read(INDEX)
         assert idx[0]["lost_ms"] == 400
-    finally:
-        os.chdir(cwd)
-        files.remove(D)
+
+    _in_folder(run)
 
 
 def test_recordings_past_retention_are_pruned_first():

@@ -72,7 +72,13 @@ def test_callgate_dial_on_the_emulated_mcu(sim):
 
         out = json.loads(r.stdout)
         assert out["outcome"] == outcome and out["decide_ms"] > 0, out
-        assert sim.model.network.dialled[-1]["digits"] == number
+        # The exchange lists a call once the board's on-hook reaches it: on the MCU that rides
+        # the next bus tick, while the call's end goes to the host at once (wait for it).
+        net = sim.model.network
+        deadline = time.monotonic() + 10
+        while not (net.dialled and net.dialled[-1]["digits"] == number) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert net.dialled and net.dialled[-1]["digits"] == number
 
 
 def test_the_rig_short_plan_passes_on_the_emulated_mcu(mcu_elf):

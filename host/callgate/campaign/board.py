@@ -8,6 +8,7 @@ by seek) and cp/NAME.dnc (the do-not-call numbers, sorted, fixed-width, searched
 import json
 
 from ..firmware import campaigns as fw
+from ..site.check import _minutes
 from ..site.schema import DAYS
 from . import schema as S
 
@@ -40,7 +41,3 @@ def files(c) -> dict:
         base + ".dnc": b"".join(fw.dnc_line(n) for n in sorted(c.dnc)),
     }
 
-
-def _minutes(hhmm) -> int:
-    h, m = hhmm.split(":")
-    return int(h) * 60 + int(m)

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 
 import jsonschema
 
-from ..site.check import field_name, format_problem, schema_problems
+from ..firmware.campaigns import NUMBER_WIDTH
+from ..site.check import _minutes, field_name, format_problem, schema_problems
 from ..site.yamlpos import LoadError, load
 from . import schema as S
 
 MAX_FILE_BYTES = 1 << 20
 MAX_LIST_BYTES = 8 << 20
-NUMBER_WIDTH = 24  # firmware campaigns.NUMBER_WIDTH
 _DROP = re.compile(r"[\s\-./()\[\]]")
 _DIALABLE = re.compile(r"[0-9*#]{1,%d}" % NUMBER_WIDTH)
 _VALIDATOR = jsonschema.Draft202012Validator(S.SCHEMA)
@@ -224,7 +224,3 @@ def _site_problems(doc, file, site):
         out.append((file, doc.line_of((sec, "queue")), f"{sec}.queue", f"no queue {q!r} in the site {site.data['site']}"))
     return out
 
-
-def _minutes(hhmm) -> int:
-    h, m = hhmm.split(":")
-    return int(h) * 60 + int(m)

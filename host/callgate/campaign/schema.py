@@ -2,7 +2,7 @@
 the fields; what the schema cannot say (the kind's own section, a window that ends before it
 starts, the files, the site's prompts and queues) is in load.py."""
 
-from ..site.schema import _NAME_MSG, _RANGE, _RETRY, DAYS, NAME, PATTERN_WORDS, RETRY_OUTCOMES
+from ..site.schema import _RANGE, _RETRY, DAYS, NAME, RETRY_OUTCOMES
 
 KINDS = ("survey", "notification", "agent-connected")
 SECTION = {"survey": "survey", "notification": "notification", "agent-connected": "agent_connected"}
@@ -12,7 +12,7 @@ DEFAULT_WINDOW = "08:00-21:00"
 # (sit, fax, machine) is not tried again. "cut": an attempt a power cut broke off.
 DEFAULT_RETRY = {"busy": (600, 3), "no-answer": (3600, 3), "congestion": (300, 3), "no-dial-tone": (60, 3),
                  "no-result": (600, 2), "cut": (60, 3)}
-_OFFSET = r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$"
+_OFFSET = r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$"  # the site's utc_offset (its words: site PATTERN_WORDS)
 _KEY = {"type": "string", "pattern": "^[0-9*#]$"}
 _FILE = {"type": "string", "minLength": 1, "maxLength": 300}
 
@@ -70,6 +70,3 @@ SCHEMA = {
         },
     },
 }
-
-PATTERN_WORDS.setdefault(_OFFSET, "an offset like +08:00 or -05:00")
-PATTERN_WORDS.setdefault(NAME["pattern"], _NAME_MSG)

@@ -22,13 +22,17 @@
 #   ("connect", agent, call)  the agent picked up: bridge them
 #   ("left", agent, call)     the agent hung up on a call (call None: the caller had gone)
 #   ("overflow", call)        the caller waited the queue's maximum: do its overflow action
-#                             (never a callback: callbacks.py's callbacks wait in the queues
-#                             too, in their caller's place, and have no maximum wait)
+#                             (never an agent-first item, which has no maximum wait)
 #   ("agent", agent[, why])   the agent's state changed (for the host's events; why:
 #                             "auto-pause")
 #   ("record", record)        a call record that waited for its disposition may go now
 #   ("confirm", agent, ok)    a feature code done (True) or refused: its tone
 #   ("supervise", agent, mode, ext)  a supervisor keyed a code to join ext's call (supervise.py)
+#
+# Agent-first items wait in the queues beside callers (agent_first True): callbacks.py's
+# callbacks, in their caller's place, and dialer.py's leads of agent-connected campaigns. Their
+# owner says whether their turn may come (owner.may_offer: live callers first) and, once the
+# agent picks up ("connect"), dials the number with the agent on the line.
 #
 # Agents (their states, feature codes and records are agents.py's): ready -> ringing ->
 # talking -> wrapup -> their base (ready, paused or logged out); off hook without a call ->
@@ -89,8 +93,7 @@ class Acd:
         self.queues = {}
         for name, q in bundle["queues"].items():
             self.queues[name] = Queue(name, q)
-        self.waiting = []  # calls (and callbacks.py's callbacks), oldest first
-        self.may_offer = None  # with callbacks: may_offer(callback) -> whether its turn may come
+        self.waiting = []  # calls (and agent-first items: callbacks, campaign leads), oldest first
 
     def queue(self, name):
         return self.queues.get(name)
@@ -199,7 +202,7 @@ class Acd:
         i = 0
         while i < len(self.waiting):
             c = self.waiting[i]
-            if c.q.max_wait_ms and not c.is_cb and ticks_diff(now, c.q_since) >= c.q.max_wait_ms:
+            if c.q.max_wait_ms and not c.agent_first and ticks_diff(now, c.q_since) >= c.q.max_wait_ms:
                 self.leave(c, now, out)
                 out.append(("overflow", c))
             else:
@@ -210,7 +213,7 @@ class Acd:
         for c in self.waiting:
             if self.ringing(c) is not None:
                 continue
-            if c.is_cb and not self.may_offer(c):  # callbacks.py's rule: live callers first
+            if c.agent_first and not c.owner.may_offer(c):  # its owner's rule: live callers first
                 continue
             q = c.q
             free = None  # a list only when someone is free: a waiting caller's tick allocates

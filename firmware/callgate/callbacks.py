@@ -47,11 +47,13 @@ _MAX_KEPT = const(200)  # pending callbacks kept; more are refused (the record s
 
 class Callback:
     """One number to call back. Looks like a waiting call to acd.py (q, q_since, queued_at,
-    tried, is_cb)."""
+    tried, agent_first, owner)."""
 
-    is_cb = True
+    agent_first = True
 
-    def __init__(self, rid, number, queue, since):
+    def __init__(self, owner, rid, number, queue, since):
+        self.owner = owner  # the Callbacks
+        self.pop = {"callback": rid}  # what the agent's screen pop adds
         self.id = rid  # the inbound call's record id
         self.number = number
         self.name = "callback"
@@ -113,7 +115,7 @@ class Callbacks:
             r = last[rid]
             if r.get("state") in _OVER:
                 continue
-            cb = Callback(rid, r["number"], r["queue"], r["since"])
+            cb = Callback(self, rid, r["number"], r["queue"], r["since"])
             cb.attempt = r["attempt"]
             cb.due = r["due"]
             cb.outcome = r.get("outcome")
@@ -181,7 +183,7 @@ class Callbacks:
         if name is None or len(self.kept) >= _MAX_KEPT:
             return None
         place = c.queued_at if c.queued_at is not None else now
-        cb = Callback(c.cdr["id"], c.digits, name, self.calls.epoch(place))
+        cb = Callback(self, c.cdr["id"], c.digits, name, self.calls.epoch(place))
         self._save(cb)
         self.kept.append(cb)
         self._join(cb, place, now)

@@ -137,7 +137,9 @@ _UP = (S_ANSWERED, S_PROMPT, S_COLLECT, S_DIGITS, S_MENU, S_QUEUED, S_OFFERED, S
 
 
 class Call:
-    is_cb = False  # acd.py: a caller on the line (callbacks.py's Callback: True)
+    # acd.py: a caller on the line. Waiting items that are not callers (callbacks.py's
+    # Callback, dialer.py's Lead) are agent-first: an agent is rung, then their owner dials.
+    agent_first = False
 
     def __init__(self, port):
         self.port = port
@@ -290,7 +292,6 @@ class Calls:
             from .callbacks import FILE, Callbacks
 
             self.callbacks = Callbacks(self, bundle["callbacks"], cb_file or FILE)
-            self.acd.may_offer = self.callbacks.may_offer
 
     def dial(self, number, trunk, prompt, now_ms, ports, ev, cmd):
         """Call out (outbound.py): returns the call's ids; DialError if it cannot."""
@@ -796,14 +797,15 @@ class Calls:
                 cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan,
                             "name": TONE_OK if a[2] else TONE_NO})
                 self.dialing[g.port] = True  # stopped when the agent hangs up
-            elif t == "ring" and a[2].is_cb:
+            elif t == "ring" and a[2].agent_first:
                 g, c = a[1], a[2]
                 cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": True, "number": c.number, "name": c.name})
-                self.callbacks.rung(c, g, ev)
-                ev.append((messages.EV_POP, {"port": g.port, "ext": g.ext, "agent": g.name, "call": 0,
-                                             "trunk": None, "number": c.number, "name": c.name, "ivr": [],
-                                             "queue": c.q.name, "waited_ms": ticks_diff(now, c.queued_at),
-                                             "callback": c.id}))
+                c.owner.rung(c, g, ev)
+                pop = {"port": g.port, "ext": g.ext, "agent": g.name, "call": 0, "trunk": None,
+                       "number": c.number, "name": c.name, "ivr": [], "queue": c.q.name,
+                       "waited_ms": ticks_diff(now, c.queued_at)}
+                pop.update(c.pop)
+                ev.append((messages.EV_POP, pop))
             elif t == "supervise":
                 self._supervise(a[1], a[2], a[3], now, ev, cmd)
             elif t == "ring":
@@ -820,18 +822,18 @@ class Calls:
             elif t == "unring":
                 g, c = a[1], a[2]
                 cmd.append({"t": linecard.CMD_RING, "port": g.port, "on": False})
-                if c is not None and c.is_cb:
-                    self.callbacks.unrung(c, ev)
+                if c is not None and c.agent_first:
+                    c.owner.unrung(c, ev)
                 elif c is not None and c.state == S_OFFERED and not self.acd.ringing(c) is not None:
                     c.state = S_QUEUED
-            elif t == "connect" and a[2].is_cb:  # agent-first: now dial the caller back
-                self.callbacks.connect(a[1], a[2], now, ports, ev, cmd)
+            elif t == "connect" and a[2].agent_first:  # the agent is there: now dial
+                a[2].owner.connect(a[1], a[2], now, ports, ev, cmd)
             elif t == "connect":
                 self._connect(a[1], a[2], now, ev, cmd)
             elif t == "left":
                 g, c = a[1], a[2]
-                if c is not None and c.is_cb:
-                    self.callbacks.agent_left(g, c, now, ports, ev, cmd)
+                if c is not None and c.agent_first:
+                    c.owner.agent_left(g, c, now, ports, ev, cmd)
                 elif c is not None and c.state == S_CONNECTED:
                     self._agent_left(c, g, now, ports, ev, cmd)
             elif t == "overflow":

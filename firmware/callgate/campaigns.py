@@ -105,6 +105,8 @@ class Campaign:
         self.cursor = 0  # no pending contact before it
         self._scan = 0  # where next_due goes on looking
         self.failed_writes = 0
+        self.persons = 0  # attempts a person answered (the journal's, since the campaign began)
+        self.abandoned = 0  # of those, persons no agent took (agent-connected: dialer.py)
 
     # -- the flash ---------------------------------------------------------------------------
 
@@ -132,6 +134,7 @@ class Campaign:
             self.tries[c] = min(255, r.get("a", 0))
             if r.get("o") is not None:
                 self.outcome[c] = r["o"]
+                self._count(r["o"], r.get("r"))
             if s == C_RETRY:
                 self.due[c] = r.get("due", 0)
             else:
@@ -248,6 +251,7 @@ class Campaign:
             s = C_FAILED
         self.state[c] = s
         self.outcome[c] = outcome
+        self._count(outcome, extra)
         rec = {"c": c, "a": tries, "s": STATES[s], "o": outcome, "at": now_ms}
         if s == C_RETRY:
             rec["due"] = self.due[c]
@@ -255,6 +259,18 @@ class Campaign:
             rec["r"] = extra
         self._log(rec)
         return STATES[s]
+
+    def _count(self, outcome, extra):
+        if outcome == "person":
+            self.persons += 1
+            if isinstance(extra, dict) and extra.get("abandoned"):
+                self.abandoned += 1
+
+    def over_abandon_limit(self):
+        """True when more than the campaign's max_abandon_pct of the persons who answered were
+        abandoned (agent-connected campaigns; the FTC's safe harbour is 3 %)."""
+        pct = self.cfg.get("agent_connected", {}).get("max_abandon_pct", 3)
+        return self.abandoned * 100 > pct * self.persons
 
     def finished(self):
         for s in self.state:
@@ -277,4 +293,7 @@ class Campaign:
         for o in self.outcome.values():
             outcomes[o] = outcomes.get(o, 0) + 1
         out["outcomes"] = outcomes
+        if self.cfg.get("kind") == "agent-connected":
+            out["persons"] = self.persons
+            out["abandoned"] = self.abandoned
         return out

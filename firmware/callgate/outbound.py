@@ -85,6 +85,7 @@ class Dial:
         self.deadline = 0
         self.cb = None  # callbacks.Callback when this call dials a caller back
         self.camp = None  # (campaigns.Campaign, contact) when a campaign places it (dialer.py)
+        self.lead = None  # dialer.Lead: an agent-connected campaign's call, its agent waiting
         self.step = 0  # dialer.py's, while a campaign's call is answered
 
 
@@ -227,7 +228,7 @@ class Outbound:
         if d.xfer is not None:  # a transfer: the caller's call ends too, or is queued again
             self.calls.outside_ended(c, by, how, now, ports, ev, cmd)
         if d.camp is not None:  # a campaign's: the attempt's outcome in its journal
-            self.calls.dialer.ended(c, d.result or NO_RESULT, now)
+            self.calls.dialer.ended(c, d.result or NO_RESULT, now, ev, cmd)
         cmd.append({"t": linecard.CMD_HANGUP, "port": c.port})
         c.state = "idle"
         c.out = None

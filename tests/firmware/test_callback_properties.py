@@ -50,7 +50,7 @@ class World:
         self.calls.tick(0, self.ports, self.ev, self.cmd)
         cb_obj = self.calls.callbacks
         for i, c in enumerate(cbs):
-            cb = Callback("00000000-%d" % (900 + i), "55500%02d" % i, "reception", c["place"])
+            cb = Callback(cb_obj, "00000000-%d" % (900 + i), "55500%02d" % i, "reception", c["place"])
             cb_obj.kept.append(cb)
             cb_obj._join(cb, c["place"], 0)
             self.results[cb.number] = list(c["results"])
@@ -74,9 +74,9 @@ class World:
             if c["t"] == "ring" and c["on"]:
                 if c["name"] == "callback":
                     cb = acd.agents[c["port"]].call
-                    assert cb.is_cb
+                    assert cb.agent_first
                     for w in acd.waiting:
-                        if not w.is_cb and w.q is cb.q and acd.ringing(w) is None:
+                        if not w.agent_first and w.q is cb.q and acd.ringing(w) is None:
                             assert w.queued_at >= cb.queued_at, "a live caller who queued first waits"
                 self.at(self.now + self.agents[c["port"] - 2]["answer"], lambda p=c["port"]: self.pick_up(p))
             elif c["t"] == "seize":
@@ -105,7 +105,7 @@ class World:
         if self.calls.acd.agents[port].state == "ringing":
             self.report(what="hook", port=port, off=True)
             call = self.calls.acd.agents[port].call
-            if call is not None and not call.is_cb:
+            if call is not None and not call.agent_first:
                 self.at(self.now + self.agents[port - 2]["talk"], lambda: self.hang_up(port))
             elif call is not None:
                 self.at(self.now + 60_000, lambda: self.hang_up(port))  # gives up on a silent line

@@ -100,6 +100,7 @@ EV_POP = const(23)  # screen pop: an agent's phone started ringing with a caller
 EV_CDR = const(24)  # a call record was written
 EV_CALLBACK = const(25)  # a callback changed state (callbacks.py)
 EV_SUPERVISE = const(26)  # a supervisor listens, whispers, barges, or stopped (supervise.py)
+EV_CAMPAIGN = const(27)  # the board changed a campaign's run state itself (dialer.py)
 
 ERR_BAD_REQUEST = const(1)
 ERR_UNKNOWN_OP = const(2)
@@ -151,6 +152,7 @@ EVENT_NAMES = {
     EV_CDR: "cdr",
     EV_CALLBACK: "callback",
     EV_SUPERVISE: "supervise",
+    EV_CAMPAIGN: "campaign",
 }
 ERROR_NAMES = {
     ERR_BAD_REQUEST: "bad request",

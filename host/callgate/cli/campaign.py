@@ -99,9 +99,14 @@ def _check(args):
 
 def _say(args, st, what) -> None:
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(st.get("outcomes", {}).items())) or "none yet"
+    abandoned = ""
+    if "abandoned" in st:  # agent-connected: the FTC rule's figure
+        pct = 100 * st["abandoned"] / st["persons"] if st["persons"] else 0
+        abandoned = f"; {st['abandoned']} abandoned of {st['persons']} persons answered ({pct:.1f} %)"
     emit(args, st, f"campaign {st['name']} ({st.get('kind')}) {what}: {st['run']}; {st['contacts']} contacts: "
                    f"{st['pending']} pending, {st['dialing']} dialling, {st['retry']} to retry, {st['done']} done, "
-                   f"{st['failed']} failed, {st['dnc']} do-not-call; {st['attempts']} attempts; outcomes: {outcomes}")
+                   f"{st['failed']} failed, {st['dnc']} do-not-call; {st['attempts']} attempts; outcomes: {outcomes}"
+                   f"{abandoned}")
 
 
 def _request(c, value):

@@ -43,6 +43,7 @@ VOICES = {"person": ("en", 165, "Hello?"),
           "machine": ("en", 150, "Hello, you have reached the Smith family. We cannot come to the "
                                  "phone right now. Please leave a message after the tone.")}
 MAX_NUMBER = 32
+HEAR_LEVEL = 300  # linear peak: louder than this in a frame is "something to hear"
 
 
 class NumberError(ValueError):
@@ -130,6 +131,7 @@ class Dialled:
         self.rang_at = None
         self.answered_at = None
         self.spoke_end = None
+        self.heard_at = None  # answered: the first sound from the board's side
         self.progress = [{"what": "seized", "at": 0.0, "port": port}]
 
     def note(self, now, what, **fields):
@@ -146,7 +148,13 @@ class Dialled:
         return data
 
     def hear(self, samples: np.ndarray, now: int) -> None:
-        """What the board sends: its DTMF digits while the number is dialled."""
+        """What the board sends: its DTMF digits while the number is dialled; once answered,
+        when its side first makes a sound (an agent, a prompt: heard_ms after the greeting)."""
+        if self.state == "talking" and self.heard_at is None and int(np.abs(samples).max()) > HEAR_LEVEL:
+            self.heard_at = now
+            after = None if self.spoke_end is None else round((now - self.spoke_end) / 8)
+            self.note(now, "heard", after_greeting_ms=after)
+            return
         if self.state not in ("dial-tone", "digits"):
             return
         for e in self.det.feed(samples):

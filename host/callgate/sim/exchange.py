@@ -39,11 +39,10 @@ from ..dsp.callerid import CallerId, generate
 from ..dsp.tones import generate_tone
 from ..firmware import linecard
 from .caller import Caller
-from .callee import Dialled, check_answer, check_number, prepare
+from .callee import HEAR_LEVEL, Dialled, check_answer, check_number, prepare
 from .caller_script import Call
 from .phones import Phone
 
-HEAR_LEVEL = 300  # linear peak: louder than this in a frame is "something to hear"
 PRE_RING_MS = 500  # ETSI caller ID before the first ring: from the data's end to the ring
 REVERSAL_GAP_MS = 250  # from the polarity reversal to the data (ETSI: at least 100 ms)
 RELEASE_MS = 15000  # the board has not released a line the caller left: the exchange does

@@ -13,6 +13,7 @@ void cg_cpa_cfg_default(cg_cpa_cfg_t *cfg)
     cfg->human_max_ms = 1800;
     cfg->machine_min_ms = 2500;
     cfg->end_silence_ms = 800;
+    cfg->tone.sit_kinds = 1; /* a SIT's kind says whether to try the number again */
 }
 
 int cg_cpa_init(cg_cpa_t *s, const cg_cpa_cfg_t *cfg)
@@ -123,7 +124,7 @@ static int on_event(cg_cpa_t *s, const cg_event_t *e, cg_event_t *out)
     if (t == s->t_congestion)
         return result(s, out, CG_EVENT_CPA_CONGESTION, c, t, e->level_dbm0);
     if (t == s->t_sit)
-        return result(s, out, CG_EVENT_CPA_SIT, c, t, e->level_dbm0);
+        return result(s, out, CG_EVENT_CPA_SIT, c, (int32_t) cg_cpa_tone_sit_kind(&s->det), e->level_dbm0);
     if (t == s->t_ringback && s->phase == PHASE_PROGRESS && !s->ringing) {
         s->ringing = 1;
         s->ring_from = e->start_sample;
@@ -146,6 +147,7 @@ static int on_tick(cg_cpa_t *s, cg_event_t *out)
             return result(s, out, CG_EVENT_CPA_NO_ANSWER, c, -1, 0.0f);
         if (act->cls == CG_CPA_VOICE && act->start >= s->began) {
             s->phase = PHASE_ANSWERED;
+            s->det.sit_hold = 0; /* no SIT after an answer: a 1000 Hz beep is a beep at once */
             s->greet_start = act->start;
             s->last_voice = c;
         }

@@ -21,6 +21,10 @@
 #define FLOOR_EARLY 5 /* windows of a noise-floor block before its quietest counts */
 #define VOICE_OVER_FLOOR 3.0f /* 4.8 dB: voice stands this far above the line's noise floor */
 #define MIN_SILENCE_EVENT MS(100)
+/* A pause shorter than this after a tone is part of the tone's run: Q.35 lets up to 30 ms part
+ * the SIT's segments, and no plan has an off segment near it (the shortest: 200 ms). */
+#define SHORT_PAUSE MS(50)
+#define SIT_BEEP_MIN MS(460) /* longer than a SIT segment can be (330 ms + SIT_TOLERANCE) */
 #define MIN_CONTINUOUS MS(500)
 #define CONTINUOUS_MARGIN MS(50)
 
@@ -38,6 +42,7 @@ void cg_cpa_tone_cfg_default(cg_cpa_tone_cfg_t *cfg)
     cfg->beep_min_hz = 500;
     cfg->beep_max_hz = 2500;
     cfg->beep_min_ms = 120;
+    cfg->sit_kinds = 0;
 }
 
 static uint32_t tolerance(const cg_cpa_tone_t *s, uint32_t d)
@@ -46,9 +51,19 @@ static uint32_t tolerance(const cg_cpa_tone_t *s, uint32_t d)
     return pct > s->tol_samples ? pct : s->tol_samples;
 }
 
-static int in_range(const cg_cpa_tone_t *s, uint32_t duration_ms, uint32_t samples)
+/* Tone t's tolerance for a segment of d samples: the configured one, and for the SIT at least
+ * SIT_TOLERANCE: ITU-T Q.35 allows 330 +- 70 ms, the North American kinds are 274 and 380 ms,
+ * and up to 30 ms may separate the segments (a run takes part of the gap). */
+#define SIT_TOLERANCE MS(120)
+static uint32_t tone_tolerance(const cg_cpa_tone_t *s, int32_t t, uint32_t d)
 {
-    const uint32_t d = MS(duration_ms), tol = tolerance(s, d);
+    const uint32_t tol = tolerance(s, d);
+    return t == s->t_sit && tol < SIT_TOLERANCE ? SIT_TOLERANCE : tol;
+}
+
+static int in_range(const cg_cpa_tone_t *s, int32_t t, uint32_t duration_ms, uint32_t samples)
+{
+    const uint32_t d = MS(duration_ms), tol = tone_tolerance(s, t, d);
     return samples + tol >= d && samples <= d + tol;
 }
 
@@ -61,7 +76,7 @@ static int cfg_in_range(const cg_cpa_tone_cfg_t *cfg)
              cfg->tolerance_pct > 50 || cfg->tolerance_ms > 1000 ||
              (cfg->beep_max_hz != 0 && (cfg->beep_min_hz < 100 || cfg->beep_max_hz > 3800 ||
                                         cfg->beep_min_hz >= cfg->beep_max_hz)) ||
-             cfg->beep_min_ms < 20 || cfg->beep_min_ms > 5000);
+             cfg->beep_min_ms < 20 || cfg->beep_min_ms > 5000 || cfg->sit_kinds > 1);
 }
 
 /* The configuration in the units the detector compares in: powers, samples, cos(w). */
@@ -160,6 +175,34 @@ static int collect_signatures(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, uint
     return CG_OK;
 }
 
+/* The North American SIT's low and high frequency of each of its tone segments, in order (Hz,
+ * rounded: a Goertzel filter 0.3 Hz off loses nothing over 20 ms); 0: none. */
+static const uint16_t sit_variant_hz[3][2] = {{914, 985}, {1371, 1429}, {1777, 0}};
+
+/* With sit_kinds: the plan's SIT segments also listen at their variants' frequencies. */
+static int add_sit_variants(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, uint16_t *freqs)
+{
+    const int32_t t = s->t_sit;
+    if (t < 0)
+        return CG_OK; /* (a plan without a SIT) */
+    uint32_t seg = 0;
+    for (uint32_t i = 0; i < plan->tones[t]->n_segments && seg < 3; i++) {
+        const uint8_t sig = s->tone_sig[t][i];
+        if (!sig || s->sig_freq[sig - 1][1] != NO_FREQ)
+            continue; /* off, or two frequencies: not a SIT segment */
+        for (int v = 0; v < 2; v++) {
+            if (!sit_variant_hz[seg][v])
+                continue;
+            const int k = freq_slot(s, sit_variant_hz[seg][v], freqs);
+            if (k < 0)
+                return CG_E_RANGE;
+            s->sig_alt[sig - 1][v] = (uint8_t) k;
+        }
+        seg++;
+    }
+    return CG_OK;
+}
+
 /* Both Goertzel lanes of bank frequency k get 2 cos(w). */
 static void set_filters(cg_cpa_tone_t *s, const uint16_t *freqs)
 {
@@ -220,7 +263,15 @@ int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, const cg_cpa_
     s->floor = NO_FLOOR;
     s->plan = plan;
     set_limits(s, cfg);
-    const int err = collect_signatures(s, plan, freqs);
+    for (uint32_t k = 0; k < CG_CPA_MAX_SIGS; k++)
+        s->sig_alt[k][0] = s->sig_alt[k][1] = NO_FREQ;
+    s->sit_hold = cfg->sit_kinds;
+    s->t_sit = cg_tone_find(plan, "sit", NULL);
+    if (s->t_sit < 0)
+        s->t_sit = -1;
+    int err = collect_signatures(s, plan, freqs);
+    if (err == CG_OK && cfg->sit_kinds)
+        err = add_sit_variants(s, plan, freqs);
     if (err < 0)
         return err;
     set_filters(s, freqs);
@@ -232,6 +283,8 @@ int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, const cg_cpa_
 }
 
 const cg_tone_plan_t *cg_cpa_tone_plan(const cg_cpa_tone_t *s) { return s->plan; }
+
+cg_sit_kind_t cg_cpa_tone_sit_kind(const cg_cpa_tone_t *s) { return s->sit_kind; }
 
 float cg_cpa_tone_level_dbm0(const cg_cpa_tone_t *s, float power)
 {
@@ -299,7 +352,7 @@ static int continue_tone(cg_cpa_tone_t *s, const cg_cpa_seg_t *done, cg_event_t 
         return tone_end(s, ev);
     }
     if (done->cls != s->tone_sig[t][s->active_seg] ||
-        !in_range(s, seg_ms(s, t, s->active_seg), done->samples))
+        !in_range(s, t, seg_ms(s, t, s->active_seg), done->samples))
         return tone_end(s, ev);
     if (done->cls)
         s->active_edge = done->start + done->samples;
@@ -359,10 +412,13 @@ static int match_cadence(const cg_cpa_tone_t *s, int32_t t, uint64_t *start, uin
             }
             if (i + 1 < runs) {
                 const cg_cpa_seg_t *h = &s->hist[s->n_hist - (runs - 1) + i];
-                ok = h->cls == (int32_t) sig[k] && in_range(s, seg_ms(s, t, k), h->samples);
+                ok = h->cls == (int32_t) sig[k] && in_range(s, t, seg_ms(s, t, k), h->samples);
             } else {
-                const uint32_t d = MS(seg_ms(s, t, k)), tol = tolerance(s, d);
-                ok = s->cad.cls == (int32_t) sig[k] && going + tol >= d && going <= d + tol;
+                const uint32_t d = MS(seg_ms(s, t, k)), tol = tone_tolerance(s, t, d);
+                /* The pause that ends a cycle of 3+ segments (SIT's) counts once it has begun:
+                 * an exchange's announcement may follow at once. */
+                const int begun = !sig[k] && m > 2 && k == m - 1;
+                ok = s->cad.cls == (int32_t) sig[k] && (begun || going + tol >= d) && going <= d + tol;
             }
         }
         if (ok) {
@@ -403,13 +459,27 @@ static float window_powers(const cg_cpa_tone_t *s, uint32_t w, float *p)
 
 /* The strongest signature present in the window (CG_CPA_SIG0 + k, its frequencies' summed power
  * in *best), or CG_CPA_SILENCE if none is. */
-static int32_t strongest_signature(const cg_cpa_tone_t *s, const float *p, float total,
+static int32_t strongest_signature(cg_cpa_tone_t *s, const float *p, float total,
                                    float *best_power)
 {
     int32_t cls = CG_CPA_SILENCE;
     float best = 0.0f;
     for (uint32_t k = 0; k < s->n_sigs; k++) {
-        const float p1 = p[s->sig_freq[k][0]];
+        float p1 = p[s->sig_freq[k][0]];
+        uint32_t variant = 0;
+        float alt = 0.0f;
+        for (uint32_t v = 0; v < 2; v++) /* a SIT segment: its stronger variant */
+            if (s->sig_alt[k][v] != NO_FREQ && p[s->sig_alt[k][v]] > alt) {
+                alt = p[s->sig_alt[k][v]];
+                variant = v + 1u;
+            }
+        /* The variant, unless the nominal frequency hears twice its power: a variant 1.5 % off
+         * is nearer the nominal filter than its own, and the nominal SIT puts under 30 % of
+         * its power in either variant's filter. */
+        if (alt * 2.0f < p1)
+            variant = 0;
+        if (alt > p1)
+            p1 = alt;
         const float p2 = s->sig_freq[k][1] == NO_FREQ ? p1 : p[s->sig_freq[k][1]];
         const float sum = s->sig_freq[k][1] == NO_FREQ ? p1 : p1 + p2;
         const float lo = p1 < p2 ? p1 : p2, hi = p1 < p2 ? p2 : p1;
@@ -417,6 +487,7 @@ static int32_t strongest_signature(const cg_cpa_tone_t *s, const float *p, float
         if (lo >= s->min_power && lo * MAX_TWIST >= hi && sum >= purity * total && sum > best) {
             best = sum;
             cls = CG_CPA_SIG0 + (int32_t) k;
+            s->win_variant = variant;
         }
     }
     *best_power = best;
@@ -499,7 +570,10 @@ static int track_activity(cg_cpa_tone_t *s, int32_t cls, float power, cg_event_t
     const uint64_t c = s->now;
     int32_t old_cls;
     uint64_t old_start;
-    if (run_step(&s->act, cls, cls == CG_CPA_VOICE ? 3u : 2u, c, &old_cls, &old_start)) {
+    /* Voice takes 3 windows; right after a plan tone 5, as the SIT's segments may be parted
+     * by up to 30 ms (SHORT_PAUSE), whose edge windows are neither tone nor silence. */
+    const uint32_t need = cls != CG_CPA_VOICE ? 2u : s->act.cls >= CG_CPA_SIG0 ? 5u : 3u;
+    if (run_step(&s->act, cls, need, c, &old_cls, &old_start)) {
         const float mean = s->act_count ? s->act_power_sum / (float) s->act_count : 0.0f;
         if (old_cls == CG_CPA_VOICE)
             cg_cpa_event(&ev[events++], CG_EVENT_CPA_VOICE, old_start, s->act.start, 0,
@@ -510,10 +584,26 @@ static int track_activity(cg_cpa_tone_t *s, int32_t cls, float power, cg_event_t
         s->act_power_sum = 0.0f;
         s->act_count = 0;
         s->beep_reported = 0;
+        s->act_sitlike = 0;
     }
     if (cls == s->act.cls) {
         s->act_power_sum += power;
         s->act_count++;
+    }
+    /* A run heard at a SIT variant's frequency (sit_kinds; 1000 Hz is 985 Hz + 1.5 %) is a
+     * beep after beep_min_ms, or while a SIT may come (sit_hold: the analyser's calls before
+     * the answer) once it has outlasted a SIT segment: until then it may be the SIT's first. */
+    if (cls >= CG_CPA_SIG0 && cls == s->act.cls && s->win_variant) {
+        const uint32_t k = (uint32_t) (cls - CG_CPA_SIG0), lane = 2u * s->sig_alt[k][s->win_variant - 1u];
+        s->act_sitlike = 1;
+        s->beep_hz = (uint16_t) (acosf(0.5f * s->coeff[lane]) * ((float) CG_SAMPLE_RATE / CG_TWO_PI) + 0.5f);
+    }
+    if (s->act_sitlike && !s->beep_reported &&
+        c - s->act.start >= (s->sit_hold ? SIT_BEEP_MIN : s->beep_min_samples)) {
+        s->beep_reported = 1;
+        cg_cpa_event(&ev[events++], CG_EVENT_CPA_BEEP, s->act.start, c, s->beep_hz,
+                     cg_cpa_tone_level_dbm0(s, s->act_count ? s->act_power_sum / (float) s->act_count : power),
+                     0.0f);
     }
     if (s->act.cls == CG_CPA_BEEP && !s->beep_reported && c - s->act.start >= s->beep_min_samples) {
         s->beep_reported = 1;
@@ -535,17 +625,36 @@ static int track_cadence(cg_cpa_tone_t *s, int32_t cls, cg_event_t *ev)
     /* Off after a tone takes 3 windows: where one tone follows another with no gap (SIT) and
      * the change falls mid-tick, the two windows across it hold 75 % and 25 % of each and are
      * neither tone; 20 ms is shorter than any off segment of a plan. */
-    if (!run_step(&s->cad, cad, (cad == 0 && s->cad.cls > 0) ? 3u : 2u, s->now, &old_cls, &old_start))
+    const int ended = run_step(&s->cad, cad, (cad == 0 && s->cad.cls > 0) ? 3u : 2u, s->now,
+                               &old_cls, &old_start);
+    uint32_t variant = 0;
+    if (ended) { /* the variant most of the run's windows heard */
+        for (uint32_t v = 1; v < 3; v++)
+            if (s->var_n[v] > s->var_n[variant])
+                variant = v;
+        s->var_n[0] = s->var_n[1] = s->var_n[2] = 0;
+    }
+    if (cad > 0 && cad == s->cad.cls)
+        s->var_n[s->win_variant]++;
+    if (!ended)
         return 0;
+    const uint32_t samples = (uint32_t) (s->cad.start - old_start);
+    if (old_cls == 0 && samples < SHORT_PAUSE && s->n_hist && s->hist[s->n_hist - 1].cls > 0) {
+        s->hist[s->n_hist - 1].samples += samples; /* a gap inside a tone's cadence (SIT's) */
+        s->hist[s->n_hist - 1].gap = (uint16_t) (s->hist[s->n_hist - 1].gap + samples);
+        return 0;
+    }
     if (s->n_hist == CG_CPA_HISTORY) {
         for (uint32_t i = 1; i < CG_CPA_HISTORY; i++)
             s->hist[i - 1] = s->hist[i];
         s->n_hist--;
     }
     cg_cpa_seg_t *h = &s->hist[s->n_hist++];
-    h->cls = old_cls;
+    h->cls = (int8_t) old_cls;
     h->start = old_start;
-    h->samples = (uint32_t) (s->cad.start - old_start);
+    h->samples = samples;
+    h->variant = (uint8_t) variant;
+    h->gap = 0;
     return s->active >= 0 ? continue_tone(s, h, ev) : 0;
 }
 
@@ -555,10 +664,40 @@ static int end_overrun_tone(cg_cpa_tone_t *s, cg_event_t *ev)
     const cg_tone_desc_t *tone = s->plan->tones[s->active];
     if (tone->n_segments > 1) {
         const uint32_t d = MS(seg_ms(s, s->active, s->active_seg));
-        if (s->now - s->cad.start > d + tolerance(s, d))
+        if (s->now - s->cad.start > d + tone_tolerance(s, s->active, d))
             return tone_end(s, ev);
     }
     return 0;
+}
+
+/* The kind of a North American SIT from its first two segments in the history (the newest
+ * pair), by their variants (low 1, high 2) and lengths (short below 327 ms): GR-1162's table. */
+static cg_sit_kind_t sit_kind_of(const cg_cpa_tone_t *s)
+{
+    /* index: first high, first long, second high, second long (bits 3..0); 0: no kind */
+    static const uint8_t table[16] = {
+        [0x0] = CG_SIT_INTERCEPT,   /* low short, low short */
+        [0xC] = CG_SIT_VACANT_CODE, /* high long, low short */
+        [0x3] = CG_SIT_REORDER,     /* low short, high long (RO') */
+        [0x9] = CG_SIT_REORDER,     /* high short, low long (RO'') */
+        [0x5] = CG_SIT_NO_CIRCUIT,  /* low long, low long (NC') */
+        [0xF] = CG_SIT_NO_CIRCUIT,  /* high long, high long (NC'') */
+        [0x6] = CG_SIT_INEFFECTIVE, /* low long, high short */
+        [0xA] = CG_SIT_RESERVED,    /* high short, high short */
+    };
+    const uint8_t *sig = s->tone_sig[s->t_sit];
+    for (uint32_t i = s->n_hist; i-- > 1;) {
+        const cg_cpa_seg_t *a = &s->hist[i - 1], *b = &s->hist[i];
+        if (a->cls != (int32_t) sig[0] || b->cls != (int32_t) sig[1])
+            continue;
+        if (!a->variant || !b->variant)
+            return CG_SIT_UNKNOWN; /* a nominal (ITU-T) SIT */
+        const uint32_t short_max = MS(327);
+        const uint32_t key = (a->variant == 2 ? 8u : 0u) | (a->samples - a->gap > short_max ? 4u : 0u) |
+                             (b->variant == 2 ? 2u : 0u) | (b->samples - b->gap > short_max ? 1u : 0u);
+        return (cg_sit_kind_t) table[key]; /* (the other 8 codes: 0, unknown) */
+    }
+    return CG_SIT_UNKNOWN;
 }
 
 /* No tone is recognised: the first plan tone the cadence history matches now, if any. */
@@ -573,6 +712,8 @@ static int recognise_tone(cg_cpa_tone_t *s, cg_event_t *ev)
             s->active_seg = seg_now;
             s->active_start = start;
             s->active_edge = s->cad.cls ? c : s->cad.start;
+            if ((int32_t) t == s->t_sit)
+                s->sit_kind = sit_kind_of(s);
             cg_cpa_event(ev, CG_EVENT_CPA_TONE, start, c, (int32_t) t,
                          cg_cpa_tone_level_dbm0(s, s->last_sig_power), 0.0f);
             return 1;

@@ -14,7 +14,18 @@ typedef struct {
     uint16_t beep_min_hz;
     uint16_t beep_max_hz;
     uint16_t beep_min_ms;
+    uint8_t sit_kinds;
 } cg_cpa_tone_cfg_t;
+
+typedef enum {
+    CG_SIT_UNKNOWN = 0,
+    CG_SIT_INTERCEPT = 1,
+    CG_SIT_VACANT_CODE = 2,
+    CG_SIT_REORDER = 3,
+    CG_SIT_NO_CIRCUIT = 4,
+    CG_SIT_INEFFECTIVE = 5,
+    CG_SIT_RESERVED = 6
+} cg_sit_kind_t;
 
 void cg_cpa_tone_cfg_default(cg_cpa_tone_cfg_t *cfg);
 int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan_or_null,
@@ -22,3 +33,4 @@ int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan_or_null,
 int cg_cpa_tone_process(cg_cpa_tone_t *s, const int16_t *amp, size_t n, cg_event_t *ev,
                         size_t max_ev);
 const cg_tone_plan_t *cg_cpa_tone_plan(const cg_cpa_tone_t *s);
+cg_sit_kind_t cg_cpa_tone_sit_kind(const cg_cpa_tone_t *s);

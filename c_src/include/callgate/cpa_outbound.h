@@ -23,8 +23,10 @@
  *                is heard, a machine. CED/CNG here -> fax.
  *   The result event: start_sample = where the analysis began (stream start or
  *   cg_cpa_dialed()), end_sample = where it decided, detail = seconds to decide
- *   (end - start) / 8000, value = the plan's tone index for tone results and the greeting in ms
- *   for person/machine, level_dbm0 = the tone's or greeting's level. After it the analyser
+ *   (end - start) / 8000, value = the plan's tone index for busy, congestion and fax, the SIT's
+ *   kind for SIT (cg_sit_kind_t: callgate/cpa_tone.h; the analyser listens for the North
+ *   American variants) and the greeting in ms for person/machine, level_dbm0 = the tone's or
+ *   greeting's level. After it the analyser
  *   writes nothing more; cg_cpa_flush() decides at end of stream if it has not yet.
  *
  * Sizes are printed by tests/dsp/test_cpa.py (test_state_sizes).

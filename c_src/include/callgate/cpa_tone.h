@@ -34,7 +34,8 @@
  *     - a cadenced tone (busy, ringback, congestion, call-waiting, SIT, CNG) is recognised when
  *       the last runs match one whole cycle starting with a tone segment, plus one more segment
  *       for cadences of 1-2 segments (busy: on, off, on); the run still going counts once it
- *       has lasted the segment's lower bound;
+ *       has lasted the segment's lower bound, except the pause that ends a cycle of 3 or more
+ *       segments (SIT's), which counts once it has begun: an announcement may follow at once;
  *     - a continuous tone (dial) once it has lasted longer than any cadenced tone of the same
  *       signature's on-segment can (CN dial: 1250 ms, as CN ringback is 1000 +- 200 ms), and at
  *       least 500 ms;
@@ -43,9 +44,21 @@
  *   TOLERANCE: every segment duration d is accepted within d +- max(tolerance_pct % of d,
  *   tolerance_ms): by default +-20 % or +-50 ms, whichever is larger (CN busy 350 ms: 280-420;
  *   CN congestion 700 ms: 560-840; ringback 1000/4000: 800-1200/3200-4800). Measurement adds
- *   about +-10 ms.
+ *   about +-10 ms. SIT segments get at least +-120 ms: Q.35's 330 +- 70 ms, the North
+ *   American 274 and 380 ms and an exchange's few per cent more, and up to 30 ms between
+ *   segments, which the runs take in.
  *   A recognised tone stays recognised while each new run continues its cadence within the
  *   same tolerances; a CG_EVENT_CPA_TONE_END closes it.
+ *   SIT KINDS (cfg sit_kinds, which the outbound analyser sets): North American exchanges play
+ *   the SIT's first two segments at a low or a high frequency (913.8 or 985.2 Hz, then 1370.6 or
+ *   1428.5 Hz; the third is 1776.7 Hz) for 274 or 380 ms, and the four choices name why the
+ *   call failed (Telcordia GR-1162: intercept, vacant code, reorder, no circuit, ineffective
+ *   other). The nominal 950/1400/1800 Hz filters hear those tones 9 dB down over 20 ms, too
+ *   weak to be a tone: with sit_kinds each SIT segment's signature also listens at its low and
+ *   high frequencies (5 more filters), each run of it remembers which it heard most, and once
+ *   the SIT is recognised cg_cpa_tone_sit_kind() says its kind from the first two segments'
+ *   frequencies and lengths (short below 327 ms). A SIT at the nominal frequencies (ITU-T
+ *   Q.35, the CN and EU plans' own) has no kind: CG_SIT_UNKNOWN.
  *
  * Sizes are printed by tests/dsp/test_cpa.py (test_state_sizes).
  */
@@ -56,7 +69,7 @@
 #include "callgate/tone.h"
 
 #define CG_CPA_TICK 80          /* samples per tick (10 ms) */
-#define CG_CPA_MAX_FREQS 12     /* distinct frequencies per plan */
+#define CG_CPA_MAX_FREQS 14     /* distinct frequencies per plan (US: 9, and 5 for the SIT's kinds) */
 #define CG_CPA_MAX_SIGS 12      /* distinct segment signatures (one or two frequencies) */
 #define CG_CPA_MAX_TONES 12     /* tones per plan */
 #define CG_CPA_MAX_SEGMENTS 6   /* segments per tone */
@@ -78,7 +91,20 @@ typedef struct {
     uint16_t beep_min_hz;       /* beep band; default 500 .. 2500 Hz; beep_max_hz 0: no beeps */
     uint16_t beep_max_hz;
     uint16_t beep_min_ms;       /* shortest beep reported; default 120 ms */
+    uint8_t sit_kinds;          /* 1: hear the North American SIT variants and their kind;
+                                   default 0 (the outbound analyser's default 1) */
 } cg_cpa_tone_cfg_t;
+
+/* Why a SIT says the call failed (its North American variant; Telcordia's codes in brackets). */
+typedef enum {
+    CG_SIT_UNKNOWN = 0,     /* nominal frequencies (ITU-T Q.35), or no SIT kind matches */
+    CG_SIT_INTERCEPT = 1,   /* (IC) the number is not in service, changed, or mis-dialled */
+    CG_SIT_VACANT_CODE = 2, /* (VC) the area or exchange code does not exist */
+    CG_SIT_REORDER = 3,     /* (RO', RO'') equipment trouble: try again later */
+    CG_SIT_NO_CIRCUIT = 4,  /* (NC', NC'') every circuit busy: try again later */
+    CG_SIT_INEFFECTIVE = 5, /* (IO) ineffective other */
+    CG_SIT_RESERVED = 6     /* the code reserved for future use */
+} cg_sit_kind_t;
 
 void cg_cpa_tone_cfg_default(cg_cpa_tone_cfg_t *cfg);
 
@@ -102,5 +128,8 @@ int cg_cpa_tone_process(cg_cpa_tone_t *s, const int16_t *amp, size_t n, cg_event
 
 /* The plan the detector uses. */
 const cg_tone_plan_t *cg_cpa_tone_plan(const cg_cpa_tone_t *s);
+
+/* The kind of the SIT recognised last (cfg sit_kinds), CG_SIT_UNKNOWN before one. */
+cg_sit_kind_t cg_cpa_tone_sit_kind(const cg_cpa_tone_t *s);
 
 #endif

@@ -76,13 +76,14 @@ class ToneDetector:
     """Cadence-aware detector of a plan's tones, voice, silence and beeps (streaming)."""
 
     def __init__(self, plan="CN", *, law="ulaw", min_level_dbm0=-40.0, voice_level_dbm0=-45.0,
-                 tolerance_pct=20, tolerance_ms=50):
+                 tolerance_pct=20, tolerance_ms=50, sit_kinds=False):
         self.plan, c_plan = _c_plan(plan)
         self._names = list(self.plan.tones)
         cfg = ffi.new("cg_cpa_tone_cfg_t *")
         lib.cg_cpa_tone_cfg_default(cfg)
         _tone_cfg(cfg, c_plan, law, min_level_dbm0, voice_level_dbm0, tolerance_pct,
                   tolerance_ms)
+        cfg.sit_kinds = bool(sit_kinds)
         self._state = ffi.new("cg_cpa_tone_t *")
         check(lib.cg_cpa_tone_init(self._state, ffi.NULL, cfg), "ToneDetector")
         self._events = ffi.new("cg_event_t[]", 64)
@@ -104,11 +105,17 @@ class ToneDetector:
                          float(ev.level_dbm0), hz)
 
 
+# A SIT's kind (cg_sit_kind_t, callgate/cpa_tone.h): why a North American exchange says the
+# call failed, from its SIT's frequencies and lengths; "unknown" for the ITU-T SIT.
+SIT_KINDS = ("unknown", "intercept", "vacant-code", "reorder", "no-circuit", "ineffective-other",
+             "reserved")
+
+
 @dataclass(frozen=True)
 class CpaResult(SampleSpan):
     """The one result of an outbound attempt (RESULTS), where the analysis began and where it
     decided (samples), and the time it took. tone: the plan tone behind a tone result;
-    greeting_ms: the greeting's length for human/machine."""
+    greeting_ms: the greeting's length for human/machine; sit_kind: a SIT's (SIT_KINDS)."""
 
     result: str
     start: int
@@ -117,6 +124,7 @@ class CpaResult(SampleSpan):
     tone: str = ""
     greeting_ms: int = 0
     level_dbm0: float = 0.0
+    sit_kind: str = ""
 
     def to_dict(self) -> dict:
         d = {"result": self.result, "decide_s": round(self.decide_s, 3),
@@ -124,6 +132,8 @@ class CpaResult(SampleSpan):
              "start": self.start, "end": self.end}
         if self.tone:
             d["tone"] = self.tone
+        if self.sit_kind:
+            d["sit_kind"] = self.sit_kind
         if self.result in ("human", "machine"):
             d["greeting_ms"] = self.greeting_ms
         if self.result not in ("no-dial-tone", "no-answer"):
@@ -180,11 +190,18 @@ class CallProgressAnalyzer:
             return None
         ev = self._event[0]
         result = KIND_NAMES[ev.kind].removeprefix("cpa-")
-        tone = self._names[ev.value] if result in ("busy", "congestion", "sit", "fax") else ""
+        tone = self._names[ev.value] if result in ("busy", "congestion", "fax") else ""
         greeting = int(ev.value) if result in ("human", "machine") else 0
+        sit_kind = sit_kind_name(ev.value) if result == "sit" else ""
         self.result = CpaResult(result, int(ev.start_sample), int(ev.end_sample),
-                                float(ev.detail), tone, greeting, float(ev.level_dbm0))
+                                float(ev.detail), "sit" if sit_kind else tone, greeting,
+                                float(ev.level_dbm0), sit_kind)
         return self.result
+
+
+def sit_kind_name(value: int) -> str:
+    """The name of a cg_sit_kind_t value (a cpa-sit event's)."""
+    return SIT_KINDS[value] if 0 <= value < len(SIT_KINDS) else "unknown"
 
 
 def analyze_call(samples, plan="CN", **options) -> CpaResult:

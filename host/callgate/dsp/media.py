@@ -48,7 +48,8 @@ class MediaEvent(SampleSpan):
     for prompt-done ("complete", "barge-in"), ``tone`` for a CPA tone or a tone result (the
     plan's tone name: "dial", "busy", "sit", "ced"...), ``decide_s`` for a CPA result (seconds
     from the analysis' start, or the dialling's end, to the decision); ``value`` is the C
-    event's value (record-full: bytes recorded; human, machine: the greeting in ms).
+    event's value (record-full: bytes recorded; human, machine: the greeting in ms; cpa-sit: the
+    SIT's kind, cpa.SIT_KINDS).
     """
 
     port: int
@@ -136,8 +137,10 @@ class MediaEngine:
         digit = message = reason = tone = decide_s = None
         if kind in _CPA_KINDS:
             names = self._cpa[port][1] if self._cpa[port] is not None else ()
-            if kind in ("cpa-tone", "cpa-busy", "cpa-congestion", "cpa-sit", "cpa-fax"):
+            if kind in ("cpa-tone", "cpa-busy", "cpa-congestion", "cpa-fax"):
                 tone = names[value] if 0 <= value < len(names) else str(value)
+            elif kind == "cpa-sit":  # (value: the SIT's kind, cpa.SIT_KINDS)
+                tone = "sit"
             if kind != "cpa-tone":
                 decide_s = round(float(e.ev.detail), 3)
                 self._cpa[port] = None  # a result disarms the analyser

@@ -183,6 +183,34 @@ def custom_tone(segments, level_dbm0=-10.0, repeat=True, name="custom") -> Tone:
     return Tone(str(name), level, bool(repeat), tuple(out))
 
 
+# The North American SIT of each kind (Telcordia GR-1162, as cpa.SIT_KINDS names them): the
+# first two segments low or high in frequency, short (274 ms) or long (380 ms), then 1776.7 Hz
+# long. Frequencies to the hertz (the generator's unit; an exchange's are within 1.5 %).
+_SIT_LOW, _SIT_HIGH = (914, 1371), (985, 1429)
+_SIT_SHORT, _SIT_LONG = 274, 380
+SIT_KIND_SEGMENTS = {  # kind: ((high, long) of the first segment, (high, long) of the second)
+    "intercept": ((False, False), (False, False)),
+    "vacant-code": ((True, True), (False, False)),
+    "reorder": ((False, False), (True, True)),  # (RO'; RO'' is high short, low long)
+    "no-circuit": ((False, True), (False, True)),  # (NC'; NC'' is high long, high long)
+    "ineffective-other": ((False, True), (True, False)),
+    "reserved": ((True, False), (True, False)),
+}
+
+
+def sit_kind_tone(kind: str, level_dbm0=-24.0, pause_ms=0) -> Tone:
+    """The SIT of a kind once (pause_ms > 0: then that silence, repeated)."""
+    if kind not in SIT_KIND_SEGMENTS:
+        raise ValueError(f"no SIT kind {kind!r} (valid: {', '.join(SIT_KIND_SEGMENTS)})")
+    segs = []
+    for i, (high, long) in enumerate(SIT_KIND_SEGMENTS[kind]):
+        segs.append(((_SIT_HIGH if high else _SIT_LOW)[i], 0, _SIT_LONG if long else _SIT_SHORT))
+    segs.append((1777, 0, _SIT_LONG))
+    if pause_ms:
+        segs.append((0, 0, pause_ms))
+    return custom_tone(segs, level_dbm0, repeat=bool(pause_ms), name=f"sit-{kind}")
+
+
 # --- Generators ----------------------------------------------------------------------------
 
 class ToneGenerator:

@@ -26,7 +26,9 @@ typedef struct {
 } cg_cpa_run_t;
 
 typedef struct {
-    int32_t cls; /* 0 off, 1 + k signature k */
+    int8_t cls;       /* 0 off, 1 + k signature k */
+    uint8_t variant;  /* a SIT segment's: 0 nominal, 1 low, 2 high frequency (sit_kinds) */
+    uint16_t gap;     /* of samples, a short pause after the tone that the run took in */
     uint32_t samples;
     uint64_t start;
 } cg_cpa_seg_t;
@@ -49,6 +51,12 @@ struct cg_cpa_tone_s {
     float coeff[2 * CG_CPA_MAX_FREQS];            /* 2 cos(w); 0 in unused lanes */
     float g1[2 * CG_CPA_MAX_FREQS], g2[2 * CG_CPA_MAX_FREQS];
     uint8_t sig_freq[CG_CPA_MAX_SIGS][2];         /* frequency indices; [1] = 0xFF: single */
+    uint8_t sig_alt[CG_CPA_MAX_SIGS][2];          /* a SIT segment's low and high variants'
+                                                     frequency indices (0xFF: none) */
+    uint32_t win_variant;                         /* the last window's: 0 nominal, 1 low, 2 high */
+    uint32_t var_n[3];                            /* windows of each variant in the cadence run */
+    int32_t t_sit;                                /* the plan's SIT tone, or -1 */
+    cg_sit_kind_t sit_kind;                       /* of the SIT recognised last */
     uint8_t tone_sig[CG_CPA_MAX_TONES][CG_CPA_MAX_SEGMENTS]; /* 0 off, 1 + signature */
     uint32_t cont_min[CG_CPA_MAX_TONES];          /* continuous tones: samples to recognise */
     float e[2];                                   /* window energy */
@@ -61,7 +69,9 @@ struct cg_cpa_tone_s {
     cg_cpa_run_t act;                             /* activity: silence / voice / beep / sig */
     cg_cpa_run_t cad;                             /* cadence: off / sig */
     float act_power_sum; uint32_t act_count;      /* mean power of the activity run */
-    uint16_t beep_hz; uint8_t beep_reported; uint8_t pad_;
+    uint16_t beep_hz; uint8_t beep_reported; uint8_t act_sitlike; /* a beep at a SIT variant */
+    uint8_t sit_hold; /* beeps at a SIT variant wait out a SIT segment (sit_kinds; the outbound
+                         analyser clears it once the call is answered) */
     cg_cpa_seg_t hist[CG_CPA_HISTORY];            /* completed cadence runs, newest last */
     uint32_t n_hist;
     /* The recognised tone. */

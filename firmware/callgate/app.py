@@ -262,6 +262,7 @@ class App:
             "cdr": {"written": self.cdr.written, "failed": self.cdr.failed},
             "next_ev": self.ep.next_event(),
             "link": self.ep.stats(),
+            "line_cards": self.board.stats(),
             "heap": _heap(),
         }
 

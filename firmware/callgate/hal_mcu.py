@@ -159,6 +159,7 @@ class Board:
         self.ticks = 0  # ticks run since connect
         self.lost = 0  # ticks missing in the sequence (a frame the bus dropped)
         self.oom = 0  # ticks cut short by a MemoryError (their reports lost), and refusals not reported for want of memory
+        self.empty = 0  # doorbells whose slot could not be read (board.c bus_slot: 0)
         self.answered = [False] * n
         self.disc = [None] * n
         self.cid = [None] * n
@@ -211,6 +212,13 @@ class Board:
 
     def now_ms(self):
         return self._ms
+
+    def stats(self):
+        """The line-card bus as this side saw it (`callgate status`: what a stalled board saw):
+        ticks run, ticks missing in the sequence, bad frames, slots that could not be read,
+        ticks cut short for want of memory, line reports waiting."""
+        return {"ticks": self.ticks, "tick": self.tick, "lost": self.lost, "bad": self.dec.errors,
+                "empty": self.empty, "oom": self.oom, "waiting": len(self._reports)}
 
     def epoch_ms(self, now):
         return self._epoch_ms + time.ticks_diff(now, self._epoch_at)
@@ -267,6 +275,8 @@ class Board:
                     n = _board.bus_slot(bells[i], size, buf)
                     if n:
                         self.feed(buf, 2 + n, 2)
+                    else:
+                        self.empty += 1
         while True:
             k = await r.readinto(buf)
             if not k:

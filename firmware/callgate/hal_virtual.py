@@ -106,6 +106,12 @@ class Board:
         self._t0 = time.ticks_ms()
         self._last = 0
         self.clock_known = False
+        self.reports = self.bad = self.oom = 0  # line-card reports read, not JSON, no memory
+
+    def stats(self):
+        """The line cards' reports as this side saw them (`callgate status`): read, not JSON,
+        lost for want of memory."""
+        return {"reports": self.reports, "bad": self.bad, "oom": self.oom}
 
     def now_ms(self):
         """The line cards' time in ms (a ticks value: compare with ticks_diff). Between clock
@@ -151,14 +157,17 @@ class Board:
             raw = await self._model[0].readline()
             if not raw:
                 raise OSError("board model closed")
+            self.reports += 1
             try:
                 msg = json.loads(raw)
             except ValueError:
+                self.bad += 1
                 continue
             except MemoryError:  # a report too big for the heap now: lost, the board goes on
                 import gc
 
                 gc.collect()
+                self.oom += 1
                 print("hal: a line-card report lost (no memory):", len(raw), "bytes")
                 continue
             if isinstance(msg, dict):

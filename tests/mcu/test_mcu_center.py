@@ -129,12 +129,26 @@ def test_a_busy_spell_of_the_demo_site(center):
             if not c.done.wait(300):
                 bus = center.model.audio
                 pytest.fail(f"a caller not done: {c.progress}\nbus: {bus.now / 8000:.0f} s of line time, "
-                            f"{bus.lost} ticks lost\nconsole: {center.console()[-1500:]}")
+                            f"{bus.lost} ticks lost\nthe bus UART: {_bus_uart(center)}\n"
+                            f"the firmware: {_board_view(center)}\n"
+                            f"console: {center.console()[-1500:]}")
         missed = [c.progress for c in calls if not c.result()["answered"]]
         assert not missed, (f"callers not answered: {missed}\nbus: {center.model.audio.lost} ticks lost\n"
                             f"the firmware's calls and ports now: {_board_view(center)}\n"
                             f"console: {center.console()[-1500:]}")
     assert sum(1 for c in calls if c.result().get("agent") is not None) >= 1
+
+
+def _bus_uart(center):
+    """The MCU's bus UART, three looks 0.2 s apart (a stall's evidence: qemu.py bus_uart)."""
+    looks = []
+    for _ in range(3):
+        try:
+            looks.append(center.qemu.bus_uart())
+        except Exception as e:  # noqa: BLE001 (evidence only)
+            looks.append(repr(e))
+        time.sleep(0.2)
+    return looks
 
 
 def _board_view(center):
@@ -144,7 +158,9 @@ def _board_view(center):
 
     try:
         with connect(center.data_port) as c:
-            return {"calls": c.request(messages.OP_CALLS)["calls"], "ports": c.request(messages.OP_STATUS)["ports"]}
+            st = c.request(messages.OP_STATUS)
+            return {"calls": c.request(messages.OP_CALLS)["calls"], "ports": st["ports"],
+                    "line_cards": st.get("line_cards")}
     except Exception as e:  # noqa: BLE001 (evidence only: the assertion says what failed)
         return f"not read: {e!r}"
 

@@ -93,6 +93,12 @@ def run(args) -> int:
         f"link: {link.get('rx_frames', 0)} frames in, {link.get('rx_errors', 0)} bad, "
         f"{link.get('repeats', 0)} repeated requests, {link.get('events', 0)} events"
     )
+    cards = st.get("line_cards") or {}
+    if "ticks" in cards:  # an MCU's line-card bus
+        print(f"line cards: {cards['ticks']} bus ticks run, {cards['lost']} lost, {cards['bad']} bad frames, "
+              f"{cards['empty']} unread slots, {cards['oom']} short of memory, {cards['waiting']} reports waiting")
+    elif cards:  # the virtual board's model
+        print(f"line cards: {cards['reports']} reports, {cards['bad']} not understood, {cards['oom']} short of memory")
     heap = st.get("heap") or {}
     if heap:
         print(f"heap: {heap['used']} bytes live, {heap['free']} free")

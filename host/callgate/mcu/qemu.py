@@ -89,19 +89,59 @@ class QemuBoard:
         except FileNotFoundError:
             return ""
 
-    def where(self, timeout: float = 5.0) -> str:
-        """Where the CPU is now: its program counter and the function there (the image's
-        symbols, arm-none-eabi-addr2line), from the QEMU monitor. For a board gone silent."""
+    def monitor(self, command: str, timeout: float = 5.0) -> str:
+        """One QEMU monitor command's reply (the monitor's banner and prompts left out)."""
         with socket.socket(socket.AF_UNIX) as s:
             s.settimeout(timeout)
             s.connect(str(self.monitor_path))
-            s.sendall(b"info registers\n")
             out = b""
-            while b"R15=" not in out or not out.rstrip().endswith(b"(qemu)"):
+            while not out.rstrip().endswith(b"(qemu)"):  # the banner, then the first prompt
+                chunk = s.recv(4096)
+                if not chunk:
+                    return ""
+                out += chunk
+            s.sendall(command.encode() + b"\n")
+            out = b""
+            while not out.rstrip().endswith(b"(qemu)"):
                 chunk = s.recv(4096)
                 if not chunk:
                     break
                 out += chunk
+        text = out.decode(errors="replace").replace("\r", "")
+        return text.split("\n", 1)[1].rsplit("(qemu)", 1)[0] if "\n" in text else text
+
+    def peek(self, addr: int, words: int = 1) -> list:
+        """words 32-bit words of the emulated memory (RAM or a device's registers) at addr."""
+        out = self.monitor(f"xp /{words}wx 0x{addr:08x}")
+        return [int(w, 16) for w in re.findall(r"0x([0-9a-f]{8})(?!:)", out)][:words]
+
+    def symbol(self, name: str) -> int:
+        """The address of a symbol of the image (arm-none-eabi-nm)."""
+        r = subprocess.run(["arm-none-eabi-nm", str(self.elf)], capture_output=True, text=True, timeout=30)
+        for line in r.stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == name:
+                return int(parts[0], 16)
+        raise McuError(f"{self.elf}: no symbol {name}")
+
+    def bus_uart(self) -> dict:
+        """The line-card bus UART's state (board.c: UART2, its ring uart_ring[1]): bytes the
+        interrupt put in the ring and the firmware took (head, tail), the UART's STATE (bit
+        1: a byte waits in the holding register) and CTRL (bit 3: its RX interrupt enabled),
+        and the NVIC's enabled and pending interrupts. For a board that stopped answering
+        ticks: a ring with bytes nobody takes, or an interrupt left masked."""
+        ring = self.symbol("uart_ring") + 4104  # ring_t: 4096 bytes, head, tail
+        head, tail = self.peek(ring + 4096, 2)
+        state, ctrl, intstatus = self.peek(0x40006004, 3)
+        iser, = self.peek(0xE000E100)
+        ispr, = self.peek(0xE000E200)
+        return {"head": head, "tail": tail, "state": state, "ctrl": ctrl, "intstatus": intstatus,
+                "nvic_enabled": hex(iser), "nvic_pending": hex(ispr), "where": self.where()}
+
+    def where(self, timeout: float = 5.0) -> str:
+        """Where the CPU is now: its program counter and the function there (the image's
+        symbols, arm-none-eabi-addr2line), from the QEMU monitor. For a board gone silent."""
+        out = self.monitor("info registers", timeout).encode()
         m = re.search(rb"R15=([0-9a-f]{8})", out)
         if not m:
             return "no program counter in the monitor's reply"

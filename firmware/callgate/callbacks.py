@@ -289,9 +289,11 @@ class Callbacks:
         g = cb.agent
         if g is not None and g.call is cb:
             self._agent_busy(g, cmd)
+        from .outbound import retry_as
+
         cb.call = None
         cb.agent = None
-        self._next(cb, "answered" if connected else outcome, now, ev, True)
+        self._next(cb, "answered" if connected else outcome, now, ev, True, retry_as(c.out))
 
     def agent_left(self, g, cb, now, ports, ev, cmd):
         """The agent hung up on a callback: its trunk call ends with it."""
@@ -305,12 +307,14 @@ class Callbacks:
         self.calls.dialing[g.port] = True  # stopped when the agent hangs up
         self.calls.acd.caller_gone(g)
 
-    def _next(self, cb, outcome, now, ev, save):
+    def _next(self, cb, outcome, now, ev, save, like=None):
+        """cb's attempt ended with outcome: done, a retry by the rule for `like` (default the
+        outcome's own: outbound.retry_as), or failed."""
         cb.outcome = outcome
         if outcome == "answered":
             cb.state = P_DONE
         else:
-            rule = self.retry.get(outcome)
+            rule = self.retry.get(like or outcome)
             if rule is not None and cb.attempt < rule[1]:
                 cb.state = P_RETRY
                 cb.due = self.calls.epoch(now) + rule[0]

@@ -238,9 +238,10 @@ class Campaign:
         self._log({"c": c, "a": self.tries[c], "s": STATES[C_DIALING], "at": now_ms})
         return number
 
-    def ended(self, c, outcome, now_ms, extra=None):
-        """The attempt on contact c ended with outcome: done, a retry, or failed."""
-        rule = self.retry.get(outcome)
+    def ended(self, c, outcome, now_ms, extra=None, like=None):
+        """The attempt on contact c ended with outcome: done, a retry (by the rule for `like`,
+        default the outcome's own: outbound.retry_as), or failed."""
+        rule = self.retry.get(like or outcome)
         tries = self.tries[c]
         if outcome in _FINAL or (rule is None and outcome in ("machine", "fax")):
             s = C_DONE

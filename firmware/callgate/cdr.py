@@ -33,9 +33,11 @@ TIMES = ("arrived", "answered", "queued", "connected", "agent_left", "ended")
 # and transfers ([{"from", "to", "queue", "at"}], an outside number's with "outside", "trunk",
 # "result"); of a callback's attempt (callbacks.py): the inbound call's record id it calls back
 # for, and which attempt it is (1, 2, ...); of an outside transfer's attempt: the inbound call's
-# record id it was dialled for.
+# record id it was dialled for; of a campaign's attempt (dialer.py): the campaign, the contact
+# (its row, from 0), what the callee keyed, and true when a person answered and no agent took
+# them (agent-connected); of an outbound call the network refused with a SIT, its kind.
 EXTRA = ("overflow", "digits", "recording_cut", "supervised", "legs", "transfers", "callback_for", "attempt",
-         "transfer_for")
+         "transfer_for", "campaign", "contact", "campaign_answers", "abandoned", "sit_kind")
 WAIT_MS = const(10000)  # line-card ms a record waits for its recordings' last chunks
 
 

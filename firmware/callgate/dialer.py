@@ -35,7 +35,7 @@ from .agents import READY
 from .campaigns import FOLDER, R_PAUSED, R_RUNNING, Campaign, CampaignError
 from .compat import const, ticks_add
 from .link import messages
-from .outbound import DialError
+from .outbound import DialError, retry_as
 
 _KEYS_MS = const(8000)  # a kind's wait for a key when the campaign does not say
 _PLAY_GUARD_MS = const(300000)
@@ -374,7 +374,7 @@ class Dialer:
                 c.cdr["abandoned"] = True
         c.cdr["campaign_answers"] = extra
         epoch = self.calls.epoch(now)
-        cp.ended(k, outcome, epoch, extra)
+        cp.ended(k, outcome, epoch, extra, retry_as(d))
         if ld is not None and cp.run == R_RUNNING and cp.over_abandon_limit():
             cp.set_run(R_PAUSED, epoch)
             ev.append((messages.EV_CAMPAIGN, {"name": cp.name, "run": R_PAUSED, "why": "abandon-limit",

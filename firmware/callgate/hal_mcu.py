@@ -421,8 +421,11 @@ class Board:
         if result in (linecard.CPA_PERSON, linecard.CPA_MACHINE, linecard.CPA_FAX):
             self._cmd_answer(None, port)  # answered: hang-up supervision as for an inbound call
         kind = value if result in (linecard.CPA_PERSON, linecard.CPA_MACHINE) else result
-        self._report({"what": linecard.REPORT_CPA, "port": port, "result": result,
-                      "ms": int(seconds * 1000 + 0.5), "kind": kind})
+        report = {"what": linecard.REPORT_CPA, "port": port, "result": result,
+                  "ms": int(seconds * 1000 + 0.5), "kind": kind}
+        if result == linecard.CPA_SIT:
+            report["sit"] = linecard.SIT_KINDS[value] if 0 <= value < len(linecard.SIT_KINDS) else "unknown"
+        self._report(report)
 
     def _supervise(self, p):
         cg = self.cg

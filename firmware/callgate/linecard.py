@@ -74,7 +74,8 @@
 #                                       below; ms: the time it took to decide, from the end of
 #                                       dialling (no-dial-tone: from the arm); kind: the tone
 #                                       it heard (busy, congestion, sit, ced, cng) or the
-#                                       greeting's length in ms (person, machine)
+#                                       greeting's length in ms (person, machine); sit: the
+#                                       SIT's kind (SIT_KINDS), with result sit
 #   rec         {id, seq, data, end}    a recording's next codes (base64; a HAL in the same
 #                                       memory passes the bytes as "pcm" instead); end on
 #                                       the last; lost: codes dropped before these (a line
@@ -134,6 +135,10 @@ CPA_PERSON = "person"
 CPA_MACHINE = "machine"
 CPA_RESULTS = (CPA_NO_DIAL_TONE, CPA_BUSY, CPA_CONGESTION, CPA_NO_ANSWER, CPA_SIT, CPA_FAX, CPA_PERSON,
                CPA_MACHINE)
+# A SIT's kind (the C core's cg_sit_kind_t, by value; host dsp/cpa.py SIT_KINDS): a cpa report's
+# "sit". Reorder and no circuit say the network is busy: worth trying again, like congestion.
+SIT_KINDS = ("unknown", "intercept", "vacant-code", "reorder", "no-circuit", "ineffective-other", "reserved")
+SIT_AGAIN = ("reorder", "no-circuit")
 
 COMMANDS = (CMD_ANSWER, CMD_HANGUP, CMD_PLAY, CMD_TONE, CMD_STOP, CMD_DTMF, CMD_BRIDGE,
             CMD_UNBRIDGE, CMD_HEAR, CMD_CID_ARM, CMD_CID_DISARM, CMD_RING, CMD_RECORD,

@@ -21,7 +21,8 @@
 #
 # Every attempt leaves one call record (cdr.py): direction "out", number (as dialled, without
 # the prefix), trunk, outcome (the cpa result, or "no-result"), decide_ms (the time the
-# analysis took to decide: from the end of dialling, or from the seizure for no dial tone);
+# analysis took to decide: from the end of dialling, or from the seizure for no dial tone),
+# sit_kind for a SIT (why the network refused the call: linecard.SIT_KINDS);
 # a transfer's attempt also transfer_for (the inbound call's record id).
 #
 # Permission, prefix and tone plan per trunk come from the site (its port's "out": allow,
@@ -63,6 +64,14 @@ def check_number(number):
     return number
 
 
+def retry_as(d):
+    """The outcome whose retry rule an attempt's outcome takes (callbacks.py, campaigns): its
+    own, but congestion's for a SIT that says the network is busy (reorder, no circuit)."""
+    if d.result == linecard.CPA_SIT and d.sit in linecard.SIT_AGAIN:
+        return linecard.CPA_CONGESTION
+    return d.result or NO_RESULT
+
+
 class Trunk:
     def __init__(self, allow, prefix, plan, no_answer_ms):
         self.allow = allow
@@ -87,6 +96,7 @@ class Dial:
         self.camp = None  # (campaigns.Campaign, contact) when a campaign places it (dialer.py)
         self.lead = None  # dialer.Lead: an agent-connected campaign's call, its agent waiting
         self.step = 0  # dialer.py's, while a campaign's call is answered
+        self.sit = None  # a SIT's kind (linecard.SIT_KINDS)
 
 
 class Outbound:
@@ -180,6 +190,8 @@ class Outbound:
             d.decide_ms = report.get("ms")
             r = c.cdr
             r["decide_ms"] = d.decide_ms
+            if d.result == linecard.CPA_SIT:
+                d.sit = r["sit_kind"] = report.get("sit") or "unknown"
             if d.result in ANSWERED:
                 r["answered"] = self.calls.epoch(now)
                 c.state = S_ANSWERED
@@ -242,9 +254,11 @@ class Outbound:
         r["by"] = by
         r["how"] = how
         r["outcome"] = d.result or NO_RESULT
-        ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_ENDED, "by": by, "reason": how,
-                                      "outcome": r["outcome"], "decide_ms": d.decide_ms, "direction": "out",
-                                      "number": d.number, "cdr": r["id"]}))
+        ended = {"port": c.port, "call": c.id, "state": S_ENDED, "by": by, "reason": how, "outcome": r["outcome"],
+                 "decide_ms": d.decide_ms, "direction": "out", "number": d.number, "cdr": r["id"]}
+        if d.sit is not None:
+            ended["sit_kind"] = d.sit
+        ev.append((messages.EV_CALL, ended))
         ports.move(c.port, IDLE, ev)
         if self.calls.sink is not None:
             self.calls.sink(r)

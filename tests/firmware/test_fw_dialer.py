@@ -206,3 +206,20 @@ def test_live_callers_go_before_the_campaign():
         assert b.cmds(1, "seize") == [] and cp.tries[0] == 0
     finally:
         files.remove(D)
+
+
+def test_a_sit_saying_the_network_is_busy_is_tried_again_like_congestion():
+    retry = {"congestion": [5 * 60000, 3], "busy": [60000, 3]}
+    b, dialer, cp = _survey_board([("5550001", 0), ("5550002", 0)], lines=2, retry=retry)
+    try:
+        b.tick(100)
+        for port, kind in ((0, "no-circuit"), (1, "vacant-code")):
+            b.report(1000, what="dial_tone", port=port)
+            b.report(4000, what="cpa", port=port, result="sit", ms=2300, kind="sit", sit=kind)
+        assert cp.state[0] == campaigns.C_RETRY and cp.outcome[0] == "sit"  # congestion's rule
+        assert cp.due[0] == MONDAY_10_UTC + 4000 + 5 * 60000
+        assert cp.state[1] == campaigns.C_FAILED  # a number that does not exist: never again
+        recs = {r["contact"]: r for r in b.records if r.get("campaign") == "t"}
+        assert (recs[0]["sit_kind"], recs[1]["sit_kind"]) == ("no-circuit", "vacant-code")
+    finally:
+        files.remove(D)

@@ -73,6 +73,21 @@ def test_each_outcome_with_its_call_record(board, tmp_path, number, outcome, cod
     assert far["digits"] == number  # what the exchange decoded from the line
 
 
+@pytest.mark.parametrize("kind", ["vacant-code", "no-circuit"])
+def test_a_north_american_sit_says_why_then_its_announcement(board, tmp_path, kind):
+    """The exchange answers with a SIT of a kind, then a spoken announcement: the outcome is
+    SIT, with its kind in the output and the call record (and not a machine: the
+    announcement's voice follows the SIT at once)."""
+    number = {"vacant-code": "5550401", "no-circuit": "5550402"}[kind]
+    with Control(board.control_path) as ctl:
+        ctl.number(number, f"sit:{kind}")
+    r = dial(board, number, code=1)
+    assert (r["outcome"], r["sit_kind"]) == ("sit", kind), r
+    assert records(board, tmp_path)[r["cdr"]]["sit_kind"] == kind
+    text = callgate("--port", board.data_port, "dial", number, check_code=1).stdout
+    assert f": sit ({kind})" in text, text
+
+
 def test_decide_times_are_those_of_the_line(board):
     busy = dial(board, "5550100")["decide_ms"]
     person = dial(board, "5550102")["decide_ms"]

@@ -35,7 +35,7 @@ EXTRA = board.EXTRA
 COLUMNS = [f for f in board.FIELDS if f not in NOT_IN_CSV] + list(EXTRA) + list(COMPUTED)
 TIMES = board.TIMES
 INTS = ("port", "offered", "wrap_s")
-JSON_CELLS = ("legs", "transfers")  # a transferred call's (JSON in the cell)
+JSON_CELLS = ("legs", "transfers", "campaign_answers")  # JSON in the cell
 
 
 def fetch(fs, folder: str = FOLDER, progress=None) -> tuple:
@@ -116,7 +116,8 @@ def unrow(cells: dict) -> dict:
             elif v and col in JSON_CELLS:
                 rec[col] = json.loads(v)
             elif v:
-                rec[col] = v == "true" if col == "recording_cut" else (int(v) if col == "attempt" else v)
+                rec[col] = v == "true" if col in ("recording_cut", "abandoned") else (
+                    int(v) if col in ("attempt", "contact") else v)
         elif col in TIMES:
             rec[col] = from_iso(v)
         elif col == "ivr":

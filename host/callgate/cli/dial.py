@@ -97,6 +97,10 @@ def run(args) -> int:
     result = {"number": args.number, "port": port, "trunk": started.get("trunk") or "", "call": call,
               "cdr": end.get("cdr"), "outcome": outcome, "decide_ms": end.get("decide_ms"),
               "by": end.get("by"), "reason": end.get("reason"), "steps": steps}
+    if end.get("sit_kind"):  # why the network refused it (reorder, no circuit: try again later)
+        result["sit_kind"] = end["sit_kind"]
+        outcome = f"{outcome} ({end['sit_kind']})"
     decide = "" if end.get("decide_ms") is None else f", decided in {end['decide_ms'] / 1000:.2f} s"
     emit(args, result, f"{args.number} on port {port}: {outcome}{decide} (call record {end.get('cdr')})")
+    outcome = result["outcome"]
     return 0 if outcome in ANSWERED else 1

@@ -63,10 +63,11 @@ def run(args) -> int:
     try:
         with board_link(args) as c:
             st = c.status()
-            try:
-                st.update(c.request(messages.OP_CALLS))  # calls and agents (firmware with a call center)
-            except RemoteError:
-                pass
+            for op, value in ((messages.OP_CALLS, None), (messages.OP_STATUS, {"part": "line_cards"})):
+                try:  # calls and agents (firmware with a call center); the line cards as the board saw them
+                    st.update(c.request(op, value))
+                except RemoteError:
+                    pass
     except LinkFailed as e:
         cause = e.__cause__
         if isinstance(cause, LinkTimeout) and cause.op == "hello":

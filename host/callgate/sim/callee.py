@@ -9,6 +9,9 @@ call out (exchange.py hands the line over to a Dialled here).
       busy, congestion   that tone of the plan until the board releases
       no-answer          ringback until the board releases
       sit                the special information tone (then its silence), repeated
+      sit:KIND           a North American SIT of that kind (dsp/tones.py SIT_KIND_SEGMENTS:
+                         intercept, vacant-code, reorder, no-circuit, ...), then the
+                         announcement (espeak-ng), three times
       fax                RINGS of ringback, then the answering fax's CED and CNG
       person             RINGS of ringback, then a short "hello?" in a voice (espeak-ng), then
                          quiet; hangs up (loop drop) HANGUP_MS after it if the board has not
@@ -29,7 +32,7 @@ import tempfile
 import numpy as np
 
 from ..dsp.dtmf import DtmfDetector
-from ..dsp.tones import generate_tone
+from ..dsp.tones import SIT_KIND_SEGMENTS, ToneGenerator, generate_tone, sit_kind_tone
 from ..dsp.wav import parse_wav, resample
 from .speech import AudioQueue, load_speech
 
@@ -41,7 +44,9 @@ HANGUP_MS = 20000  # a person hangs up this long after the greeting if the board
 NOISE_RMS = 40  # line noise under speech: about -52 dBm0
 VOICES = {"person": ("en", 165, "Hello?"),
           "machine": ("en", 150, "Hello, you have reached the Smith family. We cannot come to the "
-                                 "phone right now. Please leave a message after the tone.")}
+                                 "phone right now. Please leave a message after the tone."),
+          "announcement": ("en-us", 160, "We're sorry, your call cannot be completed as dialed. "
+                                         "Please check the number and dial again.")}
 MAX_NUMBER = 32
 HEAR_LEVEL = 300  # linear peak: louder than this in a frame is "something to hear"
 
@@ -60,8 +65,11 @@ def check_number(number) -> str:
 def check_answer(answers) -> str:
     if isinstance(answers, str) and answers.startswith("wav:") and len(answers) > 4:
         return answers
+    if isinstance(answers, str) and answers.startswith("sit:") and answers[4:] in SIT_KIND_SEGMENTS:
+        return answers
     if answers not in ANSWERS:
-        raise NumberError(f"--answers must be one of {', '.join(ANSWERS)} or wav:FILE, not {answers!r}")
+        raise NumberError(f"--answers must be one of {', '.join(ANSWERS)}, sit:KIND ({', '.join(SIT_KIND_SEGMENTS)}) "
+                          f"or wav:FILE, not {answers!r}")
     return answers
 
 
@@ -104,6 +112,8 @@ def prepare(answers: str) -> None:
     """Make the greeting of an answer now (set_number, on the control thread)."""
     if answers in VOICES or answers.startswith("wav:"):
         voice(answers)
+    elif answers.startswith("sit:"):
+        voice("announcement")
 
 
 def with_noise(x: np.ndarray, rng) -> np.ndarray:
@@ -197,6 +207,11 @@ class Dialled:
             self.state = "tone"
             self.rx.put(np.zeros(800, np.int16))
             self.rx.put(generate_tone(self.plan, "sit", 60.0, law=self.law))
+        elif a.startswith("sit:"):  # a North American SIT of that kind, then the announcement
+            self.state = "tone"
+            sit = ToneGenerator(sit_kind_tone(a[4:]), law=self.law)
+            one = np.concatenate([np.zeros(800, np.int16), sit.read(8 * 1200), voice("announcement")])
+            self.rx.put(with_noise(np.tile(one, 3), self.ex.rng))
         elif a == "no-answer":
             self.state = "tone"
             self.rx.put(generate_tone(self.plan, "ringback", 300.0, law=self.law))

@@ -52,7 +52,7 @@ import time
 import numpy as np
 
 from ..dsp import g711
-from ..dsp.cpa import DisconnectSupervisor
+from ..dsp.cpa import DisconnectSupervisor, sit_kind_name
 from ..dsp.media import MediaEngine
 from ..dsp.tones import generate_cadence
 from ..dsp.wav import encode_wav, parse_wav, resample
@@ -354,8 +354,11 @@ class AudioPlane:
             # answered: hang-up supervision as for an answered inbound call
             self.answered[port] = True
             self._disc[port] = DisconnectSupervisor(self.plan, law=self.law, methods=["tone"])
-        self.lines.report({"what": linecard.REPORT_CPA, "port": port, "result": result,
-                           "ms": int(round(e.decide_s * 1000)), "kind": kind})
+        report = {"what": linecard.REPORT_CPA, "port": port, "result": result,
+                  "ms": int(round(e.decide_s * 1000)), "kind": kind}
+        if result == linecard.CPA_SIT:
+            report["sit"] = sit_kind_name(e.value)
+        self.lines.report(report)
 
     def _cmd_hangup(self, msg, port) -> None:
         was = self.answered[port]

@@ -161,7 +161,13 @@ class Board:
         self.oom = 0  # ticks cut short by a MemoryError (their reports lost), and refusals not reported for want of memory
         self.empty = 0  # doorbells whose slot could not be read (board.c bus_slot: 0)
         self.answered = [False] * n
-        self.disc = [None] * n
+        self.disc = [None] * n  # the hang-up supervisor listening on an answered FXO port
+        # ... one per FXO port, made now and started again per call: a 1 KB object made at
+        # the answer once met a fragmented heap in the MCU's busy spell, and the line never
+        # went off hook while the firmware played its menu to a caller still hearing ringing.
+        law = cg.ALAW if self.law == "alaw" else cg.ULAW
+        self._discs = [cg.Disc(self.plan, law, methods=4) if k == "fxo" else None for k in self.kinds]  # tone
+        self.pulse = [None] * n  # linecard.Pulser of a port dialling pulses
         self.cid = [None] * n
         self.prompt = [None] * n  # per port: [file, cur, nxt, next_len, name, barge_in, left]
         self.rec = [None] * n  # per port: [id, buf, seq, ticks]
@@ -341,6 +347,8 @@ class Board:
         for p in range(self.ports):
             if self.disc[p] is not None:
                 self._supervise(p)
+            if self.pulse[p] is not None:
+                self._pulse_step(p)
             rec = self.rec[p]
             if rec is not None:
                 rec[3] += 1
@@ -461,10 +469,9 @@ class Board:
             raise ValueError("port %d is not FXO: nothing to answer" % port)
         if not self.answered[port]:
             self.answered[port] = True
-            cg = self.cg
-            self.disc[port] = cg.Disc(self.plan, cg.ALAW if self.law == "alaw" else cg.ULAW,
-                                      methods=4)  # tone
             self.out.append((linebus.EV_OFFHOOK, port, b""))
+            d = self.disc[port] = self._discs[port]
+            d.reset()
 
     def _cmd_seize(self, msg, port):
         if self.kinds[port] != "fxo":
@@ -482,6 +489,7 @@ class Board:
     def _cmd_hangup(self, msg, port):
         self.answered[port] = False
         self.disc[port] = None
+        self.pulse[port] = None
         self.cid[port] = None
         # The line first: the recording's last report allocates, and a MemoryError there once
         # kept the on-hook from the line cards: the line stayed off hook, and the next caller
@@ -558,6 +566,24 @@ class Board:
 
     def _cmd_dtmf(self, msg, port):
         self.media.dtmf(port, msg.get("digits", ""))
+
+    def _cmd_pulse(self, msg, port):
+        if self.kinds[port] != "fxo":
+            raise ValueError("port %d is not FXO: nothing to dial" % port)
+        self.pulse[port] = linecard.Pulser(msg.get("digits", ""), linebus.TICK_MS)
+
+    def _pulse_step(self, p):
+        """A tick of a pulse-dialled number: the hook switch opens and closes the loop (the
+        exchange tells a break from a hang-up by its length); at the end, call progress."""
+        e = self.pulse[p].step()
+        if e == "break":
+            self.out.append((linebus.EV_ONHOOK, p, b""))
+        elif e == "make":
+            self.out.append((linebus.EV_OFFHOOK, p, b""))
+        elif e == "done":
+            self.pulse[p] = None
+            if self.media.cpa_armed(p):
+                self.media.cpa_dialed(p, self.media.now())
 
     def _cmd_bridge(self, msg, port):
         a, b = msg.get("a"), msg.get("b")

@@ -17,6 +17,8 @@
 #                                       TONE_BUSY...)
 #   stop                                stop the prompt and the tone playing
 #   dtmf    {digits}                    send DTMF digits on the port
+#   pulse   {digits}                    FXO: dial digits (0-9) by breaking the loop
+#                                       (PULSE_* below); then, as after dtmf, call progress
 #   bridge  {a, b}                      connect the audio of ports a and b
 #   unbridge                            disconnect the port from its bridge (and from every
 #                                       conference: nobody hears it, it hears nobody)
@@ -38,7 +40,8 @@
 #                                       plan's tones (CN, US, EU): first dial tone within
 #                                       dial_ms (0: dialled already; a dial_tone report, or
 #                                       the cpa result no-dial-tone), then, once the port's
-#                                       queued DTMF digits are sent, exactly one cpa report;
+#                                       queued DTMF digits (or pulses) are sent, exactly one
+#                                       cpa report;
 #                                       no answer after no_answer_ms of ringing
 #   record  {id, file, kind, call, agent, queue, number}
 #                                       record the port (both directions mixed, G.711) and
@@ -84,6 +87,8 @@
 #                                       Unix seconds at that ms, how many times real time they
 #                                       run; hal keeps it and never passes it on
 
+from .compat import const
+
 CMD_ANSWER = "answer"
 CMD_HANGUP = "hangup"
 CMD_PLAY = "play"
@@ -102,6 +107,51 @@ CMD_HELLO = "hello"
 CMD_CLOCK = "clock"
 CMD_SEIZE = "seize"
 CMD_CPA_ARM = "cpa_arm"
+CMD_PULSE = "pulse"
+# Pulse dialling (loop disconnect, as rotary phones dial): each digit is that many breaks of the
+# loop (0: ten) at 10 a second, 60 ms open and 40 ms closed, and 700 ms closed between digits.
+PULSE_BREAK_MS = const(60)
+PULSE_MAKE_MS = const(40)
+PULSE_GAP_MS = const(700)
+PULSE_DIGITS = "0123456789"
+
+
+class Pulser:
+    """A pulse-dialled number as the line card's hook switch plays it, one tick at a time: a
+    line card (the MCU's hal_mcu.py, the virtual board's model) calls step() every tick_ms and
+    opens the loop at "break", closes it at "make", and starts call progress at "done"."""
+
+    def __init__(self, digits, tick_ms):
+        for ch in digits:
+            if ch not in PULSE_DIGITS:
+                raise ValueError("pulse dialling has digits 0-9 only, not %r" % ch)
+        self.digits = digits
+        self.i = 0  # the next digit
+        self.left = 0  # breaks left of the digit being dialled
+        self.open = False
+        self.wait = 0  # ticks to stay as we are
+        self.ticks = (PULSE_BREAK_MS // tick_ms, PULSE_MAKE_MS // tick_ms, PULSE_GAP_MS // tick_ms)
+
+    def step(self):
+        """This tick's change: None, "break", "make" or "done" (after which step is not called)."""
+        if self.wait > 0:
+            self.wait -= 1
+            return None
+        brk, make, gap = self.ticks
+        if self.open:
+            self.open = False
+            self.left -= 1
+            self.wait = (make if self.left else gap) - 1
+            return "make"
+        if not self.left:
+            if self.i == len(self.digits):
+                return "done"
+            d = self.digits[self.i]
+            self.i += 1
+            self.left = 10 if d == "0" else ord(d) - 48
+        self.open = True
+        self.wait = brk - 1
+        return "break"
 
 REPORT_RING = "ring"
 REPORT_LOOP = "loop"
@@ -142,7 +192,7 @@ SIT_AGAIN = ("reorder", "no-circuit")
 
 COMMANDS = (CMD_ANSWER, CMD_HANGUP, CMD_PLAY, CMD_TONE, CMD_STOP, CMD_DTMF, CMD_BRIDGE,
             CMD_UNBRIDGE, CMD_HEAR, CMD_CID_ARM, CMD_CID_DISARM, CMD_RING, CMD_RECORD,
-            CMD_RECORD_STOP, CMD_HELLO, CMD_CLOCK, CMD_SEIZE, CMD_CPA_ARM)
+            CMD_RECORD_STOP, CMD_HELLO, CMD_CLOCK, CMD_SEIZE, CMD_CPA_ARM, CMD_PULSE)
 REPORTS = (REPORT_RING, REPORT_LOOP, REPORT_REVERSAL, REPORT_HOOK, REPORT_DTMF, REPORT_CID,
            REPORT_PROMPT_DONE, REPORT_TONE_DONE, REPORT_DISCONNECT, REPORT_ERROR, REPORT_REC,
            REPORT_CLOCK, REPORT_DIAL_TONE, REPORT_CPA)

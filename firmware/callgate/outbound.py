@@ -5,7 +5,8 @@
 # time go in; link events and line-card commands (linecard.py) come out.
 #
 #   idle --dial()--> seized       seize, cpa_arm {plan, dial_ms, no_answer_ms}; CALL seized
-#   seized --dial_tone--> dialing dtmf {prefix + number}; CALL dialing
+#   seized --dial_tone--> dialing dtmf {prefix + number} (pulse, on a trunk that dials
+#                                 pulses); CALL dialing
 #   seized --cpa no-dial-tone--> ended
 #   dialing --cpa result--> answered (person, machine, fax): CALL answered {result};
 #                                 with a prompt to play (person, machine): play it, then hang up
@@ -73,11 +74,12 @@ def retry_as(d):
 
 
 class Trunk:
-    def __init__(self, allow, prefix, plan, no_answer_ms):
+    def __init__(self, allow, prefix, plan, no_answer_ms, pulse=False):
         self.allow = allow
         self.prefix = prefix
         self.plan = plan
         self.no_answer_ms = no_answer_ms
+        self.pulse = pulse  # dials by loop disconnect (the site's outbound dialing: pulse)
 
 
 class Dial:
@@ -118,7 +120,7 @@ class Outbound:
                 continue
             out = p.get("out") or {}
             self.trunks[p["n"]] = Trunk(bool(out.get("allow")), out.get("prefix", ""), p["plan"],
-                                        out.get("no_answer_ms", _NO_ANSWER_MS))
+                                        out.get("no_answer_ms", _NO_ANSWER_MS), bool(out.get("pulse")))
 
     def find(self, trunk):
         """The Call of the trunk to use: trunk a port number, a site's trunk name, or None (the
@@ -157,6 +159,8 @@ class Outbound:
             raise DialError("no prompt %r in the site" % (prompt,))
         c = self.find(trunk)
         t = self.trunks[c.port]
+        if t.pulse and ("*" in t.prefix + number or "#" in t.prefix + number):
+            raise DialError("number %r: trunk %s dials pulses, which have no * or #" % (number, c.trunk or c.port))
         calls = self.calls
         c.id = calls.next_id
         calls.next_id += 1
@@ -182,7 +186,8 @@ class Outbound:
         what = report.get("what")
         d = c.out
         if what == linecard.REPORT_DIAL_TONE and c.state == S_SEIZED:
-            cmd.append({"t": linecard.CMD_DTMF, "port": c.port, "digits": d.trunk.prefix + d.number})
+            how = linecard.CMD_PULSE if d.trunk.pulse else linecard.CMD_DTMF
+            cmd.append({"t": how, "port": c.port, "digits": d.trunk.prefix + d.number})
             c.state = S_DIALING
             ev.append((messages.EV_CALL, {"port": c.port, "call": c.id, "state": S_DIALING}))
         elif what == linecard.REPORT_CPA and d.result is None:

@@ -157,3 +157,39 @@ def test_the_site_says_which_trunks_may_call_out():
     assert b.records[0]["number"] == "42" and b.records[0]["trunk"] == "t2"
     b.calls.outbound.use_site({"ports": []})
     assert "no trunk may call out" in refused(b, "42")
+
+
+def test_a_trunk_that_dials_pulses_gets_a_pulse_command_and_no_star():
+    b = Board()
+    b.calls.outbound.use_site({"ports": [{"n": 0, "kind": "fxo", "name": "t1", "plan": "EU",
+                                          "out": {"allow": True, "prefix": "0", "no_answer_ms": 30000,
+                                                  "pulse": True}}]})
+    assert "dials pulses, which have no * or #" in refused(b, "55*1")
+    b.dial(0, "5551")
+    b.report(500, what="dial_tone", port=0)
+    assert b.cmd[-1] == {"t": "pulse", "port": 0, "digits": "05551"}
+
+
+def test_pulses_are_played_60_ms_open_40_closed_700_between_digits():
+    Pulser = fw.module("linecard").Pulser
+    for tick_ms in (10, 20):
+        p, t, edges = Pulser("103", tick_ms), 0, []
+        while True:
+            e = p.step()
+            if e is not None:
+                edges.append((t, e))
+            if e == "done":
+                break
+            t += tick_ms
+        breaks = [at for at, e in edges if e == "break"]
+        assert len(breaks) == 1 + 10 + 3  # a 0 is ten pulses
+        for at, e in edges:
+            if e == "break":
+                assert (at + 60, "make") in edges
+        assert breaks[1] - breaks[0] == 60 + 700 and breaks[2] - breaks[1] == 100  # the gap; 10 a second
+        assert edges[-1] == (breaks[-1] + 60 + 700, "done")
+    try:
+        Pulser("12#", 20)
+        raise AssertionError("# taken for a pulse digit")
+    except ValueError as e:
+        assert "0-9 only" in str(e)

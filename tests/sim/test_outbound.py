@@ -160,3 +160,27 @@ def test_site_trunk_permission_and_prefix(board, tmp_path):
     finally:
         with Control(board.control_path) as ctl:
             ctl.trunk(1, plan="US")
+
+
+def test_a_trunk_that_dials_pulses(board, tmp_path):
+    """The site says trunk2 dials pulses: the line card breaks the loop 60 ms per pulse (10 a
+    second, 700 ms between digits) and the exchange counts the breaks into the number, which
+    then answers as set (a 0 is ten pulses); * and # cannot be pulsed."""
+    site = make_site(tmp_path / "site")
+    text = site.read_text().replace(
+        "name: trunk2, plan: CN,", "name: trunk2, plan: CN, outbound: {allow: true, prefix: '9', dialing: pulse},")
+    site.write_text(text)
+    callgate("--port", board.data_port, "provision", site, check_code=0)
+    with Control(board.control_path) as ctl:
+        ctl.number("95550370", "busy")
+        ctl.trunk(1, plan="CN")
+    try:
+        r = dial(board, "5550370", code=1)
+        assert (r["outcome"], r["port"]) == ("busy", 1), r
+        with Control(board.control_path) as ctl:
+            assert ctl.dialled()[-1]["digits"] == "95550370"  # counted from the loop's breaks
+        r = callgate("--port", board.data_port, "dial", "5550*1")
+        assert r.returncode == 2 and "dials pulses, which have no * or #" in r.stderr, r.stderr
+    finally:
+        with Control(board.control_path) as ctl:
+            ctl.trunk(1, plan="US")

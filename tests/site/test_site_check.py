@@ -169,6 +169,12 @@ BAD = [
     ("an outbound permission that is not true or false", "    answer_rings: 2\n",
      "    answer_rings: 2\n    outbound: {allow: sometimes}\n", "allow: sometimes",
      "ports[0].outbound.allow: 'sometimes' is not a boolean"),
+    ("a pulse trunk asked to dial a star", "    answer_rings: 2\n",
+     "    answer_rings: 2\n    outbound: {allow: true, prefix: '*9', dialing: pulse}\n", "prefix: '*9'",
+     "ports[0].outbound.prefix: a trunk that dials pulses cannot dial * or #"),
+    ("an unknown way of dialling", "    answer_rings: 2\n",
+     "    answer_rings: 2\n    outbound: {dialing: rotary}\n", "dialing: rotary",
+     "ports[0].outbound.dialing: 'rotary' is not one of dtmf, pulse"),
     ("an outbound no-answer time too short", "    answer_rings: 2\n",
      "    answer_rings: 2\n    outbound: {no_answer_s: 2}\n", "no_answer_s: 2",
      "ports[0].outbound.no_answer_s: 2 is less than the minimum of 5"),
@@ -377,11 +383,12 @@ def test_two_menus_whose_timeouts_lead_to_each_other_are_refused(demo):
 
 
 def test_outbound_permission_prefix_and_plan_in_the_bundle(demo, tmp_path):
-    edit(demo, "    answer_rings: 2\n", "    answer_rings: 2\n    outbound: {allow: true, prefix: '0', no_answer_s: 45}\n")
+    edit(demo, "    answer_rings: 2\n",
+         "    answer_rings: 2\n    outbound: {allow: true, prefix: '0', no_answer_s: 45, dialing: pulse}\n")
     b = bundle(load_site(demo))
     first, second = b["ports"][0], b["ports"][1]
-    assert first["out"] == {"allow": True, "prefix": "0", "no_answer_ms": 45000} and first["plan"] == "CN"
-    assert second["out"] == {"allow": False, "prefix": "", "no_answer_ms": 30000}  # the defaults
+    assert first["out"] == {"allow": True, "prefix": "0", "no_answer_ms": 45000, "pulse": True} and first["plan"] == "CN"
+    assert second["out"] == {"allow": False, "prefix": "", "no_answer_ms": 30000, "pulse": False}  # the defaults
 
 
 def test_the_ivr_limit_in_the_bundle(demo, tmp_path):

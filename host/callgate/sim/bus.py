@@ -330,7 +330,10 @@ class BusPlane:
         if not 0 <= port < len(self.kinds):
             return
         if code == lb.EV_OFFHOOK:
-            if not self.answered[port]:
+            if net.out[port] is not None and net.out[port].opened is not None:
+                net.loop_break(port, False)  # the loop closed again: a dial pulse's end
+                self.answered[port] = True
+            elif not self.answered[port]:
                 self.answered[port] = True
                 if net.calls[port] is None:  # off hook on an idle line: seized to call out
                     net.seized(port)
@@ -339,7 +342,10 @@ class BusPlane:
         elif code == lb.EV_ONHOOK:
             was, self.answered[port] = self.answered[port], False
             net.unbridged(port)
-            net.released(port, was)
+            if net.out[port] is not None:  # the far end times it: a dial pulse, or a hang-up
+                net.loop_break(port, True)
+            else:
+                net.released(port, was)
         elif code == lb.EV_FXS_RING_ON:
             net.ring_phone(port, True)
         elif code == lb.EV_FXS_RING_OFF:

@@ -2,9 +2,11 @@
 call out (exchange.py hands the line over to a Dialled here).
 
     seize -> dial tone (the trunk's plan; none if the trunk is set so) -> the board's DTMF,
-    decoded from the line's audio with the DSP (DtmfDetector): the first digit stops the dial
-    tone -> the number is complete when it is a configured number, or DIGIT_GAP_MS after the
-    last digit -> the number's answer:
+    decoded from the line's audio with the DSP (DtmfDetector), or its dial pulses, counted
+    from the loop's breaks (PULSE_MS each at most; a pause of INTERDIGIT_MS ends a digit; a
+    loop open for RELEASE_MS is a hang-up): the first digit stops the dial tone -> the number
+    is complete when it is a configured number, or DIGIT_GAP_MS after the last digit -> the
+    number's answer:
 
       busy, congestion   that tone of the plan until the board releases
       no-answer          ringback until the board releases
@@ -38,6 +40,9 @@ from .speech import AudioQueue, load_speech
 
 ANSWERS = ("busy", "congestion", "no-answer", "sit", "fax", "person", "machine")
 DIGIT_GAP_MS = 3000  # no digit for this long: the number is complete
+PULSE_MS = (20, 120)  # a loop break this long is a dial pulse (nominal 60 ms)
+INTERDIGIT_MS = 300  # the loop closed this long after pulses: the digit is complete
+RELEASE_MS = 250  # the loop open this long: the board hung up
 RINGS = 2  # rings before a person, a machine, a fax or a WAV answers (default)
 RING_CYCLE_MS = {"CN": 5000, "US": 6000, "EU": 5000}  # one ringback on + off
 HANGUP_MS = 20000  # a person hangs up this long after the greeting if the board did not
@@ -142,6 +147,9 @@ class Dialled:
         self.answered_at = None
         self.spoke_end = None
         self.heard_at = None  # answered: the first sound from the board's side
+        self.opened = None  # when the board's hook switch opened the loop (a pulse, or a hang-up)
+        self.closed = None  # when it closed it again after a pulse
+        self.pulses = 0  # of the digit being pulsed
         self.progress = [{"what": "seized", "at": 0.0, "port": port}]
 
     def note(self, now, what, **fields):
@@ -177,8 +185,37 @@ class Dialled:
                 self._route(now)
                 return
 
+    def loop(self, broken: bool, now: int) -> None:
+        """The board's hook switch opened or closed the loop (exchange.loop_break)."""
+        if broken:
+            self.opened = now
+            return
+        if self.opened is None:
+            return
+        ms = (now - self.opened) // 8
+        self.opened = None
+        if self.state in ("dial-tone", "digits") and PULSE_MS[0] <= ms <= PULSE_MS[1]:
+            if self.state == "dial-tone":
+                self.state = "digits"
+                self.rx.clear()  # the first pulse stops the dial tone
+            self.pulses += 1
+            self.closed = now
+
+    def _pulsed_digit(self, now: int) -> None:
+        self.digits += "0" if self.pulses == 10 else str(self.pulses % 10)
+        self.pulses = 0
+        self.last_digit = now
+        if self.digits in self.ex.numbers:
+            self._route(now)
+
     def tick(self, now: int) -> None:
-        if self.state == "digits" and (now - self.last_digit) // 8 >= DIGIT_GAP_MS:
+        if self.opened is not None and (now - self.opened) // 8 >= RELEASE_MS:
+            self.opened = None
+            self.ex.released(self.port, self.state == "talking")  # the board hung up
+            return
+        if self.pulses and self.opened is None and (now - self.closed) // 8 >= INTERDIGIT_MS:
+            self._pulsed_digit(now)
+        if self.state == "digits" and not self.pulses and (now - self.last_digit) // 8 >= DIGIT_GAP_MS:
             self._route(now)
         elif self.state == "ringing":
             ms = (now - self.rang_at) // 8

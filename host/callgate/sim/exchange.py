@@ -263,6 +263,13 @@ class Exchange:
                                  self.plane.now)
         self.plane.lines.loop(port, True)
 
+    def loop_break(self, port: int, broken: bool) -> None:
+        """The board's hook switch on a line it seized opened (broken) or closed the loop:
+        dial pulses while it dials (callee.py counts them), a hang-up if it stays open."""
+        out = self.out[port]
+        if out is not None:
+            out.loop(broken, self.plane.now)
+
     def released(self, port: int, was_answered: bool) -> None:
         """The board hung up (went on hook) on an FXO port."""
         out = self.out[port]

@@ -97,6 +97,7 @@ COMMANDS = {
     linecard.CMD_TONE: "_cmd_tone",
     linecard.CMD_STOP: "_cmd_stop",
     linecard.CMD_DTMF: "_cmd_dtmf",
+    linecard.CMD_PULSE: "_cmd_pulse",
     linecard.CMD_BRIDGE: "_cmd_bridge",
     linecard.CMD_UNBRIDGE: "_cmd_unbridge",
     linecard.CMD_HEAR: "_cmd_hear",
@@ -141,6 +142,7 @@ class AudioPlane:
         self._playing = [None] * len(self.kinds)  # prompt name per port
         self._disc = [None] * len(self.kinds)  # disconnect supervisors of answered FXO ports
         self._rec = [None] * len(self.kinds)  # per recording port: {"id", "buf", "since", "seq"}
+        self._pulse = [None] * len(self.kinds)  # linecard.Pulser of an FXO port dialling pulses
         # A slow line-card bus, for tests: a recording's last rec report (end true) reaches the
         # firmware this many ms of model time late (None: never). _late: [due sample, report].
         self.rec_end_delay_ms = 0
@@ -259,6 +261,9 @@ class AudioPlane:
                     self._disc[p] = None
                     self.lines.report({"what": linecard.REPORT_DISCONNECT, "port": p, "method": fired.method,
                                        "tone": fired.tone})
+        for p, pulser in enumerate(self._pulse):
+            if pulser is not None:
+                self._pulse_step(p)
         for p, rec in enumerate(self._rec):
             if rec is not None:
                 rec["since"] += FRAME
@@ -364,6 +369,7 @@ class AudioPlane:
         was = self.answered[port]
         self.answered[port] = False
         self._disc[port] = None
+        self._pulse[port] = None
         self._playing[port] = None
         if self._rec[port] is not None:
             self._rec_send(port, end=True)
@@ -391,6 +397,21 @@ class AudioPlane:
     def _cmd_dtmf(self, msg, port) -> None:
         self.engine.dtmf(port, msg.get("digits", ""))
 
+    def _cmd_pulse(self, msg, port) -> None:
+        if self.kinds[port] != "fxo":
+            raise ValueError(f"port {port} is not FXO: nothing to dial")
+        self._pulse[port] = linecard.Pulser(msg.get("digits", ""), FRAME * 1000 // RATE)
+
+    def _pulse_step(self, p) -> None:
+        """A frame of a pulse-dialled number: the loop opens and closes at the exchange, which
+        counts the breaks; at the end, call progress."""
+        e = self._pulse[p].step()
+        if e in ("break", "make"):
+            self.network.loop_break(p, e == "break")
+        elif e == "done":
+            self._pulse[p] = None
+            if self.engine.cpa_armed(p):
+                self.engine.cpa_dialed(p)  # (from now)
     def _cmd_bridge(self, msg, port) -> None:
         a, b = msg.get("a"), msg.get("b")
         self.engine.bridge(a, b)

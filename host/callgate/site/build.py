@@ -8,7 +8,7 @@ field it reads (bundle.check(), which lists them by part):
     {"v": 2, "site": "demo", "board": "virtual-8", "law": "ulaw",
      "ports": [{"n": 0, "kind": "fxo", "name": "trunk1", "plan": "CN", "cid": "bell202", "cid_start": "ring-end",
                 "disconnect": ["loop-drop", "reversal", "busy"], "rings": 2, "menu": "main",
-                "out": {"allow": false, "prefix": "", "no_answer_ms": 30000}},
+                "out": {"allow": false, "prefix": "", "no_answer_ms": 30000, "pulse": false}},
                {"n": 5, "kind": "fxs", "name": "desk1", "agent": "Alice", "ext": "201", "skills": ["sales"]}],
      "ivr": {"start": "main", "after": "closed", "operator": "reception",
              "limit": {"steps": 30, "s": 300, "then": {"do": "operator"}, "bye": null},
@@ -192,7 +192,8 @@ def bundle(site) -> dict:
                 "rings": p.get("answer_rings", 2), "menu": p.get("menu", ivr["start"]),
                 "out": {"allow": p.get("outbound", {}).get("allow", False),
                         "prefix": p.get("outbound", {}).get("prefix", ""),
-                        "no_answer_ms": 1000 * p.get("outbound", {}).get("no_answer_s", 30)},
+                        "no_answer_ms": 1000 * p.get("outbound", {}).get("no_answer_s", 30),
+                        "pulse": p.get("outbound", {}).get("dialing") == "pulse"},
             })
         else:
             a = p["agent"]

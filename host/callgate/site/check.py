@@ -304,6 +304,9 @@ def _cross_problems(doc, file, folder, boards_dir, check_prompts):
     for i, p in enumerate(data["ports"]):
         if "menu" in p and p["menu"] not in menus:
             bad(("ports", i, "menu"), f"no menu {p['menu']!r} in ivr.menus")
+        dials = p.get("outbound") or {}
+        if dials.get("dialing") == "pulse" and any(c in dials.get("prefix", "") for c in "*#"):
+            bad(("ports", i, "outbound", "prefix"), "a trunk that dials pulses cannot dial * or #")
 
     def check_action(path, act):
         kind = act["action"]

@@ -103,6 +103,7 @@ _FXO = {
                 "allow": {"type": "boolean"},
                 "prefix": {"type": "string", "pattern": "^[0-9*#]{0,8}$"},
                 "no_answer_s": {"type": "integer", "minimum": 5, "maximum": 300},
+                "dialing": {"enum": ["dtmf", "pulse"]},  # pulse: loop disconnect, 10 pulses a second
             },
         },
     },

@@ -415,6 +415,8 @@ class Calls:
             name = report.get("prompt") if what == linecard.REPORT_PROMPT_DONE else None
             reason = report.get("reason", linecard.REASON_COMPLETE) if what == linecard.REPORT_PROMPT_DONE else _FAILED
             self._prompt_done(c, name, reason, now_ms, ports, ev, cmd)
+        elif what == linecard.REPORT_ERROR:  # (said on the console: the evidence of a call gone wrong)
+            print("calls: port", n, "line card refused", report.get("cmd"), report.get("msg"))
         elif what in _HANGUP_REPORTS:
             if what == linecard.REPORT_LOOP and report.get("on"):
                 return

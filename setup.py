@@ -13,7 +13,7 @@ FIRMWARE_PACKAGES = ["callgate.firmware"] + ["callgate.firmware." + p for p in f
 # What a wheel carries in callgate/share/, laid out as in the checkout
 # (callgate.sim.runtime finds them there): the board folders, the boot script the virtual
 # board and `callgate bootstrap` put on a board, and the demo site.
-SHARE = ["boards", "firmware/main.py", "firmware/manifest.py", "sites/demo"]
+SHARE = ["boards", "firmware/main.py", "firmware/manifest.py", "sites/demo", "campaigns"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

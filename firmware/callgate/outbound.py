@@ -225,6 +225,8 @@ class Outbound:
         elif what == linecard.REPORT_ERROR:
             print("outbound: line card refused", report.get("cmd"), report.get("msg"))
             self.end(c, "board", "error", now, ports, ev, cmd)
+        elif what == linecard.REPORT_LOOP and not report.get("on") and c.state == S_SEIZED:
+            pass  # before dial tone nobody is there to hang up: the last call's release, late
         elif (what == linecard.REPORT_LOOP and not report.get("on")) or what == linecard.REPORT_DISCONNECT:
             self.end(c, "callee", "hangup", now, ports, ev, cmd)
 

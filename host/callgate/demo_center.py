@@ -10,7 +10,12 @@ What runs, all real processes and links:
      with `--site sites/demo/site.yaml`: the site (IVR, queues, survey, recording policy,
      prompts) written into the board's flash before it boots, as a factory programs it;
   2. `callgate --port PTY provision sites/demo/site.yaml`: the board checked to run that site
-     (up to date: nothing sent; a changed site would be sent over the link and switched to);
+     (up to date: nothing sent; a changed site would be sent over the link and switched to).
+     The demo's copy of the site (OUT/site) lets trunk5 call out, so the board dials back the
+     callers who left a number (support's overflow) and runs a small outbound survey,
+     campaigns/autumn-survey.yaml (`callgate campaign load`, `start`); the exchange answers
+     its contacts as a person who keys 4, a machine, a busy line, and each callback as a
+     person (`callgate sim number`);
   3. the operations center: `callgate users add supervisor` (a password made for the run,
      printed) and `callgate serve --port PTY --db sqlite:///OUT/ops.db`, whose wallboard runs
      at the address printed for the whole run; the demo logs in as the supervisor and shows
@@ -20,8 +25,8 @@ What runs, all real processes and links:
      (Poisson, R per minute) through the sim's control socket: they choose in the IVR, some
      run out of patience in the queue, most rate the call afterwards;
   5. `callgate serve` stopped (it stores the records written up to then), then `callgate --port
-     PTY cdr pull`, `recordings pull`, `agent-log pull`, and `callgate report` with the
-     agents' time by state and Erlang C's prediction for the same traffic.
+     PTY cdr pull`, `recordings pull`, `agent-log pull`, `campaign results`, and `callgate
+     report` with the agents' time by state and Erlang C's prediction for the same traffic.
 
 One program per data port (link/portlock.py): the demo's own link use (provision; the pulls)
 comes before and after the service's, which holds the port while the calls run; the live view
@@ -35,7 +40,8 @@ stay in --out (default build/demo): cdr.json, cdr.csv, recordings/, ops.db, call
 each simulated caller went through, as the exchange saw it) and console.log (what the firmware
 printed).
 Exits 0 only if every call that reached the board left exactly one call record, and the
-service's store holds as many call records as `cdr pull` pulled.
+service's store holds as many call records as `cdr pull` pulled (the board's own outbound
+calls, callbacks and the survey's, count apart).
 """
 
 import http.cookiejar
@@ -63,6 +69,19 @@ from .sim.control import Control
 
 CALLGATE = [sys.executable, "-m", "callgate"]
 SITE = runtime.DEMO_SITE  # sites/demo/site.yaml, in a checkout or an installed wheel
+CAMPAIGN = runtime.DEMO_CAMPAIGN  # campaigns/autumn-survey.yaml
+# How the exchange answers the survey's contacts (the file's 5550104 is out of its window: a
+# Sunday evening at -05:00; 5550105 is on its do-not-call list).
+CONTACTS = {"5550101": "person:4", "5550102": "machine", "5550103": "busy"}
+OUT_TRUNK = "  - port: 4\n    kind: fxo\n    name: trunk5\n"  # the trunk the demo lets call out
+CALLBACKS = """
+# (the demo's copy) trunk5 calls out: callers who left a number are called back, an agent first.
+callbacks:
+  machine: leave
+  retry:
+    busy: {after_s: 300, attempts: 3}
+    no-answer: {after_s: 600, attempts: 2}
+"""
 EPOCH = "2026-11-23T10:00+08:00"  # a Monday, inside the demo site's business hours
 TRUNKS = range(0, 5)
 SUPPORT_LINE = 1  # trunk2: its calls start in the support menu (sites/demo/site.yaml)
@@ -130,6 +149,17 @@ class Run:
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
+
+    def demo_site(self) -> pathlib.Path:
+        """The demo site copied into OUT/site, trunk5 allowed to call out, with callbacks."""
+        folder = self.out / "site"
+        shutil.copytree(SITE.parent, folder)
+        path = folder / "site.yaml"
+        text = path.read_text()
+        if OUT_TRUNK not in text:
+            raise RuntimeError(f"{SITE}: no trunk5 on port 4 to let call out")
+        path.write_text(text.replace(OUT_TRUNK, OUT_TRUNK + "    outbound: {allow: true}\n") + CALLBACKS)
+        return path
 
     def keep_console(self, repl: str, path: pathlib.Path) -> None:
         """Copy what the firmware prints on its REPL port to `path` for the whole run (what a
@@ -209,9 +239,15 @@ class Run:
     # -- callers ------------------------------------------------------------------------------
 
     def caller(self, control, rng, n):
+        back = f"555{rng.randrange(10000):04d}"  # the number they leave, should they wait too long
         caller = Caller(number=f"555{rng.randrange(10000):04d}", name=f"CALLER {n}", digits=pick(rng, CHOICES),
                         patience_ms=rng.randint(40000, 300000), survey=pick(rng, SURVEY),
-                        callback=f"555{rng.randrange(10000):04d}#", max_rings=8)
+                        callback=back + "#", max_rings=8)
+        try:
+            with Control(control) as ctl:
+                ctl.number(back, "person")  # who answers when the board calls back
+        except (ConnectionError, OSError):
+            return
         for port in TRUNKS:
             digits = caller.digits
             if port == SUPPORT_LINE and digits.startswith("2,"):
@@ -240,8 +276,9 @@ class Run:
         self.out.mkdir(parents=True)
         self.env["CALLGATE_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="callgate-demo-")
         try:
+            site = self.demo_site()
             sim = self.start(["sim", "--board", getattr(args, "board", "virtual-8"), "--json", "--clock", str(args.clock),
-                              "--epoch", EPOCH, "--site", str(SITE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                              "--epoch", EPOCH, "--site", str(site)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             if not select.select([sim.stdout], [], [], 120)[0]:
                 print(f"demo: the board {getattr(args, 'board', 'virtual-8')} did not start", file=sys.stderr)
                 return 1
@@ -250,13 +287,20 @@ class Run:
             self.keep_console(info["repl"], self.out / "console.log")
             kind = "emulated MCU" if info["board"] == "qemu-m4f" else "virtual board"
             print(f"{kind} {info['board']} on {port} (lines at {args.clock:g}x real time at most)")
-            if self.cli("--port", port, "provision", str(SITE)) != 0:
+            if self.cli("--port", port, "provision", str(site)) != 0:
                 print("demo: FAILED: the board does not run the demo site", file=sys.stderr)
                 return 1
             with Control(control) as ctl:
                 for p, answer_ms in AGENTS.items():
                     ctl.agent(p, answer_ms=answer_ms, talk_ms=list(TALK_MS), seed=args.seed + p,
                               dispositions=DISPOSITIONS, breaks=BREAKS)
+                for number, answers in CONTACTS.items():
+                    ctl.number(number, answers)
+            name = CAMPAIGN.stem
+            if (self.cli("--port", port, "campaign", "load", str(CAMPAIGN), "--site", str(site))
+                    or self.cli("--port", port, "campaign", "start", name)):
+                print("demo: FAILED: the outbound survey", file=sys.stderr)
+                return 1
             db = self.out / "ops.db"
             password = secrets.token_urlsafe(9)
             print(f"$ callgate users add {SUPERVISOR} --role supervisor --db sqlite:///{db}", flush=True)
@@ -312,22 +356,31 @@ class Run:
             rc |= self.cli("--port", port, "recordings", "pull", str(self.out / "recordings"))
             agent_log = self.out / "agents.json"
             rc |= self.cli("--port", port, "agent-log", "pull", "-o", str(agent_log))
+            rc |= self.cli("--port", port, "campaign", "status", name)
+            rc |= self.cli("--port", port, "campaign", "results", name, "-o", str(self.out / "campaign.csv"))
             rc |= self.cli("report", str(cdr), "--agents", "3", "--period", str(period), "--agent-log", str(agent_log))
             (self.out / "callers.json").write_text(json.dumps(sorted(self.results, key=lambda r: r["caller"]), indent=1))
             records = json.loads(cdr.read_text()) if cdr.exists() else []
             reached = self.placed - self.blocked
             ids = [r["id"] for r in records]
+            inbound = [r["id"] for r in records if r.get("direction") != "out"]
+            back = [r for r in records if r.get("callback_for")]
+            survey = [r for r in records if r.get("campaign")]
             stored = _stored_ids(db)
             print(f"callers: {self.placed}, of whom {self.blocked} found every trunk busy; "
-                  f"{reached} reached the board and left {len(ids)} call records "
-                  f"({len(set(ids))} distinct)")
+                  f"{reached} reached the board and left {len(inbound)} call records "
+                  f"({len(set(inbound))} distinct)")
+            print(f"the board called out {len(ids) - len(inbound)} times on trunk5: {len(back)} callbacks "
+                  f"({sum(r.get('outcome') == 'person' for r in back)} answered and put through to an agent), "
+                  f"{len(survey)} survey calls (results in {self.out / 'campaign.csv'})")
             print(f"the operations center's store ({db}) holds {len(stored)} call records; "
                   f"cdr pull pulled {len(ids)}" + (" (the same ids)" if stored == set(ids) else ""))
-            print(f"results in {self.out}/: cdr.json, cdr.csv, agents.json, recordings/, ops.db, callers.json, "
+            print(f"results in {self.out}/: cdr.json, cdr.csv, agents.json, campaign.csv, recordings/, ops.db, "
+                  "callers.json, site/ (the demo's copy of the site), "
                   "console.log")
-            if stuck or rc or len(ids) != reached or len(set(ids)) != len(ids) or stored != set(ids):
+            if stuck or rc or len(inbound) != reached or len(set(ids)) != len(ids) or stored != set(ids):
                 print(f"demo: FAILED: {stuck} callers still on the line, exit codes {rc}, "
-                      f"{len(ids)} records for {reached} calls, {len(stored)} in the store", file=sys.stderr)
+                      f"{len(inbound)} records for {reached} calls, {len(stored)} in the store", file=sys.stderr)
                 return 1
             return 0
         finally:

@@ -37,6 +37,7 @@ SHARE = ROOT if _CHECKOUT else pathlib.Path(str(resources.files("callgate") / "s
 BOARDS = SHARE / "boards"
 SITES = SHARE / "sites"
 DEMO_SITE = SITES / "demo" / "site.yaml"
+DEMO_CAMPAIGN = SHARE / "campaigns" / "autumn-survey.yaml"
 
 _tree = None
 

@@ -193,3 +193,15 @@ def test_pulses_are_played_60_ms_open_40_closed_700_between_digits():
         raise AssertionError("# taken for a pulse digit")
     except ValueError as e:
         assert "0-9 only" in str(e)
+
+
+def test_a_loop_drop_before_dial_tone_is_the_last_calls_release_not_a_hang_up():
+    """A trunk seized again at once: the exchange's loop drop for the call before comes after
+    the seizure (the demo's survey lost a call so: "hung up by the callee" 70 ms in)."""
+    b = Board()
+    b.dial(0, "42", trunk=0)
+    b.report(100, what="loop", port=0, on=False)
+    assert b.states() == ["seized"]
+    b.report(600, what="dial_tone", port=0)
+    b.report(5000, what="loop", port=0, on=False)  # now it is the callee
+    assert b.end()["reason"] == "hangup" and b.end()["by"] == "callee"

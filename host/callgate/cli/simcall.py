@@ -62,7 +62,8 @@ def add_parsers(sub) -> None:
                                    "a number nobody set is vacant (SIT).")
     p.add_argument("number", type=_dialled_number, metavar="NUMBER", help="the number, digits 0-9 * #")
     p.add_argument("--answers", required=True, type=_answers, metavar="ANSWER",
-                   help=f"{'|'.join(ANSWERS)}, sit:KIND (a North American SIT of that kind: intercept, "
+                   help=f"{'|'.join(ANSWERS)}, person:KEYS (a person who keys KEYS), sit:KIND (a North American "
+                        f"SIT of that kind: intercept, "
                         f"vacant-code, reorder, no-circuit...) or wav:FILE (answer, then play FILE)")
     p.add_argument("--rings", type=validate.whole(least=0), metavar="N",
                    help=f"rings before a person, machine, fax or WAV answers (default {RINGS})")

@@ -109,6 +109,8 @@ class McuSimBoard:
             self.qemu.start()
             self.model = BusModel(self.board_def, self.qemu.bus, self._tmp, clock=self.clock, epoch=self.epoch,
                                   slots=slots)
+            if self.site is not None:
+                self.model.network.use_site_plans(self.site)
             self.model.start()
             if not self.safe_mode() and not self.model.wait_firmware(timeout):
                 raise McuError(f"the MCU firmware did not say hello on the line-card bus in {timeout:g} s")

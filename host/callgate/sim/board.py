@@ -166,6 +166,8 @@ class VirtualBoard:
             self._term = Pty(isig=True)
             self.model = BoardModel(self.board_def, self.sock_dir, self.data.master, self.noise, self.seed,
                                     clock=self.clock, epoch=self.epoch)
+            if self.site is not None:
+                self.model.network.use_site_plans(self.site)
             if self.fault_rate:
                 seed = self.seed
                 self.model.faults = {

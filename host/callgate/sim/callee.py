@@ -17,6 +17,8 @@ call out (exchange.py hands the line over to a Dialled here).
       fax                RINGS of ringback, then the answering fax's CED and CNG
       person             RINGS of ringback, then a short "hello?" in a voice (espeak-ng), then
                          quiet; hangs up (loop drop) HANGUP_MS after it if the board has not
+      person:KEYS        the same, keying KEYS one at a time (KEYS_AFTER_MS after the greeting,
+                         then KEYS_EVERY_MS apart: a survey's answers)
       machine            RINGS of ringback, then a long greeting and a beep, then quiet
       wav:FILE           RINGS of ringback, then that WAV (anything: a greeting, a beep...)
 
@@ -34,7 +36,7 @@ import tempfile
 import numpy as np
 
 from ..dsp.dtmf import DtmfDetector
-from ..dsp.tones import SIT_KIND_SEGMENTS, ToneGenerator, generate_tone, sit_kind_tone
+from ..dsp.tones import SIT_KIND_SEGMENTS, ToneGenerator, generate_dtmf, generate_tone, sit_kind_tone
 from ..dsp.wav import parse_wav, resample
 from .speech import AudioQueue, load_speech
 
@@ -46,6 +48,8 @@ RELEASE_MS = 250  # the loop open this long: the board hung up
 RINGS = 2  # rings before a person, a machine, a fax or a WAV answers (default)
 RING_CYCLE_MS = {"CN": 5000, "US": 6000, "EU": 5000}  # one ringback on + off
 HANGUP_MS = 20000  # a person hangs up this long after the greeting if the board did not
+KEYS_AFTER_MS = 6000  # person:KEYS: the first key this long after the greeting (a survey's
+KEYS_EVERY_MS = 5000  # intro and its first question), the next ones this far apart
 NOISE_RMS = 40  # line noise under speech: about -52 dBm0
 VOICES = {"person": ("en", 165, "Hello?"),
           "machine": ("en", 150, "Hello, you have reached the Smith family. We cannot come to the "
@@ -72,9 +76,12 @@ def check_answer(answers) -> str:
         return answers
     if isinstance(answers, str) and answers.startswith("sit:") and answers[4:] in SIT_KIND_SEGMENTS:
         return answers
+    if isinstance(answers, str) and answers.startswith("person:") and 1 <= len(answers) - 7 <= 8 and all(
+            c in "0123456789*#" for c in answers[7:]):
+        return answers
     if answers not in ANSWERS:
-        raise NumberError(f"--answers must be one of {', '.join(ANSWERS)}, sit:KIND ({', '.join(SIT_KIND_SEGMENTS)}) "
-                          f"or wav:FILE, not {answers!r}")
+        raise NumberError(f"--answers must be one of {', '.join(ANSWERS)}, person:KEYS (1 to 8 of 0-9 * #), "
+                          f"sit:KIND ({', '.join(SIT_KIND_SEGMENTS)}) or wav:FILE, not {answers!r}")
     return answers
 
 
@@ -117,6 +124,8 @@ def prepare(answers: str) -> None:
     """Make the greeting of an answer now (set_number, on the control thread)."""
     if answers in VOICES or answers.startswith("wav:"):
         voice(answers)
+    elif answers.startswith("person:"):
+        voice("person")
     elif answers.startswith("sit:"):
         voice("announcement")
 
@@ -150,6 +159,7 @@ class Dialled:
         self.opened = None  # when the board's hook switch opened the loop (a pulse, or a hang-up)
         self.closed = None  # when it closed it again after a pulse
         self.pulses = 0  # of the digit being pulsed
+        self.keys = ""  # a person's keys once answered (person:KEYS)
         self.progress = [{"what": "seized", "at": 0.0, "port": port}]
 
     def note(self, now, what, **fields):
@@ -233,6 +243,8 @@ class Dialled:
         self.number = self.digits
         conf = self.ex.numbers.get(self.digits)
         self.answer = conf["answers"] if conf else "sit"
+        if self.answer.startswith("person:"):  # a person who keys these, one at a time
+            self.answer, self.keys = "person", self.answer[7:]
         self.rings = conf.get("rings", RINGS) if conf else 0
         self.note(now, "dialled", number=self.digits, answers=self.answer)
         a = self.answer
@@ -278,6 +290,9 @@ class Dialled:
         audio = with_noise(np.concatenate([lead, audio]), rng)
         self.spoke_end = now + len(audio)
         self.rx.put(audio)
+        for i, key in enumerate(self.keys):  # KEYS_AFTER_MS after the greeting, then KEYS_EVERY_MS apart
+            self.rx.put(with_noise(np.zeros(8 * (KEYS_AFTER_MS if i == 0 else KEYS_EVERY_MS), np.int16), rng))
+            self.rx.put(generate_dtmf(key, law=self.law))
         self.rx.put(with_noise(np.zeros(8000 * 30, np.int16), rng))
 
     def result(self) -> dict:

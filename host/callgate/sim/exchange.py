@@ -110,6 +110,13 @@ class Exchange:
             conf["plan"] = find_plan(plan).name
         return {"port": port, **conf}
 
+    def use_site_plans(self, site) -> None:
+        """The tones of each FXO trunk the site names are its plan's (a site's trunks are on
+        an exchange of that country: the board analyses them with that plan's tones)."""
+        for p in site.data["ports"]:
+            if p["kind"] == "fxo" and p.get("plan"):
+                self.set_trunk(p["port"], plan=p["plan"])
+
     def phone(self, port: int) -> Phone:
         if port not in self.phones:
             raise ValueError(f"port {port} is not an FXS port (FXS: {sorted(self.phones)})")

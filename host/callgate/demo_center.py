@@ -12,7 +12,8 @@ What runs, all real processes and links:
   2. `callgate --port PTY provision sites/demo/site.yaml`: the board checked to run that site
      (up to date: nothing sent; a changed site would be sent over the link and switched to).
      The demo's copy of the site (OUT/site) lets trunk5 call out, so the board dials back the
-     callers who left a number (support's overflow) and runs a small outbound survey,
+     callers who left a number (support's overflow, offered after 45 s in the copy, not 180 s)
+     and runs a small outbound survey,
      campaigns/autumn-survey.yaml (`callgate campaign load`, `start`); the exchange answers
      its contacts as a person who keys 4, a machine, a busy line, and each callback as a
      person (`callgate sim number`);
@@ -74,6 +75,8 @@ CAMPAIGN = runtime.DEMO_CAMPAIGN  # campaigns/autumn-survey.yaml
 # Sunday evening at -05:00; 5550105 is on its do-not-call list).
 CONTACTS = {"5550101": "person:4", "5550102": "machine", "5550103": "busy"}
 OUT_TRUNK = "  - port: 4\n    kind: fxo\n    name: trunk5\n"  # the trunk the demo lets call out
+SUPPORT_WAIT = ("    max_wait_s: 180\n    overflow: {action: callback",  # support offers the callback
+                "    max_wait_s: 45\n    overflow: {action: callback")    # sooner in the demo's copy
 CALLBACKS = """
 # (the demo's copy) trunk5 calls out: callers who left a number are called back, an agent first.
 callbacks:
@@ -151,14 +154,16 @@ class Run:
                 p.wait()
 
     def demo_site(self) -> pathlib.Path:
-        """The demo site copied into OUT/site, trunk5 allowed to call out, with callbacks."""
+        """The demo site copied into OUT/site, trunk5 allowed to call out, with callbacks, and
+        support's callback offered after 45 s."""
         folder = self.out / "site"
         shutil.copytree(SITE.parent, folder)
         path = folder / "site.yaml"
         text = path.read_text()
-        if OUT_TRUNK not in text:
-            raise RuntimeError(f"{SITE}: no trunk5 on port 4 to let call out")
-        path.write_text(text.replace(OUT_TRUNK, OUT_TRUNK + "    outbound: {allow: true}\n") + CALLBACKS)
+        if OUT_TRUNK not in text or SUPPORT_WAIT[0] not in text:
+            raise RuntimeError(f"{SITE}: no trunk5 on port 4 to let call out, or no support overflow to a callback")
+        text = text.replace(OUT_TRUNK, OUT_TRUNK + "    outbound: {allow: true}\n").replace(*SUPPORT_WAIT)
+        path.write_text(text + CALLBACKS)
         return path
 
     def keep_console(self, repl: str, path: pathlib.Path) -> None:

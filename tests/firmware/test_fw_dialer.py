@@ -21,12 +21,15 @@ def _survey_board(contacts, **cfg):
     survey = {"questions": [{"id": "q1", "prompt": "survey_q1", "min": 1, "max": 5},
                             {"id": "q2", "prompt": "survey_q2", "min": 1, "max": 5}],
               "thanks_prompt": "thanks", "timeout_ms": 3000}
-    c = _write(contacts, [], kind="survey", survey=survey, **cfg)
-    with open(D + "/cp/t.json", "w") as f:
-        import json
+    return _running(Board(), _write(contacts, [], kind="survey", survey=survey, **cfg))
 
+
+def _running(b, c):
+    """Campaign settings c on the flash, loaded by board b's dialler and running."""
+    import json
+
+    with open(D + "/cp/t.json", "w") as f:
         f.write(json.dumps(c))
-    b = Board()
     b.calls.epoch = lambda ms: MONDAY_10_UTC + ms
     dialer = b.calls.campaigns()
     cp = dialer.load("t", 0, D + "/cp")
@@ -92,8 +95,6 @@ def test_nothing_is_dialled_without_a_free_trunk_and_paused_campaigns_wait():
 # -- agent-connected: an agent first, then the contact (callbacks' board: trunks 0-1, agents 2-3) --
 
 def _agent_board(contacts, **cfg):
-    import json
-
     from test_fw_callbacks import Board as CenterBoard
     from test_fw_callbacks import cb_site, fresh
 
@@ -101,17 +102,9 @@ def _agent_board(contacts, **cfg):
     files.remove(D)
     os.mkdir(D)
     body = {"queue": "reception", "id_prompt": "callback_thanks", "max_abandon_pct": 3}
-    c = _write(contacts, [], kind="agent-connected", agent_connected=body, **cfg)
-    with open(D + "/cp/t.json", "w") as f:
-        f.write(json.dumps(c))
     site = cb_site()
     del site["callbacks"]
-    b = CenterBoard(site)
-    b.calls.epoch = lambda ms: MONDAY_10_UTC + ms
-    dialer = b.calls.campaigns()
-    cp = dialer.load("t", 0, D + "/cp")
-    cp.set_run(campaigns.R_RUNNING, MONDAY_10_UTC)
-    return b, dialer, cp
+    return _running(CenterBoard(site), _write(contacts, [], kind="agent-connected", agent_connected=body, **cfg))
 
 
 def _pick_up_and_dial(b, agent, t):

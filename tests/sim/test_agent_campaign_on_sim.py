@@ -6,7 +6,6 @@ callee's side measures what the rule is about: a person hears the agent within 2
 of their greeting; a machine hears the identification; no person is abandoned."""
 
 import json
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from callgate.link.files import RemoteFiles
 from callgate.sim.control import Control
 
 from boardkit import demo_site_copy, running_demo_board, wait
+from test_campaign_on_sim import status
 from test_outbound import callgate
 
 pytestmark = pytest.mark.slow
@@ -48,17 +48,13 @@ def campaign_file(tmp_path):
     return f
 
 
-def status(board):
-    return json.loads(callgate("--port", board.data_port, "--json", "campaign", "status", "renew", check_code=0).stdout)
-
-
 def test_persons_hear_an_agent_within_2_s_and_machines_the_identification(board, tmp_path):
     f = campaign_file(tmp_path)
     callgate("--port", board.data_port, "campaign", "load", f, "--site", "sites/demo/site.yaml", check_code=0)
     callgate("--port", board.data_port, "campaign", "start", "renew", check_code=0)
 
     def over():
-        st = status(board)
+        st = status(board, "renew")
         return st if st["pending"] + st["dialing"] + st["retry"] == 0 else None
 
     st = wait(over, "the campaign's contacts all done or failed", timeout=300, step=1)

@@ -37,8 +37,8 @@ def campaign_file(tmp_path):
     return f
 
 
-def status(board):
-    return json.loads(callgate("--port", board.data_port, "--json", "campaign", "status", "notice", check_code=0).stdout)
+def status(board, name="notice"):
+    return json.loads(callgate("--port", board.data_port, "--json", "campaign", "status", name, check_code=0).stdout)
 
 
 def test_a_notification_campaign_calls_its_list_once_each_never_the_do_not_call_number(board, tmp_path):

@@ -5,7 +5,6 @@ next contact once the agent's phone answers, and the exchange answers as `sim nu
 callee's side measures what the rule is about: a person hears the agent within 2 s of the end
 of their greeting; a machine hears the identification; no person is abandoned."""
 
-import json
 
 import pytest
 

@@ -16,7 +16,10 @@ frames, until the one result. The far end, per row:
   no-dial-tone                       nothing (noise only)
 
 with white noise over the whole line at SNR 10, 15 and 20 dB (of the far end's active signal;
-the dial tone too), a random lead-in before the answer. Greetings come from espeak-ng (Debian
+the dial tone too), a random lead-in before the answer. A second table, the SIT kinds: a North
+American SIT of each kind once (dsp/tones.py sit_kind_tone, frequencies and lengths drawn
+within 0.8 % and 6 %, up to 30 ms between segments), then the exchange's announcement (speech)
+at once; right is SIT with that kind. Greetings come from espeak-ng (Debian
 package), made once per run. Counted: the result of every trial, the share right per row, and
 the median time to decide (from the end of dialling; no-dial-tone: from the seizure).
 
@@ -35,7 +38,8 @@ sys.path.insert(0, str(ROOT / "host"))
 
 from callgate.dsp import g711  # noqa: E402
 from callgate.dsp.media import MediaEngine  # noqa: E402
-from callgate.dsp.tones import generate_tone  # noqa: E402
+from callgate.dsp.cpa import sit_kind_name  # noqa: E402
+from callgate.dsp.tones import SIT_KIND_SEGMENTS, generate_cadence, generate_tone, sit_kind_tone  # noqa: E402
 from callgate.sim.callee import speak  # noqa: E402
 
 RATE = 8000
@@ -113,11 +117,26 @@ def noisy(x, snr_db, power, rng):
     return g711.ulaw_encode(np.clip(np.round(x + noise), -32768, 32767).astype(np.int16))
 
 
-def trial(outcome, plan, snr_db, rng, voices):
-    """One call: (result, decide_s)."""
+def sit_of_kind(kind, rng, voices):
+    """A North American SIT of `kind` as an exchange plays it, then its announcement."""
+    drift, stretch = rng.uniform(-0.008, 0.008), rng.uniform(-0.06, 0.06)
+    parts = [np.zeros(int(rng.uniform(0.1, 1.0) * RATE))]
+    for g in sit_kind_tone(kind).segments:
+        seg = (round(g.freq1_hz * (1 + drift)), 0, round(g.duration_ms * (1 + stretch)))
+        parts += [generate_cadence([seg], seg[2] / 1000, level_dbm0=-24.0, repeat=False).astype(np.float64),
+                  np.zeros(int(rng.uniform(0, 0.03) * RATE))]
+    pool = voices["machine"]
+    parts += [pool[rng.integers(len(pool))].astype(np.float64), np.zeros(6 * RATE)]
+    return np.concatenate(parts)
+
+
+def trial(outcome, plan, snr_db, rng, voices, after=None):
+    """One call: (result, decide_s, the result event's value). after: what the far end sends
+    (default the outcome's far end)."""
     eng = MediaEngine(1, "ulaw")
     eng.cpa_arm(0, plan, no_dial_tone_ms=3000, no_answer_ms=NO_ANSWER_MS)
-    after = far_end(outcome, plan, rng, voices) if outcome != "no-dial-tone" else np.zeros(6 * RATE)
+    if after is None:
+        after = far_end(outcome, plan, rng, voices) if outcome != "no-dial-tone" else np.zeros(6 * RATE)
     dial = tone(plan, "dial", 4.0) if outcome != "no-dial-tone" else np.zeros(4 * RATE)
     power = active_power(after) if outcome != "no-dial-tone" else active_power(tone(plan, "dial", 1.0))
     line = noisy(dial, snr_db, power, rng)
@@ -143,8 +162,8 @@ def trial(outcome, plan, snr_db, rng, voices):
                 line = noisy(after, snr_db, power, rng)
                 pos = 0
             elif e.kind in RESULT:
-                return RESULT[e.kind], e.decide_s
-    return "none", None
+                return RESULT[e.kind], e.decide_s, e.value
+    return "none", None, None
 
 
 def matrix(trials, seed):
@@ -154,9 +173,33 @@ def matrix(trials, seed):
     for outcome in OUTCOMES:
         for plan in PLANS:
             for snr in SNRS:
-                got = [trial(outcome, plan, snr, rng, voices) for _ in range(trials)]
+                got = [trial(outcome, plan, snr, rng, voices)[:2] for _ in range(trials)]
                 rows[(outcome, plan, snr)] = got
     return rows
+
+
+def sit_kinds(trials, rng, voices):
+    """Markdown lines: per SIT kind, SIT with that kind / SIT of another kind / another result."""
+    n = trials * len(PLANS) * len(SNRS)
+    lines = ["### SIT kinds", "",
+             f"Each row {n} calls ({trials} per plan and SNR, as above): a North American SIT of that kind, "
+             "then the announcement.", "",
+             "| SIT kind | right | SIT, another kind | another result | median decide s |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    lowest = 1.0
+    for kind in SIT_KIND_SEGMENTS:
+        got = []
+        for plan in PLANS:
+            for snr in SNRS:
+                got += [trial("sit", plan, snr, rng, voices, sit_of_kind(kind, rng, voices)) for _ in range(trials)]
+        right = [s for r, s, v in got if r == "sit" and sit_kind_name(v) == kind]
+        other = sum(1 for r, _, v in got if r == "sit" and sit_kind_name(v) != kind)
+        lowest = min(lowest, len(right) / n)
+        lines.append(f"| {kind} | {100 * len(right) / n:.1f} % | {other} | {n - len(right) - other} | "
+                     + (f"{statistics.median(right):.2f}" if right else "-") + " |")
+    lines += ["", f"- Goal ≥ {100 * GOAL_TONES:.0f} % (as SIT's): "
+              + ("met" if lowest >= GOAL_TONES else f"**not met** (lowest {100 * lowest:.1f} %)") + ".", ""]
+    return lines
 
 
 def summarise(rows):
@@ -201,6 +244,7 @@ def section(trials=20, seed=15):
               f"- Goal ≥ {100 * GOAL_VOICE:.0f} % right on person vs machine: "
               + ("met" if voice >= GOAL_VOICE else f"**not met** (lowest {100 * voice:.1f} %)") + ".",
               "- Rows below 100 % by plan and SNR: " + ("; ".join(worst) if worst else "none") + ".", ""]
+    lines += sit_kinds(max(1, trials // 2), np.random.default_rng(seed + 1), greetings())
     return lines, data
 
 

@@ -195,6 +195,7 @@ while True:               # requests back to back until killed, one of them cut 
     c.request(messages.OP_STATUS)
     c._ser.write(frame.encode(messages.pack(messages.REQ, 7, messages.OP_PING, "x" * 200))[:60])
     i += 1
+    print(i, flush=True)
 """
 
 
@@ -205,7 +206,10 @@ def test_host_killed_mid_request_next_client_works():
         host = subprocess.Popen([sys.executable, "-c", HOST_SCRIPT, vb.data_port], stdout=subprocess.PIPE, text=True)
         try:
             assert select.select([host.stdout], [], [], 10)[0] and host.stdout.readline().startswith("connected")
-            time.sleep(0.3)  # many requests in
+            done = 0
+            while done < 12:  # many requests in (counted, not timed: a loaded machine is slower)
+                assert select.select([host.stdout], [], [], 10)[0], "the host stopped making requests"
+                done = int(host.stdout.readline())
         finally:
             host.kill()
             host.wait()

@@ -15,7 +15,8 @@ call out (exchange.py hands the line over to a Dialled here).
                          intercept, vacant-code, reorder, no-circuit, ...), then the
                          announcement (espeak-ng), three times
       fax                RINGS of ringback, then the answering fax's CED and CNG
-      person             RINGS of ringback, then a short "hello?" in a voice (espeak-ng), then
+      person             RINGS of ringback, then a short "hello?" in a voice (espeak-ng: the
+                         number's of VOICES, several languages and lengths), then
                          quiet; hangs up (loop drop) HANGUP_MS after it if the board has not
       person:KEYS        the same, keying KEYS one at a time (KEYS_AFTER_MS after the greeting,
                          then KEYS_EVERY_MS apart: a survey's answers)
@@ -32,6 +33,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import zlib
 
 import numpy as np
 
@@ -51,11 +53,18 @@ HANGUP_MS = 20000  # a person hangs up this long after the greeting if the board
 KEYS_AFTER_MS = 6000  # person:KEYS: the first key this long after the greeting (a survey's
 KEYS_EVERY_MS = 5000  # intro and its first question), the next ones this far apart
 NOISE_RMS = 40  # line noise under speech: about -52 dBm0
-VOICES = {"person": ("en", 165, "Hello?"),
-          "machine": ("en", 150, "Hello, you have reached the Smith family. We cannot come to the "
-                                 "phone right now. Please leave a message after the tone."),
-          "announcement": ("en-us", 160, "We're sorry, your call cannot be completed as dialed. "
-                                         "Please check the number and dial again.")}
+# Who answers, in espeak-ng voices of several languages and lengths (language, words a minute,
+# text): each number keeps one, picked by the number (voice()).
+VOICES = {"person": [("en", 165, "Hello?"), ("de", 170, "Hallo?"), ("fr-fr", 160, "Allô, oui?"),
+                     ("es", 170, "¿Diga?"), ("en-gb", 175, "Yes, hello, who is it?"), ("cmn", 160, "喂，你好?")],
+          "machine": [("en", 150, "Hello, you have reached the Smith family. We cannot come to the "
+                                  "phone right now. Please leave a message after the tone."),
+                      ("de", 160, "Hier ist der Anrufbeantworter von Familie Weber. Bitte sprechen Sie nach "
+                                  "dem Signalton."),
+                      ("fr-fr", 165, "Bonjour, vous êtes bien chez Paul. Laissez un message."),
+                      ("es", 170, "Hola, soy Marta. Deja tu mensaje después de la señal, gracias.")],
+          "announcement": [("en-us", 160, "We're sorry, your call cannot be completed as dialed. "
+                                          "Please check the number and dial again.")]}
 MAX_NUMBER = 32
 HEAR_LEVEL = 300  # linear peak: louder than this in a frame is "something to hear"
 
@@ -107,25 +116,30 @@ def speak(text: str, voice="en", speed=160) -> np.ndarray:
 _VOICE_CACHE = {}
 
 
-def voice(kind: str) -> np.ndarray:
-    """The greeting of an answer: "person", "machine" (espeak-ng, made once) or "wav:PATH" (read
-    once). prepare() makes it off the line cards' thread: a subprocess or a file read there
-    would stall every port's audio."""
-    if kind not in _VOICE_CACHE:
+def voice(kind: str, number: str = "") -> np.ndarray:
+    """The greeting of an answer: "person", "machine", "announcement" (espeak-ng, the number's
+    voice of VOICES[kind], made once) or "wav:PATH" (read once). prepare() makes it off the
+    line cards' thread: a subprocess or a file read there would stall every port's audio."""
+    if kind.startswith("wav:"):
+        key = kind
+    else:
+        pool = VOICES[kind]
+        key = (kind, zlib.crc32(number.encode()) % len(pool))
+    if key not in _VOICE_CACHE:
         if kind.startswith("wav:"):
-            _VOICE_CACHE[kind] = load_speech(kind[4:])
+            _VOICE_CACHE[key] = load_speech(kind[4:])
         else:
-            lang, speed, text = VOICES[kind]
-            _VOICE_CACHE[kind] = speak(text, lang, speed)
-    return _VOICE_CACHE[kind]
+            lang, speed, text = pool[key[1]]
+            _VOICE_CACHE[key] = speak(text, lang, speed)
+    return _VOICE_CACHE[key]
 
 
-def prepare(answers: str) -> None:
-    """Make the greeting of an answer now (set_number, on the control thread)."""
+def prepare(answers: str, number: str = "") -> None:
+    """Make the greeting of a number's answer now (set_number, on the control thread)."""
     if answers in VOICES or answers.startswith("wav:"):
-        voice(answers)
+        voice(answers, number)
     elif answers.startswith("person:"):
-        voice("person")
+        voice("person", number)
     elif answers.startswith("sit:"):
         voice("announcement")
 
@@ -283,9 +297,9 @@ class Dialled:
             self.rx.put(generate_tone(self.plan, "cng", 30.0, law=self.law))
             return
         if a == "machine":
-            audio = np.concatenate([voice("machine"), np.zeros(2400, np.int16), _beep()])
+            audio = np.concatenate([voice("machine", self.number), np.zeros(2400, np.int16), _beep()])
         else:
-            audio = voice(a)  # person, or wav:FILE
+            audio = voice(a, self.number)  # person, or wav:FILE
         lead = np.zeros(2400, np.int16)  # 300 ms from the pick-up to the first word
         audio = with_noise(np.concatenate([lead, audio]), rng)
         self.spoke_end = now + len(audio)

@@ -92,7 +92,7 @@ class Exchange:
                 raise ValueError(f"rings must be 0 to 20, not {rings!r}")
             conf["rings"] = rings
         check_number(number)
-        prepare(conf["answers"])  # the greeting made here, not on the line cards' thread
+        prepare(conf["answers"], number)  # the greeting made here, not on the line cards' thread
         self.numbers[number] = conf
         return {"number": number, **conf}
 

@@ -162,11 +162,6 @@ class Board:
         self.empty = 0  # doorbells whose slot could not be read (board.c bus_slot: 0)
         self.answered = [False] * n
         self.disc = [None] * n  # the hang-up supervisor listening on an answered FXO port
-        # ... one per FXO port, made now and started again per call: a 1 KB object made at
-        # the answer once met a fragmented heap in the MCU's busy spell, and the line never
-        # went off hook while the firmware played its menu to a caller still hearing ringing.
-        law = cg.ALAW if self.law == "alaw" else cg.ULAW
-        self._discs = [cg.Disc(self.plan, law, methods=4) if k == "fxo" else None for k in self.kinds]  # tone
         self.pulse = [None] * n  # linecard.Pulser of a port dialling pulses
         self.cid = [None] * n
         self.prompt = [None] * n  # per port: [file, cur, nxt, next_len, name, barge_in, left]
@@ -468,10 +463,18 @@ class Board:
         if self.kinds[port] != "fxo":
             raise ValueError("port %d is not FXO: nothing to answer" % port)
         if not self.answered[port]:
+            # The line first: a 1 KB supervisor made here once met a fragmented heap in the
+            # busy spell, the MemoryError came before the off-hook, and the caller kept hearing
+            # ringing while the firmware played its menu. Without one the call goes on, its
+            # hang-up heard by loop drop only.
             self.answered[port] = True
             self.out.append((linebus.EV_OFFHOOK, port, b""))
-            d = self.disc[port] = self._discs[port]
-            d.reset()
+            cg = self.cg
+            try:
+                self.disc[port] = cg.Disc(self.plan, cg.ALAW if self.law == "alaw" else cg.ULAW, methods=4)  # tone
+            except MemoryError:
+                self.oom += 1
+                print("hal_mcu: port", port, "answered without tone supervision (no memory)")
 
     def _cmd_seize(self, msg, port):
         if self.kinds[port] != "fxo":

@@ -561,7 +561,6 @@ static MP_DEFINE_CONST_OBJ_TYPE(cpa_type, MP_QSTR_Cpa, MP_TYPE_FLAG_NONE,
 typedef struct {
     mp_obj_base_t base;
     cg_disc_t st;
-    cg_disc_cfg_t cfg;  // what reset() starts it with again
 } disc_obj_t;
 
 // Disc(plan="US", law=ULAW, *, methods=15, silence_ms=30000, reversals=1)
@@ -590,19 +589,9 @@ static mp_obj_t disc_make_new(const mp_obj_type_t *type, size_t n_args, size_t n
         cfg.reversals = (uint32_t)v[ARG_reversals].u_int;
     }
     disc_obj_t *self = mp_obj_malloc(disc_obj_t, type);
-    self->cfg = cfg;
-    check(cg_disc_init(&self->st, &self->cfg), "Disc");
+    check(cg_disc_init(&self->st, &cfg), "Disc");
     return MP_OBJ_FROM_PTR(self);
 }
-
-// reset(): as new, with its settings (a port's supervisor made once, started again per call:
-// no allocation when a call is answered, where a fragmented heap once refused the 1 KB)
-static mp_obj_t disc_reset(mp_obj_t self_in) {
-    disc_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    check(cg_disc_init(&self->st, &self->cfg), "reset");
-    return mp_const_none;
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(disc_reset_obj, disc_reset);
 
 static mp_obj_t disc_process(mp_obj_t self_in, mp_obj_t samples, mp_obj_t ev) {
     disc_obj_t *self = MP_OBJ_TO_PTR(self_in);
@@ -626,7 +615,6 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(disc_line_obj, 4, 4, disc_line);
 static const mp_rom_map_elem_t disc_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_process), MP_ROM_PTR(&disc_process_obj) },
     { MP_ROM_QSTR(MP_QSTR_line), MP_ROM_PTR(&disc_line_obj) },
-    { MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&disc_reset_obj) },
 };
 static MP_DEFINE_CONST_DICT(disc_locals, disc_locals_table);
 

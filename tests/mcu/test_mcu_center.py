@@ -51,6 +51,21 @@ def test_the_mcu_boots_with_the_demo_site_and_a_provision_of_it_sends_nothing(ce
     assert "board qemu-m4f: site demo" in r.stdout and "up to date" in r.stdout, r.stdout
 
 
+def test_the_monitor_reads_the_bus_uart_and_the_board_reports_its_line_cards(center):
+    """The evidence a stalled board gives (qemu.py bus_uart, `callgate status`): the bus UART
+    enabled with its receive interrupt (board.c: CTRL TX, RX, RX interrupt), that interrupt
+    enabled at the NVIC (UART2 RX: IRQ 4), the CPU's place named; the firmware's count of the
+    bus ticks it ran."""
+    import re
+
+    st = center.qemu.bus_uart()
+    assert st["ctrl"] & 0b1011 == 0b1011 and int(st["nvic_enabled"], 16) & (1 << 4), st
+    assert st["where"].startswith("pc 0x") and " in " in st["where"], st
+    r = cli(center.data_port, "status")
+    m = re.search(r"line cards: (\d+) bus ticks run, \d+ lost, \d+ bad frames", r.stdout)
+    assert r.returncode == 0 and m and int(m.group(1)) > 100, r.stdout  # (the board has run seconds of ticks)
+
+
 def test_an_agent_call_is_bridged_on_the_mcu_recorded_and_pulled_as_a_wav(center, tmp_path):
     """Support line (port 1), key 1: the support queue rings Bob's phone (FXS port 6), he
     answers and talks 8 s; the board records it (support records every call), asks the survey;

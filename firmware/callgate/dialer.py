@@ -148,9 +148,7 @@ class Dialer:
             if cp.run != R_RUNNING:
                 continue
             while self.active[name] < cp.cfg.get("lines", 1):
-                try:
-                    self.calls.outbound.find(None)  # a trunk first: no contact is taken without one
-                except DialError:
+                if not self._trunk_free():  # a trunk first: no contact is taken without one
                     return
                 k = cp.next_due(epoch)
                 if k is None:
@@ -174,7 +172,7 @@ class Dialer:
         ready; none waiting for nobody (a lead no agent rings for leaves when none is ready,
         or the campaign stops running)."""
         acd = self.calls.acd
-        q = acd.queue(cp.cfg["agent_connected"]["queue"])
+        q = acd.queue(cp.cfg["agent_connected"]["queue"]) if acd is not None else None
         if q is None:  # (a site reloaded without the queue)
             return
         leads = self.leads[cp.name]
@@ -182,10 +180,13 @@ class Dialer:
         for a in acd.order:
             ready = ready or (a.state == READY and acd.can_take(a, q))
         go = ready and cp.run == R_RUNNING
-        for ld in leads[:]:
+        i = len(leads)
+        while i:  # (by index: no copy of the list every tick)
+            i -= 1
+            ld = leads[i]
             if ld.agent is None and not go and acd.ringing(ld) is None:
                 acd.leave(ld, now, [])
-                leads.remove(ld)
+                leads.pop(i)
         if not go or len(leads) >= cp.cfg.get("lines", 1) or not self._trunk_free():
             return
         k = cp.next_due(epoch)
@@ -197,11 +198,12 @@ class Dialer:
         acd.enqueue(ld, q.name, now)
 
     def _trunk_free(self):
-        try:
-            self.calls.outbound.find(None)
-            return True
-        except DialError:
-            return False
+        """An idle trunk that may call out (asked every tick: no exception made to say no)."""
+        out = self.calls.outbound
+        for n, c in self.calls.calls.items():
+            if c.state == "idle" and out.trunks[n].allow:
+                return True
+        return False
 
     def may_offer(self, ld):
         """Live callers first: no caller of the lead's queue waits unrung; and a trunk free."""

@@ -593,9 +593,9 @@ static int track_activity(cg_cpa_tone_t *s, int32_t cls, float power, cg_event_t
     /* A run heard at a SIT variant's frequency (sit_kinds; 1000 Hz is 985 Hz + 1.5 %) is a
      * beep after beep_min_ms, or while a SIT may come (sit_hold: the analyser's calls before
      * the answer) once it has outlasted a SIT segment: until then it may be the SIT's first. */
-    if (cls >= CG_CPA_SIG0 && cls == s->act.cls && s->win_variant) {
+    if (cls >= CG_CPA_SIG0 && cls == s->act.cls && s->win_variant && !s->act_sitlike) {
         const uint32_t k = (uint32_t) (cls - CG_CPA_SIG0), lane = 2u * s->sig_alt[k][s->win_variant - 1u];
-        s->act_sitlike = 1;
+        s->act_sitlike = 1; /* its frequency once per run, from the variant's filter */
         s->beep_hz = (uint16_t) (acosf(0.5f * s->coeff[lane]) * ((float) CG_SAMPLE_RATE / CG_TWO_PI) + 0.5f);
     }
     if (s->act_sitlike && !s->beep_reported &&

@@ -213,11 +213,7 @@ class Callbacks:
         for x in self.kept:
             if x is not cb and x.queue == cb.queue and x.state in (P_OFFERED, P_DIALING, P_CONNECTED):
                 return False
-        out = self.calls.outbound
-        for n, c in self.calls.calls.items():
-            if c.state == "idle" and out.trunks[n].allow:
-                return True
-        return False
+        return self.calls.outbound.free()
 
     def rung(self, cb, g, ev):
         if cb.state != P_OFFERED:
@@ -238,7 +234,7 @@ class Callbacks:
         try:
             self.calls.outbound.find(None)
         except DialError:
-            self._agent_busy(g, cmd)
+            self.calls.agent_alone(g, cmd)
             self._join(cb, cb.queued_at, now)
             self._event(cb, ev, why="no-trunk")
             return
@@ -248,7 +244,7 @@ class Callbacks:
         try:
             r = self.calls.outbound.dial(cb.number, None, None, now, ports, ev, cmd)
         except DialError:  # (find() said yes a moment ago; a number kept by older firmware)
-            self._agent_busy(g, cmd)
+            self.calls.agent_alone(g, cmd)
             cb.agent = None
             self._next(cb, "error", now, ev, True)
             return
@@ -288,7 +284,7 @@ class Callbacks:
             cmd.append({"t": linecard.CMD_UNBRIDGE, "port": c.port})
         g = cb.agent
         if g is not None and g.call is cb:
-            self._agent_busy(g, cmd)
+            self.calls.agent_alone(g, cmd)
         from .outbound import retry_as
 
         cb.call = None
@@ -301,11 +297,6 @@ class Callbacks:
             if cb.agent is g:
                 cb.agent = None
             self.calls.outbound.end(cb.call, "agent", "agent", now, ports, ev, cmd)
-
-    def _agent_busy(self, g, cmd):
-        cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.calls.plan, "name": linecard.TONE_BUSY})
-        self.calls.dialing[g.port] = True  # stopped when the agent hangs up
-        self.calls.acd.caller_gone(g)
 
     def _next(self, cb, outcome, now, ev, save, like=None):
         """cb's attempt ended with outcome: done, a retry by the rule for `like` (default the

@@ -297,6 +297,13 @@ class Calls:
         """Call out (outbound.py): returns the call's ids; DialError if it cannot."""
         return self.outbound.dial(number, trunk, prompt, now_ms, ports, ev, cmd)
 
+    def agent_alone(self, g, cmd):
+        """Agent g is left on the line with nobody (an agent-first call that did not come to a
+        bridge): busy tone until they hang up, and free for the next call then."""
+        cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.plan, "name": linecard.TONE_BUSY})
+        self.dialing[g.port] = True  # stopped when the agent hangs up
+        self.acd.caller_gone(g)
+
     def campaigns(self):
         """The campaigns' dialler (dialer.py), made at first use."""
         if self.dialer is None:

@@ -148,7 +148,7 @@ class Dialer:
             if cp.run != R_RUNNING:
                 continue
             while self.active[name] < cp.cfg.get("lines", 1):
-                if not self._trunk_free():  # a trunk first: no contact is taken without one
+                if not self.calls.outbound.free():  # a trunk first: no contact is taken without one
                     return
                 k = cp.next_due(epoch)
                 if k is None:
@@ -187,7 +187,7 @@ class Dialer:
             if ld.agent is None and not go and acd.ringing(ld) is None:
                 acd.leave(ld, now, [])
                 leads.pop(i)
-        if not go or len(leads) >= cp.cfg.get("lines", 1) or not self._trunk_free():
+        if not go or len(leads) >= cp.cfg.get("lines", 1) or not self.calls.outbound.free():
             return
         k = cp.next_due(epoch)
         if k is None:
@@ -197,21 +197,13 @@ class Dialer:
         leads.append(ld)
         acd.enqueue(ld, q.name, now)
 
-    def _trunk_free(self):
-        """An idle trunk that may call out (asked every tick: no exception made to say no)."""
-        out = self.calls.outbound
-        for n, c in self.calls.calls.items():
-            if c.state == "idle" and out.trunks[n].allow:
-                return True
-        return False
-
     def may_offer(self, ld):
         """Live callers first: no caller of the lead's queue waits unrung; and a trunk free."""
         acd = self.calls.acd
         for c in acd.waiting:
             if not c.agent_first and c.q is ld.q and acd.ringing(c) is None:
                 return False
-        return self._trunk_free()
+        return self.calls.outbound.free()
 
     def rung(self, ld, g, ev):
         pass
@@ -225,7 +217,7 @@ class Dialer:
         cp = ld.cp
         epoch = self.calls.epoch(now)
         k = cp.next_due(epoch)
-        if k is None or not self._trunk_free():
+        if k is None or not self.calls.outbound.free():
             self._drop(ld, g, cmd)
             return
         number = cp.dialing(k, epoch)
@@ -264,9 +256,7 @@ class Dialer:
         if ld in self.leads[ld.cp.name]:
             self.leads[ld.cp.name].remove(ld)
         if g is not None and g.call is ld:
-            cmd.append({"t": linecard.CMD_TONE, "port": g.port, "plan": self.calls.plan, "name": linecard.TONE_BUSY})
-            self.calls.dialing[g.port] = True  # stopped when the agent hangs up
-            self.calls.acd.caller_gone(g)
+            self.calls.agent_alone(g, cmd)
         ld.agent = None
 
     def _agent_answered(self, c, ld, result, now, cmd):

@@ -122,6 +122,14 @@ class Outbound:
             self.trunks[p["n"]] = Trunk(bool(out.get("allow")), out.get("prefix", ""), p["plan"],
                                         out.get("no_answer_ms", _NO_ANSWER_MS), bool(out.get("pulse")))
 
+    def free(self):
+        """An idle trunk that may call out? (callbacks and campaigns ask every tick: no
+        exception made to say no, as find's DialError would)"""
+        for n, c in self.calls.calls.items():
+            if c.state == "idle" and self.trunks[n].allow:
+                return True
+        return False
+
     def find(self, trunk):
         """The Call of the trunk to use: trunk a port number, a site's trunk name, or None (the
         first idle FXO port that may call out). DialError says why none."""

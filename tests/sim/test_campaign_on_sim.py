@@ -11,19 +11,15 @@ import time
 
 import pytest
 
-from callgate.sim.board import VirtualBoard
 from callgate.sim.control import Control
-from test_outbound import callgate
+from test_outbound import answering_board, callgate
 
 NUMBERS = {"5550100": "busy", "5550102": "person", "5550103": "machine", "5550105": "person"}
 
 
 @pytest.fixture(scope="module")
 def board():
-    with VirtualBoard("virtual-4", clock=8.0) as vb:
-        with Control(vb.control_path) as ctl:
-            for number, answers in NUMBERS.items():
-                ctl.number(number, answers)
+    with answering_board(NUMBERS) as vb:
         yield vb
 
 

@@ -5,6 +5,7 @@ board's DTMF from the line's audio and answers as `callgate sim number` set it, 
 plan's tones and espeak-ng voices. Each outcome is checked, with its call record.
 """
 
+import contextlib
 import json
 import pathlib
 import subprocess
@@ -32,12 +33,35 @@ def callgate(*argv, check_code=None):
     return r
 
 
-@pytest.fixture(scope="module")
-def board():
+@contextlib.contextmanager
+def answering_board(numbers):
+    """A virtual-4 board at 8x whose exchange answers each of numbers as told."""
     with VirtualBoard("virtual-4", clock=8.0) as vb:
         with Control(vb.control_path) as ctl:
-            for number, answers in NUMBERS.items():
+            for number, answers in numbers.items():
                 ctl.number(number, answers)
+        yield vb
+
+
+@contextlib.contextmanager
+def trunk2_calling_out(board, tmp_path, outbound):
+    """The small site with trunk2 (CN) calling out as `outbound` (YAML flow) says, provisioned;
+    the exchange's trunk 1 given CN tones, and US again after."""
+    site = make_site(tmp_path / "site")
+    site.write_text(site.read_text().replace("name: trunk2, plan: CN,", f"name: trunk2, plan: CN, outbound: {outbound},"))
+    callgate("--port", board.data_port, "provision", site, check_code=0)
+    with Control(board.control_path) as ctl:
+        ctl.trunk(1, plan="CN")
+    try:
+        yield
+    finally:
+        with Control(board.control_path) as ctl:
+            ctl.trunk(1, plan="US")
+
+
+@pytest.fixture(scope="module")
+def board():
+    with answering_board(NUMBERS) as vb:
         yield vb
 
 
@@ -134,15 +158,9 @@ def test_bad_input_refused_with_a_clear_error(board, tmp_path):
 
 
 def test_site_trunk_permission_and_prefix(board, tmp_path):
-    site = make_site(tmp_path / "site")
-    text = site.read_text().replace(
-        "name: trunk2, plan: CN,", "name: trunk2, plan: CN, outbound: {allow: true, prefix: '9'},")
-    site.write_text(text)
-    callgate("--port", board.data_port, "provision", site, check_code=0)
-    with Control(board.control_path) as ctl:
-        ctl.number("95550300", "busy")  # the exchange sees the prefix too
-        ctl.trunk(1, plan="CN")
-    try:
+    with trunk2_calling_out(board, tmp_path, "{allow: true, prefix: '9'}"):
+        with Control(board.control_path) as ctl:
+            ctl.number("95550300", "busy")  # the exchange sees the prefix too
         r = callgate("--port", board.data_port, "dial", "5550300", "--trunk", "trunk1")
         assert r.returncode == 2 and "trunk 'trunk1' may not call out" in r.stderr, r.stderr
         r = dial(board, "5550300", code=1)  # the only trunk that may: trunk2, CN tones
@@ -157,30 +175,18 @@ def test_site_trunk_permission_and_prefix(board, tmp_path):
             (r, far, board.model.audio.failures)
         r = callgate("--port", board.data_port, "dial", "5550301", "--play", "nosuch")
         assert r.returncode == 2 and r.stderr.strip() == "callgate: error: dial: no prompt 'nosuch' in the site"
-    finally:
-        with Control(board.control_path) as ctl:
-            ctl.trunk(1, plan="US")
 
 
 def test_a_trunk_that_dials_pulses(board, tmp_path):
     """The site says trunk2 dials pulses: the line card breaks the loop 60 ms per pulse (10 a
     second, 700 ms between digits) and the exchange counts the breaks into the number, which
     then answers as set (a 0 is ten pulses); * and # cannot be pulsed."""
-    site = make_site(tmp_path / "site")
-    text = site.read_text().replace(
-        "name: trunk2, plan: CN,", "name: trunk2, plan: CN, outbound: {allow: true, prefix: '9', dialing: pulse},")
-    site.write_text(text)
-    callgate("--port", board.data_port, "provision", site, check_code=0)
-    with Control(board.control_path) as ctl:
-        ctl.number("95550370", "busy")
-        ctl.trunk(1, plan="CN")
-    try:
+    with trunk2_calling_out(board, tmp_path, "{allow: true, prefix: '9', dialing: pulse}"):
+        with Control(board.control_path) as ctl:
+            ctl.number("95550370", "busy")
         r = dial(board, "5550370", code=1)
         assert (r["outcome"], r["port"]) == ("busy", 1), r
         with Control(board.control_path) as ctl:
             assert ctl.dialled()[-1]["digits"] == "95550370"  # counted from the loop's breaks
         r = callgate("--port", board.data_port, "dial", "5550*1")
         assert r.returncode == 2 and "dials pulses, which have no * or #" in r.stderr, r.stderr
-    finally:
-        with Control(board.control_path) as ctl:
-            ctl.trunk(1, plan="US")

@@ -39,6 +39,9 @@ def callgate(*args, timeout=60):
 
 
 def start_monitor(port):
+    # The board answering first (a board just booted under CI's 4 workers once let the monitor's
+    # 4 hellos of 0.5 s go unanswered); the status closes the port again.
+    assert callgate("--port", port, "status", "--timeout", "2").returncode == 0
     mon = subprocess.Popen(CALLGATE + ["--port", port, "monitor", "--seconds", "60"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert select.select([mon.stderr], [], [], 20)[0], "monitor did not start"

@@ -381,14 +381,13 @@ def test_survey_after_the_agent_left_and_callback_while_waiting():
     w.prompt(0, 0.5)
     w.ms(900)
     assert [r["digit"] for r in w.of("dtmf", 0)] == ["3"]
-    for _ in range(3):  # a hold loop: each prompt follows the last at once
+    for gap in (700, 700, 3000):  # a hold loop: each prompt follows the last, at worst 3 s on
         w.prompt(0, 0.5)
-        w.ms(700)
-    w.ms(1000)
+        w.ms(gap)
     assert [r["digit"] for r in w.of("dtmf", 0)] == ["3"] and call.callbacks == 0
     w.prompt(0, 0.5)  # e.g. the queue's overflow: the callback prompt, then the board waits
-    w.ms(2300)
-    assert [r["digit"] for r in w.of("dtmf", 0)] == ["3"]  # 2 s of quiet first
+    w.ms(4300)
+    assert [r["digit"] for r in w.of("dtmf", 0)] == ["3"]  # 4 s of quiet first
     w.ms(1000)
     assert "".join(r["digit"] for r in w.of("dtmf", 0)) == "355#"
     assert call.callbacks == 1

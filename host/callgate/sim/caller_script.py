@@ -28,7 +28,9 @@ from .caller import Caller
 from .speech import AudioQueue, load_speech, speech_chunk
 
 PROMPT_END = 2400  # samples of quiet after sound: the prompt has ended (300 ms)
-CALLBACK_QUIET = 16000  # samples of quiet after a prompt: the board waits for the number (2 s)
+CALLBACK_QUIET = 32000  # samples of quiet after a prompt: the board waits for the number (4 s; it
+# waits 10 s for the first key, and a queue's hold loop may fall quiet 2 s under load between
+# its prompts while the firmware is slow to start the next one)
 SURVEY_NONE_MS = 1000  # a caller without a survey hangs up this long after the agent left
 
 

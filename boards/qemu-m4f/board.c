@@ -30,6 +30,7 @@
 
 #include <string.h>
 
+#include "py/gc.h"
 #include "py/mperrno.h"
 #include "py/stream.h"
 #include "py/mphal.h"
@@ -533,7 +534,20 @@ static mp_obj_t board_watch_ctrl_c(mp_obj_t on) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(board_watch_ctrl_c_obj, board_watch_ctrl_c);
 
+// --- The heap's largest free block ---------------------------------------------------------
+// `_board.heap_largest_free()` -> bytes: the biggest allocation the heap could take now. A
+// heap with room to spare can still refuse a 1.5 KB block when its free space lies in pieces
+// (docs/hardware.md, Heap); hal_mcu samples this beside gc.mem_free().
+
+static mp_obj_t board_heap_largest_free(void) {
+    gc_info_t info;
+    gc_info(&info);
+    return MP_OBJ_NEW_SMALL_INT(info.max_free * MICROPY_BYTES_PER_GC_BLOCK);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(board_heap_largest_free_obj, board_heap_largest_free);
+
 static const mp_rom_map_elem_t board_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_heap_largest_free), MP_ROM_PTR(&board_heap_largest_free_obj) },
     { MP_ROM_QSTR(MP_QSTR_watch_ctrl_c), MP_ROM_PTR(&board_watch_ctrl_c_obj) },
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__board) },
     { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&flash_type) },

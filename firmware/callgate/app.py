@@ -41,7 +41,11 @@ def _heap():
     if not hasattr(gc, "mem_alloc"):
         return {}
     gc.collect()
-    return {"used": gc.mem_alloc(), "free": gc.mem_free()}
+    h = {"used": gc.mem_alloc(), "free": gc.mem_free()}
+    largest = hal.largest_free()
+    if largest is not None:
+        h["largest"] = largest
+    return h
 
 
 class App:

@@ -83,6 +83,11 @@ async def connect():
     return await backend().connect()
 
 
+def largest_free():
+    """The heap's largest free block in bytes, where the board can tell (None elsewhere)."""
+    return backend().largest_free()
+
+
 _prompts = "prompts/"
 
 

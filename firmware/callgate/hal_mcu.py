@@ -47,9 +47,10 @@ _TURN = 8  # line(): reports the app takes in a row before the other tasks get a
 _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
 HEAP_TICKS = 250  # the live heap is measured every 250 ticks (5 s of line time)
 # Since boot: the live heap's peak (gc.mem_alloc() just after a gc.collect(), bytes), its
-# least free (gc.mem_free() then) and the samples taken. Read over the REPL once the app is
-# stopped (tests/mcu/test_mcu_center.py; docs/hardware.md, Memory).
-heap = [0, 1 << 30, 0]
+# least free (gc.mem_free() then), the samples taken, and the least of the largest free block
+# (what one allocation could get: a heap with room in pieces refuses a 1.5 KB block). Read over
+# the REPL once the app is stopped (tests/mcu/test_mcu_center.py; docs/hardware.md, Heap).
+heap = [0, 1 << 30, 0, 1 << 30]
 _CID_START = {"ring-end": "ARM_RING_END", "reversal": "ARM_REVERSAL", "alert": "ARM_ALERT"}
 
 
@@ -96,6 +97,19 @@ def _measure_heap(backlog):
     if free < heap[1]:
         heap[1] = free
     heap[2] += 1
+    largest = largest_free()
+    if largest is not None and largest < heap[3]:
+        heap[3] = largest
+
+
+def largest_free():
+    """The heap's largest free block in bytes (the board's C; None where it has none)."""
+    try:
+        import _board
+
+        return _board.heap_largest_free()
+    except (ImportError, AttributeError):
+        return None
 
 
 def _watch_ctrl_c(on):
@@ -296,6 +310,7 @@ class Board:
                     self.oom += 1
                     self.out.clear()
                     gc.collect()
+                    self._send_quiet()
 
     def run_tick(self, body, n):
         """One RX tick from the line cards: their events, the engine, our TX tick back."""
@@ -364,6 +379,14 @@ class Board:
     def _send(self):
         n = self.enc.finish()
         self.bus.write(self.enc.wire, 0, n)
+
+    def _send_quiet(self):
+        """The tick's TX with no audio and no events, when its work found no memory: the line
+        cards hear 20 ms of silence, not a board gone quiet (once every tick's work raised
+        MemoryError and no TX went for minutes)."""
+        if self.tick >= 0:
+            self.enc.begin(linebus.KIND_TX, self.tick, 0)
+            self._send()
 
     def _report(self, msg):
         self._reports.append(msg)

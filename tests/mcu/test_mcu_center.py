@@ -193,10 +193,11 @@ def test_the_demo_sites_calls_fit_the_heap(center):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     # resume: no soft reset before exec (it would wipe hal_mcu.heap); the Ctrl-C stops the app
-    (peak, least_free, samples), flash_free, flash_total = eval(r.stdout.strip().splitlines()[-1])  # noqa: S307
+    (peak, least_free, samples, least_largest), flash_free, flash_total = eval(r.stdout.strip().splitlines()[-1])  # noqa: S307
     peaks = [ln for ln in center.console().splitlines() if "heap peak" in ln]
-    print(f"live heap peak {peak} B of {HEAP_BYTES} ({samples} samples, least free {least_free} B); "
+    print(f"live heap peak {peak} B of {HEAP_BYTES} ({samples} samples, least free {least_free} B, "
+          f"least largest free block {least_largest} B); "
           f"flash {flash_free} B free of {flash_total}; the console's last peaks:", *peaks[-8:], sep="\n")
-    assert samples >= 10
+    assert samples >= 10 and 0 < least_largest <= least_free
     assert peak < HEAP_BYTES * (1 - MARGIN), f"the demo site's live heap peaked at {peak} B: {peaks[-8:]}"
     assert flash_free > 1 << 20  # room left for recordings

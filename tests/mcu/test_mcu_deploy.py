@@ -77,7 +77,7 @@ def live_heap_peak(sim, repl_at) -> int:
     """hal_mcu's live heap peak since boot, after RUN_S seconds of the app (which stops)."""
     time.sleep(RUN_S)
     out = on_repl(sim, repl_at, "from callgate import hal_mcu\nprint(list(hal_mcu.heap))")
-    peak, _, samples = json.loads(out.strip().splitlines()[-1])
+    peak, _, samples, _ = json.loads(out.strip().splitlines()[-1])
     assert samples >= 1
     return peak
 

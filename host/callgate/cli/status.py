@@ -102,5 +102,6 @@ def run(args) -> int:
         print(f"line cards: {cards['reports']} reports, {cards['bad']} not understood, {cards['oom']} short of memory")
     heap = st.get("heap") or {}
     if heap:
-        print(f"heap: {heap['used']} bytes live, {heap['free']} free")
+        largest = f" (largest free block {heap['largest']})" if "largest" in heap else ""
+        print(f"heap: {heap['used']} bytes live, {heap['free']} free{largest}")
     return 0

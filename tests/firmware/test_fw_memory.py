@@ -10,14 +10,16 @@ import fw
 Calls = fw.module("calls").Calls
 messages = fw.module("link.messages")
 Endpoint = fw.module("link.endpoint").Endpoint
+FRAME_BUFFERS = fw.module("link.endpoint").RING_BYTES + fw.module("link.endpoint").CACHE_BYTES
 Ports = fw.module("ports").Ports
 
 RUNS_ON_MICROPYTHON = True
 
 PORTS = [{"n": 0, "kind": "fxo", "name": "fxo1"}, {"n": 1, "kind": "fxo", "name": "fxo2"},
          {"n": 2, "kind": "fxs", "name": "fxs1"}, {"n": 3, "kind": "fxs", "name": "fxs2"}]
-BOOT_BUDGET = 8 * 1024  # bytes: ports, calls, the link endpoint and its event ring (2.9 KB
-#                          measured on the 64-bit Unix port; a 32-bit board needs less)
+BOOT_BUDGET = 8 * 1024 + FRAME_BUFFERS  # bytes: ports, calls, the link endpoint and the buffers
+#   of its event ring and reply cache (6.2 KB and the buffers measured on the 64-bit Unix port;
+#   a 32-bit board needs less)
 LEAK_SLACK = 512  # bytes a run of calls may leave behind (interned strings, dict growth)
 
 

@@ -173,3 +173,26 @@ def test_endpoint_answers_after_garbage(junk, rid, value):
         assert kind == messages.ERR and reply["code"] == messages.ERR_TOO_LARGE
     else:
         assert kind == messages.RSP and reply["echo"] == _as_decoded(value)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=150)
+@given(st.lists(st.integers(0, 400), min_size=1, max_size=120), st.integers(4, 40), st.integers(600, 3000))
+def test_events_asked_again_are_the_frames_sent_byte_for_byte(sizes, ring, ring_bytes):
+    """The endpoint keeps events' frames back to back in one buffer: asked for every event it
+    holds, it sends the newest ones it has, each the very frame sent first, never one written
+    over; at least as many as fit in the buffer less a frame's room (and at most `ring`)."""
+    ep = Endpoint({}, ring_size=ring, ring_bytes=ring_bytes)
+    sent_first = [ep.event(messages.EV_HOOK, bytes([i & 0xFF]) * n) for i, n in enumerate(sizes)]
+    again = ep.receive(frame.encode(messages.pack(messages.REQ, 1, messages.OP_EVENTS, {"after": None})))
+    reader = frame.Reader()
+    *frames, reply = again
+    (body,) = reader.feed(reply)
+    r = messages.unpack(body)[3]
+    assert r["sent"] == len(frames) and frames == sent_first[len(sent_first) - len(frames):]
+    fits, room = 0, ring_bytes - frame.MAX_FRAME - 2
+    for f in reversed(sent_first):
+        room -= len(f)
+        if room < 0 or fits == ring:
+            break
+        fits += 1
+    assert fits <= len(frames) <= ring

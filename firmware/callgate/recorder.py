@@ -4,7 +4,8 @@
 # rec/index.log (records.py) with the length. The control plane only moves the bytes: it never
 # looks at a sample.
 #
-# Chunks are gathered to half a second before they are appended (_GATHER). A recording is
+# A recording's file stays open while it is made, and each chunk is written to it as it comes
+# (from the MCU's HAL, straight from the line card's recording ring: no copy). A recording is
 # complete on the flash once its index line is written; the line carries the file's sha256,
 # hashed as it was written, so a host never needs the board to read a recording through to
 # hash it (FS_HASH of a megabyte held the emulated MCU's app for seconds). The call's record
@@ -35,19 +36,13 @@ _TAG = {"ulaw": 7, "alaw": 6}
 HEADER_LEN = 58  # RIFF, fmt (18 bytes), fact, data headers
 _HEADROOM = 2 * 4096  # flash blocks kept for the index line
 _LOOK_EVERY = const(65536)  # bytes recorded between two looks at the flash's free space
-# Chunks are gathered to this many bytes (half a second) and appended in one open: LittleFS
-# commits each close by copying the file's last, partly written block, so 800-byte appends cost
-# 4.4 times as much per byte as 4000-byte ones on the emulated MCU (1.26 ms against 0.29 per
-# 800 bytes), enough to leave its app seconds behind its line reports in the busy half-hour.
-# A power cut loses at most these of a recording still being made (which has no index line).
-_GATHER = const(4000)
-
-
-def _size(chunks):
-    n = 0
-    for c in chunks:
-        n += len(c)
-    return n
+# The file is committed once, when the recording ends: LittleFS commits by copying the file's
+# last, partly written block, so 800-byte appends each in their own open cost 4.4 times as much
+# per byte as 4000-byte ones on the emulated MCU (1.26 ms against 0.29 per 800 bytes), enough to
+# leave its app seconds behind its line reports in the busy half-hour; and a file committed
+# while it is still written to has its blocks counted twice by LittleFS's free space (its old
+# and its new version share them), which would prune recordings for room the flash has. A
+# power cut loses the audio of a recording still being made (which never has an index line).
 
 
 def header(law, n):
@@ -75,7 +70,7 @@ class Recorder:
         self.reserve = reserve  # bytes kept free: by default 5 minutes of G.711
         self.open = {}  # id -> what goes in its index line
         self.lost = {}  # call id -> True: a recording of it is incomplete (until incomplete())
-        self._held = {}  # recording id -> its chunks not yet on the flash (fewer than _GATHER bytes)
+        self._files = {}  # recording id -> its file, open while it is made
         self._hash = {}  # recording id -> the sha256 of what is on the flash so far
         self.done = 0
         self.pruned = 0
@@ -91,8 +86,13 @@ class Recorder:
             self.prune(epoch_ms)
             makedirs(path)
             head = header(self.law, None)
-            with open(path, "wb") as f:
+            f = open(path, "wb")
+            try:
                 f.write(head)
+                f.flush()
+            except OSError:
+                f.close()
+                raise
         except OSError:
             self.cut += 1
             self.lost[cmd.get("call")] = True
@@ -101,7 +101,7 @@ class Recorder:
                                 "call": cmd.get("call"), "agent": cmd.get("agent"),
                                 "queue": cmd.get("queue"), "number": cmd.get("number"),
                                 "start": epoch_ms, "ms": 0, "bytes": 0}
-        self._held[cmd["id"]] = []
+        self._files[cmd["id"]] = f
         self._hash[cmd["id"]] = hashlib.sha256(head)
 
     def feed(self, report):
@@ -109,28 +109,23 @@ class Recorder:
         st = self.open.get(report.get("id"))
         if st is None:
             return None
-        data = report.get("pcm")  # the MCU's HAL: bytes; over a socket: base64 text
+        data = report.get("pcm")  # the MCU's HAL: a memoryview of its ring; over a socket: base64 text
         if data is None:
             data = a2b_base64(report.get("data") or "")
         end = report.get("end")
         lost = report.get("lost")
         if isinstance(lost, int) and lost > 0:  # the line card dropped codes: a gap, in ms
             st["lost_ms"] = st.get("lost_ms", 0) + lost // 8
-        held = self._held[st["id"]]
-        if data:
-            held.append(data)
-        if (end or _size(held) >= _GATHER) and not self._write(st, held):
+        if data and not self._write(st, data):
             end = True  # full: keep what is there
         if not end:
             return None
         return self._close(st)
 
-    def _write(self, st, held):
-        """Append the chunks held for a recording to its file, in one open; False: the flash
-        is full, and the recording is cut."""
-        n = _size(held)
-        if not n:
-            return True
+    def _write(self, st, data):
+        """Append a chunk to the recording's file; False: the flash is full, and the
+        recording is cut."""
+        n = len(data)
         free = self._free_before(n)
         if free is not None and free < self.reserve // 2:
             self.prune(st["start"])
@@ -138,19 +133,15 @@ class Recorder:
         try:
             if free is not None and free < n + _HEADROOM:
                 raise OSError(28)  # keep room to close the WAV and write its index line
-            h = self._hash[st["id"]]
-            with open(st["file"], "ab") as f:
-                for data in held:
-                    f.write(data)
-                    h.update(data)
+            f = self._files[st["id"]]
+            f.write(data)
+            self._hash[st["id"]].update(data)
             st["bytes"] += n
             self._since += n
             return True
         except OSError:
             st["cut"] = True
             return False
-        finally:
-            held.clear()
 
     def _free_before(self, n):
         """The flash's free bytes before n more are written: statvfs once per _LOOK_EVERY
@@ -169,7 +160,14 @@ class Recorder:
     def _close(self, st):
         """The recording's index line: it is complete on the flash (or marked cut)."""
         del self.open[st["id"]]
-        del self._held[st["id"]]
+        try:
+            self._files.pop(st["id"]).close()
+        except OSError:  # not committed: only what the flash kept counts
+            st["cut"] = True
+            try:
+                st["bytes"] = max(0, os.stat(st["file"])[6] - HEADER_LEN)
+            except OSError:
+                st["bytes"] = 0
         h = self._hash.pop(st["id"])
         st["ms"] = st["bytes"] // 8
         if st.get("cut"):
@@ -198,7 +196,6 @@ class Recorder:
         """The call's recordings still open will not be completed (their last chunk never
         came): close them with what came, marked cut; chunks that come later are dropped."""
         for st in [st for st in self.open.values() if st["call"] == call]:
-            self._write(st, self._held[st["id"]])
             st["cut"] = True
             self._close(st)
 

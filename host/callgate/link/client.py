@@ -102,6 +102,9 @@ class _Pending:
 
 class Client:
     RECOVER_TRIES = 6  # EVENTS requests per gap, while resent events keep arriving damaged
+    HELLO_TRIES = 10  # at least, for the handshake (harmless to repeat): a board just booted, or
+    # busy on its flash, may take seconds to answer its first request (4 tries of 0.5 s went
+    # unanswered under CI's load, after a rig run, and a provision failed)
 
     def __init__(
         self,
@@ -232,7 +235,8 @@ class Client:
 
     def hello(self) -> dict:
         try:
-            info = self.request(messages.OP_HELLO, {"proto": messages.PROTO})
+            info = self.request(messages.OP_HELLO, {"proto": messages.PROTO},
+                                retries=max(self.retries, self.HELLO_TRIES - 1))
         except RemoteError as e:
             if e.code == messages.ERR_VERSION:
                 theirs = (e.detail or {}).get("proto")

@@ -265,7 +265,7 @@ class App:
             "uptime_ms": time.ticks_diff(time.ticks_ms(), self.t0),
             "site": (self.site or self._boot_site or {}).get("site"),
             "ports": self.ports.status(),
-            "cdr": {"written": self.cdr.written, "failed": self.cdr.failed},
+            "cdr": {"written": self.cdr.written, "failed": self.cdr.failed, "short": self.cdr.short},
             "next_ev": self.ep.next_event(),
             "link": self.ep.stats(),
             "heap": _heap(),

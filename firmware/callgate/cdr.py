@@ -8,8 +8,12 @@
 # is complete on the flash (recorder.py: its index line written): the line cards' last chunk
 # comes after the call ended, and a host fetches the recordings when it sees the record. One
 # whose last chunk is not in within WAIT_MS of line-card time is closed as it is, and the
-# record says "recording_cut": true (so does one of a recording the full flash cut).
+# record says "recording_cut": true (so does one of a recording the full flash cut). A record
+# whose line finds no room in the heap (a 539-byte line failed on the emulated MCU with 27 KB
+# free in pieces, and the app crashed with every call on the board) waits and is written at the
+# next release(), a tick later.
 
+import gc
 import time
 
 from . import records
@@ -71,6 +75,7 @@ class CdrLog:
         self.wait_ms = wait_ms
         self.written = 0
         self.failed = 0
+        self.short = 0  # records that found no memory to be written at once (they waited a tick)
         self.waiting = []  # (record, ended at: line-card ms) of calls whose recordings stream in
         self.out = []  # (record, its file or None) written since the app took them for events
 
@@ -86,10 +91,11 @@ class CdrLog:
     def release(self, recorder, now_ms):
         """Write the waiting records whose recordings are complete now, and those that waited
         wait_ms (their recordings closed as they are: cut)."""
-        i = 0
-        while i < len(self.waiting):
+        i, left = 0, len(self.waiting)  # (one that finds no memory again waits for the next call)
+        while left and i < len(self.waiting):
+            left -= 1
             record, since = self.waiting[i]
-            if recorder.busy(record["id"]):
+            if since is not None and recorder.busy(record["id"]):  # (None: its line found no memory)
                 if ticks_diff(now_ms, since) < self.wait_ms:
                     i += 1
                     continue
@@ -99,7 +105,7 @@ class CdrLog:
 
     def flush(self, recorder):
         """Write every waiting record now (the app is stopping): their recordings are cut."""
-        while self.waiting:
+        for _ in range(len(self.waiting)):
             record = self.waiting.pop(0)[0]
             recorder.give_up(record["id"])
             self._finish(record, recorder)
@@ -107,7 +113,14 @@ class CdrLog:
     def _finish(self, record, recorder):
         if recorder.incomplete(record["id"]):
             record["recording_cut"] = True
-        self.out.append((record, self.write(record)))
+        try:
+            path = self.write(record)
+        except MemoryError:
+            gc.collect()
+            self.waiting.append((record, None))  # (the app's next tick: release())
+            self.short += 1
+            return
+        self.out.append((record, path))
 
     def path(self, record):
         return self.folder + "/" + day(record.get("ended") or 0) + ".log"

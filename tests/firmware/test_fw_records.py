@@ -249,6 +249,45 @@ def test_a_call_record_waits_until_its_recording_is_complete_on_the_flash():
     _in_folder(run)
 
 
+def test_a_record_whose_line_finds_no_memory_waits_a_tick_and_the_app_goes_on():
+    """The defect (the emulated MCU's busy spell): a call record's 539-byte line raised
+    MemoryError with 27 KB free in pieces, the app crashed and the board dropped every call.
+    The record waits and is written at the next release(); one that finds no memory again
+    waits again (release and flush never loop on it); nothing is written twice."""
+    cdr_mod = fw.module("cdr")
+
+    class Short:
+        """records.append failing with MemoryError `misses` times."""
+
+        def __init__(self, misses):
+            self.misses = misses
+
+        def append(self, path, record):
+            if self.misses:
+                self.misses -= 1
+                raise MemoryError("memory allocation failed, allocating 539 bytes")
+            records.append(path, record)
+
+    def run():
+        rec, log = Recorder("ulaw"), CdrLog("cdr")
+        cdr_mod.records = Short(3)
+        try:
+            log.end(_call_record("c1", None), rec, 1000)  # no memory: it waits
+            assert log.out == [] and log.written == 0 and len(log.waiting) == 1 and log.short == 1
+            log.release(rec, 1250)  # none again: it waits again, the release returns
+            assert log.out == [] and len(log.waiting) == 1 and log.short == 2
+            log.end(_call_record("c2", None), rec, 1300)  # the third miss: both wait
+            assert len(log.waiting) == 2
+            log.release(rec, 1500)
+        finally:
+            cdr_mod.records = records
+        assert log.waiting == [] and [r["id"] for r, _ in log.out] == ["c1", "c2"] and log.written == 2
+        got, bad = records.read("cdr/20261123.log")
+        assert bad == 0 and [r["id"] for r in got] == ["c1", "c2"]
+
+    _in_folder(run)
+
+
 def test_a_recording_whose_last_chunk_never_comes_is_closed_cut_and_the_record_says_so():
     def run():
         rec, log = Recorder("ulaw"), CdrLog("cdr", wait_ms=5000)

@@ -46,6 +46,9 @@ REC_WAITING = 12  # rec reports of one port left waiting for the app at most (1.
 _TURN = 8  # line(): reports the app takes in a row before the other tasks get a turn
 _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
 HEAP_TICKS = 250  # the live heap is measured every 250 ticks (5 s of line time)
+GC_EVERY = 8192  # bytes allocated between two collections (gc.threshold), not "when the heap is
+# full": allocations go to the lowest free block, so between collections the garbage pushes them
+# up the heap, and what a call keeps (its record, its lists) lands anywhere in it and splits it
 # Since boot: the live heap's peak (gc.mem_alloc() just after a gc.collect(), bytes), its
 # least free (gc.mem_free() then), the samples taken, and the least of the largest free block
 # (what one allocation could get: a heap with room in pieces refuses a 1.5 KB block). Read over
@@ -202,6 +205,7 @@ class Board:
     def connect(self):
         import asyncio
 
+        gc.threshold(GC_EVERY)
         u = _uart("data")
         self.uart = (asyncio.StreamReader(u), asyncio.StreamWriter(u, {}))
         self.bus = _uart("bus")

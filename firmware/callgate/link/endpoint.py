@@ -5,8 +5,9 @@
 # At-most-once: a host that got no reply in time sends the same request again, with the
 # same id. The endpoint keeps the replies to the last CACHE_SIZE requests (as far as
 # CACHE_BYTES holds them), keyed by (id, CRC of the request), and answers a repeat from that
-# cache without running the handler again. Keying on the CRC too means a host that restarted and reuses an id for a
-# different request is not answered with a stale reply. HELLO empties the cache.
+# cache without running the handler again. Keying on the CRC too means a host that restarted
+# and reuses an id for a different request is not answered with a stale reply. HELLO empties
+# the cache.
 #
 # Events: each gets the next 16-bit number and its frame is kept for EVENTS: the last
 # RING_SIZE of them, as far as RING_BYTES holds them. A host that sees a gap in the numbers

@@ -31,7 +31,7 @@ callbacks:
 
 @pytest.fixture(scope="module")
 def board(tmp_path_factory):
-    # The sim's automatic agents, who hang up 3 s after answering when nobody is put through,
+    # The sim's automatic agents, who hang up AGENT_NO_CALL_MS after answering when nobody is put through,
     # wait on the line while the board dials out for them (phones.py)
     path = demo_site_copy(tmp_path_factory.mktemp("site"), lambda text: text.replace(
         "    answer_rings: 2\n", "    answer_rings: 2\n    outbound: {allow: true}\n", 1) + CALLBACKS)

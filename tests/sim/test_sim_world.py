@@ -21,6 +21,7 @@ from callgate.sim.control import Control
 from callgate.sim.lines import Lines
 from callgate.sim.caller import Caller
 from callgate.sim.clock import parse_epoch
+from callgate.sim.phones import AGENT_NO_CALL_MS
 
 import world
 
@@ -123,9 +124,9 @@ def test_an_agent_put_through_to_nobody_hangs_up():
     w.cmd(t="ring", port=AGENT, on=True)
     w.ms(300)
     assert w.lines.offhook(AGENT)
-    w.ms(2800)
+    w.ms(AGENT_NO_CALL_MS - 200)
     assert w.lines.offhook(AGENT)
-    w.ms(300)  # 3 s after answering with no caller: gone
+    w.ms(300)  # AGENT_NO_CALL_MS after answering with no caller: gone
     assert not w.lines.offhook(AGENT)
     w.cmd(t="ring", port=AGENT, on=True)
     w.ms(300)
@@ -185,7 +186,7 @@ def test_an_agent_made_automatic_mid_call_carries_on_from_there():
     idle.off_hook()
     w.ms(1000)
     idle.auto(answer_ms=500, talk_ms=1000)
-    w.ms(2900)
+    w.ms(AGENT_NO_CALL_MS - 100)
     assert w.lines.offhook(AGENT + 2)
     w.ms(200)
     assert not w.lines.offhook(AGENT + 2), "off hook with nobody: gone AGENT_NO_CALL_MS later"

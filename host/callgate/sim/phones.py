@@ -23,7 +23,8 @@ from ..dsp.tones import generate_dtmf
 from .speech import AudioQueue, speech_chunk
 
 AGENT_LEAVES_MS = 500  # an automatic agent hangs up this long after the caller left
-AGENT_NO_CALL_MS = 3000  # ... or this long after answering when no caller is put through
+AGENT_NO_CALL_MS = 8000  # ... or this long after answering when no caller is put through
+# (a person waits a while on a silent line; a loaded board may bridge seconds after the answer)
 # (and again while the board dials out: a callback rings the agent before it dials)
 KEYS_AFTER_MS = 1500  # an automatic agent with dispositions keys one this long after a call
 KEY_GAP_MS = 400  # off hook -> the keys -> on hook, this far apart

@@ -23,6 +23,7 @@
 #define ALERT_MIN_PURITY 0.7f
 #define ALERT_MAX_TWIST 10.0f        /* power ratio between the two tones: 10 dB */
 #define SUB_BLOCK 255u               /* DTMF receiver feed: at most 6 events each */
+#define SEGMENT CG_CID_ALERT_BLOCK   /* the FSK front end's and the alert filters' step */
 
 enum { FRAMER_HUNT = 0, FRAMER_MSG = 1, FRAMER_HOLDOFF = 2 };
 
@@ -234,35 +235,81 @@ static void on_char(cg_cid_rx_t *s, out_t *o, uint32_t byte, int framing_ok)
     }
 }
 
-/* --- FSK: one sample ------------------------------------------------------------------- */
+/* --- FSK: the front end, over a segment ------------------------------------------------ */
 
-static void fsk_sample(cg_cid_rx_t *s, out_t *o, float x)
+#if CG_CID_FSK_WINDOW != 7
+#error "fsk_correlate is written out for a 7-sample correlator"
+#endif
+
+/* One tone's correlator at every sample of y[6..6 + n) (y[0..6): the samples before): the
+ * squared magnitude of sum over lags k of y[6 + i - k] (cos, sin)(w k), in out[i]. The 14 basis
+ * values stay in registers across the segment; the sums run lag 0 to 6, as one sample at a
+ * time would. */
+static void fsk_correlate(const float *y, size_t n, const float *bc, const float *bs, float *out)
 {
-    for (int k = 0; k < 2; k++) {
-        const float *c = cg_cid_prefilter[k];
-        const float y = c[0] * x + s->pre_z[k][0];
-        s->pre_z[k][0] = c[1] * x - c[3] * y + s->pre_z[k][1];
-        s->pre_z[k][1] = c[2] * x - c[4] * y;
-        x = y;
+    const float c0 = bc[0], c1 = bc[1], c2 = bc[2], c3 = bc[3], c4 = bc[4], c5 = bc[5], c6 = bc[6];
+    const float s0 = bs[0], s1 = bs[1], s2 = bs[2], s3 = bs[3], s4 = bs[4], s5 = bs[5], s6 = bs[6];
+    for (size_t i = 0; i < n; i++) {
+        const float *h = &y[W - 1 + i]; /* lag k at h[-k] */
+        const float re = h[0] * c0 + h[-1] * c1 + h[-2] * c2 + h[-3] * c3 + h[-4] * c4 +
+                         h[-5] * c5 + h[-6] * c6;
+        const float im = h[0] * s0 + h[-1] * s1 + h[-2] * s2 + h[-3] * s3 + h[-4] * s4 +
+                         h[-5] * s5 + h[-6] * s6;
+        out[i] = re * re + im * im;
     }
-    /* Newest sample at hist[pos] and hist[pos + W]; lag k is at hist[pos + k]. */
-    s->hist_pos = s->hist_pos == 0 ? W - 1 : s->hist_pos - 1;
-    s->hist[s->hist_pos] = x;
-    s->hist[s->hist_pos + W] = x;
-    const float *h = &s->hist[s->hist_pos];
-    const float(*b)[W] = cg_cid_fsk_basis[s->standard];
-    float mc = 0.0f, ms = 0.0f, sc = 0.0f, ss = 0.0f;
-    for (int k = 0; k < W; k++) {
-        mc += h[k] * b[0][k];
-        ms += h[k] * b[1][k];
-        sc += h[k] * b[2][k];
-        ss += h[k] * b[3][k];
-    }
-    const float pm = mc * mc + ms * ms, ps = sc * sc + ss * ss;
-    /* A sine of amplitude A matched by one correlator gives |C| = A W / 2: power A^2 / 2. */
-    const float power = (pm > ps ? pm : ps) * (2.0f / (float) (W * W));
-    const float d = (pm - ps) / (pm + ps + 1e-3f);
+}
 
+/* A pre-filter section: coefficients {b0, b1, b2, a1, a2} and state (transposed direct form
+ * II), held in registers over a segment. */
+typedef struct {
+    float b0, b1, b2, a1, a2, z0, z1;
+} biquad_t;
+
+static inline biquad_t biquad(const float *c, const float *z)
+{
+    return (biquad_t) {c[0], c[1], c[2], c[3], c[4], z[0], z[1]};
+}
+
+static inline float biquad_step(biquad_t *q, float x)
+{
+    const float y = q->b0 * x + q->z0;
+    q->z0 = q->b1 * x - q->a1 * y + q->z1;
+    q->z1 = q->b2 * x - q->a2 * y;
+    return y;
+}
+
+/* The pre-filter, then the mark and space correlators over x[0..n) (n <= SEGMENT): each
+ * sample's carrier power in power[i] (the stronger correlator's, as a sine's mean square) and
+ * the discriminator in d[i], -1..1 (mark > 0). */
+static void fsk_front_end(cg_cid_rx_t *s, const float *x, size_t n, float *power, float *d)
+{
+    float y[W - 1 + SEGMENT]; /* filtered: the history, then these samples */
+    float *const yn = &y[W - 1];
+    memcpy(y, s->hist, sizeof s->hist);
+    biquad_t hp = biquad(cg_cid_prefilter[0], s->pre_z[0]);
+    biquad_t lp = biquad(cg_cid_prefilter[1], s->pre_z[1]);
+    for (size_t i = 0; i < n; i++)
+        yn[i] = biquad_step(&lp, biquad_step(&hp, x[i]));
+    s->pre_z[0][0] = hp.z0;
+    s->pre_z[0][1] = hp.z1;
+    s->pre_z[1][0] = lp.z0;
+    s->pre_z[1][1] = lp.z1;
+    memcpy(s->hist, &y[n], sizeof s->hist);
+    const float(*b)[W] = cg_cid_fsk_basis[s->standard];
+    fsk_correlate(y, n, b[0], b[1], power); /* mark, for now */
+    fsk_correlate(y, n, b[2], b[3], d);     /* space, for now */
+    for (size_t i = 0; i < n; i++) {
+        const float pm = power[i], ps = d[i];
+        /* A sine of amplitude A matched by one correlator gives |C| = A W / 2: power A^2 / 2. */
+        power[i] = (pm > ps ? pm : ps) * (2.0f / (float) (W * W));
+        d[i] = (pm - ps) / (pm + ps + 1e-3f);
+    }
+}
+
+/* --- FSK: one sample's carrier, bit timing and UART --------------------------------------- */
+
+static void fsk_sample(cg_cid_rx_t *s, out_t *o, float power, float d)
+{
     s->carrier_avg += (power - s->carrier_avg) * CARRIER_ALPHA;
     if (!s->carrier && s->carrier_avg >= s->carrier_on_power) {
         s->carrier = 1;
@@ -375,18 +422,34 @@ static void alert_block_end(cg_cid_rx_t *s, out_t *o)
     s->alert_hits = 0;
 }
 
-static void alert_sample(cg_cid_rx_t *s, out_t *o, float x)
+/* The alert tones' Goertzel filters and the energy over x[0..n), within one alert block. */
+static void alert_filter(cg_cid_rx_t *s, const float *x, size_t n)
 {
-    for (int t = 0; t < 2; t++) {
-        const float v = x + cg_cid_alert_coef[t] * s->g1[t] - s->g2[t];
-        s->g2[t] = s->g1[t];
-        s->g1[t] = v;
+    const float c0 = cg_cid_alert_coef[0], c1 = cg_cid_alert_coef[1];
+    float a0 = s->g1[0], b0 = s->g2[0], a1 = s->g1[1], b1 = s->g2[1], e = s->alert_energy;
+    size_t i = 0;
+    for (; i + 1 < n; i += 2) { /* two samples a step: the outputs trade places, no moves */
+        b0 = x[i] + c0 * a0 - b0;
+        b1 = x[i] + c1 * a1 - b1;
+        e += x[i] * x[i];
+        a0 = x[i + 1] + c0 * b0 - a0;
+        a1 = x[i + 1] + c1 * b1 - a1;
+        e += x[i + 1] * x[i + 1];
     }
-    s->alert_energy += x * x;
-    if (++s->alert_fill == CG_CID_ALERT_BLOCK) {
-        s->alert_fill = 0;
-        alert_block_end(s, o);
+    if (i < n) {
+        const float v0 = x[i] + c0 * a0 - b0, v1 = x[i] + c1 * a1 - b1;
+        b0 = a0;
+        a0 = v0;
+        b1 = a1;
+        a1 = v1;
+        e += x[i] * x[i];
     }
+    s->g1[0] = a0;
+    s->g2[0] = b0;
+    s->g1[1] = a1;
+    s->g2[1] = b1;
+    s->alert_energy = e;
+    s->alert_fill += (uint32_t) n;
 }
 
 /* --- DTMF caller ID -------------------------------------------------------------------- */
@@ -424,33 +487,60 @@ static void dtmf_digit(cg_cid_rx_t *s, out_t *o, const cg_event_t *e)
 
 /* --- process --------------------------------------------------------------------------- */
 
-static void run(cg_cid_rx_t *s, out_t *o, const int16_t *amp, size_t n)
+/* n samples (at most SUB_BLOCK), and digits[0..n_digits), a DTMF receiver's events in them:
+ * the caller's receiver's, or with own_dtmf the receiver's own, run here. */
+static void run(cg_cid_rx_t *s, out_t *o, const int16_t *amp, size_t n, int own_dtmf,
+                const cg_event_t *digits, size_t n_digits)
 {
     cg_event_t dev[CG_DTMF_RX_MAX_EVENTS(SUB_BLOCK)];
     const int listen = s->open;
-    if (s->dtmf_enabled) {
+    if (s->dtmf_enabled && own_dtmf) {
         const int nd = cg_dtmf_rx_process(&s->dtmf, amp, n, dev, CG_DTMF_RX_MAX_EVENTS(SUB_BLOCK));
-        for (int i = 0; i < nd && listen; i++)
-            if (dev[i].kind == CG_EVENT_DTMF)
-                dtmf_digit(s, o, &dev[i]);
+        digits = dev;
+        n_digits = nd > 0 ? (size_t) nd : 0;
     }
-    for (size_t i = 0; i < n; i++) {
-        const float x = (float) amp[i];
-        alert_sample(s, o, x);
-        int timed_out = 0;
-        if (s->open) {
-            fsk_sample(s, o, x);
-            if (s->framer == FRAMER_HOLDOFF && --s->holdoff == 0)
-                s->framer = FRAMER_HUNT;
-            if (s->arm != 0 && s->open) {
-                if (s->window_left > 0)
-                    s->window_left--;
-                timed_out = s->window_left == 0 && s->framer != FRAMER_MSG;
+    for (size_t i = 0; i < n_digits && listen && s->dtmf_enabled; i++)
+        if (digits[i].kind == CG_EVENT_DTMF)
+            dtmf_digit(s, o, &digits[i]);
+    for (size_t i = 0; i < n;) {
+        /* A segment ends with the alert block or with amp. The block's end (which may open the
+         * window) is judged before the FSK of its last sample, as a sample at a time would. */
+        size_t take = CG_CID_ALERT_BLOCK - s->alert_fill;
+        if (take > n - i)
+            take = n - i;
+        float x[SEGMENT], power[SEGMENT], d[SEGMENT];
+        for (size_t j = 0; j < take; j++)
+            x[j] = (float) amp[i + j];
+        alert_filter(s, x, take);
+        const int block_end = s->alert_fill == CG_CID_ALERT_BLOCK;
+        /* (The front end runs over the whole segment when the window is open at its start,
+         * even past a message that closes it: its state is stale by the next window anyway.) */
+        const int front = s->open;
+        if (front)
+            fsk_front_end(s, x, take, power, d);
+        for (size_t j = 0; j < take; j++) {
+            if (block_end && j + 1 == take) {
+                s->alert_fill = 0;
+                alert_block_end(s, o);
+                if (s->open && !front)
+                    fsk_front_end(s, &x[j], 1, &power[j], &d[j]);
             }
+            int timed_out = 0;
+            if (s->open) {
+                fsk_sample(s, o, power[j], d[j]);
+                if (s->framer == FRAMER_HOLDOFF && --s->holdoff == 0)
+                    s->framer = FRAMER_HUNT;
+                if (s->arm != 0 && s->open) {
+                    if (s->window_left > 0)
+                        s->window_left--;
+                    timed_out = s->window_left == 0 && s->framer != FRAMER_MSG;
+                }
+            }
+            s->now++;
+            if (timed_out)
+                report_window_end(s, o);
         }
-        s->now++;
-        if (timed_out)
-            report_window_end(s, o);
+        i += take;
     }
     if (s->ndigits > 0 && s->now - s->dtmf_last > DTMF_TIMEOUT_SAMPLES) {
         cg_cid_msg_clear(&s->last);
@@ -463,8 +553,8 @@ static void run(cg_cid_rx_t *s, out_t *o, const int16_t *amp, size_t n)
     }
 }
 
-int cg_cid_rx_process(cg_cid_rx_t *s, const int16_t *amp, size_t n, cg_event_t *ev,
-                      size_t max_ev)
+static int process(cg_cid_rx_t *s, const int16_t *amp, size_t n, int own_dtmf,
+                   const cg_event_t *digits, size_t n_digits, cg_event_t *ev, size_t max_ev)
 {
     if (max_ev < CG_CID_RX_MAX_EVENTS(n))
         return CG_E_SPACE;
@@ -474,10 +564,26 @@ int cg_cid_rx_process(cg_cid_rx_t *s, const int16_t *amp, size_t n, cg_event_t *
     size_t i = 0;
     while (i < n) {
         const size_t take = n - i < SUB_BLOCK ? n - i : SUB_BLOCK;
-        run(s, &o, amp + i, take);
+        run(s, &o, amp + i, take, own_dtmf, digits, n_digits);
+        n_digits = 0; /* (the caller's digits go with the first sub-block) */
         i += take;
     }
     return (int) o.n;
+}
+
+int cg_cid_rx_process(cg_cid_rx_t *s, const int16_t *amp, size_t n, cg_event_t *ev,
+                      size_t max_ev)
+{
+    return process(s, amp, n, 1, NULL, 0, ev, max_ev);
+}
+
+int cg_cid_rx_process_digits(cg_cid_rx_t *s, const int16_t *amp, size_t n,
+                             const cg_event_t *digits, size_t n_digits, cg_event_t *ev,
+                             size_t max_ev)
+{
+    if (digits == NULL && n_digits > 0)
+        return CG_E_NULL;
+    return process(s, amp, n, 0, digits, n_digits, ev, max_ev);
 }
 
 int cg_cid_rx_flush(cg_cid_rx_t *s, cg_event_t *ev, size_t max_ev)

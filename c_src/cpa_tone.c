@@ -5,7 +5,6 @@
 
 #define TICK CG_CPA_TICK
 #define WINDOW (2 * TICK)
-#define LANES (2 * CG_CPA_MAX_FREQS)
 #define MS(ms) CG_CPA_SAMPLES(ms)
 #define NO_FREQ 0xFFu
 /* A signature's frequencies must carry this share of the window's power: a single tone 60 %
@@ -203,13 +202,19 @@ static int add_sit_variants(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, uint16
     return CG_OK;
 }
 
-/* Both Goertzel lanes of bank frequency k get 2 cos(w). */
+/* Bank frequency k's Goertzel coefficient, and the turn that carries a tick's result into the
+ * next tick's window: a tick advances the phase by w TICK, f / 100 cycles (TICK / rate is
+ * 1 / 100 s), whose whole cycles drop out exactly. */
 static void set_filters(cg_cpa_tone_t *s, const uint16_t *freqs)
 {
     for (uint32_t k = 0; k < s->n_freqs; k++) {
-        const float c = 2.0f * cosf(CG_TWO_PI * (float) freqs[k] / (float) CG_SAMPLE_RATE);
-        s->coeff[2 * k] = c;
-        s->coeff[2 * k + 1] = c;
+        const float w = CG_TWO_PI * (float) freqs[k] / (float) CG_SAMPLE_RATE;
+        const float turn = CG_TWO_PI * (float) (freqs[k] % (CG_SAMPLE_RATE / TICK)) /
+                           (float) (CG_SAMPLE_RATE / TICK);
+        s->coeff[k] = 2.0f * cosf(w);
+        s->sin_w[k] = sinf(w);
+        s->turn_re[k] = cosf(turn);
+        s->turn_im[k] = sinf(turn);
     }
 }
 
@@ -444,17 +449,23 @@ static int match_tone(const cg_cpa_tone_t *s, int32_t t, uint64_t *start, uint32
 
 /* --- Judging a window ------------------------------------------------------------------ */
 
-/* The power of window w at every bank frequency (p[k]) and in all (returned), as sine mean
- * squares. */
-static float window_powers(const cg_cpa_tone_t *s, uint32_t w, float *p)
+/* The power of the window ending with this tick at every bank frequency (p[k]) and in all
+ * (returned), as sine mean squares. Each frequency's tick result y = g1 - e^(-jw) g2 is the
+ * tick's DFT term up to a phase, and the window's is this tick's y plus the last tick's turned
+ * by e^(j w TICK): a window's Goertzel result, from filters that ran over one tick, not two.
+ * Keeps this tick's results for the next window. */
+static float window_powers(cg_cpa_tone_t *s, float *p)
 {
     const float norm = 2.0f / ((float) WINDOW * (float) WINDOW);
     for (uint32_t k = 0; k < s->n_freqs; k++) {
-        const uint32_t l = 2 * k + w;
-        const float a = s->g1[l], b = s->g2[l];
-        p[k] = (a * a + b * b - s->coeff[l] * a * b) * norm;
+        const float y_re = s->g1[k] - 0.5f * s->coeff[k] * s->g2[k], y_im = s->sin_w[k] * s->g2[k];
+        const float re = y_re + s->turn_re[k] * s->last_re[k] - s->turn_im[k] * s->last_im[k];
+        const float im = y_im + s->turn_re[k] * s->last_im[k] + s->turn_im[k] * s->last_re[k];
+        p[k] = (re * re + im * im) * norm;
+        s->last_re[k] = y_re;
+        s->last_im[k] = y_im;
     }
-    return s->e[w] / (float) WINDOW;
+    return (s->r[0] + s->prev_r[0]) / (float) WINDOW;
 }
 
 /* The strongest signature present in the window (CG_CPA_SIG0 + k, its frequencies' summed power
@@ -541,12 +552,11 @@ static void track_floor(cg_cpa_tone_t *s, float total)
     s->floor = have ? f : NO_FLOOR;
 }
 
-/* The class of window w (CG_CPA_*), and in *power its power as the activity run averages it:
- * per frequency for a signature, else the whole window's. */
-static int32_t classify(cg_cpa_tone_t *s, uint32_t w, float *power)
+/* The class of the window of powers p[k] and total (CG_CPA_*), and in *power its power as the
+ * activity run averages it: per frequency for a signature, else the whole window's. */
+static int32_t classify(cg_cpa_tone_t *s, const float *p, float total, float *power)
 {
-    float p[CG_CPA_MAX_FREQS], best;
-    const float total = window_powers(s, w, p);
+    float best;
     int32_t cls = strongest_signature(s, p, total, &best);
     const float floor_power = s->floor * VOICE_OVER_FLOOR;
     if (cls < CG_CPA_SIG0)
@@ -594,9 +604,9 @@ static int track_activity(cg_cpa_tone_t *s, int32_t cls, float power, cg_event_t
      * beep after beep_min_ms, or while a SIT may come (sit_hold: the analyser's calls before
      * the answer) once it has outlasted a SIT segment: until then it may be the SIT's first. */
     if (cls >= CG_CPA_SIG0 && cls == s->act.cls && s->win_variant && !s->act_sitlike) {
-        const uint32_t k = (uint32_t) (cls - CG_CPA_SIG0), lane = 2u * s->sig_alt[k][s->win_variant - 1u];
+        const uint32_t k = (uint32_t) (cls - CG_CPA_SIG0), f = s->sig_alt[k][s->win_variant - 1u];
         s->act_sitlike = 1; /* its frequency once per run, from the variant's filter */
-        s->beep_hz = (uint16_t) (acosf(0.5f * s->coeff[lane]) * ((float) CG_SAMPLE_RATE / CG_TWO_PI) + 0.5f);
+        s->beep_hz = (uint16_t) (acosf(0.5f * s->coeff[f]) * ((float) CG_SAMPLE_RATE / CG_TWO_PI) + 0.5f);
     }
     if (s->act_sitlike && !s->beep_reported &&
         c - s->act.start >= (s->sit_hold ? SIT_BEEP_MIN : s->beep_min_samples)) {
@@ -723,10 +733,10 @@ static int recognise_tone(cg_cpa_tone_t *s, cg_event_t *ev)
 }
 
 /* Judge the window that ends with this tick and track runs: returns the events written. */
-static int judge(cg_cpa_tone_t *s, uint32_t w, cg_event_t *ev)
+static int judge(cg_cpa_tone_t *s, const float *p, float total, cg_event_t *ev)
 {
     float power;
-    const int32_t cls = classify(s, w, &power);
+    const int32_t cls = classify(s, p, total, &power);
     int events = track_activity(s, cls, power, ev);
     events += track_cadence(s, cls, &ev[events]);
     if (s->active >= 0)
@@ -740,60 +750,56 @@ static int judge(cg_cpa_tone_t *s, uint32_t w, cg_event_t *ev)
 
 /* --- Processing ------------------------------------------------------------------------ */
 
-/* Runs amp[0..n) (within one tick) through the Goertzel lanes, the window energies and the
- * lag products. Every sum goes on from the state, so block sizes cannot change the rounding. */
+/* Runs amp[0..n) (within one tick) through the lag products and the Goertzel filters: one
+ * filter at a time over the block (its state stays in registers), two samples a step. Every
+ * sum goes on from the state, so block sizes cannot change the rounding. */
 static void filter_samples(cg_cpa_tone_t *s, const int16_t *amp, size_t n)
 {
-    float g1[LANES], g2[LANES], e0 = s->e[0], e1 = s->e[1];
-    float r0 = s->r[0], r1 = s->r[1], r2 = s->r[2];
-    float x1 = s->x1, x2 = s->x2;
-    const uint32_t lanes = 2 * s->n_freqs;
-    for (uint32_t l = 0; l < lanes; l++) {
-        g1[l] = s->g1[l];
-        g2[l] = s->g2[l];
-    }
+    float x[TICK];
+    float r0 = s->r[0], r1 = s->r[1], r2 = s->r[2], x1 = s->x1, x2 = s->x2;
     for (size_t j = 0; j < n; j++) {
-        const float x = (float) amp[j];
-        for (uint32_t l = 0; l < lanes; l++) {
-            const float v = x + s->coeff[l] * g1[l] - g2[l];
-            g2[l] = g1[l];
-            g1[l] = v;
-        }
-        e0 += x * x;
-        e1 += x * x;
-        r0 += x * x;
-        r1 += x * x1;
-        r2 += x * x2;
+        x[j] = (float) amp[j];
+        r0 += x[j] * x[j];
+        r1 += x[j] * x1;
+        r2 += x[j] * x2;
         x2 = x1;
-        x1 = x;
+        x1 = x[j];
     }
-    for (uint32_t l = 0; l < lanes; l++) {
-        s->g1[l] = g1[l];
-        s->g2[l] = g2[l];
-    }
-    s->e[0] = e0;
-    s->e[1] = e1;
     s->r[0] = r0;
     s->r[1] = r1;
     s->r[2] = r2;
     s->x1 = x1;
     s->x2 = x2;
+    for (uint32_t k = 0; k < s->n_freqs; k++) {
+        const float c = s->coeff[k];
+        float a = s->g1[k], b = s->g2[k]; /* the last output and the one before */
+        size_t j = 0;
+        for (; j + 1 < n; j += 2) {
+            b = x[j] + c * a - b;
+            a = x[j + 1] + c * b - a;
+        }
+        if (j < n) {
+            const float v = x[j] + c * a - b;
+            b = a;
+            a = v;
+        }
+        s->g1[k] = a;
+        s->g2[k] = b;
+    }
 }
 
-/* A tick is complete: the window that began a tick ago is complete too. Judges it and restarts
- * its lanes and energy for the window that begins now. */
+/* A tick is complete, and with it the window of this tick and the last: judges it and
+ * restarts the filters and the lag products for the next tick. */
 static int end_tick(cg_cpa_tone_t *s, cg_event_t *ev)
 {
     int events = 0;
-    const uint32_t w = (uint32_t) ((s->tick + 1u) & 1u);
+    float p[CG_CPA_MAX_FREQS];
+    const float total = window_powers(s, p);
     s->now = s->tick * TICK;
-    if (s->tick >= 1)
-        events = judge(s, w, ev);
-    for (uint32_t k = 0; k < s->n_freqs; k++) {
-        s->g1[2 * k + w] = 0.0f;
-        s->g2[2 * k + w] = 0.0f;
-    }
-    s->e[w] = 0.0f;
+    if (s->tick >= 1) /* (the first tick's window is half a window) */
+        events = judge(s, p, total, ev);
+    for (uint32_t k = 0; k < s->n_freqs; k++)
+        s->g1[k] = s->g2[k] = 0.0f;
     for (int k = 0; k < 3; k++) {
         s->prev_r[k] = s->r[k];
         s->r[k] = 0.0f;

@@ -4,6 +4,7 @@
 
 #include "callgate/g711.h"
 #include "callgate/media.h"
+#include "callgate/private/cid.h"
 #include "callgate/private/media.h"
 
 #define SCRATCH_EVENTS (CG_DTMF_RX_MAX_EVENTS(CG_MEDIA_MAX_FRAME) + \
@@ -62,6 +63,31 @@ static void forward(cg_media_event_t *ev, int *count, size_t port, const cg_even
         e->ev.start_sample += origin;
         e->ev.end_sample += origin;
     }
+}
+
+/* Caller ID on an armed port, of rx (m->lin_rx). m->ev[0..k) are the port's DTMF receiver's
+ * events for it: when the caller ID receiver's DTMF receiver would be configured alike, they
+ * are its digits (in its clock), and it does not run its own. */
+static void cid_listen(cg_media_t *m, size_t port, int k, size_t n, cg_media_event_t *ev,
+                       int *count)
+{
+    cg_media_port_t *p = &m->port[port];
+    cg_event_t *out = m->ev;
+    int c;
+    if (p->cid_digits) {
+        const uint64_t shift = p->cid_origin - p->origin; /* (armed after the port began) */
+        for (int i = 0; i < k; i++) {
+            cg_event_t *e = &m->ev[i];
+            e->start_sample = e->start_sample > shift ? e->start_sample - shift : 0;
+            e->end_sample = e->end_sample > shift ? e->end_sample - shift : 0;
+        }
+        out = &m->ev[k];
+        c = cg_cid_rx_process_digits(p->cid, m->lin_rx, n, m->ev, (size_t) k, out,
+                                     SCRATCH_EVENTS - (size_t) k);
+    } else {
+        c = cg_cid_rx_process(p->cid, m->lin_rx, n, out, SCRATCH_EVENTS);
+    }
+    forward(ev, count, port, out, c < 0 ? 0 : c, p->cid_origin);
 }
 
 /* Call-progress analysis of rx (m->lin_rx) on an armed port: the dial tone once, then the
@@ -306,10 +332,8 @@ int cg_media_process(cg_media_t *m, const uint8_t *const rx[], uint8_t *const tx
         for (int i = 0; i < k; i++)
             digit |= m->ev[i].kind == CG_EVENT_DTMF_BEGIN;
         forward(ev, &count, port, m->ev, k, p->origin);
-        if (p->cid != NULL) {
-            k = cg_cid_rx_process(p->cid, m->lin_rx, n, m->ev, SCRATCH_EVENTS);
-            forward(ev, &count, port, m->ev, k < 0 ? 0 : k, p->cid_origin);
-        }
+        if (p->cid != NULL)
+            cid_listen(m, port, k, n, ev, &count);
         if (p->cpa != NULL)
             cpa_listen(m, port, n, ev, &count);
         if (digit && p->prompt != NULL && p->barge_in) {
@@ -524,6 +548,7 @@ int cg_media_cid_arm(cg_media_t *m, size_t port, cg_cid_rx_t *rx, const cg_cid_r
         return r;
     p->cid = rx;
     p->cid_origin = m->now;
+    p->cid_digits = cfg->dtmf && cfg->law == (cg_law_t) p->law; /* the port's receiver's cfg */
     return CG_OK;
 }
 

@@ -29,6 +29,8 @@ ffibuilder.set_source(
               for p in public + private),
     sources=[_rel(p) for p in sorted(C_SRC.glob("*.c"))],
     include_dirs=[_rel(C_SRC / "include"), _rel(C_SRC / "gen")],
+    # (without them a change to a header alone leaves the module as it was built)
+    depends=[_rel(p) for p in public + private + sorted((C_SRC / "gen").glob("*.h"))],
     extra_compile_args=["-std=c99", "-O3", "-fno-math-errno"],
     libraries=["m"],
 )

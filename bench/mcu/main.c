@@ -111,7 +111,6 @@ static uint8_t line_codes[LINE_N];
 static uint8_t prompt_codes[3 * 8000];
 static uint8_t record_buf[PORTS][PORT_N];
 static uint8_t tx_buf[PORTS][BLOCK];
-static int16_t port_lin[BLOCK];
 static cg_media_t engine;
 static cg_media_event_t media_ev[CG_MEDIA_MAX_EVENTS];
 static cg_cid_rx_t cid_rx[PORTS];
@@ -286,7 +285,6 @@ static const char *const state_names[STATES] = {
 
 static void media_state(int state, const char *rx_name)
 {
-    cg_event_t cpa_ev[1];
     const uint8_t *rx[PORTS];
     uint8_t *tx[PORTS];
     long events = 0;
@@ -312,7 +310,7 @@ static void media_state(int state, const char *rx_name)
             cg_cpa_cfg_t cfg;
             cg_cpa_cfg_default(&cfg);
             cfg.tone.plan_name = "US";
-            cg_cpa_init(&cpa[p], &cfg);
+            cg_media_cpa_arm(&engine, p, &cpa[p], &cfg); /* as the firmware arms it */
         }
     }
     region("media per port", state_names[state], (unsigned long) PORTS * PORT_N);
@@ -327,13 +325,6 @@ static void media_state(int state, const char *rx_name)
                 cg_media_play(&engine, (size_t) media_ev[j].port, prompt_codes,
                               sizeof prompt_codes, 1);
         events += k;
-        if (state == CPA_ON || state == EVERYTHING) {
-            /* The analyser is the caller's: it hears the port's rx, decoded once more. */
-            for (size_t p = 0; p < PORTS; p++) {
-                cg_ulaw_decode(port_lin, rx[p], BLOCK);
-                events += cg_cpa_process(&cpa[p], port_lin, BLOCK, cpa_ev, 1);
-            }
-        }
     }
     end_region();
     say("info media events", state_names[state], rx_name, (unsigned long) events);

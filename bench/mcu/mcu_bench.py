@@ -282,9 +282,9 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         "and encodes two sources, the work of every leg of a three-leg barge; a listening "
         "supervisor's or a whispered agent's leg is the same, the other legs of those modes "
         "are bridge copies), each recording both directions. Caller ID armed: each port's cg_cid_rx with "
-        "its defaults (FSK and DTMF caller ID) on FSK bursts. Call progress: the caller's "
-        "cg_cpa_t per port (US plan) fed the port's rx decoded once more, on ringback (the "
-        "media engine does not run it itself).",
+        "its defaults (FSK and DTMF caller ID) on FSK bursts. Call progress: each port's "
+        "cg_cpa_t (US plan, its SIT kinds' filters too) armed in the engine "
+        "(cg_media_cpa_arm, as the firmware arms it), on ringback.",
         "",
         "| state | rx signal | instructions per sample per port | 8 ports, instructions/s | "
         "share of 10 % of a 168 MHz M4F |",
@@ -297,6 +297,7 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         plane = 8 * RATE * v
         out.append(f"| {k} | {sig} | {v:.1f} | {plane / 1e6:.1f} M | {100 * plane / budget:.0f} % |")
     heavy = max((k for k in per_port if k != worst_name), key=lambda k: per_port[k])
+    heavy_share = 100 * 8 * RATE * per_port[heavy] / budget
     out += [
         "",
         "Checks: " + "; ".join(i[len("media "):] for i in info if i.startswith("media")) + ". "
@@ -320,8 +321,8 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         "bound: a port runs the caller ID receiver only while it rings and call progress only "
         "while it dials out, never both, and neither once bridged.",
         f"- The heaviest single phase, {heavy}, on all 8 ports: "
-        f"{8 * RATE * per_port[heavy] / 1e6:.1f} M instructions/s, "
-        f"{100 * 8 * RATE * per_port[heavy] / budget:.0f} % of the allowance.",
+        f"{8 * RATE * per_port[heavy] / 1e6:.1f} M instructions/s, {heavy_share:.0f} % of the "
+        "allowance.",
         f"- The steady state of a call (bridged and recording, DTMF listening): "
         f"{8 * RATE * per_port['bridged and recording'] / 1e6:.1f} M instructions/s, "
         f"{100 * 8 * RATE * per_port['bridged and recording'] / budget:.0f} % of the allowance.",
@@ -332,13 +333,23 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         f"{100 * 8 * RATE * per_port[conf] / budget:.0f} % of the allowance "
         f"({per_port[conf] / (budget / (8 * RATE)):.0%} of the {budget / (8 * RATE):.0f} "
         "instructions per sample of a port's share).",
+        f"- The goal, every phase a port can be in on all 8 ports at once within the allowance: "
+        f"{'met' if heavy_share <= 100 else 'not met'} in instructions (the heaviest, {heavy}, "
+        f"{heavy_share:.0f} %). At 1.2-1.5 cycles per instruction that phase would take "
+        f"{1.2 * heavy_share:.0f}-{1.5 * heavy_share:.0f} % of it: the figure to measure on a "
+        "board, with the M4's cycle counter (DWT CYCCNT).",
         "",
-        "What costs: the call-progress tone detector (cg_cpa_tone_process) and the FSK caller ID "
-        f"receiver (cg_cid_rx_process) take {rows['cpa_tone speech']['per_sample']:.0f} and "
+        "What costs: the caller ID receiver (cg_cid_rx_process: FSK pre-filter, correlators and "
+        "UART, the alert tones' filters, and its own DTMF receiver) takes "
         f"{rows['cid_rx Bell 202 MDMF every 1.2 s']['per_sample']:.0f} instructions per sample "
-        "(the module table above), while a listening port (G.711 decode, the DTMF receiver and "
-        f"the engine's own work) takes {per_port['listening']:.0f}: those two detectors decide "
-        "the audio plane's budget.",
+        "alone (the module table above); armed in the engine it takes the port's DTMF "
+        "receiver's digits instead of running its own, and adds "
+        f"{per_port['caller ID armed'] - per_port['listening']:.0f} to a listening port's "
+        f"{per_port['listening']:.0f} (G.711 decode, the DTMF receiver and the engine's own "
+        "work). The call-progress tone detector (cg_cpa_tone_process) takes "
+        f"{rows['cpa_tone speech']['per_sample']:.0f} alone: one Goertzel filter per "
+        "frequency over each 10 ms tick, two ticks joined into a 20 ms window by a turn of the "
+        "last tick's result, one filter at a time over the block.",
         "",
         "## Where the instructions go",
         "",

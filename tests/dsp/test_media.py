@@ -108,6 +108,32 @@ def test_caller_id_on_an_armed_port():
     eng.cid_line(1, "ring-start")
 
 
+@pytest.mark.parametrize("cid_law", ["ulaw", "alaw"])
+def test_dtmf_caller_id_on_an_armed_port_takes_the_ports_digits(cid_law):
+    """A receiver configured as the port's DTMF receiver is (its law) takes that receiver's
+    digits instead of running its own: the message spans the port's first and last digit
+    exactly, however late it was armed. Another law: its own receiver, the same message."""
+    from callgate.dsp import callerid
+    audio = callerid.generate("A5551234C", "bell202")
+    x = np.concatenate([silence(200), audio.astype(float), silence(300)])
+    eng = MediaEngine(ports=2)
+    eng.process([None, None], n=160)
+    eng.process([None, None], n=80)  # the receiver's clock starts 240 samples later
+    cfg = callerid.rx_cfg("bell202", cid_law, (), 20, 5000, True)
+    rx = ffi.new("cg_cid_rx_t *")
+    assert lib.cg_media_cid_arm(eng._m, 1, rx, cfg) == 0  # (cid_arm takes the port's law)
+    eng._cid[1] = rx
+    _, events = run(eng, [None, ulaw(x)])
+    msgs = [e for e in events if e.kind == "cid-message"]
+    digits = [e for e in events if e.kind == "dtmf" and e.port == 1]
+    assert len(msgs) == 1 and msgs[0].message.number == "5551234"
+    assert [d.digit for d in digits] == list("A5551234C")
+    if cid_law == "ulaw":
+        assert (msgs[0].start, msgs[0].end) == (digits[0].start, digits[-1].end)
+    else:
+        assert abs(msgs[0].start - digits[0].start) < 400 and abs(msgs[0].end - digits[-1].end) < 400
+
+
 # --- prompts ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("law,quiet", [("ulaw", ULAW_SILENCE), ("alaw", ALAW_SILENCE)])

@@ -23,10 +23,9 @@ struct cg_cid_rx_s {
     uint64_t now;             /* stream position of the next sample */
 
     /* FSK demodulator: band-pass pre-filter state (two biquads, transposed direct form II),
-     * then the last W filtered samples twice over (no modulo in the inner loop). */
+     * then the last W - 1 filtered samples, oldest first (the correlators' history). */
     float pre_z[2][2];
-    float hist[2 * CG_CID_PRIV_WINDOW];
-    uint32_t hist_pos;
+    float hist[CG_CID_PRIV_WINDOW - 1];
     float prev_d;             /* discriminator at the previous sample, -1..1 (mark > 0) */
     float carrier_avg;        /* smoothed correlator power */
     int32_t carrier;
@@ -101,5 +100,14 @@ struct cg_cid_tx_s {
     uint32_t ndigits;
     char digits[CG_CID_MAX_DTMF + 1];
 };
+
+/* cg_cid_rx_process on samples whose DTMF receiver runs elsewhere: digits[0..n_digits) are that
+ * receiver's events for these n samples in this receiver's clock (its CG_EVENT_DTMF events
+ * make the DTMF caller ID; others are skipped), and the receiver's own DTMF receiver does not
+ * run. The media engine's ports do this: each already runs a DTMF receiver configured as the
+ * caller ID receiver's would be. */
+int cg_cid_rx_process_digits(cg_cid_rx_t *s, const int16_t *amp, size_t n,
+                             const cg_event_t *digits, size_t n_digits, cg_event_t *ev,
+                             size_t max_ev);
 
 #endif

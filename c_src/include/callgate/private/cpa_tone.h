@@ -47,9 +47,13 @@ struct cg_cpa_tone_s {
     int32_t law;
     /* The frequency bank and the signatures. */
     uint32_t n_freqs, n_sigs, n_tones;
-    /* Goertzel filters, two per frequency k, started one tick apart: lane 2 k + w. */
-    float coeff[2 * CG_CPA_MAX_FREQS];            /* 2 cos(w); 0 in unused lanes */
-    float g1[2 * CG_CPA_MAX_FREQS], g2[2 * CG_CPA_MAX_FREQS];
+    /* A Goertzel filter per frequency k, restarted every tick. A window is two ticks: its
+     * result is this tick's plus the last tick's turned by the phase a tick advances. */
+    float coeff[CG_CPA_MAX_FREQS];                /* 2 cos(w) */
+    float sin_w[CG_CPA_MAX_FREQS];                /* sin(w) */
+    float turn_re[CG_CPA_MAX_FREQS], turn_im[CG_CPA_MAX_FREQS]; /* e^(j w TICK) */
+    float g1[CG_CPA_MAX_FREQS], g2[CG_CPA_MAX_FREQS]; /* this tick's filter state */
+    float last_re[CG_CPA_MAX_FREQS], last_im[CG_CPA_MAX_FREQS]; /* the last tick's result */
     uint8_t sig_freq[CG_CPA_MAX_SIGS][2];         /* frequency indices; [1] = 0xFF: single */
     uint8_t sig_alt[CG_CPA_MAX_SIGS][2];          /* a SIT segment's low and high variants'
                                                      frequency indices (0xFF: none) */
@@ -59,8 +63,8 @@ struct cg_cpa_tone_s {
     cg_sit_kind_t sit_kind;                       /* of the SIT recognised last */
     uint8_t tone_sig[CG_CPA_MAX_TONES][CG_CPA_MAX_SEGMENTS]; /* 0 off, 1 + signature */
     uint32_t cont_min[CG_CPA_MAX_TONES];          /* continuous tones: samples to recognise */
-    float e[2];                                   /* window energy */
-    float r[3], prev_r[3];                        /* lag 0, 1, 2 products: this tick, last */
+    float r[3], prev_r[3];                        /* lag 0, 1, 2 products: this tick, last
+                                                     (lag 0: the energy) */
     float x1, x2;                                 /* the last two samples */
     uint32_t fill;                                /* samples in the current tick */
     uint64_t tick;                                /* ticks completed */

@@ -45,7 +45,7 @@ typedef struct {
     cg_cpa_t *cpa;            /* NULL when not armed (and once its result is out) */
     uint64_t cpa_origin;
     int32_t cpa_dial_told;
-    uint32_t cpa_pad_;
+    int32_t cid_digits;       /* cid takes its DTMF digits from dtmf_rx (configured alike) */
 } cg_media_port_t;
 
 struct cg_media_s {

@@ -487,6 +487,26 @@ static void dtmf_digit(cg_cid_rx_t *s, out_t *o, const cg_event_t *e)
 
 /* --- process --------------------------------------------------------------------------- */
 
+/* One sample, its front end's power and d: the FSK receiver and the window's clock while the
+ * window is open, then the stream position. */
+static void fsk_step(cg_cid_rx_t *s, out_t *o, float power, float d)
+{
+    int timed_out = 0;
+    if (s->open) {
+        fsk_sample(s, o, power, d);
+        if (s->framer == FRAMER_HOLDOFF && --s->holdoff == 0)
+            s->framer = FRAMER_HUNT;
+        if (s->arm != 0 && s->open) {
+            if (s->window_left > 0)
+                s->window_left--;
+            timed_out = s->window_left == 0 && s->framer != FRAMER_MSG;
+        }
+    }
+    s->now++;
+    if (timed_out)
+        report_window_end(s, o);
+}
+
 /* n samples (at most SUB_BLOCK), and digits[0..n_digits), a DTMF receiver's events in them:
  * the caller's receiver's, or with own_dtmf the receiver's own, run here. */
 static void run(cg_cid_rx_t *s, out_t *o, const int16_t *amp, size_t n, int own_dtmf,
@@ -515,30 +535,27 @@ static void run(cg_cid_rx_t *s, out_t *o, const int16_t *amp, size_t n, int own_
         const int block_end = s->alert_fill == CG_CID_ALERT_BLOCK;
         /* (The front end runs over the whole segment when the window is open at its start,
          * even past a message that closes it: its state is stale by the next window anyway.) */
-        const int front = s->open;
-        if (front)
+        size_t j = 0, stop = take - (size_t) block_end;
+        int fed = s->open; /* power[j], d[j] hold the front end's output */
+        if (fed)
             fsk_front_end(s, x, take, power, d);
-        for (size_t j = 0; j < take; j++) {
-            if (block_end && j + 1 == take) {
-                s->alert_fill = 0;
-                alert_block_end(s, o);
-                if (s->open && !front)
-                    fsk_front_end(s, &x[j], 1, &power[j], &d[j]);
+        for (;;) {
+            if (fed) {
+                for (; j < stop; j++)
+                    fsk_step(s, o, power[j], d[j]);
+            } else { /* closed until an alert block's end at the soonest */
+                s->now += stop - j;
+                j = stop;
             }
-            int timed_out = 0;
-            if (s->open) {
-                fsk_sample(s, o, power[j], d[j]);
-                if (s->framer == FRAMER_HOLDOFF && --s->holdoff == 0)
-                    s->framer = FRAMER_HUNT;
-                if (s->arm != 0 && s->open) {
-                    if (s->window_left > 0)
-                        s->window_left--;
-                    timed_out = s->window_left == 0 && s->framer != FRAMER_MSG;
-                }
+            if (j == take)
+                break;
+            s->alert_fill = 0; /* the block's end, before the FSK of its last sample */
+            alert_block_end(s, o);
+            if (s->open && !fed) {
+                fsk_front_end(s, &x[j], 1, &power[j], &d[j]);
+                fed = 1;
             }
-            s->now++;
-            if (timed_out)
-                report_window_end(s, o);
+            stop = take;
         }
         i += take;
     }

@@ -750,8 +750,39 @@ static int judge(cg_cpa_tone_t *s, const float *p, float total, cg_event_t *ev)
 
 /* --- Processing ------------------------------------------------------------------------ */
 
-/* Runs amp[0..n) (within one tick) through the lag products and the Goertzel filters: one
- * filter at a time over the block (its state stays in registers), two samples a step. Every
+/* Goertzel filters k..k+3 (coefficients c[k], state g1[k], g2[k]) over x[0..n): four
+ * independent recursions a step, their state in registers (a core with a pipeline overlaps
+ * them; one without loses nothing), two samples a step so the outputs trade places. Each step
+ * is (x - the output before last) + c * the last output: the subtraction is off the
+ * recursion's critical path, and on the M4F the step is a VSUB and a VMLA. */
+static void goertzel4(const float *c, float *g1, float *g2, const float *x, size_t n)
+{
+    const float c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+    float a0 = g1[0], a1 = g1[1], a2 = g1[2], a3 = g1[3]; /* the last outputs */
+    float b0 = g2[0], b1 = g2[1], b2 = g2[2], b3 = g2[3]; /* the ones before */
+    size_t j = 0;
+    for (; j + 1 < n; j += 2) {
+        b0 = (x[j] - b0) + c0 * a0;
+        b1 = (x[j] - b1) + c1 * a1;
+        b2 = (x[j] - b2) + c2 * a2;
+        b3 = (x[j] - b3) + c3 * a3;
+        a0 = (x[j + 1] - a0) + c0 * b0;
+        a1 = (x[j + 1] - a1) + c1 * b1;
+        a2 = (x[j + 1] - a2) + c2 * b2;
+        a3 = (x[j + 1] - a3) + c3 * b3;
+    }
+    if (j < n) {
+        const float v0 = (x[j] - b0) + c0 * a0, v1 = (x[j] - b1) + c1 * a1;
+        const float v2 = (x[j] - b2) + c2 * a2, v3 = (x[j] - b3) + c3 * a3;
+        b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+        a0 = v0, a1 = v1, a2 = v2, a3 = v3;
+    }
+    g1[0] = a0, g1[1] = a1, g1[2] = a2, g1[3] = a3;
+    g2[0] = b0, g2[1] = b1, g2[2] = b2, g2[3] = b3;
+}
+
+/* Runs amp[0..n) (within one tick) through the lag products and the Goertzel filters, four at
+ * a time over the block (the bank is padded to a multiple of 4 with silent filters). Every
  * sum goes on from the state, so block sizes cannot change the rounding. */
 static void filter_samples(cg_cpa_tone_t *s, const int16_t *amp, size_t n)
 {
@@ -770,22 +801,8 @@ static void filter_samples(cg_cpa_tone_t *s, const int16_t *amp, size_t n)
     s->r[2] = r2;
     s->x1 = x1;
     s->x2 = x2;
-    for (uint32_t k = 0; k < s->n_freqs; k++) {
-        const float c = s->coeff[k];
-        float a = s->g1[k], b = s->g2[k]; /* the last output and the one before */
-        size_t j = 0;
-        for (; j + 1 < n; j += 2) {
-            b = x[j] + c * a - b;
-            a = x[j + 1] + c * b - a;
-        }
-        if (j < n) {
-            const float v = x[j] + c * a - b;
-            b = a;
-            a = v;
-        }
-        s->g1[k] = a;
-        s->g2[k] = b;
-    }
+    for (uint32_t k = 0; k < s->n_freqs; k += 4)
+        goertzel4(&s->coeff[k], &s->g1[k], &s->g2[k], x, n);
 }
 
 /* A tick is complete, and with it the window of this tick and the last: judges it and
@@ -798,7 +815,7 @@ static int end_tick(cg_cpa_tone_t *s, cg_event_t *ev)
     s->now = s->tick * TICK;
     if (s->tick >= 1) /* (the first tick's window is half a window) */
         events = judge(s, p, total, ev);
-    for (uint32_t k = 0; k < s->n_freqs; k++)
+    for (uint32_t k = 0; k < CG_CPA_FILTERS; k++)
         s->g1[k] = s->g2[k] = 0.0f;
     for (int k = 0; k < 3; k++) {
         s->prev_r[k] = s->r[k];

@@ -349,7 +349,8 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         "work). The call-progress tone detector (cg_cpa_tone_process) takes "
         f"{rows['cpa_tone speech']['per_sample']:.0f} alone: one Goertzel filter per "
         "frequency over each 10 ms tick, two ticks joined into a 20 ms window by a turn of the "
-        "last tick's result, one filter at a time over the block.",
+        "last tick's result, four filters at a time over the block with their state in "
+        "registers.",
         "",
         "## Where the instructions go",
         "",

@@ -436,8 +436,9 @@ def test_state_sizes():
     sizes = {t: ffi.sizeof(t) for t in ("cg_cpa_tone_t", "cg_cpa_t", "cg_disc_t")}
     print("state sizes (bytes):", sizes)
     # (the SIT kinds' 5 filters took cg_cpa_t past 1 KiB; a filter per frequency over a tick,
-    # not two over overlapping windows, keeps 4 constants and 4 sums a frequency, not 2 and 4)
-    assert all(v <= 1152 for v in sizes.values())
+    # not two over overlapping windows, keeps 4 constants and 4 sums a frequency, not 2 and 4,
+    # and the bank is padded to run 4 filters at a time: 1168 B for an outbound call's)
+    assert all(v <= 1184 for v in sizes.values())
 
 
 def test_cli_cpa(tmp_path, capsys, rng):

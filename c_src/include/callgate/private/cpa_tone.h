@@ -33,6 +33,9 @@ typedef struct {
     uint64_t start;
 } cg_cpa_seg_t;
 
+/* The Goertzel bank runs four filters at a time: its arrays are padded to a multiple of 4. */
+#define CG_CPA_FILTERS ((CG_CPA_MAX_FREQS + 3u) / 4u * 4u)
+
 #define CG_CPA_HISTORY 8
 #define CG_CPA_FLOOR_WINDOWS 50 /* a noise-floor block: 0.5 s of windows */
 #define CG_CPA_FLOOR_BLOCKS 3   /* the floor: the quietest window of the last 1.5 s */
@@ -49,10 +52,10 @@ struct cg_cpa_tone_s {
     uint32_t n_freqs, n_sigs, n_tones;
     /* A Goertzel filter per frequency k, restarted every tick. A window is two ticks: its
      * result is this tick's plus the last tick's turned by the phase a tick advances. */
-    float coeff[CG_CPA_MAX_FREQS];                /* 2 cos(w) */
+    float coeff[CG_CPA_FILTERS];                  /* 2 cos(w); 0 in the padding */
     float sin_w[CG_CPA_MAX_FREQS];                /* sin(w) */
     float turn_re[CG_CPA_MAX_FREQS], turn_im[CG_CPA_MAX_FREQS]; /* e^(j w TICK) */
-    float g1[CG_CPA_MAX_FREQS], g2[CG_CPA_MAX_FREQS]; /* this tick's filter state */
+    float g1[CG_CPA_FILTERS], g2[CG_CPA_FILTERS]; /* this tick's filter state */
     float last_re[CG_CPA_MAX_FREQS], last_im[CG_CPA_MAX_FREQS]; /* the last tick's result */
     uint8_t sig_freq[CG_CPA_MAX_SIGS][2];         /* frequency indices; [1] = 0xFF: single */
     uint8_t sig_alt[CG_CPA_MAX_SIGS][2];          /* a SIT segment's low and high variants'

@@ -782,7 +782,7 @@ static void goertzel4(const float *c, float *g1, float *g2, const float *x, size
 }
 
 /* Runs amp[0..n) (within one tick) through the lag products and the Goertzel filters, four at
- * a time over the block (the bank is padded to a multiple of 4 with silent filters). Every
+ * a time over the block (the bank is padded to a multiple of 4 with filters nobody reads). Every
  * sum goes on from the state, so block sizes cannot change the rounding. */
 static void filter_samples(cg_cpa_tone_t *s, const int16_t *amp, size_t n)
 {

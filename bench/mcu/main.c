@@ -15,6 +15,7 @@
 
 #include "callgate/cid.h"
 #include "callgate/cpa.h"
+#include "callgate/disconnect.h"
 #include "callgate/dtmf.h"
 #include "callgate/dtmf_tx.h"
 #include "callgate/g711.h"
@@ -115,6 +116,8 @@ static cg_media_t engine;
 static cg_media_event_t media_ev[CG_MEDIA_MAX_EVENTS];
 static cg_cid_rx_t cid_rx[PORTS];
 static cg_cpa_t cpa[PORTS];
+static cg_disc_t disc[PORTS];
+static int16_t port_lin[BLOCK];
 static cg_dtmf_rx_t dtmf_rx;
 static cg_dtmf_tx_t dtmf_tx;
 static cg_tone_gen_t tone_gen;
@@ -278,10 +281,12 @@ static void cid(void)
 
 /* --- the media engine, per port ------------------------------------------------------------------ */
 
-enum { LISTEN, PROMPT, BRIDGE_RECORD, CONFERENCE, CID_ARMED, CPA_ON, EVERYTHING, STATES };
+enum { LISTEN, PROMPT, BRIDGE_RECORD, ANSWERED, CONFERENCE, CID_ARMED, CPA_ON, EVERYTHING, STATES };
 static const char *const state_names[STATES] = {
-    "listening", "playing a prompt", "bridged and recording", "conference 3 legs and recording",
-    "caller ID armed", "call-progress on", "bridged, recording, caller ID and call progress"};
+    "listening", "playing a prompt", "bridged and recording",
+    "bridged, recording, hang-up supervision", "conference 3 legs and recording",
+    "caller ID armed", "call-progress on",
+    "bridged, recording, hang-up supervision, caller ID and call progress"};
 
 static void media_state(int state, const char *rx_name)
 {
@@ -292,7 +297,7 @@ static void media_state(int state, const char *rx_name)
     for (size_t p = 0; p < PORTS; p++) {
         if (state == PROMPT)
             cg_media_play(&engine, p, prompt_codes, sizeof prompt_codes, 1);
-        if (state == BRIDGE_RECORD || state == EVERYTHING) {
+        if (state == BRIDGE_RECORD || state == ANSWERED || state == EVERYTHING) {
             if (p % 2 == 0)
                 cg_media_bridge(&engine, p, p + 1);
             cg_media_record(&engine, p, record_buf[p], PORT_N);
@@ -303,6 +308,13 @@ static void media_state(int state, const char *rx_name)
             const size_t from[2] = {(p + 1) % PORTS, (p + 2) % PORTS};
             cg_media_hear(&engine, p, from, 2);
             cg_media_record(&engine, p, record_buf[p], PORT_N);
+        }
+        if (state == ANSWERED || state == EVERYTHING) {
+            cg_disc_cfg_t cfg; /* as hal_mcu's Disc on an answered FXO port: tone, the plan's */
+            cg_disc_cfg_default(&cfg);
+            cfg.tone.plan_name = "US";
+            cfg.methods = CG_DISC_TONE;
+            cg_disc_init(&disc[p], &cfg);
         }
         if (state == CID_ARMED || state == EVERYTHING)
             cg_media_cid_arm(&engine, p, &cid_rx[p], NULL);
@@ -325,6 +337,14 @@ static void media_state(int state, const char *rx_name)
                 cg_media_play(&engine, (size_t) media_ev[j].port, prompt_codes,
                               sizeof prompt_codes, 1);
         events += k;
+        if (state == ANSWERED || state == EVERYTHING) {
+            /* hal_mcu decodes the answered port's rx once more for its supervisor */
+            for (size_t p = 0; p < PORTS; p++) {
+                cg_event_t disc_ev[CG_DISC_MAX_EVENTS(BLOCK)];
+                cg_ulaw_decode(port_lin, rx[p], BLOCK);
+                events += cg_disc_process(&disc[p], port_lin, BLOCK, disc_ev, CG_DISC_MAX_EVENTS(BLOCK));
+            }
+        }
     }
     end_region();
     say("info media events", state_names[state], rx_name, (unsigned long) events);
@@ -343,6 +363,7 @@ static void media(const int16_t *speech, size_t speech_n)
     media_state(LISTEN, "speech");
     media_state(PROMPT, "speech");
     media_state(BRIDGE_RECORD, "speech");
+    media_state(ANSWERED, "speech");
     media_state(CONFERENCE, "speech");
     media_state(EVERYTHING, "speech");
 

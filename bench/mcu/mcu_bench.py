@@ -218,7 +218,8 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
                     f"{'yes' if sp / cg >= 2 else '**no**'} |")
     media = get("media per port")
     per_port = {k[len("media per port "):]: rows[k]["per_sample"] for k in media}
-    worst_name = "bridged, recording, caller ID and call progress"
+    worst_name = "bridged, recording, hang-up supervision, caller ID and call progress"
+    answered = "bridged, recording, hang-up supervision"
     conf = "conference 3 legs and recording"
     worst = per_port[worst_name]
     modules = [k for k in rows if not k.startswith(("media", "dtmf_rx"))]
@@ -277,7 +278,10 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         "8 ports, 2 s each, port p hearing the signal from sample 1000·p; cg_media_process on "
         "20 ms frames; per sample of one port = total / (8 × 16 000). The far party talks "
         "(speech) unless the state names another signal. Bridged: ports paired, both "
-        "mu-law, each recording both directions. Conference 3 legs: every port hears two "
+        "mu-law, each recording both directions. Hang-up supervision: as hal_mcu supervises "
+        "every answered FXO line for the whole call, each port's cg_disc_t (busy and "
+        "congestion tones of the US plan) fed the port's rx decoded once more (every port as "
+        "if it were FXO; an agent's FXS port needs none). Conference 3 legs: every port hears two "
         "others (port p hears p + 1 and p + 2, mod 8: each port decodes, sums, saturates "
         "and encodes two sources, the work of every leg of a three-leg barge; a listening "
         "supervisor's or a whispered agent's leg is the same, the other legs of those modes "
@@ -314,7 +318,8 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         "instruction on code like this, so the shares below are lower bounds.",
         "",
         f"- Every detector a call can need, on all 8 ports at once (bridged and recording, "
-        f"caller ID armed, call progress on, and the DTMF receiver the engine always runs): "
+        f"hang-up supervision, caller ID armed, call progress on, and the DTMF receiver the "
+        f"engine always runs): "
         f"{worst:.1f} instructions per sample per port, 8 × 8000 × {worst:.1f} = "
         f"**{8 * RATE * worst / 1e6:.1f} M instructions/s, {100 * 8 * RATE * worst / budget:.0f} % "
         f"of the allowance** ({100 * 8 * RATE * worst / CLOCK_HZ:.1f} % of the core). An upper "
@@ -323,9 +328,10 @@ def report(rows, info, overhead, shown, qemu_cmd, started, funcs) -> tuple:
         f"- The heaviest single phase, {heavy}, on all 8 ports: "
         f"{8 * RATE * per_port[heavy] / 1e6:.1f} M instructions/s, {heavy_share:.0f} % of the "
         "allowance.",
-        f"- The steady state of a call (bridged and recording, DTMF listening): "
-        f"{8 * RATE * per_port['bridged and recording'] / 1e6:.1f} M instructions/s, "
-        f"{100 * 8 * RATE * per_port['bridged and recording'] / budget:.0f} % of the allowance.",
+        f"- The steady state of a call on an FXO line (bridged and recording, DTMF listening, "
+        f"hang-up supervision): {8 * RATE * per_port[answered] / 1e6:.1f} M instructions/s, "
+        f"{100 * 8 * RATE * per_port[answered] / budget:.0f} % of the allowance; without the "
+        f"supervision (an FXS port) {100 * 8 * RATE * per_port['bridged and recording'] / budget:.0f} %.",
         f"- A supervisor on every call (all 8 ports conference legs mixing two others, "
         f"recording, DTMF listening): {per_port[conf]:.1f} instructions per sample per port, "
         f"{per_port[conf] - per_port['bridged and recording']:.1f} more than bridged; "

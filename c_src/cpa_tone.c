@@ -42,6 +42,7 @@ void cg_cpa_tone_cfg_default(cg_cpa_tone_cfg_t *cfg)
     cfg->beep_max_hz = 2500;
     cfg->beep_min_ms = 120;
     cfg->sit_kinds = 0;
+    cfg->tones = 0;
 }
 
 static uint32_t tolerance(const cg_cpa_tone_t *s, uint32_t d)
@@ -156,7 +157,13 @@ static int segment_signature(cg_cpa_tone_t *s, const cg_tone_segment_t *sg, uint
     return k < 0 ? CG_E_RANGE : k + 1;
 }
 
-/* The frequencies and signatures the plan's segments use: the bank in freqs, tone_sig. */
+static int listens(const cg_cpa_tone_t *s, uint32_t t)
+{
+    return (s->listen >> t) & 1u;
+}
+
+/* The frequencies and signatures the segments of the plan's tones listened for use: the bank
+ * in freqs, tone_sig (all 0 for the others). */
 static int collect_signatures(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, uint16_t *freqs)
 {
     s->n_tones = plan->n_tones;
@@ -164,6 +171,8 @@ static int collect_signatures(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, uint
         const cg_tone_desc_t *tone = plan->tones[t];
         if (cg_tone_check(tone) < 0 || tone->n_segments > CG_CPA_MAX_SEGMENTS)
             return CG_E_RANGE;
+        if (!listens(s, t))
+            continue;
         for (uint32_t i = 0; i < tone->n_segments; i++) {
             const int sig = segment_signature(s, &tone->segments[i], freqs);
             if (sig < 0)
@@ -182,8 +191,8 @@ static const uint16_t sit_variant_hz[3][2] = {{914, 985}, {1371, 1429}, {1777, 0
 static int add_sit_variants(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, uint16_t *freqs)
 {
     const int32_t t = s->t_sit;
-    if (t < 0)
-        return CG_OK; /* (a plan without a SIT) */
+    if (t < 0 || !listens(s, (uint32_t) t))
+        return CG_OK; /* (a plan without a SIT, or not listening for it) */
     uint32_t seg = 0;
     for (uint32_t i = 0; i < plan->tones[t]->n_segments && seg < 3; i++) {
         const uint8_t sig = s->tone_sig[t][i];
@@ -224,11 +233,11 @@ static void set_continuous_minimums(cg_cpa_tone_t *s, const cg_tone_plan_t *plan
     for (uint32_t t = 0; t < plan->n_tones; t++) {
         const cg_tone_desc_t *tone = plan->tones[t];
         if (!(tone->n_segments == 1 && tone->repeat && s->tone_sig[t][0]))
-            continue;
+            continue; /* (tone_sig is 0 for a tone not listened for) */
         uint32_t need = MIN_CONTINUOUS;
         for (uint32_t u = 0; u < plan->n_tones; u++) {
             const cg_tone_desc_t *other = plan->tones[u];
-            if (u == t || other->n_segments < 2)
+            if (u == t || other->n_segments < 2 || !listens(s, u))
                 continue;
             for (uint32_t i = 0; i < other->n_segments; i++) {
                 if (s->tone_sig[u][i] != s->tone_sig[t][0])
@@ -259,7 +268,7 @@ int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, const cg_cpa_
         if (err < 0)
             return err;
     }
-    if (!cfg_in_range(cfg) || plan->n_tones > CG_CPA_MAX_TONES)
+    if (!cfg_in_range(cfg) || plan->n_tones > CG_CPA_MAX_TONES || (cfg->tones >> plan->n_tones))
         return CG_E_RANGE;
 
     *s = (cg_cpa_tone_t) {0};
@@ -267,6 +276,7 @@ int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, const cg_cpa_
         s->mins[i] = -1.0f; /* no block yet */
     s->floor = NO_FLOOR;
     s->plan = plan;
+    s->listen = cfg->tones ? cfg->tones : (1u << plan->n_tones) - 1u;
     set_limits(s, cfg);
     for (uint32_t k = 0; k < CG_CPA_MAX_SIGS; k++)
         s->sig_alt[k][0] = s->sig_alt[k][1] = NO_FREQ;
@@ -710,14 +720,14 @@ static cg_sit_kind_t sit_kind_of(const cg_cpa_tone_t *s)
     return CG_SIT_UNKNOWN;
 }
 
-/* No tone is recognised: the first plan tone the cadence history matches now, if any. */
+/* No tone is recognised: the first plan tone listened for that the cadence history matches now. */
 static int recognise_tone(cg_cpa_tone_t *s, cg_event_t *ev)
 {
     const uint64_t c = s->now;
     for (uint32_t t = 0; t < s->n_tones; t++) {
         uint64_t start;
         uint32_t seg_now;
-        if (match_tone(s, (int32_t) t, &start, &seg_now)) {
+        if (listens(s, t) && match_tone(s, (int32_t) t, &start, &seg_now)) {
             s->active = (int32_t) t;
             s->active_seg = seg_now;
             s->active_start = start;

@@ -37,7 +37,18 @@ int cg_disc_init(cg_disc_t *s, const cg_disc_cfg_t *cfg)
         cfg->silence_ms < 1000u || cfg->silence_ms > 3600000u)
         return CG_E_RANGE;
     *s = (cg_disc_t) {0};
-    const int err = cg_cpa_tone_init(&s->det, NULL, &cfg->tone);
+    cg_cpa_tone_cfg_t tone = cfg->tone;
+    const cg_tone_plan_t *plan = tone.plan;
+    if (tone.tones == 0 && !(cfg->methods & CG_DISC_SILENCE) &&
+        (plan != NULL || cg_tone_plan_find(tone.plan_name, &plan) >= 0)) {
+        const int busy = cg_tone_find(plan, "busy", NULL);
+        const int congestion = cg_tone_find(plan, "congestion", NULL);
+        if (busy >= 0)
+            tone.tones |= 1u << busy;
+        if (congestion >= 0)
+            tone.tones |= 1u << congestion;
+    }
+    const int err = cg_cpa_tone_init(&s->det, NULL, &tone);
     if (err < 0)
         return err;
     s->methods = cfg->methods;

@@ -15,6 +15,7 @@ typedef struct {
     uint16_t beep_max_hz;
     uint16_t beep_min_ms;
     uint8_t sit_kinds;
+    uint32_t tones;
 } cg_cpa_tone_cfg_t;
 
 typedef enum {

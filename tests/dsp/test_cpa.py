@@ -349,6 +349,38 @@ def test_busy_or_congestion_tone_fires(plan, name, rng):
     assert 5.18 < ev.start / RATE < 5.25
 
 
+def test_a_detector_listening_for_some_tones_hears_only_them(rng):
+    x = cat(generate_tone("US", "dial", 2.0), quiet(0.3, rng), generate_tone("US", "busy", 3.0),
+            quiet(0.3, rng), generate_tone("US", "ringback", 13.0))
+    heard = [e.tone for e in ToneDetector("US", tones=["busy"]).feed(x) if e.kind == "tone"]
+    assert heard == ["busy"]
+    assert [e.tone for e in ToneDetector("US").feed(x) if e.kind == "tone"] == [
+        "dial", "busy", "ringback"]
+    for bad in ([], ["busy", "hum"], "busy"):
+        with pytest.raises(ValueError, match="tones must be some of the plan's"):
+            ToneDetector("US", tones=bad)
+    cfg = ffi.new("cg_cpa_tone_cfg_t *")
+    lib.cg_cpa_tone_cfg_default(cfg)
+    cfg.plan_name = us = ffi.new("char[]", b"US")
+    cfg.tones = 1 << 20  # no such tone in the plan
+    assert lib.cg_cpa_tone_init(ffi.new("cg_cpa_tone_t *"), ffi.NULL, cfg) == E_RANGE
+    del us
+
+
+@pytest.mark.parametrize("plan,name", [("CN", "busy"), ("CN", "congestion"), ("US", "busy"),
+                                       ("US", "congestion"), ("EU", "congestion")])
+def test_tone_supervision_alone_listens_for_busy_and_congestion_only(plan, name, rng):
+    """Without the silence method the supervisor's detector filters busy and congestion alone
+    (bench/MCU.md: a fraction of the work): it fires where the whole plan's does, and a dial
+    tone after the call (which the whole plan's detector also recognises) changes nothing."""
+    x = cat(speech(4.0, rng), quiet(0.2, rng), generate_tone(plan, "dial", 3.0),
+            quiet(0.2, rng), generate_tone(plan, name, 5.0))
+    alone = DisconnectSupervisor(plan, methods=["tone"]).feed(x)
+    whole = DisconnectSupervisor(plan, methods=["tone", "silence"]).feed(x)
+    assert alone.method == whole.method == "tone" and alone.tone == whole.tone == name
+    assert (alone.start, alone.end) == (whole.start, whole.end)
+
+
 def test_long_silence_fires(rng):
     sup = DisconnectSupervisor("CN")
     assert sup.feed(cat(speech(2.0, rng), quiet(29.5, rng))) is None

@@ -93,6 +93,10 @@ typedef struct {
     uint16_t beep_min_ms;       /* shortest beep reported; default 120 ms */
     uint8_t sit_kinds;          /* 1: hear the North American SIT variants and their kind;
                                    default 0 (the outbound analyser's default 1) */
+    uint32_t tones;             /* the plan tones to listen for, bit t for tone t; default 0:
+                                   all. The others' frequencies are not filtered, and their
+                                   sound is voice or silence (disconnect supervision listens
+                                   for busy and congestion only) */
 } cg_cpa_tone_cfg_t;
 
 /* Why a SIT says the call failed (its North American variant; Telcordia's codes in brackets). */

@@ -12,7 +12,10 @@
  *   loop_drop_ms (LOOP_ON earlier cancels it); reversal fires on the reversals-th reversal
  *   (2 on an outbound call whose far end reverses on answer); tone when the plan's busy or
  *   congestion tone is recognised (cadence and all, so DTMF digits and speech do not fire it);
- *   silence after silence_ms of it.
+ *   silence after silence_ms of it. Without the silence method (and tone.tones left 0) the
+ *   detector listens for the busy and congestion tones alone: their frequencies are all it
+ *   filters, a fraction of the whole plan's work. (The silence method needs every plan tone
+ *   told from silence, and listens for the whole plan.)
  *
  * Sizes are printed by tests/dsp/test_cpa.py (test_state_sizes).
  */

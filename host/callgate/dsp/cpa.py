@@ -73,10 +73,12 @@ class ToneEvent(SampleSpan):
 
 
 class ToneDetector:
-    """Cadence-aware detector of a plan's tones, voice, silence and beeps (streaming)."""
+    """Cadence-aware detector of a plan's tones, voice, silence and beeps (streaming).
+    ``tones``: the names of the plan tones to listen for (default all); the others are not
+    filtered for, and sound as voice or silence."""
 
     def __init__(self, plan="CN", *, law="ulaw", min_level_dbm0=-40.0, voice_level_dbm0=-45.0,
-                 tolerance_pct=20, tolerance_ms=50, sit_kinds=False):
+                 tolerance_pct=20, tolerance_ms=50, sit_kinds=False, tones=None):
         self.plan, c_plan = _c_plan(plan)
         self._names = list(self.plan.tones)
         cfg = ffi.new("cg_cpa_tone_cfg_t *")
@@ -84,6 +86,12 @@ class ToneDetector:
         _tone_cfg(cfg, c_plan, law, min_level_dbm0, voice_level_dbm0, tolerance_pct,
                   tolerance_ms)
         cfg.sit_kinds = bool(sit_kinds)
+        if tones is not None:
+            unknown = [t for t in tones if t not in self._names]
+            if unknown or not tones or isinstance(tones, str):
+                raise ValueError(f"tones must be some of the plan's ({', '.join(self._names)}), "
+                                 f"not {tones!r}")
+            cfg.tones = sum(1 << self._names.index(t) for t in set(tones))
         self._state = ffi.new("cg_cpa_tone_t *")
         check(lib.cg_cpa_tone_init(self._state, ffi.NULL, cfg), "ToneDetector")
         self._events = ffi.new("cg_event_t[]", 64)

@@ -50,6 +50,7 @@ struct cg_cpa_tone_s {
     int32_t law;
     /* The frequency bank and the signatures. */
     uint32_t n_freqs, n_sigs, n_tones;
+    uint32_t listen;                              /* the tones listened for: bit t, tone t */
     /* A Goertzel filter per frequency k, restarted every tick. A window is two ticks: its
      * result is this tick's plus the last tick's turned by the phase a tick advances. */
     float coeff[CG_CPA_FILTERS];                  /* 2 cos(w); 0 in the padding */

@@ -251,6 +251,20 @@ static void set_continuous_minimums(cg_cpa_tone_t *s, const cg_tone_plan_t *plan
     }
 }
 
+int cg_cpa_tone_plan_of(const cg_tone_plan_t *plan, const cg_cpa_tone_cfg_t *cfg,
+                        const cg_tone_plan_t **found)
+{
+    if (plan == NULL)
+        plan = cfg->plan;
+    if (plan == NULL) {
+        const int err = cg_tone_plan_find(cfg->plan_name, &plan);
+        if (err < 0)
+            return err;
+    }
+    *found = plan;
+    return CG_OK;
+}
+
 int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, const cg_cpa_tone_cfg_t *cfg)
 {
     cg_cpa_tone_cfg_t defaults;
@@ -261,13 +275,9 @@ int cg_cpa_tone_init(cg_cpa_tone_t *s, const cg_tone_plan_t *plan, const cg_cpa_
         cg_cpa_tone_cfg_default(&defaults);
         cfg = &defaults;
     }
-    if (plan == NULL)
-        plan = cfg->plan;
-    if (plan == NULL) {
-        const int err = cg_tone_plan_find(cfg->plan_name, &plan);
-        if (err < 0)
-            return err;
-    }
+    const int found = cg_cpa_tone_plan_of(plan, cfg, &plan);
+    if (found < 0)
+        return found;
     if (!cfg_in_range(cfg) || plan->n_tones > CG_CPA_MAX_TONES || (cfg->tones >> plan->n_tones))
         return CG_E_RANGE;
 

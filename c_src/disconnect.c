@@ -38,9 +38,11 @@ int cg_disc_init(cg_disc_t *s, const cg_disc_cfg_t *cfg)
         return CG_E_RANGE;
     *s = (cg_disc_t) {0};
     cg_cpa_tone_cfg_t tone = cfg->tone;
-    const cg_tone_plan_t *plan = tone.plan;
-    if (tone.tones == 0 && !(cfg->methods & CG_DISC_SILENCE) &&
-        (plan != NULL || cg_tone_plan_find(tone.plan_name, &plan) >= 0)) {
+    const cg_tone_plan_t *plan;
+    int err = cg_cpa_tone_plan_of(NULL, &tone, &plan);
+    if (err < 0)
+        return err;
+    if (tone.tones == 0 && !(cfg->methods & CG_DISC_SILENCE)) {
         const int busy = cg_tone_find(plan, "busy", NULL);
         const int congestion = cg_tone_find(plan, "congestion", NULL);
         if (busy >= 0)
@@ -48,7 +50,7 @@ int cg_disc_init(cg_disc_t *s, const cg_disc_cfg_t *cfg)
         if (congestion >= 0)
             tone.tones |= 1u << congestion;
     }
-    const int err = cg_cpa_tone_init(&s->det, NULL, &tone);
+    err = cg_cpa_tone_init(&s->det, plan, &tone);
     if (err < 0)
         return err;
     s->methods = cfg->methods;

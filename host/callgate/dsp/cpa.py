@@ -87,8 +87,7 @@ class ToneDetector:
                   tolerance_ms)
         cfg.sit_kinds = bool(sit_kinds)
         if tones is not None:
-            unknown = [t for t in tones if t not in self._names]
-            if unknown or not tones or isinstance(tones, str):
+            if isinstance(tones, str) or not tones or any(t not in self._names for t in tones):
                 raise ValueError(f"tones must be some of the plan's ({', '.join(self._names)}), "
                                  f"not {tones!r}")
             cfg.tones = sum(1 << self._names.index(t) for t in set(tones))

@@ -111,6 +111,11 @@ static inline void cg_cpa_event(cg_event_t *ev, int32_t kind, uint64_t start, ui
 /* The level in dBm0 of a mean power (floored at 1e-6) in the detector's law. */
 float cg_cpa_tone_level_dbm0(const cg_cpa_tone_t *s, float power);
 
+/* The plan a detector made with (plan, cfg) listens to: plan, else cfg->plan, else the one
+ * cfg->plan_name names; CG_E_UNKNOWN or CG_E_NULL as cg_tone_plan_find(). */
+int cg_cpa_tone_plan_of(const cg_tone_plan_t *plan, const cg_cpa_tone_cfg_t *cfg,
+                        const cg_tone_plan_t **found);
+
 /* The index of the detector's plan tone called name, or -2 (which matches no tone index and
  * not "none", -1) if the plan has none. */
 int32_t cg_cpa_tone_index(const cg_cpa_tone_t *s, const char *name);
